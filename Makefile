@@ -1,0 +1,52 @@
+# Signpost — build, test, demo. `make test` is what CI runs (.ci/run).
+SHELL := /bin/bash
+GO ?= go
+export LANG ?= en_GB.UTF-8
+
+# Debian packages needed to build and test the desktop app (Fyne's GL/X11 headers,
+# Xvfb and tools for the real-window smoke test).
+DEB_PACKAGES := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
+	libxinerama-dev libxi-dev libxxf86vm-dev xvfb xdotool x11-utils imagemagick
+
+BIN := bin
+DEMO_CHILDREN ?= 10000
+
+.PHONY: all build deps test vet bench bench-scale demo demo-directory clean fuzz
+
+all: build
+
+## deps: install the Debian packages that are missing (needs root or sudo).
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+build: deps
+	mkdir -p $(BIN)
+	$(GO) build -o $(BIN)/ ./cmd/...
+
+vet: deps
+	$(GO) vet ./...
+
+## test: vet, the race-detected test suite, and the GUI checks.
+test: deps vet
+	$(GO) test -race -count=1 -timeout 30m ./...
+
+## bench: the benchmarks each issue names; figures go in the issue notes.
+bench: deps
+	$(GO) test -run '^$$' -bench . -benchtime 1x -count 1 -timeout 60m ./... | tee bench.out
+
+fuzz: deps
+	$(GO) test -run '^$$' -fuzz FuzzParseKeyFile -fuzztime 30s ./localstore
+
+## demo: start a demo directory on loopback with data in a temporary folder.
+demo: build
+	@./scripts/demo.sh
+
+clean:
+	rm -rf $(BIN) bench.out

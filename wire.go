@@ -1,0 +1,244 @@
+package signpost
+
+import "time"
+
+// The v1 wire messages. JSON names are snake_case and fixed by the contract in
+// DESIGN.md: both the directory and the sync client use these types.
+
+// SessionRequest signs a user in on a device (POST /v1/session).
+type SessionRequest struct {
+	Username   string `json:"username"`
+	Password   string `json:"password"`
+	OTP        string `json:"otp"`
+	DeviceID   string `json:"device_id"`
+	DeviceName string `json:"device_name"`
+}
+
+// SessionResponse carries the bearer token for later requests.
+type SessionResponse struct {
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expires_at"`
+	User      User      `json:"user"`
+	Policy    Policy    `json:"policy"`
+	// ServerTime is the directory's clock, so a device can measure its time
+	// offline by the directory's clock rather than its own.
+	ServerTime time.Time `json:"server_time"`
+}
+
+// User is the signed-in person as the app sees them.
+type User struct {
+	Username        string `json:"username"`
+	DisplayName     string `json:"display_name"`
+	Role            string `json:"role"`
+	JobTitle        string `json:"job_title,omitempty"`
+	Organisation    string `json:"organisation"`
+	Authority       string `json:"authority,omitempty"`
+	Phone           string `json:"phone,omitempty"`
+	Email           string `json:"email,omitempty"`
+	ChildProtection bool   `json:"child_protection,omitempty"`
+}
+
+// Policy is set by the directory and obeyed by every device cache.
+type Policy struct {
+	IdleLockMinutes       int `json:"idle_lock_minutes"`
+	OfflineLockHours      int `json:"offline_lock_hours"`
+	OfflineWipeDays       int `json:"offline_wipe_days"`
+	MaxPassphraseAttempts int `json:"max_passphrase_attempts"`
+	LookupRetentionDays   int `json:"lookup_retention_days"`
+}
+
+// DefaultPolicy is the policy until the directory says otherwise.
+func DefaultPolicy() Policy {
+	return Policy{IdleLockMinutes: 10, OfflineLockHours: 72, OfflineWipeDays: 30, MaxPassphraseAttempts: 10, LookupRetentionDays: 30}
+}
+
+// SearchRequest is a signposting search (POST /v1/search).
+type SearchRequest struct {
+	GivenName   string `json:"given_name,omitempty"`
+	FamilyName  string `json:"family_name,omitempty"`
+	DateOfBirth string `json:"date_of_birth,omitempty"`
+	Gender      string `json:"gender,omitempty"`
+	Postcode    string `json:"postcode,omitempty"`
+	NHSNumber   string `json:"nhs_number,omitempty"`
+	UPN         string `json:"upn,omitempty"`
+	SignpostID  string `json:"signpost_id,omitempty"`
+	Reason      string `json:"reason,omitempty"`
+}
+
+// MaxMatches is the most matches a search returns; more is "too many".
+const MaxMatches = 10
+
+// SearchResponse answers a search: at most MaxMatches matches, or TooMany.
+type SearchResponse struct {
+	Matches []Match `json:"matches"`
+	TooMany bool    `json:"too_many"`
+}
+
+// Match is one child found by a search: identity only.
+type Match struct {
+	SignpostID  string  `json:"signpost_id"`
+	GivenName   string  `json:"given_name"`
+	FamilyName  string  `json:"family_name"`
+	DateOfBirth string  `json:"date_of_birth"`
+	Gender      string  `json:"gender"`
+	Shielded    bool    `json:"shielded"`
+	Score       float64 `json:"score"`
+}
+
+// Mutation kinds: every change a practitioner makes in the app.
+const (
+	MutStartInvolvement = "start_involvement"
+	MutEndInvolvement   = "end_involvement"
+	MutSetCAF           = "set_caf"
+	MutSetLead          = "set_lead"
+	MutMetChild         = "met_child"
+	MutView             = "view"
+)
+
+// Mutation is one queued change, identified by a client-made UUIDv7.
+type Mutation struct {
+	ID       string    `json:"id"`
+	Kind     string    `json:"kind"`
+	ChildID  string    `json:"child_id,omitempty"`
+	Role     string    `json:"role,omitempty"`
+	Value    bool      `json:"value,omitempty"`
+	On       string    `json:"on,omitempty"` // date the involvement started or ended
+	Identity *Identity `json:"identity,omitempty"`
+	Reason   string    `json:"reason,omitempty"`
+	At       time.Time `json:"at"`
+	PrevHash string    `json:"prev_hash,omitempty"`
+	Hash     string    `json:"hash,omitempty"`
+}
+
+// Identity describes a child met in the field who is not in the cache.
+type Identity struct {
+	GivenName   string `json:"given_name"`
+	FamilyName  string `json:"family_name"`
+	DateOfBirth string `json:"date_of_birth"`
+	Postcode    string `json:"postcode"`
+	Gender      string `json:"gender,omitempty"`
+}
+
+// PushRequest carries queued mutations in order (POST /v1/sync/push).
+type PushRequest struct {
+	Mutations []Mutation `json:"mutations"`
+}
+
+// Push result statuses.
+const (
+	ResultApplied   = "applied"
+	ResultDuplicate = "duplicate"
+	ResultRejected  = "rejected"
+)
+
+// MutationResult answers one mutation. A duplicate carries the first result
+// (FirstStatus, Reason, ChildID, InvolvementID) unchanged.
+type MutationResult struct {
+	ID            string `json:"id"`
+	Status        string `json:"status"`
+	FirstStatus   string `json:"first_status,omitempty"`
+	Reason        string `json:"reason,omitempty"`
+	ChildID       string `json:"child_id,omitempty"`
+	InvolvementID string `json:"involvement_id,omitempty"`
+	Candidates    int    `json:"candidates,omitempty"`
+}
+
+// PushResponse has one result per mutation, in order.
+type PushResponse struct {
+	Results []MutationResult `json:"results"`
+}
+
+// Removal reasons.
+const (
+	RemovedShielded  = "shielded"
+	RemovedLeftScope = "left_scope"
+	RemovedArchived  = "archived"
+	RemovedMerged    = "merged"
+)
+
+// Removal tells a cache to delete its copy of a child.
+type Removal struct {
+	SignpostID string `json:"signpost_id"`
+	Reason     string `json:"reason"`
+	MergedInto string `json:"merged_into,omitempty"`
+}
+
+// Directive kinds.
+const (
+	DirectiveWipe   = "wipe"
+	DirectiveLock   = "lock"
+	DirectivePolicy = "policy"
+)
+
+// Directive is an order from the directory to a device.
+type Directive struct {
+	Kind   string  `json:"kind"`
+	Policy *Policy `json:"policy,omitempty"`
+	Reason string  `json:"reason,omitempty"`
+}
+
+// PullResponse carries what changed in the user's scope since a cursor. Removals
+// are applied before changes. More means another page follows at Cursor.
+type PullResponse struct {
+	Changes    []Child     `json:"changes"`
+	Removals   []Removal   `json:"removals"`
+	Directives []Directive `json:"directives"`
+	Cursor     string      `json:"cursor"`
+	More       bool        `json:"more"`
+	ServerTime time.Time   `json:"server_time"`
+	Pending    int         `json:"pending,omitempty"`
+}
+
+// WaitResponse answers a long-poll: whether there is something to pull.
+type WaitResponse struct {
+	Changed    bool        `json:"changed"`
+	Directives []Directive `json:"directives"`
+	Cursor     string      `json:"cursor"`
+}
+
+// ShieldRequest shields a child (POST /v1/children/{id}/shield).
+type ShieldRequest struct {
+	Reason     string `json:"reason"`
+	ReviewDate string `json:"review_date"`
+}
+
+// BreakGlassRequest asks for the full record of a shielded child.
+type BreakGlassRequest struct {
+	Reason string `json:"reason"`
+}
+
+// Device states.
+const (
+	DeviceActive      = "active"
+	DeviceWipeOrdered = "wipe_ordered"
+	DeviceWiped       = "wiped"
+	DeviceRevoked     = "revoked"
+)
+
+// Device is an enrolled laptop as IT staff see it.
+type Device struct {
+	ID       string       `json:"id"`
+	User     string       `json:"user"`
+	Name     string       `json:"name"`
+	LastSeen time.Time    `json:"last_seen"`
+	State    string       `json:"state"`
+	Receipt  *WipeReceipt `json:"receipt,omitempty"`
+}
+
+// DevicesResponse lists devices (GET /v1/devices).
+type DevicesResponse struct {
+	Devices []Device `json:"devices"`
+}
+
+// WipeReceipt is what a device reports after wiping itself.
+type WipeReceipt struct {
+	Pushed   int       `json:"pushed"`
+	Lost     int       `json:"lost"`
+	WipedAt  time.Time `json:"wiped_at"`
+	Received time.Time `json:"received,omitempty"`
+}
+
+// ErrorResponse is the body of every error answer.
+type ErrorResponse struct {
+	Error *Error `json:"error"`
+}
