@@ -240,6 +240,8 @@ type Candidate struct {
 	Gender      string
 	Postcode    string // normalised
 	Shielded    bool
+	// Given and Family are the names as written, for display.
+	Given, Family string
 }
 
 // Query is a search as the matcher sees it: normalised names.

@@ -1,6 +1,10 @@
 package signpost
 
-import "time"
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"time"
+)
 
 // The v1 wire messages. JSON names are snake_case and fixed by the contract in
 // DESIGN.md: both the directory and the sync client use these types.
@@ -241,4 +245,16 @@ type WipeReceipt struct {
 // ErrorResponse is the body of every error answer.
 type ErrorResponse struct {
 	Error *Error `json:"error"`
+}
+
+// ViewHash returns the hash that chains an offline view event to the one before
+// it: SHA-256 over the previous hash, the mutation id, the child, the time and
+// the reason. The directory recomputes it, so removed or altered events show.
+func (m *Mutation) ViewHash() string {
+	h := sha256.New()
+	for _, part := range []string{m.PrevHash, m.ID, m.ChildID, m.At.UTC().Format(time.RFC3339Nano), m.Reason} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }

@@ -1,0 +1,367 @@
+// Command signpost-directory runs the Signpost central directory (serve) and
+// its admin sub-commands.
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"signpost"
+	"signpost/directory"
+	"signpost/directory/sqlcipher"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "signpost-directory:", signpost.MessageOf(err))
+		if signpost.KindOf(err) == signpost.KindInternal {
+			fmt.Fprintln(os.Stderr, "  detail:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: signpost-directory <command> [flags]
+
+commands:
+  serve             run the directory (see serve -h)
+  create-authority  --code E08000035 --name Leeds
+  create-org        --name NAME [--authority NAME] [--accredited=false]
+  create-user       --username U --name "Full Name" --role practitioner|management|itadmin --org NAME
+                    [--job TITLE] [--phone P] [--email E] [--child-protection]
+                    (password from SIGNPOST_PASSWORD, or asked for)
+  disable-user      --username U [--enable]
+  devices           list enrolled devices
+  wipe              --device ID   order a remote wipe
+  audit             --child ID    every search and view of a child (subject-access report)
+  alerts            --authority NAME   break-glass alerts for an authority
+
+every command takes --data DIR (default ./signpost-data) and --key-file FILE (default DIR/store.key)`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
+	cmd, args := args[0], args[1:]
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	m := NewMain()
+	fs.StringVar(&m.DataDir, "data", "signpost-data", "folder holding the store and its key")
+	fs.StringVar(&m.KeyFile, "key-file", "", "file holding the store key (64 hex digits); created 0600 if absent (default DATA/store.key)")
+	switch cmd {
+	case "serve":
+		fs.StringVar(&m.Listen, "listen", "127.0.0.1:8443", "address to listen on")
+		fs.StringVar(&m.TLSCert, "tls-cert", "", "TLS certificate (PEM)")
+		fs.StringVar(&m.TLSKey, "tls-key", "", "TLS private key (PEM)")
+		fs.BoolVar(&m.Insecure, "insecure", false, "allow plain HTTP on a non-loopback address (never in production)")
+		fs.BoolVar(&m.Demo, "demo", false, "seed the demo population and accounts (idempotent)")
+		fs.IntVar(&m.DemoChildren, "demo-children", 10000, "number of generated demo children")
+		verbose := fs.Bool("v", false, "log every request")
+		if err := fs.Parse(args); err != nil {
+			return flagErr(err)
+		}
+		level := slog.LevelInfo
+		if *verbose {
+			level = slog.LevelDebug
+		}
+		m.Config.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+		if err := m.Run(ctx); err != nil {
+			return err
+		}
+		defer m.Close()
+		if m.Demo {
+			fmt.Fprintf(stdout, "demo directory ready: accounts nurse, social, manager, itadmin; password %s; TOTP secret %s\n", directory.DemoPassword, directory.DemoTOTPSecret)
+		}
+		fmt.Fprintf(stdout, "listening on %s (data in %s)\n", m.URL(), m.DataDir)
+		<-ctx.Done()
+		return nil
+	}
+
+	var f struct {
+		code, name, authority, username, role, org, job, phone, email, device, child string
+		accredited, childProtection, enable                                          bool
+	}
+	switch cmd {
+	case "create-authority":
+		fs.StringVar(&f.code, "code", "", "ONS GSS code")
+		fs.StringVar(&f.name, "name", "", "name")
+	case "create-org":
+		fs.StringVar(&f.name, "name", "", "organisation name")
+		fs.StringVar(&f.authority, "authority", "", "authority name or code")
+		fs.BoolVar(&f.accredited, "accredited", true, "whether its users may sign in")
+	case "create-user":
+		fs.StringVar(&f.username, "username", "", "username")
+		fs.StringVar(&f.name, "name", "", "display name")
+		fs.StringVar(&f.role, "role", "", "practitioner, management or itadmin")
+		fs.StringVar(&f.org, "org", "", "organisation name")
+		fs.StringVar(&f.job, "job", "", "job title")
+		fs.StringVar(&f.phone, "phone", "", "work phone")
+		fs.StringVar(&f.email, "email", "", "work email")
+		fs.BoolVar(&f.childProtection, "child-protection", false, "holds a child-protection role (may use break-glass)")
+	case "disable-user":
+		fs.StringVar(&f.username, "username", "", "username")
+		fs.BoolVar(&f.enable, "enable", false, "re-enable instead")
+	case "devices":
+	case "wipe":
+		fs.StringVar(&f.device, "device", "", "device id")
+	case "audit":
+		fs.StringVar(&f.child, "child", "", "Signpost ID")
+	case "alerts":
+		fs.StringVar(&f.authority, "authority", "", "authority name")
+	default:
+		return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
+	}
+	if err := fs.Parse(args); err != nil {
+		return flagErr(err)
+	}
+	st, err := m.OpenStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	switch cmd {
+	case "create-authority":
+		if f.code == "" || f.name == "" {
+			return errors.New("--code and --name are required")
+		}
+		return st.CreateAuthority(ctx, f.code, f.name)
+	case "create-org":
+		if f.name == "" {
+			return errors.New("--name is required")
+		}
+		return st.CreateOrganisation(ctx, f.name, f.authority, f.accredited)
+	case "create-user":
+		pw, err := secret("SIGNPOST_PASSWORD", "Password for "+f.username+": ", stderr)
+		if err != nil {
+			return err
+		}
+		sec, url, err := directory.CreateUser(ctx, st, directory.NewUser{Username: f.username, DisplayName: f.name, Role: f.role, JobTitle: f.job,
+			Organisation: f.org, Phone: f.phone, Email: f.email, Password: pw, ChildProtection: f.childProtection})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "created %s\nTOTP secret: %s\notpauth URL: %s\n", f.username, sec, url)
+		return nil
+	case "disable-user":
+		return st.SetAccountDisabled(ctx, f.username, !f.enable)
+	case "devices":
+		ds, err := st.Devices(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%-36s  %-12s  %-24s  %-20s  %s\n", "DEVICE", "USER", "NAME", "LAST SEEN", "STATE")
+		for _, d := range ds {
+			state := d.State
+			if d.Receipt != nil {
+				state += fmt.Sprintf(" (receipt %s: %d pushed, %d lost)", d.Receipt.Received.Format(time.DateTime), d.Receipt.Pushed, d.Receipt.Lost)
+			}
+			fmt.Fprintf(stdout, "%-36s  %-12s  %-24s  %-20s  %s\n", d.ID, d.User, d.Name, d.LastSeen.Format(time.DateTime), state)
+		}
+		return nil
+	case "wipe":
+		d, err := st.Device(ctx, f.device)
+		if err != nil {
+			return err
+		}
+		if d.State == signpost.DeviceWiped {
+			return errors.New("that device has already been wiped")
+		}
+		if err := st.SetDeviceState(ctx, d.ID, signpost.DeviceWipeOrdered); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wipe ordered for %s (%s, %s): it wipes at its next contact\n", d.ID, d.User, d.Name)
+		return nil
+	case "audit":
+		if !signpost.ValidSignpostID(f.child) {
+			return errors.New("--child must be a valid Signpost ID")
+		}
+		evs, err := st.AuditForChild(ctx, f.child)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "subject-access report for %s: %d events\n", signpost.NormaliseSignpostID(f.child), len(evs))
+		for _, ev := range evs {
+			fmt.Fprintf(stdout, "%s  %-12s  %-14s  device %-36s  reason %q %s\n", ev.At.Format(time.DateTime), ev.Username, ev.Action, ev.DeviceID, ev.Reason, ev.Flags)
+		}
+		return nil
+	case "alerts":
+		als, err := st.Alerts(ctx, f.authority)
+		if err != nil {
+			return err
+		}
+		for _, al := range als {
+			fmt.Fprintf(stdout, "%s  %s  %s by %s: %q\n", al.At.Format(time.DateTime), al.ChildID, al.Kind, al.Username, al.Reason)
+		}
+		return nil
+	}
+	return nil
+}
+
+func flagErr(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	return err
+}
+
+// secret reads a secret from the environment or, on a terminal, a prompt.
+func secret(env, prompt string, stderr io.Writer) (string, error) {
+	if v := os.Getenv(env); v != "" {
+		return v, nil
+	}
+	fmt.Fprint(stderr, prompt)
+	line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return "", fmt.Errorf("no password given: set %s or type it at the prompt", env)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// Main is the directory program: NewMain, set fields, Run, Close. Tests start
+// the real thing with Listen "127.0.0.1:0".
+type Main struct {
+	DataDir      string
+	KeyFile      string
+	Listen       string
+	TLSCert      string
+	TLSKey       string
+	Insecure     bool
+	Demo         bool
+	DemoChildren int
+	Config       directory.Config
+
+	Store  *sqlcipher.Store
+	Server *directory.Server
+	ln     net.Listener
+	http   *http.Server
+	tls    bool
+	cancel context.CancelFunc
+}
+
+// NewMain returns a Main with defaults.
+func NewMain() *Main {
+	return &Main{DataDir: "signpost-data", Listen: "127.0.0.1:8443", DemoChildren: 10000}
+}
+
+// OpenStore opens the store in DataDir with the key file.
+func (m *Main) OpenStore(ctx context.Context) (*sqlcipher.Store, error) {
+	if err := os.MkdirAll(m.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("making data folder %s: %w", m.DataDir, err)
+	}
+	keyFile := m.KeyFile
+	if keyFile == "" {
+		keyFile = filepath.Join(m.DataDir, "store.key")
+	}
+	key, err := sqlcipher.LoadOrCreateKey(keyFile)
+	if err != nil {
+		return nil, &signpost.Error{Kind: signpost.KindInvalid, Message: err.Error(), Err: err}
+	}
+	return sqlcipher.Open(ctx, filepath.Join(m.DataDir, "directory.db"), key)
+}
+
+// Run opens the store, seeds the demo if asked, and starts serving.
+func (m *Main) Run(ctx context.Context) error {
+	useTLS := m.TLSCert != "" || m.TLSKey != ""
+	if useTLS && (m.TLSCert == "" || m.TLSKey == "") {
+		return errors.New("--tls-cert and --tls-key go together")
+	}
+	host, _, err := net.SplitHostPort(m.Listen)
+	if err != nil {
+		return fmt.Errorf("--listen %q is not host:port", m.Listen)
+	}
+	if ip := net.ParseIP(host); !useTLS && !m.Insecure && host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("plain HTTP is only allowed on loopback: give --tls-cert and --tls-key to listen on %s (or --insecure)", m.Listen)
+	}
+	st, err := m.OpenStore(ctx)
+	if err != nil {
+		return err
+	}
+	m.Store = st
+	log := m.Config.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		m.Config.Logger = log
+	}
+	if m.Demo {
+		start := time.Now()
+		if err := directory.SeedDemo(ctx, st, m.DemoChildren, time.Now(), directory.DefaultPasswordParams); err != nil {
+			st.Close()
+			return fmt.Errorf("seeding the demo: %w", err)
+		}
+		log.Info("demo ready", "children", m.DemoChildren, "seconds", time.Since(start).Seconds())
+	}
+	m.Server = directory.NewServer(st, m.Config)
+	ln, err := net.Listen("tcp", m.Listen)
+	if err != nil {
+		m.Server.Close()
+		st.Close()
+		return fmt.Errorf("listening on %s: %w", m.Listen, err)
+	}
+	m.ln, m.tls = ln, useTLS
+	// Requests (long-polls above all) end when the directory closes.
+	base, cancel := context.WithCancel(context.Background())
+	m.cancel = cancel
+	m.http = &http.Server{Handler: m.Server, BaseContext: func(net.Listener) context.Context { return base }, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	if useTLS {
+		cert, err := tls.LoadX509KeyPair(m.TLSCert, m.TLSKey)
+		if err != nil {
+			ln.Close()
+			m.Server.Close()
+			st.Close()
+			return fmt.Errorf("loading TLS certificate: %w", err)
+		}
+		m.http.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		go m.http.ServeTLS(ln, "", "")
+	} else {
+		go m.http.Serve(ln)
+	}
+	log.Info("directory listening", "addr", ln.Addr().String(), "tls", useTLS)
+	return nil
+}
+
+// URL returns the base URL the directory serves on.
+func (m *Main) URL() string {
+	scheme := "http"
+	if m.tls {
+		scheme = "https"
+	}
+	return scheme + "://" + m.ln.Addr().String()
+}
+
+// Close stops serving, flushes the audit and closes the store.
+func (m *Main) Close() error {
+	var errs []error
+	if m.cancel != nil {
+		m.cancel()
+	}
+	if m.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		errs = append(errs, m.http.Shutdown(ctx))
+	}
+	if m.Server != nil {
+		errs = append(errs, m.Server.Close())
+	}
+	if m.Store != nil {
+		errs = append(errs, m.Store.Close())
+	}
+	return errors.Join(errs...)
+}

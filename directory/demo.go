@@ -1,0 +1,179 @@
+package directory
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"signpost"
+	"signpost/directory/population"
+)
+
+// The demo contract: other issues, the app's demo mode and outside checks rely
+// on these names, dates and secrets byte for byte.
+const (
+	DemoPassword   = "demo-password-1"
+	DemoTOTPSecret = "JBSWY3DPEHPK3PXP"
+	DemoSeed       = 20091
+)
+
+// Demo organisations.
+const (
+	orgLeedsHealth   = "Leeds Community Healthcare NHS Trust"
+	orgManchesterCSC = "Manchester City Council Children's Services"
+	orgLeedsCSC      = "Leeds City Council Children's Services"
+	orgIT            = "Signpost IT Service"
+)
+
+// DemoAccounts are the fixture users: username, display name, role, job title,
+// organisation, phone, email, child-protection role.
+var DemoAccounts = []Account{
+	{User: signpost.User{Username: "nurse", DisplayName: "Nadia Shah", Role: signpost.RolePractitioner, JobTitle: "School nurse", Organisation: orgLeedsHealth, Phone: "0113 496 0101", Email: "nadia.shah@example.nhs.uk"}},
+	{User: signpost.User{Username: "social", DisplayName: "Sean O'Connell", Role: signpost.RolePractitioner, JobTitle: "Social worker", Organisation: orgManchesterCSC, Phone: "0161 496 0202", Email: "sean.oconnell@example.gov.uk", ChildProtection: true}},
+	{User: signpost.User{Username: "manager", DisplayName: "Maria Green", Role: signpost.RoleManagement, JobTitle: "Signpost management team", Organisation: orgLeedsCSC, Phone: "0113 496 0303", Email: "signpost.team@example.gov.uk"}},
+	{User: signpost.User{Username: "itadmin", DisplayName: "Ian Taylor", Role: signpost.RoleITAdmin, JobTitle: "IT service desk", Organisation: orgIT, Phone: "0300 555 0404", Email: "it.desk@example.org"}},
+}
+
+// Fixture children.
+var (
+	DemoJamie = signpost.Child{GivenName: "Jamie", FamilyName: "Fixture", DateOfBirth: "2015-03-14", Gender: "male", Postcode: "LS1 4AP",
+		Address: "22 Park Row, Leeds", Authority: "Leeds", NHSNumber: "9434765919", UPN: "P207000016049",
+		Carers: []signpost.Carer{{Name: "Alex Fixture", Relationship: "mother", ParentalResponsibility: true, Phone: "07700 900101", Email: "alex.fixture@example.com"}},
+		School: &signpost.Setting{Code: "107950", Name: "Park Row Primary School", Phone: "0113 496 0500", StartedOn: "2019-09-04"},
+		GP:     &signpost.Setting{Code: "B86001", Name: "Leeds City Medical Practice", Phone: "0113 496 0600", StartedOn: "2015-04-01"}}
+	DemoRiley = signpost.Child{GivenName: "Riley", FamilyName: "Shielded", DateOfBirth: "2012-07-01", Gender: "female", Postcode: "LS2 9JT",
+		Address: "1 Hidden Lane", Authority: "Leeds", Shielded: true,
+		Carers: []signpost.Carer{{Name: "Robin Shielded", Relationship: "mother", ParentalResponsibility: true, Phone: "07700 900102"}},
+		School: &signpost.Setting{Code: "107951", Name: "Woodhouse Secondary School", Phone: "0113 496 0501", StartedOn: "2023-09-05"},
+		GP:     &signpost.Setting{Code: "B86002", Name: "Woodhouse Medical Centre", Phone: "0113 496 0601", StartedOn: "2012-08-01"}}
+)
+
+// samSmithPlaces are where the twelve Sam Smiths born 2016-01-01 live.
+var samSmithPlaces = []struct{ authority, postcode string }{
+	{"Leeds", "LS6 1AA"}, {"Manchester", "M14 5AB"}, {"Bradford", "BD7 1DP"}, {"Sheffield", "S10 2TN"},
+	{"Birmingham", "B15 2TT"}, {"Bristol", "BS8 1TH"}, {"Newcastle upon Tyne", "NE1 7RU"}, {"Liverpool", "L7 8XP"},
+	{"Leeds", "LS11 5DR"}, {"Manchester", "M20 2RN"}, {"Sheffield", "S7 1FL"}, {"Birmingham", "B29 6BD"},
+}
+
+const demoSeededKey = "demo_seeded"
+
+// SeedDemo seeds the demo directory: authorities, organisations, the fixture
+// accounts and children, and n generated children. It is idempotent: on a
+// store already seeded it adds nothing and changes nothing.
+func SeedDemo(ctx context.Context, st Store, n int, today time.Time, cost PasswordParams) error {
+	if v, err := st.Setting(ctx, demoSeededKey); err != nil {
+		return err
+	} else if v != "" {
+		return nil
+	}
+	auths := population.Authorities()
+	for _, a := range auths {
+		if err := st.CreateAuthority(ctx, a.Code, a.Name); err != nil && signpost.KindOf(err) != signpost.KindConflict {
+			return fmt.Errorf("seeding authority %s: %w", a.Name, err)
+		}
+	}
+	for _, o := range []struct{ name, auth string }{{orgLeedsHealth, "Leeds"}, {orgManchesterCSC, "Manchester"}, {orgLeedsCSC, "Leeds"}, {orgIT, ""}} {
+		if err := st.CreateOrganisation(ctx, o.name, o.auth, true); err != nil && signpost.KindOf(err) != signpost.KindConflict {
+			return fmt.Errorf("seeding organisation %s: %w", o.name, err)
+		}
+	}
+	hash := HashPassword(DemoPassword, cost)
+	for _, a := range DemoAccounts {
+		a.PasswordHash, a.TOTPSecret, a.Accredited = hash, DemoTOTPSecret, true
+		if err := st.CreateAccount(ctx, &a); err != nil && signpost.KindOf(err) != signpost.KindConflict {
+			return fmt.Errorf("seeding user %s: %w", a.Username, err)
+		}
+	}
+
+	serial := 1
+	next := func() string { id := signpost.SignpostID(serial); serial++; return id }
+	jamie, riley := DemoJamie, DemoRiley
+	jamie.SignpostID, riley.SignpostID = next(), next()
+	fixtures := []signpost.Child{jamie, riley}
+	gen := population.New(DemoSeed, today)
+	for _, p := range samSmithPlaces {
+		sam := gen.Next(serial)
+		sam.SignpostID = next()
+		sam.GivenName, sam.FamilyName, sam.DateOfBirth, sam.Authority, sam.Postcode = "Sam", "Smith", "2016-01-01", p.authority, p.postcode
+		sam.NHSNumber, sam.UPN = "", ""
+		fixtures = append(fixtures, sam)
+	}
+	if err := st.CreateChildren(ctx, fixtures); err != nil {
+		return fmt.Errorf("seeding fixture children: %w", err)
+	}
+
+	var leeds []string
+	batch := make([]signpost.Child, 0, 5000)
+	for i := 0; i < n; i++ {
+		c := gen.Next(serial)
+		c.SignpostID = next()
+		if c.FamilyName == "Fixture" || c.FamilyName == "Shielded" || c.NHSNumber == jamie.NHSNumber || c.UPN == jamie.UPN {
+			continue
+		}
+		if c.Authority == "Leeds" && len(leeds) < 23 {
+			leeds = append(leeds, c.SignpostID)
+		}
+		batch = append(batch, c)
+		if len(batch) == cap(batch) {
+			if err := st.CreateChildren(ctx, batch); err != nil {
+				return fmt.Errorf("seeding children: %w", err)
+			}
+			batch = batch[:0]
+		}
+	}
+	if err := st.CreateChildren(ctx, batch); err != nil {
+		return fmt.Errorf("seeding children: %w", err)
+	}
+
+	invs := []struct {
+		child, user string
+		inv         signpost.Involvement
+	}{
+		{jamie.SignpostID, "nurse", signpost.Involvement{Role: "School nurse", StartedOn: "2024-09-10", CAF: true}},
+		{jamie.SignpostID, "social", signpost.Involvement{Role: "Social worker", StartedOn: "2021-02-01", EndedOn: "2022-06-30"}},
+		{riley.SignpostID, "nurse", signpost.Involvement{Role: "School nurse", StartedOn: "2025-01-15"}},
+	}
+	for i, id := range leeds {
+		invs = append(invs, struct {
+			child, user string
+			inv         signpost.Involvement
+		}{id, "nurse", signpost.Involvement{Role: "School nurse", StartedOn: today.AddDate(0, -1-i, 0).Format(signpost.DateLayout), LeadProfessional: i%7 == 0, CAF: i%5 == 0}})
+	}
+	for _, x := range invs {
+		if _, err := st.AddInvolvement(ctx, x.child, x.user, x.inv); err != nil {
+			return fmt.Errorf("seeding involvements: %w", err)
+		}
+	}
+	return st.SetSetting(ctx, demoSeededKey, today.UTC().Format(time.RFC3339))
+}
+
+// NewUser is what an operator gives to create an account.
+type NewUser struct {
+	Username, DisplayName, Role, JobTitle, Organisation, Phone, Email, Password string
+	ChildProtection                                                             bool
+}
+
+// CreateUser creates an account with a new TOTP secret and returns the secret
+// and its otpauth:// URL for the user's authenticator app.
+func CreateUser(ctx context.Context, st Store, u NewUser) (secret, url string, err error) {
+	if !signpost.ValidRole(u.Role) {
+		return "", "", signpost.FieldError("role", "role must be practitioner, management or itadmin")
+	}
+	if u.Username == "" || u.DisplayName == "" || u.Organisation == "" {
+		return "", "", signpost.FieldError("username", "username, display name and organisation are required")
+	}
+	if len(u.Password) < 12 {
+		return "", "", signpost.FieldError("password", "passwords must have at least 12 characters")
+	}
+	secret, url, err = NewTOTPSecret(u.Username)
+	if err != nil {
+		return "", "", err
+	}
+	a := &Account{User: signpost.User{Username: u.Username, DisplayName: u.DisplayName, Role: u.Role, JobTitle: u.JobTitle,
+		Organisation: u.Organisation, Phone: u.Phone, Email: u.Email, ChildProtection: u.ChildProtection},
+		PasswordHash: HashPassword(u.Password, DefaultPasswordParams), TOTPSecret: secret}
+	if err := st.CreateAccount(ctx, a); err != nil {
+		return "", "", err
+	}
+	return secret, url, nil
+}

@@ -1,0 +1,43 @@
+// Package directory is the Signpost central directory: the v1 HTTP JSON API,
+// sign-in with a password and a TOTP code, signposting search, shielding,
+// break-glass, audit, sync and devices. It stores everything through the Store
+// interface (directory/sqlcipher is the embedded, encrypted implementation).
+//
+// # Wire protocol (v1)
+//
+// JSON over HTTPS; names are snake_case; every request but POST /v1/session
+// sends "Authorization: Bearer <token>". Bodies are at most 1 MiB (else 413);
+// unknown fields, malformed JSON, invalid identifiers and impossible dates get
+// 400. Every error has the body {"error": {"kind", "message", "field"}}, with
+// kind one of signpost's ErrorKind values.
+//
+//	GET  /healthz                           200 when the store answers
+//	POST /v1/session                        {username, password, otp, device_id, device_name} → {token, user, policy}
+//	POST /v1/search                         signposting search → {matches, too_many}
+//	GET  /v1/children/{id}?reason=          one child, shielding applied, audited
+//	POST /v1/children/{id}/break-glass      {reason} → full record of a shielded child, audited and flagged
+//	POST /v1/children/{id}/shield           {reason, review_date}: management team of the child's authority
+//	DELETE /v1/children/{id}/shield         unshield
+//	POST /v1/sync/push                      {mutations} → {results}: applied | duplicate | rejected
+//	GET  /v1/sync/pull?cursor=C&limit=N     {changes, removals, directives, cursor, more}
+//	GET  /v1/sync/wait?cursor=C             long-poll: returns when there is something to pull, or after ~25 s
+//	GET  /v1/devices                        IT admin: {devices}
+//	POST /v1/devices/{id}/wipe              IT admin: order a remote wipe
+//	POST /v1/devices/{id}/wiped             the device's receipt {pushed, lost, wiped_at}
+//
+// Search needs family name and date of birth, or family name, given name and
+// postcode, or an identifier (signpost_id, nhs_number, upn). It tolerates typos,
+// name variants and day/month swaps, returns at most 10 matches and otherwise
+// answers too_many with no matches. A shielded child is found only through its
+// visible fields: a search that used the postcode, NHS number or UPN never
+// returns one. Searches are rate-limited per user (429) and audited with their
+// parameters and results.
+//
+// Push applies each mutation exactly once: its id is recorded with its result
+// in the same transaction as the change, and a replay answers "duplicate" with
+// the first result (first_status, reason, ids). A rejected mutation is recorded
+// too and never blocks those behind it.
+//
+// A device ordered to wipe gets 410 with {"error": ..., "directives": [{"kind":
+// "wipe"}]} on every request but its receipt.
+package directory

@@ -1,0 +1,374 @@
+package directory
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	gosync "sync"
+	"time"
+
+	"signpost"
+)
+
+// MaxBody is the largest request body accepted.
+const MaxBody = 1 << 20
+
+// Config tunes a Server; zero values take the defaults.
+type Config struct {
+	SessionTTL   time.Duration // default 12 h
+	WaitTimeout  time.Duration // long-poll, default 25 s
+	SearchRate   float64       // searches per second per user, default 2
+	SearchBurst  int           // default 20
+	PullLimit    int           // default page size, 500
+	Now          func() time.Time
+	Logger       *slog.Logger
+	PasswordCost PasswordParams
+}
+
+// Server serves the v1 API over a Store.
+type Server struct {
+	store   Store
+	cfg     Config
+	log     *slog.Logger
+	audit   *auditor
+	limiter *limiter
+	signin  *limiter
+	mux     *http.ServeMux
+
+	policyMu gosync.Mutex
+	policy   *signpost.Policy
+}
+
+// NewServer returns a server over store. Close it to flush the audit.
+func NewServer(store Store, cfg Config) *Server {
+	if cfg.SessionTTL == 0 {
+		cfg.SessionTTL = 12 * time.Hour
+	}
+	if cfg.WaitTimeout == 0 {
+		cfg.WaitTimeout = 25 * time.Second
+	}
+	if cfg.SearchRate == 0 {
+		cfg.SearchRate = 2
+	}
+	if cfg.SearchBurst == 0 {
+		cfg.SearchBurst = 20
+	}
+	if cfg.PullLimit == 0 {
+		cfg.PullLimit = 500
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.PasswordCost == (PasswordParams{}) {
+		cfg.PasswordCost = DefaultPasswordParams
+	}
+	s := &Server{
+		store:   store,
+		cfg:     cfg,
+		log:     cfg.Logger,
+		audit:   newAuditor(store, cfg.Logger),
+		limiter: newLimiter(cfg.SearchRate, cfg.SearchBurst),
+		signin:  newLimiter(5.0/900, 5), // five failed sign-ins per 15 minutes per username
+		mux:     http.NewServeMux(),
+	}
+	s.routes()
+	return s
+}
+
+// Close flushes the audit writer.
+func (s *Server) Close() error { return s.audit.Close() }
+
+func (s *Server) routes() {
+	s.mux.HandleFunc("GET /healthz", s.handleHealth)
+	s.mux.HandleFunc("POST /v1/session", s.handleSession)
+	s.mux.Handle("POST /v1/search", s.authed(s.handleSearch, false))
+	s.mux.Handle("GET /v1/children/{id}", s.authed(s.handleChild, false))
+	s.mux.Handle("POST /v1/children/{id}/break-glass", s.authed(s.handleBreakGlass, false))
+	s.mux.Handle("POST /v1/children/{id}/shield", s.authed(s.handleShield, false))
+	s.mux.Handle("DELETE /v1/children/{id}/shield", s.authed(s.handleUnshield, false))
+	s.mux.Handle("POST /v1/sync/push", s.authed(s.handlePush, false))
+	s.mux.Handle("GET /v1/sync/pull", s.authed(s.handlePull, false))
+	s.mux.Handle("GET /v1/sync/wait", s.authed(s.handleWait, false))
+	s.mux.Handle("GET /v1/devices", s.authed(s.handleDevices, false))
+	s.mux.Handle("POST /v1/devices/{id}/wipe", s.authed(s.handleOrderWipe, false))
+	s.mux.Handle("POST /v1/devices/{id}/wiped", s.authed(s.handleWiped, true))
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, signpost.Errorf(signpost.KindNotFound, "there is no %s %s in the v1 API", r.Method, r.URL.Path))
+	})
+}
+
+// ServeHTTP logs each request (method, route, status, time; never a query
+// string or a body, which may name a child) and recovers from panics.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &statusRecorder{ResponseWriter: w, status: 200}
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("panic serving request", "route", r.Pattern, "panic", fmt.Sprint(p))
+			s.fail(rec, r, signpost.Internal("answering the request", fmt.Errorf("panic: %v", p)))
+		}
+		s.log.Debug("request", "method", r.Method, "route", r.Pattern, "status", rec.status, "ms", time.Since(start).Milliseconds())
+	}()
+	r.Body = http.MaxBytesReader(rec, r.Body, MaxBody)
+	// Method mismatches on known paths get our JSON error, not the mux's text.
+	if _, pattern := s.mux.Handler(r); pattern == "" || pattern == "/" {
+		if allow := s.allowed(r); allow != "" {
+			rec.Header().Set("Allow", allow)
+			s.fail(rec, r, &signpost.Error{Kind: signpost.KindInvalid, Message: fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path)})
+			return
+		}
+	}
+	s.mux.ServeHTTP(rec, r)
+}
+
+// allowed returns the methods the path accepts, if any.
+func (s *Server) allowed(r *http.Request) string {
+	var out []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
+		if m == r.Method {
+			continue
+		}
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, p := s.mux.Handler(probe); p != "" && p != "/" {
+			out = append(out, m)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if !r.wrote {
+		r.status, r.wrote = code, true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	r.wrote = true
+	return r.ResponseWriter.Write(b)
+}
+
+func (r *statusRecorder) Flush() {
+	if f, ok := r.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	if err := s.store.Ping(r.Context()); err != nil {
+		s.fail(w, r, &signpost.Error{Kind: signpost.KindUnavailable, Message: "the store does not answer", Err: err})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// statusOf maps an error kind to its HTTP status.
+func statusOf(kind signpost.ErrorKind) int {
+	switch kind {
+	case signpost.KindInvalid:
+		return http.StatusBadRequest
+	case signpost.KindNotFound:
+		return http.StatusNotFound
+	case signpost.KindUnauthorized:
+		return http.StatusUnauthorized
+	case signpost.KindForbidden:
+		return http.StatusForbidden
+	case signpost.KindConflict:
+		return http.StatusConflict
+	case signpost.KindGone, signpost.KindWiped:
+		return http.StatusGone
+	case signpost.KindTooMany, signpost.KindRateLimited:
+		return http.StatusTooManyRequests
+	case signpost.KindTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case signpost.KindUnavailable:
+		return http.StatusServiceUnavailable
+	case signpost.KindLocked:
+		return http.StatusLocked
+	}
+	return http.StatusInternalServerError
+}
+
+// fail writes err as the JSON error body. Internal causes go to the log only.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var de *signpost.Error
+	if !errors.As(err, &de) {
+		de = signpost.Internal("answering the request", err)
+	}
+	status := statusOf(de.Kind)
+	if status >= 500 {
+		s.log.Error("request failed", "route", r.Pattern, "kind", de.Kind, "err", err)
+	}
+	body := map[string]any{"error": &signpost.Error{Kind: de.Kind, Message: de.Message, Field: de.Field}}
+	if de.Kind == signpost.KindGone {
+		body["directives"] = []signpost.Directive{{Kind: signpost.DirectiveWipe, Reason: "your IT service ordered this device to be wiped"}}
+	}
+	writeJSON(w, status, body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// decode reads a JSON body strictly into v: one object, no unknown fields.
+func decode(r *http.Request, v any) error {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil {
+		if _, err2 := dec.Token(); err2 != io.EOF {
+			return &signpost.Error{Kind: signpost.KindInvalid, Field: "body", Message: "the body must hold exactly one JSON object"}
+		}
+		return nil
+	}
+	var maxErr *http.MaxBytesError
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &maxErr):
+		return &signpost.Error{Kind: signpost.KindTooLarge, Field: "body", Message: fmt.Sprintf("the body is larger than %d bytes", MaxBody)}
+	case errors.Is(err, io.EOF):
+		return &signpost.Error{Kind: signpost.KindInvalid, Field: "body", Message: "the body is empty; a JSON object is needed"}
+	case errors.As(err, &syn), errors.Is(err, io.ErrUnexpectedEOF):
+		return &signpost.Error{Kind: signpost.KindInvalid, Field: "body", Message: "the body is not valid JSON"}
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			field = "body"
+		}
+		return &signpost.Error{Kind: signpost.KindInvalid, Field: field, Message: fmt.Sprintf("%s must be a JSON %s", field, jsonType(typ.Type.Kind().String()))}
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return &signpost.Error{Kind: signpost.KindInvalid, Field: field, Message: fmt.Sprintf("unknown field %q", field)}
+	}
+	return &signpost.Error{Kind: signpost.KindInvalid, Field: "body", Message: "the body could not be read as the expected JSON object"}
+}
+
+func jsonType(kind string) string {
+	switch kind {
+	case "string":
+		return "string"
+	case "bool":
+		return "boolean"
+	case "slice", "array":
+		return "array"
+	case "struct", "map", "ptr":
+		return "object"
+	}
+	return "number"
+}
+
+// actorKey is the context key of the signed-in Actor.
+type actorKey struct{}
+
+// authed wraps a handler that needs a signed-in user on an active device. A
+// device ordered to wipe gets 410 with the wipe directive, unless receipt is
+// true (the receipt is how it reports having wiped).
+func (s *Server) authed(h func(http.ResponseWriter, *http.Request, Actor), receipt bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a, err := s.authenticate(r, receipt)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		h(w, r.WithContext(context.WithValue(r.Context(), actorKey{}, a)), a)
+	})
+}
+
+func (s *Server) authenticate(r *http.Request, receipt bool) (Actor, error) {
+	ctx := r.Context()
+	h := r.Header.Get("Authorization")
+	token, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || strings.TrimSpace(token) == "" {
+		return Actor{}, &signpost.Error{Kind: signpost.KindUnauthorized, Message: "sign in first: the request has no bearer token"}
+	}
+	sum := sha256.Sum256([]byte(strings.TrimSpace(token)))
+	se, err := s.store.Session(ctx, sum[:])
+	if signpost.KindOf(err) == signpost.KindNotFound || (err == nil && !s.cfg.Now().Before(se.ExpiresAt)) {
+		return Actor{}, &signpost.Error{Kind: signpost.KindUnauthorized, Message: "your session has expired or is not valid; sign in again"}
+	}
+	if err != nil {
+		return Actor{}, err
+	}
+	dev, err := s.store.Device(ctx, se.DeviceID)
+	if err != nil {
+		return Actor{}, err
+	}
+	switch dev.State {
+	case signpost.DeviceWipeOrdered:
+		if !receipt {
+			return Actor{}, &signpost.Error{Kind: signpost.KindGone, Message: "your IT service has ordered this device to be wiped"}
+		}
+	case signpost.DeviceRevoked:
+		return Actor{}, &signpost.Error{Kind: signpost.KindUnauthorized, Message: "this device has been revoked by your IT service"}
+	case signpost.DeviceWiped:
+		if !receipt {
+			return Actor{}, &signpost.Error{Kind: signpost.KindUnauthorized, Message: "this device was wiped; enrol it again"}
+		}
+	}
+	acc, err := s.accountByID(ctx, se.UserID, dev.User)
+	if err != nil {
+		return Actor{}, err
+	}
+	if acc.Disabled {
+		return Actor{}, &signpost.Error{Kind: signpost.KindUnauthorized, Message: "your account is disabled; contact your IT service"}
+	}
+	if !acc.Accredited {
+		return Actor{}, &signpost.Error{Kind: signpost.KindForbidden, Message: "your organisation is not accredited to use Signpost"}
+	}
+	now := s.cfg.Now()
+	if now.Sub(dev.LastSeen) > time.Minute {
+		if err := s.store.TouchDevice(ctx, dev.ID, now); err != nil {
+			s.log.Warn("could not record device contact", "err", err)
+		}
+	}
+	return Actor{UserID: acc.ID, Username: acc.Username, Role: acc.Role, Authority: acc.Authority, DeviceID: dev.ID, ChildProtection: acc.ChildProtection}, nil
+}
+
+func (s *Server) accountByID(ctx context.Context, id int64, username string) (*Account, error) {
+	acc, err := s.store.Account(ctx, username)
+	if err != nil {
+		return nil, err
+	}
+	if acc.ID != id {
+		return nil, &signpost.Error{Kind: signpost.KindUnauthorized, Message: "your session is not valid; sign in again"}
+	}
+	return acc, nil
+}
+
+// Policy returns the policy devices must follow.
+func (s *Server) Policy(ctx context.Context) signpost.Policy {
+	s.policyMu.Lock()
+	defer s.policyMu.Unlock()
+	if s.policy != nil {
+		return *s.policy
+	}
+	p := signpost.DefaultPolicy()
+	if v, err := s.store.Setting(ctx, "policy"); err == nil && v != "" {
+		if err := json.Unmarshal([]byte(v), &p); err != nil {
+			s.log.Warn("stored policy is unreadable; using defaults", "err", err)
+			p = signpost.DefaultPolicy()
+		}
+	}
+	s.policy = &p
+	return p
+}

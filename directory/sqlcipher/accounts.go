@@ -1,0 +1,274 @@
+package sqlcipher
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"signpost"
+	"signpost/directory"
+)
+
+// CreateAuthority adds a local authority.
+func (s *Store) CreateAuthority(ctx context.Context, code, name string) error {
+	return wrap("creating an authority", s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO authorities (code, name) VALUES (?, ?)`, code, name)
+		return err
+	}))
+}
+
+// CreateOrganisation adds an organisation in an authority (by code or name; ""
+// for a national one).
+func (s *Store) CreateOrganisation(ctx context.Context, name, authority string, accredited bool) error {
+	return wrap("creating an organisation", s.write(ctx, func(tx *sql.Tx) error {
+		var aid sql.NullInt64
+		if authority != "" {
+			if err := tx.QueryRowContext(ctx, `SELECT id FROM authorities WHERE code = ? OR name = ?`, authority, authority).Scan(&aid); errors.Is(err, sql.ErrNoRows) {
+				return notFound("authority " + authority)
+			} else if err != nil {
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO organisations (name, authority_id, accredited) VALUES (?, ?, ?)`, name, aid, b2i(accredited))
+		return err
+	}))
+}
+
+// CreateAccount adds a user to an existing organisation.
+func (s *Store) CreateAccount(ctx context.Context, a *directory.Account) error {
+	return wrap("creating a user", s.write(ctx, func(tx *sql.Tx) error {
+		var oid int64
+		if err := tx.QueryRowContext(ctx, `SELECT id FROM organisations WHERE name = ?`, a.Organisation).Scan(&oid); errors.Is(err, sql.ErrNoRows) {
+			return notFound("organisation " + a.Organisation)
+		} else if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO users (username, display_name, role, job_title, organisation_id, phone, email, child_protection, password_hash, totp_secret, disabled)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			a.Username, a.DisplayName, a.Role, a.JobTitle, oid, a.Phone, a.Email, b2i(a.ChildProtection), a.PasswordHash, a.TOTPSecret, b2i(a.Disabled))
+		if err != nil {
+			return err
+		}
+		a.ID, err = res.LastInsertId()
+		return err
+	}))
+}
+
+const accountCols = `u.id, u.username, u.display_name, u.role, u.job_title, o.name, COALESCE(au.name, ''), u.phone, u.email,
+	u.child_protection, o.accredited, u.password_hash, u.totp_secret, u.disabled
+	FROM users u JOIN organisations o ON o.id = u.organisation_id LEFT JOIN authorities au ON au.id = o.authority_id`
+
+func scanAccount(row *sql.Row) (*directory.Account, error) {
+	a := &directory.Account{}
+	err := row.Scan(&a.ID, &a.Username, &a.DisplayName, &a.Role, &a.JobTitle, &a.Organisation, &a.Authority, &a.Phone, &a.Email,
+		&a.ChildProtection, &a.Accredited, &a.PasswordHash, &a.TOTPSecret, &a.Disabled)
+	return a, err
+}
+
+// Account returns the user with the given username.
+func (s *Store) Account(ctx context.Context, username string) (*directory.Account, error) {
+	a, err := scanAccount(s.r.QueryRowContext(ctx, `SELECT `+accountCols+` WHERE u.username = ?`, username))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("user " + username)
+	}
+	return a, wrap("reading a user", err)
+}
+
+func (s *Store) accountByID(ctx context.Context, id int64) (*directory.Account, error) {
+	a, err := scanAccount(s.r.QueryRowContext(ctx, `SELECT `+accountCols+` WHERE u.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("user")
+	}
+	return a, wrap("reading a user", err)
+}
+
+// SetAccountDisabled disables or re-enables a user.
+func (s *Store) SetAccountDisabled(ctx context.Context, username string, disabled bool) error {
+	return wrap("updating a user", s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET disabled = ? WHERE username = ?`, b2i(disabled), username)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound("user " + username)
+		}
+		return nil
+	}))
+}
+
+// EnrolDevice records a device for a user, or returns the existing one.
+func (s *Store) EnrolDevice(ctx context.Context, id, name string, userID int64, at time.Time) (*directory.DeviceRecord, error) {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO devices (id, user_id, name, enrolled_at, last_seen) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET name = excluded.name WHERE devices.user_id = excluded.user_id`, id, userID, name, ts(at), ts(at))
+		return err
+	})
+	if err != nil {
+		return nil, wrap("enrolling a device", err)
+	}
+	return s.Device(ctx, id)
+}
+
+const deviceCols = `d.id, u.username, d.name, d.last_seen, d.state, d.receipt_pushed, d.receipt_lost, d.receipt_wiped, d.receipt_at, d.user_id, d.last_audit_hash
+	FROM devices d JOIN users u ON u.id = d.user_id`
+
+type rowScanner interface{ Scan(...any) error }
+
+func scanDevice(row rowScanner) (*directory.DeviceRecord, error) {
+	d := &directory.DeviceRecord{}
+	var lastSeen string
+	var pushed, lost sql.NullInt64
+	var wiped, rat sql.NullString
+	if err := row.Scan(&d.ID, &d.User, &d.Name, &lastSeen, &d.State, &pushed, &lost, &wiped, &rat, &d.UserID, &d.LastAuditHash); err != nil {
+		return nil, err
+	}
+	d.LastSeen = parseTS(lastSeen)
+	if rat.Valid {
+		d.Receipt = &signpost.WipeReceipt{Pushed: int(pushed.Int64), Lost: int(lost.Int64), WipedAt: parseTS(wiped.String), Received: parseTS(rat.String)}
+	}
+	return d, nil
+}
+
+// Device returns one device.
+func (s *Store) Device(ctx context.Context, id string) (*directory.DeviceRecord, error) {
+	d, err := scanDevice(s.r.QueryRowContext(ctx, `SELECT `+deviceCols+` WHERE d.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("device")
+	}
+	return d, wrap("reading a device", err)
+}
+
+// Devices lists every device, most recently seen first.
+func (s *Store) Devices(ctx context.Context) ([]signpost.Device, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+deviceCols+` ORDER BY d.last_seen DESC`)
+	if err != nil {
+		return nil, wrap("listing devices", err)
+	}
+	defer rows.Close()
+	out := []signpost.Device{}
+	for rows.Next() {
+		d, err := scanDevice(rows)
+		if err != nil {
+			return nil, wrap("listing devices", err)
+		}
+		out = append(out, d.Device)
+	}
+	return out, wrap("listing devices", rows.Err())
+}
+
+// TouchDevice records that the device was seen.
+func (s *Store) TouchDevice(ctx context.Context, id string, at time.Time) error {
+	return wrap("updating a device", s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE devices SET last_seen = ? WHERE id = ?`, ts(at), id)
+		return err
+	}))
+}
+
+// SetDeviceState moves a device to a new state.
+func (s *Store) SetDeviceState(ctx context.Context, id, state string) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE devices SET state = ? WHERE id = ?`, state, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound("device")
+		}
+		return nil
+	})
+	if err == nil {
+		s.broadcast()
+	}
+	return wrap("updating a device", err)
+}
+
+// RecordWipeReceipt marks a device wiped, keeping the device's counts.
+func (s *Store) RecordWipeReceipt(ctx context.Context, id string, r signpost.WipeReceipt) error {
+	return wrap("recording a wipe receipt", s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE devices SET state = 'wiped', receipt_pushed = ?, receipt_lost = ?, receipt_wiped = ?, receipt_at = ? WHERE id = ?`,
+			r.Pushed, r.Lost, ts(r.WipedAt), ts(r.Received), id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound("device")
+		}
+		// A wiped device's tokens are worthless from now on.
+		_, err = tx.ExecContext(ctx, `DELETE FROM sessions WHERE device_id = ?`, id)
+		return err
+	}))
+}
+
+// CreateSession stores a session.
+func (s *Store) CreateSession(ctx context.Context, se *directory.Session) error {
+	return wrap("creating a session", s.write(ctx, func(tx *sql.Tx) error {
+		// Expired sessions are swept as new ones are made.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at < ?`, ts(se.CreatedAt)); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, device_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
+			se.TokenHash, se.UserID, se.DeviceID, ts(se.CreatedAt), ts(se.ExpiresAt))
+		return err
+	}))
+}
+
+// Session returns the session with the given token hash.
+func (s *Store) Session(ctx context.Context, hash []byte) (*directory.Session, error) {
+	se := &directory.Session{TokenHash: hash}
+	var created, expires string
+	err := s.r.QueryRowContext(ctx, `SELECT user_id, device_id, created_at, expires_at FROM sessions WHERE token_hash = ?`, hash).
+		Scan(&se.UserID, &se.DeviceID, &created, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("session")
+	}
+	se.CreatedAt, se.ExpiresAt = parseTS(created), parseTS(expires)
+	return se, wrap("reading a session", err)
+}
+
+// Setting returns a setting, or "" when unset.
+func (s *Store) Setting(ctx context.Context, key string) (string, error) {
+	var v string
+	err := s.r.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return v, wrap("reading a setting", err)
+}
+
+// SetSetting stores a setting.
+func (s *Store) SetSetting(ctx context.Context, key, value string) error {
+	return wrap("saving a setting", s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+		return err
+	}))
+}
+
+// Alert records a notice for an authority.
+func (s *Store) Alert(ctx context.Context, al directory.Alert) error {
+	return wrap("recording an alert", s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO alerts (at, authority, child_id, username, kind, reason) VALUES (?, ?, ?, ?, ?, ?)`,
+			ts(al.At), al.Authority, al.ChildID, al.Username, al.Kind, al.Reason)
+		return err
+	}))
+}
+
+// Alerts lists an authority's alerts, newest first.
+func (s *Store) Alerts(ctx context.Context, authority string) ([]directory.Alert, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT at, authority, child_id, username, kind, reason FROM alerts WHERE authority = ? ORDER BY id DESC`, authority)
+	if err != nil {
+		return nil, wrap("listing alerts", err)
+	}
+	defer rows.Close()
+	var out []directory.Alert
+	for rows.Next() {
+		var al directory.Alert
+		var at string
+		if err := rows.Scan(&at, &al.Authority, &al.ChildID, &al.Username, &al.Kind, &al.Reason); err != nil {
+			return nil, wrap("listing alerts", err)
+		}
+		al.At = parseTS(at)
+		out = append(out, al)
+	}
+	return out, wrap("listing alerts", rows.Err())
+}

@@ -1,0 +1,289 @@
+// Package sqlcipher is the embedded directory store: one SQLCipher-encrypted
+// SQLite file, keyed with a raw 256-bit key, with numbered embedded migrations,
+// WAL and foreign keys. Writes go through one connection (so they never contend
+// for the lock); reads use a pool.
+package sqlcipher
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	gosync "sync"
+	"time"
+
+	sqlite3 "github.com/mutecomm/go-sqlcipher/v4"
+
+	"signpost"
+	"signpost/directory"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+const driverName = "sqlcipher-directory"
+
+func init() {
+	sql.Register(driverName, &sqlite3.SQLiteDriver{
+		ConnectHook: func(c *sqlite3.SQLiteConn) error {
+			// A sized page cache keeps encrypted reads close to plain ones; temp
+			// tables stay in memory so nothing decrypted reaches a temp file.
+			_, err := c.Exec("PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;", nil)
+			return err
+		},
+	})
+}
+
+// Store is the SQLCipher implementation of directory.Store.
+type Store struct {
+	path string
+	w    *sql.DB // the one writer
+	r    *sql.DB // readers
+
+	notifyMu gosync.Mutex
+	notify   chan struct{}
+}
+
+var _ directory.Store = (*Store)(nil)
+
+// KeySize is the length of the raw store key in bytes.
+const KeySize = 32
+
+// LoadOrCreateKey reads a hex key from path, or creates one with mode 0600 if
+// the file does not exist.
+func LoadOrCreateKey(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		key := make([]byte, KeySize)
+		if _, err := rand.Read(key); err != nil {
+			return nil, fmt.Errorf("making a store key: %w", err)
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, fmt.Errorf("making the key file's folder: %w", err)
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("creating key file %s: %w", path, err)
+		}
+		if _, err := f.WriteString(hex.EncodeToString(key) + "\n"); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("writing key file %s: %w", path, err)
+		}
+		if err := f.Sync(); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("writing key file %s: %w", path, err)
+		}
+		return key, f.Close()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading key file %s: %w", path, err)
+	}
+	key, err := hex.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil || len(key) != KeySize {
+		return nil, fmt.Errorf("key file %s must hold %d hex digits (a %d-bit key)", path, 2*KeySize, 8*KeySize)
+	}
+	return key, nil
+}
+
+// Open opens (creating if needed) the store file at path with the raw key and
+// brings its schema up to date.
+func Open(ctx context.Context, path string, key []byte) (*Store, error) {
+	if len(key) != KeySize {
+		// A key of the wrong length would silently be taken as a passphrase.
+		return nil, fmt.Errorf("store key must be %d bytes, got %d", KeySize, len(key))
+	}
+	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + url.Values{
+		"_pragma_key":   {"x'" + hex.EncodeToString(key) + "'"},
+		"_journal_mode": {"WAL"},
+		"_foreign_keys": {"1"},
+		"_busy_timeout": {"10000"},
+		"_synchronous":  {"NORMAL"},
+	}.Encode()
+	w, err := sql.Open(driverName, base+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("opening store %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetConnMaxIdleTime(0)
+	s := &Store{path: path, w: w, notify: make(chan struct{})}
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, translateOpen(path, err)
+	}
+	if err := s.migrate(ctx); err != nil {
+		w.Close()
+		return nil, translateOpen(path, err)
+	}
+	r, err := sql.Open(driverName, base+"&_query_only=1")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("opening store %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(8)
+	r.SetMaxIdleConns(8)
+	s.r = r
+	return s, nil
+}
+
+func translateOpen(path string, err error) error {
+	if strings.Contains(err.Error(), "file is not a database") {
+		return &signpost.Error{Kind: signpost.KindForbidden, Message: fmt.Sprintf("the key does not open the store %s (wrong key file, or not a Signpost store)", path), Err: err}
+	}
+	return fmt.Errorf("opening store %s: %w", path, err)
+}
+
+// Close closes the store.
+func (s *Store) Close() error {
+	var errs []error
+	if s.r != nil {
+		errs = append(errs, s.r.Close())
+	}
+	errs = append(errs, s.w.Close())
+	return errors.Join(errs...)
+}
+
+// Ping reports whether the store answers.
+func (s *Store) Ping(ctx context.Context) error {
+	var n int
+	if err := s.r.QueryRowContext(ctx, "SELECT 1").Scan(&n); err != nil {
+		return signpost.Internal("checking the store", err)
+	}
+	return nil
+}
+
+// Changed returns a channel closed at the next committed change to children,
+// involvements, scope or devices: the long-poll waits on it.
+func (s *Store) Changed() <-chan struct{} {
+	s.notifyMu.Lock()
+	defer s.notifyMu.Unlock()
+	return s.notify
+}
+
+func (s *Store) broadcast() {
+	s.notifyMu.Lock()
+	close(s.notify)
+	s.notify = make(chan struct{})
+	s.notifyMu.Unlock()
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+		return err
+	}
+	var current int
+	if err := s.w.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+		return err
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	latest := 0
+	for _, name := range names {
+		v, err := strconv.Atoi(strings.SplitN(filepath.Base(name), "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("migration %s has no number", name)
+		}
+		latest = max(latest, v)
+		if v <= current {
+			continue
+		}
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		err = s.write(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+				return fmt.Errorf("migration %s: %w", name, err)
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, v, ts(time.Now()))
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if current > latest {
+		return &signpost.Error{Kind: signpost.KindConflict, Message: fmt.Sprintf("the store was written by a newer Signpost (schema %d; this program knows up to %d)", current, latest)}
+	}
+	return nil
+}
+
+// write runs fn in one write transaction.
+func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// read runs fn in one read transaction (a consistent snapshot).
+func (s *Store) read(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	return fn(tx)
+}
+
+// nextSeq advances the change sequence inside a write transaction.
+func nextSeq(ctx context.Context, tx *sql.Tx) (int64, error) {
+	if _, err := tx.ExecContext(ctx, `UPDATE counters SET value = value + 1 WHERE name = 'seq'`); err != nil {
+		return 0, err
+	}
+	var n int64
+	err := tx.QueryRowContext(ctx, `SELECT value FROM counters WHERE name = 'seq'`).Scan(&n)
+	return n, err
+}
+
+func ts(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+func parseTS(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, s)
+	return t
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func notFound(what string) error {
+	return &signpost.Error{Kind: signpost.KindNotFound, Message: what + " was not found"}
+}
+
+func wrap(doing string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var de *signpost.Error
+	if errors.As(err, &de) {
+		return err
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return &signpost.Error{Kind: signpost.KindUnavailable, Message: "the request was cancelled or took too long while " + doing, Err: err}
+	}
+	if strings.Contains(err.Error(), "UNIQUE constraint failed") {
+		return &signpost.Error{Kind: signpost.KindConflict, Message: "that already exists (" + doing + ")", Err: err}
+	}
+	return signpost.Internal(doing, err)
+}

@@ -1,0 +1,120 @@
+package directory
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"signpost"
+)
+
+// MaxPush is the most mutations one push may carry.
+const MaxPush = 1000
+
+func (s *Server) handlePush(w http.ResponseWriter, r *http.Request, a Actor) {
+	var req signpost.PushRequest
+	if err := decode(r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if len(req.Mutations) > MaxPush {
+		s.fail(w, r, signpost.FieldError("mutations", "at most %d changes per push; send the rest in another", MaxPush))
+		return
+	}
+	results, err := s.store.Push(r.Context(), a, req.Mutations, s.cfg.Now())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, signpost.PushResponse{Results: results})
+}
+
+func parseCursor(r *http.Request) (int64, error) {
+	v := r.URL.Query().Get("cursor")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, signpost.FieldError("cursor", "cursor must be the value a previous pull returned")
+	}
+	return n, nil
+}
+
+func (s *Server) handlePull(w http.ResponseWriter, r *http.Request, a Actor) {
+	cursor, err := parseCursor(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	limit := s.cfg.PullLimit
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			s.fail(w, r, signpost.FieldError("limit", "limit must be a whole number from 1 to 1000"))
+			return
+		}
+		limit = n
+	}
+	now := s.cfg.Now()
+	page, err := s.store.Pull(r.Context(), a, cursor, limit, now)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	policy := s.Policy(r.Context())
+	resp := signpost.PullResponse{
+		Changes:    make([]signpost.Child, 0, len(page.Changes)),
+		Removals:   page.Removals,
+		Directives: []signpost.Directive{{Kind: signpost.DirectivePolicy, Policy: &policy}},
+		Cursor:     strconv.FormatInt(page.Cursor, 10),
+		More:       page.More,
+		ServerTime: now,
+	}
+	for i := range page.Changes {
+		resp.Changes = append(resp.Changes, *View(a, &page.Changes[i]))
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// handleWait long-polls: it answers as soon as a pull after cursor would
+// return something, or a directive is due, or after WaitTimeout.
+func (s *Server) handleWait(w http.ResponseWriter, r *http.Request, a Actor) {
+	cursor, err := parseCursor(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	timeout := time.NewTimer(s.cfg.WaitTimeout)
+	defer timeout.Stop()
+	for {
+		changed := s.store.Changed() // take it before checking, so no change is missed
+		dev, err := s.store.Device(ctx, a.DeviceID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if dev.State == signpost.DeviceWipeOrdered {
+			s.fail(w, r, &signpost.Error{Kind: signpost.KindGone, Message: "your IT service has ordered this device to be wiped"})
+			return
+		}
+		has, err := s.store.HasChanges(ctx, a, cursor, s.cfg.Now())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if has {
+			writeJSON(w, http.StatusOK, signpost.WaitResponse{Changed: true, Directives: []signpost.Directive{}, Cursor: strconv.FormatInt(cursor, 10)})
+			return
+		}
+		select {
+		case <-changed:
+		case <-timeout.C:
+			writeJSON(w, http.StatusOK, signpost.WaitResponse{Changed: false, Directives: []signpost.Directive{}, Cursor: strconv.FormatInt(cursor, 10)})
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+}
