@@ -40,7 +40,7 @@ func (c *clock) Add(d time.Duration) {
 }
 
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	store  *sqlcipher.Store
 	server *directory.Server
 	http   *httptest.Server
@@ -84,7 +84,7 @@ type resp struct {
 	body   []byte
 }
 
-func (r resp) json(t *testing.T, v any) {
+func (r resp) json(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.body, v); err != nil {
 		t.Fatalf("decoding %s: %v", r.body, err)
@@ -124,7 +124,7 @@ func (e *env) do(method, path, token string, body any) resp {
 	return resp{res.StatusCode, b}
 }
 
-func code(t *testing.T, at time.Time) string {
+func code(t testing.TB, at time.Time) string {
 	t.Helper()
 	c, err := totp.GenerateCode(directory.DemoTOTPSecret, at)
 	if err != nil {
@@ -788,3 +788,31 @@ func TestDemoSeedingIsIdempotent(t *testing.T) {
 		t.Errorf("%d Sam Smiths after reseeding, want 12", sams)
 	}
 }
+
+func TestLogsNeverNameAChild(t *testing.T) {
+	var buf bytes.Buffer
+	var mu gosync.Mutex
+	w := writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return buf.Write(p) })
+	e := newEnv(t, 20, func(c *directory.Config) {
+		c.Logger = slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
+	social, _ := e.login("social")
+	e.search(social, signpost.SearchRequest{GivenName: "Jamie", FamilyName: "Fixture", Postcode: "LS1 4AP", Reason: "Jamie Fixture referral"})
+	e.do("GET", "/v1/children/"+e.jamie+"?reason=Jamie+Fixture+at+22+Park+Row", social, nil)
+	e.do("POST", "/v1/children/"+e.riley+"/break-glass", social, signpost.BreakGlassRequest{Reason: "Riley Shielded at 1 Hidden Lane"})
+	e.do("POST", "/v1/search", social, `{"family_name":"Fixture","date_of_birth":"2015-02-30"}`)
+	mu.Lock()
+	defer mu.Unlock()
+	if buf.Len() == 0 {
+		t.Fatal("nothing was logged: the test proves nothing")
+	}
+	for _, s := range []string{"Jamie", "Fixture", "Park Row", "LS1 4AP", "Riley", "Hidden Lane"} {
+		if bytes.Contains(buf.Bytes(), []byte(s)) {
+			t.Errorf("log names %q:\n%s", s, buf.String())
+		}
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

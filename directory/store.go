@@ -154,6 +154,9 @@ type AuditEvent struct {
 	Params   string   // the search parameters, as JSON
 	Results  []string // Signpost IDs returned
 	Flags    string   // e.g. "chain_break"
+	// Mutation is the id of the pushed mutation that carried an offline
+	// event; an event with the same Mutation is recorded only once.
+	Mutation string
 }
 
 // Alert is a notice to an authority's management team.

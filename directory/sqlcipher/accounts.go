@@ -68,7 +68,7 @@ func scanAccount(row *sql.Row) (*directory.Account, error) {
 
 // Account returns the user with the given username.
 func (s *Store) Account(ctx context.Context, username string) (*directory.Account, error) {
-	a, err := scanAccount(s.r.QueryRowContext(ctx, `SELECT `+accountCols+` WHERE u.username = ?`, username))
+	a, err := scanAccount(s.queryRow(ctx, `SELECT `+accountCols+` WHERE u.username = ?`, username))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("user " + username)
 	}
@@ -132,7 +132,7 @@ func scanDevice(row rowScanner) (*directory.DeviceRecord, error) {
 
 // Device returns one device.
 func (s *Store) Device(ctx context.Context, id string) (*directory.DeviceRecord, error) {
-	d, err := scanDevice(s.r.QueryRowContext(ctx, `SELECT `+deviceCols+` WHERE d.id = ?`, id))
+	d, err := scanDevice(s.queryRow(ctx, `SELECT `+deviceCols+` WHERE d.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("device")
 	}
@@ -217,7 +217,7 @@ func (s *Store) CreateSession(ctx context.Context, se *directory.Session) error 
 func (s *Store) Session(ctx context.Context, hash []byte) (*directory.Session, error) {
 	se := &directory.Session{TokenHash: hash}
 	var created, expires string
-	err := s.r.QueryRowContext(ctx, `SELECT user_id, device_id, created_at, expires_at FROM sessions WHERE token_hash = ?`, hash).
+	err := s.queryRow(ctx, `SELECT user_id, device_id, created_at, expires_at FROM sessions WHERE token_hash = ?`, hash).
 		Scan(&se.UserID, &se.DeviceID, &created, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("session")

@@ -251,11 +251,22 @@ func (s *Store) Child(ctx context.Context, signpostID string) (*signpost.Child, 
 
 // Candidates returns the children matching any of the keys.
 func (s *Store) Candidates(ctx context.Context, k directory.CandidateKeys) ([]signpost.Candidate, error) {
-	out, err := candidates(ctx, s.r, k)
+	out, err := candidates(ctx, s, k)
 	return out, wrap("searching", err)
 }
 
-func candidates(ctx context.Context, q querier, k directory.CandidateKeys) ([]signpost.Candidate, error) {
+// QueryContext runs a read on the reader pool as a cached prepared statement.
+func (s *Store) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := s.prep(ctx, s.r, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+func candidates(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, k directory.CandidateKeys) ([]signpost.Candidate, error) {
 	var where []string
 	var args []any
 	if len(k.DatesOfBirth) > 0 {
@@ -382,29 +393,39 @@ func (s *Store) AddLookup(ctx context.Context, userID int64, signpostID string, 
 	return wrap("recording a look-up", err)
 }
 
-// Audit records events in one transaction.
+// Audit records events in one transaction of the audit file.
 func (s *Store) Audit(ctx context.Context, evs []directory.AuditEvent) error {
-	return wrap("recording the audit", s.write(ctx, func(tx *sql.Tx) error { return insertAudit(ctx, tx, evs) }))
+	return wrap("recording the audit", inTx(ctx, s.aw, func(tx *sql.Tx) error { return insertAudit(ctx, tx, evs) }))
 }
 
 func insertAudit(ctx context.Context, tx *sql.Tx, evs []directory.AuditEvent) error {
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO audit (mutation, at, user_id, username, device_id, action, child_id, reason, params, results, flags)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (mutation) DO NOTHING`)
+	if err != nil {
+		return err
+	}
+	defer ins.Close()
+	insResult, err := tx.PrepareContext(ctx, `INSERT INTO audit_results (audit_id, child_id) VALUES (?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer insResult.Close()
 	for _, ev := range evs {
 		results := ""
 		if len(ev.Results) > 0 {
 			b, _ := json.Marshal(ev.Results)
 			results = string(b)
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO audit (at, user_id, username, device_id, action, child_id, reason, params, results, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			ts(ev.At), ev.UserID, ev.Username, ev.DeviceID, ev.Action, ev.ChildID, ev.Reason, ev.Params, results, ev.Flags)
+		res, err := ins.ExecContext(ctx, nullable(ev.Mutation), ts(ev.At), ev.UserID, ev.Username, ev.DeviceID, ev.Action, ev.ChildID, ev.Reason, ev.Params, results, ev.Flags)
 		if err != nil {
 			return err
 		}
-		if len(ev.Results) == 0 {
+		if n, _ := res.RowsAffected(); n == 0 || len(ev.Results) == 0 {
 			continue
 		}
 		id, _ := res.LastInsertId()
 		for _, r := range ev.Results {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO audit_results (audit_id, child_id) VALUES (?, ?)`, id, r); err != nil {
+			if _, err := insResult.ExecContext(ctx, id, r); err != nil {
 				return err
 			}
 		}
@@ -415,7 +436,7 @@ func insertAudit(ctx context.Context, tx *sql.Tx, evs []directory.AuditEvent) er
 // AuditForChild returns every event about a child or that returned it.
 func (s *Store) AuditForChild(ctx context.Context, signpostID string) ([]directory.AuditEvent, error) {
 	id := signpost.NormaliseSignpostID(signpostID)
-	rows, err := s.r.QueryContext(ctx, `SELECT id, at, user_id, username, device_id, action, child_id, reason, params, results, flags FROM audit
+	rows, err := s.ar.QueryContext(ctx, `SELECT id, at, user_id, username, device_id, action, child_id, reason, params, results, flags FROM audit
 		WHERE child_id = ? OR id IN (SELECT audit_id FROM audit_results WHERE child_id = ?) ORDER BY id`, id, id)
 	if err != nil {
 		return nil, wrap("reading the audit", err)

@@ -28,7 +28,7 @@ import (
 	"signpost/directory"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql audit_migrations/*.sql
 var migrations embed.FS
 
 const driverName = "sqlcipher-directory"
@@ -44,14 +44,53 @@ func init() {
 	})
 }
 
-// Store is the SQLCipher implementation of directory.Store.
+// Store is the SQLCipher implementation of directory.Store. It keeps two
+// encrypted files under one key: the directory (children, users, devices,
+// sync) and, beside it, the audit log (PATH without .db + "-audit.db").
 type Store struct {
 	path string
-	w    *sql.DB // the one writer
-	r    *sql.DB // readers
+	w    *sql.DB // the one writer of the directory
+	r    *sql.DB // its readers
+	aw   *sql.DB // the one writer of the audit log
+	ar   *sql.DB // its readers
 
 	notifyMu gosync.Mutex
 	notify   chan struct{}
+
+	stmts gosync.Map // query → *sql.Stmt, prepared once per pool
+}
+
+// prep returns a prepared statement for query on db, preparing it the first
+// time. database/sql re-prepares it lazily on each pooled connection.
+func (s *Store) prep(ctx context.Context, db *sql.DB, query string) (*sql.Stmt, error) {
+	key := stmtKey{db, query}
+	if st, ok := s.stmts.Load(key); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := s.stmts.LoadOrStore(key, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+type stmtKey struct {
+	db    *sql.DB
+	query string
+}
+
+// queryRow runs a prepared single-row read on the reader pool.
+func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	st, err := s.prep(ctx, s.r, query)
+	if err != nil {
+		// A bad statement is a programming error; let the query report it.
+		return s.r.QueryRowContext(ctx, query, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
 }
 
 var _ directory.Store = (*Store)(nil)
@@ -95,13 +134,32 @@ func LoadOrCreateKey(path string) ([]byte, error) {
 	return key, nil
 }
 
-// Open opens (creating if needed) the store file at path with the raw key and
-// brings its schema up to date.
+// Open opens (creating if needed) the store file at path, and the audit file
+// beside it, with the raw key and brings their schemas up to date.
 func Open(ctx context.Context, path string, key []byte) (*Store, error) {
 	if len(key) != KeySize {
 		// A key of the wrong length would silently be taken as a passphrase.
 		return nil, fmt.Errorf("store key must be %d bytes, got %d", KeySize, len(key))
 	}
+	s := &Store{path: path, notify: make(chan struct{})}
+	var err error
+	if s.w, s.r, err = openFile(ctx, path, key, "migrations", 8); err != nil {
+		return nil, err
+	}
+	if s.aw, s.ar, err = openFile(ctx, AuditPath(path), key, "audit_migrations", 2); err != nil {
+		s.w.Close()
+		s.r.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// AuditPath returns the path of the audit file that goes with a store file.
+func AuditPath(path string) string { return strings.TrimSuffix(path, ".db") + "-audit.db" }
+
+// openFile opens one encrypted file as a single writer and a pool of readers,
+// migrating it with the numbered scripts in dir.
+func openFile(ctx context.Context, path string, key []byte, dir string, readers int) (w, r *sql.DB, err error) {
 	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + url.Values{
 		"_pragma_key":   {"x'" + hex.EncodeToString(key) + "'"},
 		"_journal_mode": {"WAL"},
@@ -109,30 +167,30 @@ func Open(ctx context.Context, path string, key []byte) (*Store, error) {
 		"_busy_timeout": {"10000"},
 		"_synchronous":  {"NORMAL"},
 	}.Encode()
-	w, err := sql.Open(driverName, base+"&_txlock=immediate")
+	w, err = sql.Open(driverName, base+"&_txlock=immediate")
 	if err != nil {
-		return nil, fmt.Errorf("opening store %s: %w", path, err)
+		return nil, nil, fmt.Errorf("opening store %s: %w", path, err)
 	}
 	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
 	w.SetConnMaxIdleTime(0)
-	s := &Store{path: path, w: w, notify: make(chan struct{})}
 	if err := w.PingContext(ctx); err != nil {
 		w.Close()
-		return nil, translateOpen(path, err)
+		return nil, nil, translateOpen(path, err)
 	}
-	if err := s.migrate(ctx); err != nil {
+	if err := migrate(ctx, w, dir); err != nil {
 		w.Close()
-		return nil, translateOpen(path, err)
+		return nil, nil, translateOpen(path, err)
 	}
-	r, err := sql.Open(driverName, base+"&_query_only=1")
+	r, err = sql.Open(driverName, base+"&_query_only=1")
 	if err != nil {
 		w.Close()
-		return nil, fmt.Errorf("opening store %s: %w", path, err)
+		return nil, nil, fmt.Errorf("opening store %s: %w", path, err)
 	}
-	r.SetMaxOpenConns(8)
-	r.SetMaxIdleConns(8)
-	s.r = r
-	return s, nil
+	r.SetMaxOpenConns(readers)
+	r.SetMaxIdleConns(readers)
+	r.SetConnMaxIdleTime(0)
+	return w, r, nil
 }
 
 func translateOpen(path string, err error) error {
@@ -144,12 +202,8 @@ func translateOpen(path string, err error) error {
 
 // Close closes the store.
 func (s *Store) Close() error {
-	var errs []error
-	if s.r != nil {
-		errs = append(errs, s.r.Close())
-	}
-	errs = append(errs, s.w.Close())
-	return errors.Join(errs...)
+	s.stmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
+	return errors.Join(s.r.Close(), s.w.Close(), s.ar.Close(), s.aw.Close())
 }
 
 // Ping reports whether the store answers.
@@ -176,15 +230,15 @@ func (s *Store) broadcast() {
 	s.notifyMu.Unlock()
 }
 
-func (s *Store) migrate(ctx context.Context) error {
-	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+func migrate(ctx context.Context, w *sql.DB, dir string) error {
+	if _, err := w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
 		return err
 	}
 	var current int
-	if err := s.w.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+	if err := w.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
 		return err
 	}
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	names, err := fs.Glob(migrations, dir+"/*.sql")
 	if err != nil {
 		return err
 	}
@@ -203,7 +257,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		err = s.write(ctx, func(tx *sql.Tx) error {
+		err = inTx(ctx, w, func(tx *sql.Tx) error {
 			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 				return fmt.Errorf("migration %s: %w", name, err)
 			}
@@ -220,9 +274,13 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
-// write runs fn in one write transaction.
+// write runs fn in one write transaction of the directory file.
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
+	return inTx(ctx, s.w, fn)
+}
+
+func inTx(ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}

@@ -34,15 +34,22 @@ func (s *Store) Push(ctx context.Context, a directory.Actor, ms []signpost.Mutat
 	changed := false
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		results = results[:0]
+		var audit []directory.AuditEvent
 		for i := range ms {
-			r, ch, err := pushOne(ctx, tx, a, &ms[i], now)
+			r, ch, err := pushOne(ctx, tx, a, &ms[i], now, &audit)
 			if err != nil {
 				return err
 			}
 			changed = changed || ch
 			results = append(results, r)
 		}
-		return nil
+		// Offline view events are committed to the audit file first, keyed by
+		// mutation id: if the directory dies before the commit below, the
+		// device's replay finds them there and they are not recorded twice.
+		if len(audit) == 0 {
+			return nil
+		}
+		return inTx(ctx, s.aw, func(atx *sql.Tx) error { return insertAudit(ctx, atx, audit) })
 	})
 	if err != nil {
 		return nil, wrap("applying changes", err)
@@ -53,7 +60,7 @@ func (s *Store) Push(ctx context.Context, a directory.Actor, ms []signpost.Mutat
 	return results, nil
 }
 
-func pushOne(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.Mutation, now time.Time) (signpost.MutationResult, bool, error) {
+func pushOne(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.Mutation, now time.Time, audit *[]directory.AuditEvent) (signpost.MutationResult, bool, error) {
 	res := signpost.MutationResult{ID: m.ID}
 	id, err := uuid.Parse(m.ID)
 	if err != nil || m.ID == "" {
@@ -82,7 +89,8 @@ func pushOne(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.Mut
 	if _, err := tx.ExecContext(ctx, `SAVEPOINT m`); err != nil {
 		return res, false, err
 	}
-	err = apply(ctx, tx, a, m, now, &res)
+	mark := len(*audit)
+	err = apply(ctx, tx, a, m, now, &res, audit)
 	var rj *rejection
 	switch {
 	case errors.As(err, &rj):
@@ -91,6 +99,7 @@ func pushOne(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.Mut
 		}
 		res.Status, res.Reason, res.Candidates = signpost.ResultRejected, rj.reason, rj.candidates
 		res.InvolvementID = ""
+		*audit = (*audit)[:mark]
 	case err != nil:
 		return res, false, err
 	default:
@@ -104,7 +113,7 @@ func pushOne(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.Mut
 	return res, res.Status == signpost.ResultApplied && m.Kind != signpost.MutView, err
 }
 
-func apply(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.Mutation, now time.Time, res *signpost.MutationResult) error {
+func apply(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.Mutation, now time.Time, res *signpost.MutationResult, audit *[]directory.AuditEvent) error {
 	day := m.On
 	if day == "" {
 		at := m.At
@@ -117,10 +126,10 @@ func apply(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.Mutat
 	}
 
 	if m.Kind == signpost.MutMetChild {
-		return applyMetChild(ctx, tx, a, m, day, now, res)
+		return applyMetChild(ctx, tx, a, m, day, now, res, audit)
 	}
 	if m.Kind == signpost.MutView {
-		return applyView(ctx, tx, a, m, now, res)
+		return applyView(ctx, tx, a, m, now, res, audit)
 	}
 	if a.Role == signpost.RoleITAdmin {
 		return reject("IT administrators do not record involvements")
@@ -202,7 +211,7 @@ func liveChild(ctx context.Context, tx *sql.Tx, signpostID string) (int64, strin
 // applyMetChild matches a child met in the field by identity: one confident
 // match starts the involvement; none or several are rejected with the count.
 // Shielded children are never matched by identity (the postcode is a hidden field).
-func applyMetChild(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.Mutation, day string, now time.Time, res *signpost.MutationResult) error {
+func applyMetChild(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.Mutation, day string, now time.Time, res *signpost.MutationResult, audit *[]directory.AuditEvent) error {
 	id := m.Identity
 	if id == nil || strings.TrimSpace(id.FamilyName) == "" || strings.TrimSpace(id.GivenName) == "" {
 		return reject("a child met in the field needs given name, family name, date of birth and postcode")
@@ -248,11 +257,11 @@ func applyMetChild(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpo
 	}
 	sub := *m
 	sub.Kind, sub.ChildID, sub.On = signpost.MutStartInvolvement, confident[0], day
-	return apply(ctx, tx, a, &sub, now, res)
+	return apply(ctx, tx, a, &sub, now, res, audit)
 }
 
 // applyView records an offline view event in the audit, checking its hash chain.
-func applyView(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.Mutation, now time.Time, res *signpost.MutationResult) error {
+func applyView(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.Mutation, now time.Time, res *signpost.MutationResult, audit *[]directory.AuditEvent) error {
 	if !signpost.ValidSignpostID(m.ChildID) {
 		return reject("%q is not a valid Signpost ID", m.ChildID)
 	}
@@ -272,10 +281,8 @@ func applyView(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.M
 	if at.IsZero() {
 		at = now
 	}
-	if err := insertAudit(ctx, tx, []directory.AuditEvent{{At: at, UserID: a.UserID, Username: a.Username, DeviceID: a.DeviceID,
-		Action: "offline_view", ChildID: res.ChildID, Reason: m.Reason, Flags: strings.Join(flags, ",")}}); err != nil {
-		return err
-	}
+	*audit = append(*audit, directory.AuditEvent{At: at, UserID: a.UserID, Username: a.Username, DeviceID: a.DeviceID,
+		Action: "offline_view", ChildID: res.ChildID, Reason: m.Reason, Flags: strings.Join(flags, ","), Mutation: m.ID})
 	_, err := tx.ExecContext(ctx, `UPDATE devices SET last_audit_hash = ? WHERE id = ?`, m.Hash, a.DeviceID)
 	return err
 }

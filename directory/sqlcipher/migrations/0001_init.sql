@@ -78,7 +78,8 @@ CREATE INDEX children_dob ON children(dob);
 CREATE INDEX children_seq ON children(seq);
 CREATE INDEX children_postcode ON children(postcode);
 CREATE UNIQUE INDEX children_nhs ON children(nhs_number) WHERE nhs_number IS NOT NULL;
-CREATE UNIQUE INDEX children_upn ON children(upn) WHERE upn IS NOT NULL;
+-- UPNs are not unique in practice (temporary UPNs, data-entry reuse): indexed, not constrained.
+CREATE INDEX children_upn ON children(upn) WHERE upn IS NOT NULL;
 CREATE TABLE carers (
 	child_id     INTEGER NOT NULL REFERENCES children(id) ON DELETE CASCADE,
 	pos          INTEGER NOT NULL,
@@ -128,25 +129,6 @@ CREATE TABLE mutations (
 	candidates     INTEGER NOT NULL DEFAULT 0,
 	applied_at     TEXT NOT NULL
 );
-CREATE TABLE audit (
-	id        INTEGER PRIMARY KEY,
-	at        TEXT NOT NULL,
-	user_id   INTEGER NOT NULL,
-	username  TEXT NOT NULL,
-	device_id TEXT NOT NULL DEFAULT '',
-	action    TEXT NOT NULL,
-	child_id  TEXT NOT NULL DEFAULT '',
-	reason    TEXT NOT NULL DEFAULT '',
-	params    TEXT NOT NULL DEFAULT '',
-	results   TEXT NOT NULL DEFAULT '',
-	flags     TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX audit_child ON audit(child_id) WHERE child_id != '';
-CREATE TABLE audit_results (
-	audit_id INTEGER NOT NULL REFERENCES audit(id),
-	child_id TEXT NOT NULL
-);
-CREATE INDEX audit_results_child ON audit_results(child_id);
 CREATE TABLE alerts (
 	id        INTEGER PRIMARY KEY,
 	at        TEXT NOT NULL,
