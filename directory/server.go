@@ -123,7 +123,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if _, pattern := s.mux.Handler(r); pattern == "" || pattern == "/" {
 		if allow := s.allowed(r); allow != "" {
 			rec.Header().Set("Allow", allow)
-			s.fail(rec, r, &signpost.Error{Kind: signpost.KindInvalid, Message: fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path)})
+			writeJSON(rec, http.StatusMethodNotAllowed, signpost.ErrorResponse{Error: &signpost.Error{Kind: signpost.KindInvalid,
+				Message: fmt.Sprintf("%s is not allowed on %s; use %s", r.Method, r.URL.Path, allow)}})
 			return
 		}
 	}

@@ -733,7 +733,7 @@ func TestBadInputNeverFailsServerSide(t *testing.T) {
 		{"session missing fields", "POST", "/v1/session", "", `{"username":"nurse"}`, 400, "password"},
 		{"session bad device id", "POST", "/v1/session", "", `{"username":"nurse","password":"x","otp":"1","device_id":"laptop","device_name":"x"}`, 400, "device_id"},
 		{"unknown path", "GET", "/v1/nothing", nurse, ``, 404, ""},
-		{"wrong method", "DELETE", "/v1/search", nurse, ``, 400, ""},
+		{"wrong method", "DELETE", "/v1/search", nurse, ``, 405, ""},
 		{"wipe unknown device", "POST", "/v1/devices/nope/wipe", nurse, ``, 403, ""},
 		{"receipt for another device", "POST", "/v1/devices/" + uuid.NewString() + "/wiped", nurse, `{"pushed":1}`, 403, ""},
 		{"negative receipt", "POST", "/v1/devices/x/wiped", nurse, `{"pushed":-1}`, 403, ""},

@@ -88,6 +88,10 @@ func (s *Server) handleWait(w http.ResponseWriter, r *http.Request, a Actor) {
 	ctx := r.Context()
 	timeout := time.NewTimer(s.cfg.WaitTimeout)
 	defer timeout.Stop()
+	// Changes made by another process (the admin commands) are not signalled
+	// in-process, so look again every two seconds as well.
+	poll := time.NewTicker(2 * time.Second)
+	defer poll.Stop()
 	for {
 		changed := s.store.Changed() // take it before checking, so no change is missed
 		dev, err := s.store.Device(ctx, a.DeviceID)
@@ -110,6 +114,7 @@ func (s *Server) handleWait(w http.ResponseWriter, r *http.Request, a Actor) {
 		}
 		select {
 		case <-changed:
+		case <-poll.C:
 		case <-timeout.C:
 			writeJSON(w, http.StatusOK, signpost.WaitResponse{Changed: false, Directives: []signpost.Directive{}, Cursor: strconv.FormatInt(cursor, 10)})
 			return

@@ -29,9 +29,14 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "signpost-directory:", signpost.MessageOf(err))
-		if signpost.KindOf(err) == signpost.KindInternal {
-			fmt.Fprintln(os.Stderr, "  detail:", err)
+		var de *signpost.Error
+		if errors.As(err, &de) {
+			fmt.Fprintln(os.Stderr, "signpost-directory:", de.Message)
+			if de.Kind == signpost.KindInternal && de.Err != nil {
+				fmt.Fprintln(os.Stderr, "  detail:", de.Err)
+			}
+		} else {
+			fmt.Fprintln(os.Stderr, "signpost-directory:", err)
 		}
 		os.Exit(1)
 	}
