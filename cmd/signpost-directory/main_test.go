@@ -1,0 +1,94 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"signpost"
+)
+
+func TestMainServesDemoOnPortZeroAndReseedsNothing(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	for round := 0; round < 2; round++ {
+		m := NewMain()
+		m.DataDir, m.Listen, m.Demo, m.DemoChildren = dir, "127.0.0.1:0", true, 200
+		if err := m.Run(ctx); err != nil {
+			t.Fatal(err)
+		}
+		res, err := http.Get(m.URL() + "/healthz")
+		if err != nil || res.StatusCode != 200 {
+			t.Fatalf("healthz: %v %v", res, err)
+		}
+		res.Body.Close()
+		c, err := m.Store.Child(ctx, signpost.SignpostID(1))
+		if err != nil || c.FamilyName != "Fixture" || c.GivenName != "Jamie" || c.DateOfBirth != "2015-03-14" {
+			t.Fatalf("round %d: Jamie Fixture = %+v, %v", round, c, err)
+		}
+		if _, err := m.Store.Child(ctx, signpost.SignpostID(215)); err == nil {
+			t.Fatalf("round %d: more children than seeded", round)
+		}
+		if err := m.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fi, err := os.Stat(filepath.Join(dir, "store.key"))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("key file: %v %v", fi, err)
+	}
+}
+
+func TestMainRefusesPlainHTTPOffLoopback(t *testing.T) {
+	m := NewMain()
+	m.DataDir, m.Listen = t.TempDir(), "0.0.0.0:0"
+	err := m.Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "loopback") {
+		t.Errorf("plain HTTP on 0.0.0.0: %v", err)
+		m.Close()
+	}
+}
+
+func TestAdminCommands(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	runOK := func(args ...string) string {
+		t.Helper()
+		out.Reset()
+		errb.Reset()
+		if err := run(ctx, append(args, "--data", dir), &out, &errb); err != nil {
+			t.Fatalf("%v: %v (%s)", args, err, errb.String())
+		}
+		return out.String()
+	}
+	runOK("create-authority", "--code", "E08000035", "--name", "Leeds")
+	runOK("create-org", "--name", "Leeds Health", "--authority", "Leeds")
+	t.Setenv("SIGNPOST_PASSWORD", "a-long-enough-password")
+	got := runOK("create-user", "--username", "ann", "--name", "Ann Example", "--role", "practitioner", "--org", "Leeds Health")
+	if !strings.Contains(got, "TOTP secret: ") || !strings.Contains(got, "otpauth://totp/Signpost:ann") {
+		t.Errorf("create-user printed %q", got)
+	}
+	runOK("disable-user", "--username", "ann")
+	if got := runOK("devices"); !strings.Contains(got, "DEVICE") {
+		t.Errorf("devices printed %q", got)
+	}
+	for _, bad := range [][]string{
+		{"create-user", "--username", "bob", "--name", "Bob", "--role", "wizard", "--org", "Leeds Health"},
+		{"create-org", "--name", "X", "--authority", "Atlantis"},
+		{"disable-user", "--username", "nobody"},
+		{"wipe", "--device", "nope"},
+		{"audit", "--child", "nope"},
+		{"frobnicate"},
+	} {
+		err := run(ctx, append(bad, "--data", dir), io.Discard, io.Discard)
+		if err == nil {
+			t.Errorf("%v succeeded", bad)
+		}
+	}
+}
