@@ -160,6 +160,13 @@ func AuditPath(path string) string { return strings.TrimSuffix(path, ".db") + "-
 // openFile opens one encrypted file as a single writer and a pool of readers,
 // migrating it with the numbered scripts in dir.
 func openFile(ctx context.Context, path string, key []byte, dir string, readers int) (w, r *sql.DB, err error) {
+	// Create the file ourselves so it is private: SQLite would use 0644, and
+	// gives the -wal and -shm files the database file's permissions.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("opening store %s: %w", path, err)
+	}
+	f.Close()
 	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + url.Values{
 		"_pragma_key":   {"x'" + hex.EncodeToString(key) + "'"},
 		"_journal_mode": {"WAL"},

@@ -61,6 +61,11 @@ func TestStoreFileIsEncrypted(t *testing.T) {
 		}
 	}
 	check("while open")
+	for _, f := range []string{path, path + "-wal", sqlcipher.AuditPath(path)} {
+		if fi, err := os.Stat(f); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, %v; want 0600", filepath.Base(f), fi.Mode().Perm(), err)
+		}
+	}
 	st.Close()
 	check("after close")
 
