@@ -54,6 +54,7 @@ commands:
   disable-user      --username U [--enable]
   devices           list enrolled devices
   wipe              --device ID   order a remote wipe
+  revoke            --device ID   refuse the device's tokens from now on (no wipe)
   audit             --child ID    every search and view of a child (subject-access report)
   alerts            --authority NAME   break-glass alerts for an authority
 
@@ -124,7 +125,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fs.StringVar(&f.username, "username", "", "username")
 		fs.BoolVar(&f.enable, "enable", false, "re-enable instead")
 	case "devices":
-	case "wipe":
+	case "wipe", "revoke":
 		fs.StringVar(&f.device, "device", "", "device id")
 	case "audit":
 		fs.StringVar(&f.child, "child", "", "Signpost ID")
@@ -192,6 +193,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(stdout, "wipe ordered for %s (%s, %s): it wipes at its next contact\n", d.ID, d.User, d.Name)
+		return nil
+	case "revoke":
+		d, err := st.Device(ctx, f.device)
+		if err != nil {
+			return err
+		}
+		if err := st.SetDeviceState(ctx, d.ID, signpost.DeviceRevoked); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "revoked %s (%s, %s)\n", d.ID, d.User, d.Name)
 		return nil
 	case "audit":
 		if !signpost.ValidSignpostID(f.child) {
