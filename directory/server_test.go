@@ -816,3 +816,18 @@ func TestLogsNeverNameAChild(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+func TestRevokedDeviceIsRefused(t *testing.T) {
+	e := newEnv(t, 20, nil)
+	nurse, dev := e.login("nurse")
+	if err := e.store.SetDeviceState(context.Background(), dev, signpost.DeviceRevoked); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.do("GET", "/v1/sync/pull", nurse, nil); r.status != 401 || !strings.Contains(string(r.body), "revoked") {
+		t.Errorf("revoked device's token: %d %s", r.status, r.body)
+	}
+	r := e.do("POST", "/v1/session", "", signpost.SessionRequest{Username: "nurse", Password: directory.DemoPassword, OTP: code(t, e.clock.Now()), DeviceID: dev, DeviceName: "x"})
+	if r.status != 403 {
+		t.Errorf("sign-in on a revoked device: %d %s", r.status, r.body)
+	}
+}
