@@ -92,7 +92,7 @@ func searchMix(n, count int, seeded time.Time) []signpost.SearchRequest {
 func benchSearch(b *testing.B, n int) {
 	st, seeded := benchStore(b, n)
 	defer st.Close()
-	srv := directory.NewServer(st, directory.Config{SearchRate: 1e9, SearchBurst: 1e9, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv := directory.NewServer(st, directory.Config{SearchRate: 1e9, SearchBurst: 1e9, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))})
 	defer srv.Close()
 	hs := httptest.NewServer(srv)
 	defer hs.Close()
@@ -109,6 +109,7 @@ func benchSearch(b *testing.B, n int) {
 	var all []time.Duration
 	var elapsed time.Duration
 	var tooMany, found, failed int
+	var firstFailure string
 	b.ResetTimer()
 	for it := 0; it < b.N; it++ {
 		lat := make([]time.Duration, len(bodies))
@@ -139,8 +140,16 @@ func benchSearch(b *testing.B, n int) {
 						continue
 					}
 					var sr signpost.SearchResponse
-					derr := json.NewDecoder(res.Body).Decode(&sr)
+					raw, _ := io.ReadAll(res.Body)
+					derr := json.Unmarshal(raw, &sr)
 					res.Body.Close()
+					if res.StatusCode != 200 {
+						mu.Lock()
+						if firstFailure == "" {
+							firstFailure = fmt.Sprintf("%d %s for %s", res.StatusCode, raw, bodies[i])
+						}
+						mu.Unlock()
+					}
 					lat[i] = time.Since(t0)
 					mu.Lock()
 					switch {
@@ -167,7 +176,7 @@ func benchSearch(b *testing.B, n int) {
 	b.ReportMetric(float64(len(all))/elapsed.Seconds(), "searches/s")
 	b.ReportMetric(float64(found)/float64(len(all)), "found_ratio")
 	if failed > 0 {
-		b.Errorf("%d searches failed", failed)
+		b.Errorf("%d searches failed; the first: %s", failed, firstFailure)
 	}
 	b.Logf("children=%d searches=%d workers=%d found=%d too_many=%d", n, len(all), workers, found, tooMany)
 }

@@ -24,6 +24,7 @@ func (s *Server) Search(ctx context.Context, a Actor, req signpost.SearchRequest
 	if !s.limiter.take(a.Username, s.cfg.Now()) {
 		return nil, &signpost.Error{Kind: signpost.KindRateLimited, Message: "too many searches in a short time; wait a moment and try again"}
 	}
+	keys.FamilyName = q.FamilyName
 	cands, err := s.store.Candidates(ctx, keys)
 	if err != nil {
 		return nil, err

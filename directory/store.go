@@ -123,6 +123,9 @@ type CandidateKeys struct {
 	SignpostID   string
 	// Limit caps the candidates returned (0 = no cap).
 	Limit int
+	// FamilyName (normalised), when set, lets the store skip children whose
+	// family name cannot match it (signpost.NameScore would be 0).
+	FamilyName string
 }
 
 // Shield is the reason and review date of a shielding.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -234,6 +235,10 @@ func fillChild(ctx context.Context, q querier, id int64, c *signpost.Child) erro
 
 // Child returns the full record of a child.
 func (s *Store) Child(ctx context.Context, signpostID string) (*signpost.Child, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, wrap("reading a child", err)
+	}
+	ctx = calm(ctx)
 	var c *signpost.Child
 	err := s.read(ctx, func(tx *sql.Tx) error {
 		id, ch, _, err := scanChild(tx.QueryRowContext(ctx, `SELECT `+childCols+` WHERE c.signpost_id = ?`, signpost.NormaliseSignpostID(signpostID)))
@@ -257,6 +262,10 @@ func (s *Store) Candidates(ctx context.Context, k directory.CandidateKeys) ([]si
 
 // QueryContext runs a read on the reader pool as a cached prepared statement.
 func (s *Store) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	ctx = calm(ctx)
 	st, err := s.prep(ctx, s.r, query)
 	if err != nil {
 		return nil, err
@@ -284,13 +293,50 @@ func candidates(ctx context.Context, q interface {
 	if len(where) == 0 {
 		return nil, nil
 	}
-	query := `SELECT signpost_id, given_norm, family_norm, dob, gender, postcode, shielded, given_name, family_name FROM children WHERE status != 'archived' AND merged_into = '' AND (` +
-		strings.Join(where, ` OR `) + `)`
+	cond := `status != 'archived' AND merged_into = '' AND (` + strings.Join(where, ` OR `) + `)`
+	limit := ""
 	if k.Limit > 0 {
-		query += ` LIMIT ?`
-		args = append(args, k.Limit)
+		limit = ` LIMIT ` + strconv.Itoa(k.Limit)
 	}
-	rows, err := q.QueryContext(ctx, query, args...)
+	if k.FamilyName != "" && k.NHSNumber == "" && k.UPN == "" && k.SignpostID == "" {
+		// A date of birth or a postcode is shared by hundreds of children in a
+		// national population. First read just their distinct family names, as
+		// one string from the covering index (one row instead of hundreds
+		// crossing into Go), and keep those that could match.
+		var packed sql.NullString
+		rows, err := q.QueryContext(ctx, `SELECT group_concat(DISTINCT family_norm) FROM (SELECT family_norm FROM children WHERE `+cond+limit+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		if rows.Next() {
+			err = rows.Scan(&packed)
+		}
+		rows.Close()
+		if err != nil {
+			return nil, err
+		}
+		// Normalised names are letters only, so a comma separates them safely.
+		var fams []string
+		for _, fam := range strings.Split(packed.String, ",") {
+			if signpost.NameScore(k.FamilyName, fam) > 0 {
+				fams = append(fams, fam)
+			}
+		}
+		if len(fams) == 0 {
+			return nil, nil
+		}
+		// Then the matching families' rows, again from the covering index.
+		for _, f := range fams {
+			args = append(args, f)
+		}
+		cond += ` AND family_norm IN (?` + strings.Repeat(`, ?`, len(fams)-1) + `)`
+	}
+	return scanCandidates(q.QueryContext(ctx, `SELECT `+candidateCols+` FROM children WHERE `+cond+limit, args...))
+}
+
+const candidateCols = `signpost_id, given_norm, family_norm, dob, gender, postcode, shielded, given_name, family_name`
+
+func scanCandidates(rows *sql.Rows, err error) ([]signpost.Candidate, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -395,6 +441,7 @@ func (s *Store) AddLookup(ctx context.Context, userID int64, signpostID string, 
 
 // Audit records events in one transaction of the audit file.
 func (s *Store) Audit(ctx context.Context, evs []directory.AuditEvent) error {
+	ctx = calm(ctx)
 	return wrap("recording the audit", inTx(ctx, s.aw, func(tx *sql.Tx) error { return insertAudit(ctx, tx, evs) }))
 }
 

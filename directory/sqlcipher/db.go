@@ -38,7 +38,11 @@ func init() {
 		ConnectHook: func(c *sqlite3.SQLiteConn) error {
 			// A sized page cache keeps encrypted reads close to plain ones; temp
 			// tables stay in memory so nothing decrypted reaches a temp file.
-			_, err := c.Exec("PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;", nil)
+			// cipher_memory_security (on by default in this SQLCipher) mlocks
+			// every allocation: as root mlock never fails, the process's memory
+			// map splinters into tens of thousands of areas, and at a million
+			// children every allocation (Go's too) failed with ENOMEM. Off.
+			_, err := c.Exec("PRAGMA cipher_memory_security = OFF; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;", nil)
 			return err
 		},
 	})
@@ -83,8 +87,15 @@ type stmtKey struct {
 	query string
 }
 
+// calm returns ctx without its cancellation. The driver runs every row step
+// of a cancellable query in a goroutine of its own (to interrupt it on
+// cancel); for the short reads of the hot paths that cost more than the
+// query, so they check for cancellation once, up front, and run calm.
+func calm(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
+
 // queryRow runs a prepared single-row read on the reader pool.
 func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = calm(ctx)
 	st, err := s.prep(ctx, s.r, query)
 	if err != nil {
 		// A bad statement is a programming error; let the query report it.
@@ -143,7 +154,7 @@ func Open(ctx context.Context, path string, key []byte) (*Store, error) {
 	}
 	s := &Store{path: path, notify: make(chan struct{})}
 	var err error
-	if s.w, s.r, err = openFile(ctx, path, key, "migrations", 8); err != nil {
+	if s.w, s.r, err = openFile(ctx, path, key, "migrations", 4); err != nil {
 		return nil, err
 	}
 	if s.aw, s.ar, err = openFile(ctx, AuditPath(path), key, "audit_migrations", 2); err != nil {

@@ -30,6 +30,10 @@ func reject(format string, args ...any) error {
 // each runs in its own savepoint so a rejected one is rolled back alone and
 // recorded, and never blocks those behind it.
 func (s *Store) Push(ctx context.Context, a directory.Actor, ms []signpost.Mutation, now time.Time) ([]signpost.MutationResult, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, wrap("applying changes", err)
+	}
+	ctx = calm(ctx)
 	results := make([]signpost.MutationResult, 0, len(ms))
 	changed := false
 	err := s.write(ctx, func(tx *sql.Tx) error {
@@ -224,7 +228,7 @@ func applyMetChild(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpo
 	}
 	q := signpost.Query{GivenName: signpost.NormaliseName(id.GivenName), FamilyName: signpost.NormaliseName(id.FamilyName),
 		DateOfBirth: id.DateOfBirth, Postcode: signpost.NormalisePostcode(id.Postcode), Gender: id.Gender}
-	keys := directory.CandidateKeys{DatesOfBirth: []string{id.DateOfBirth}, Postcode: q.Postcode}
+	keys := directory.CandidateKeys{DatesOfBirth: []string{id.DateOfBirth}, Postcode: q.Postcode, FamilyName: q.FamilyName}
 	if sw, ok := signpost.SwapDayMonth(id.DateOfBirth); ok {
 		keys.DatesOfBirth = append(keys.DatesOfBirth, sw)
 	}
@@ -293,6 +297,10 @@ const scopeSQL = `SELECT child_id FROM involvements WHERE user_id = ?1 AND ended
 // Pull returns, unredacted, the children in a's scope that changed after
 // cursor, the removals, and the cursor to ask from next.
 func (s *Store) Pull(ctx context.Context, a directory.Actor, cursor int64, limit int, now time.Time) (*directory.PullPage, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, wrap("reading changes", err)
+	}
+	ctx = calm(ctx)
 	if limit <= 0 {
 		limit = 500
 	}
@@ -380,7 +388,7 @@ func (s *Store) Pull(ctx context.Context, a directory.Actor, cursor int64, limit
 // HasChanges reports whether a pull after cursor would return anything.
 func (s *Store) HasChanges(ctx context.Context, a directory.Actor, cursor int64, now time.Time) (bool, error) {
 	var n int
-	err := s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM scope_log WHERE user_id = ?1 AND seq > ?3)
+	err := s.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM scope_log WHERE user_id = ?1 AND seq > ?3)
 		OR EXISTS (SELECT 1 FROM children c WHERE c.seq > ?3 AND c.id IN (`+scopeSQL+`))
 		OR ?3 > (SELECT value FROM counters WHERE name = 'seq')`, a.UserID, ts(now), cursor).Scan(&n)
 	return n == 1, wrap("checking for changes", err)

@@ -173,6 +173,15 @@ func testCandidates(t *testing.T, st directory.Store) {
 	if len(cs) != 1 || cs[0].Given != "Sam" {
 		t.Errorf("candidates by id = %+v", cs)
 	}
+	// The family-name filter may drop children whose name cannot match, never one that can.
+	cs, _ = st.Candidates(ctx, directory.CandidateKeys{Postcode: "LS1 4AP", FamilyName: "fixtrue"})
+	if len(cs) != 1 || cs[0].Family != "Fixture" {
+		t.Errorf("candidates by postcode for a typo of Fixture = %+v", cs)
+	}
+	cs, _ = st.Candidates(ctx, directory.CandidateKeys{DatesOfBirth: []string{"2016-01-01"}, FamilyName: "smyth"})
+	if len(cs) != 1 || cs[0].Given != "Sam" {
+		t.Errorf("candidates by dob for Smyth = %+v", cs)
+	}
 	if cs, _ := st.Candidates(ctx, directory.CandidateKeys{}); len(cs) != 0 {
 		t.Errorf("no keys gave %d candidates", len(cs))
 	}
