@@ -1,0 +1,668 @@
+package localstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"signpost"
+)
+
+// How a cached child relates to the directory's copy
+//
+// The children table keeps the directory's copy (server_body) exactly as sent,
+// and the copy the app shows (body): the directory's copy with the
+// practitioner's unconfirmed changes (pending or in flight) replayed on top, in
+// outbox order. A child is dirty while such a change exists. When a pull brings
+// a new directory copy of a dirty child, the new copy is stored and the
+// unconfirmed changes are replayed on it again, so newer directory data and the
+// optimistic changes both show. Replaying is idempotent in the way the
+// directory is (starting an involvement that exists does nothing; ending,
+// CAF and lead act on the practitioner's active involvement if there is one),
+// so a change the directory has applied but not yet confirmed to us is not
+// applied twice. When the directory rejects a change, the child is rebuilt
+// from its directory copy and the changes still unconfirmed; confirmed changes
+// that the next pull has not yet brought disappear until that pull, which the
+// sync client makes straight after each push.
+
+// errNotCached is the error for a child that is not in the cache.
+func errNotCached(id string) error {
+	return &signpost.Error{Kind: signpost.KindNotFound, Message: fmt.Sprintf("child %s is not in this device's cache; search online to find them", id)}
+}
+
+// visibleSQL hides signposting results past their expiry until they are purged.
+const visibleSQL = `(on_caseload = 1 OR dirty = 1 OR expires_at IS NULL OR expires_at > ?)`
+
+// cachedChild is a children row as the code uses it.
+type cachedChild struct {
+	view       *signpost.Child
+	server     string // the directory's copy, as JSON
+	expiresAt  string // "" for none
+	onCaseload bool
+}
+
+// loadChild reads a child's row; it returns nil if the child is not cached.
+func loadChild(ctx context.Context, tx *sql.Tx, id string) (*cachedChild, error) {
+	var body string
+	var exp sql.NullString
+	var cc cachedChild
+	err := tx.QueryRowContext(ctx, `SELECT body, server_body, expires_at, on_caseload FROM children WHERE signpost_id = ?`, id).
+		Scan(&body, &cc.server, &exp, &cc.onCaseload)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	cc.expiresAt = exp.String
+	if cc.view, err = decodeChild(body); err != nil {
+		return nil, err
+	}
+	return &cc, nil
+}
+
+func decodeChild(s string) (*signpost.Child, error) {
+	var c signpost.Child
+	if err := json.Unmarshal([]byte(s), &c); err != nil {
+		return nil, fmt.Errorf("decoding a cached child: %w", err)
+	}
+	if c.Involvements == nil {
+		c.Involvements = []signpost.Involvement{}
+	}
+	return &c, nil
+}
+
+// activeInvolvement returns the index of username's active involvement in c,
+// or -1.
+func activeInvolvement(c *signpost.Child, username string) int {
+	if username == "" {
+		return -1
+	}
+	for i, inv := range c.Involvements {
+		if inv.Username == username && inv.Active() {
+			return i
+		}
+	}
+	return -1
+}
+
+// putChild writes a child's row: view is what the app shows, server the
+// directory's copy. A child off the caseload gets an expiry if it has none;
+// one on the caseload has none.
+func putChild(ctx context.Context, tx *sql.Tx, view *signpost.Child, server string, dirty bool, expiresAt string, username string, now time.Time, retention time.Duration) error {
+	body, err := json.Marshal(view)
+	if err != nil {
+		return err
+	}
+	i := activeInvolvement(view, username)
+	onCaseload, caf, lead := i >= 0, false, false
+	if onCaseload {
+		caf, lead = view.Involvements[i].CAF, view.Involvements[i].LeadProfessional
+		expiresAt = ""
+	} else if expiresAt == "" {
+		expiresAt = ts(now.Add(retention))
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO children (signpost_id, given_name, family_name, given_norm, family_norm, dob, gender, postcode,
+			nhs_number, upn, shielded, on_caseload, caf, lead, dirty, body, server_body, expires_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (signpost_id) DO UPDATE SET given_name = excluded.given_name, family_name = excluded.family_name,
+			given_norm = excluded.given_norm, family_norm = excluded.family_norm, dob = excluded.dob, gender = excluded.gender,
+			postcode = excluded.postcode, nhs_number = excluded.nhs_number, upn = excluded.upn, shielded = excluded.shielded,
+			on_caseload = excluded.on_caseload, caf = excluded.caf, lead = excluded.lead, dirty = excluded.dirty,
+			body = excluded.body, server_body = excluded.server_body, expires_at = excluded.expires_at, updated_at = excluded.updated_at`,
+		view.SignpostID, view.GivenName, view.FamilyName, signpost.NormaliseName(view.GivenName), signpost.NormaliseName(view.FamilyName),
+		view.DateOfBirth, strings.ToLower(view.Gender), signpost.NormalisePostcode(view.Postcode),
+		signpost.NormaliseNHSNumber(view.NHSNumber), signpost.NormaliseUPN(view.UPN), b2i(view.Shielded),
+		b2i(onCaseload), b2i(caf), b2i(lead), b2i(dirty), string(body), server, sql.NullString{String: expiresAt, Valid: expiresAt != ""},
+		ts(now))
+	return err
+}
+
+// unconfirmed returns the changes to child id that the directory has not yet
+// confirmed, in outbox order.
+func unconfirmed(ctx context.Context, tx *sql.Tx, id string) ([]signpost.Mutation, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT body FROM outbox WHERE child_id = ? AND state IN ('pending', 'in_flight') AND kind <> ? ORDER BY seq`, id, signpost.MutView)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ms []signpost.Mutation
+	for rows.Next() {
+		var body string
+		if err := rows.Scan(&body); err != nil {
+			return nil, err
+		}
+		var m signpost.Mutation
+		if err := json.Unmarshal([]byte(body), &m); err != nil {
+			return nil, fmt.Errorf("decoding a queued change: %w", err)
+		}
+		ms = append(ms, m)
+	}
+	return ms, rows.Err()
+}
+
+// env is what the (ctx, tx) helpers need to know about the cache.
+type env struct {
+	user   signpost.User
+	policy signpost.Policy
+	now    time.Time
+}
+
+func (e env) retention() time.Duration {
+	return time.Duration(e.policy.LookupRetentionDays) * 24 * time.Hour
+}
+
+func loadEnv(ctx context.Context, tx *sql.Tx, now time.Time) (env, error) {
+	u, err := loadUser(ctx, tx)
+	if err != nil {
+		return env{}, err
+	}
+	p, err := loadPolicy(ctx, tx)
+	return env{user: u, policy: p, now: now.UTC()}, err
+}
+
+// putServerCopy stores the directory's copy of c and rebuilds the shown copy on
+// it. lookupUntil, when set, extends the child's expiry as a signposting result.
+func putServerCopy(ctx context.Context, tx *sql.Tx, e env, c *signpost.Child, lookupUntil string) error {
+	sent := *c
+	sent.SignpostID = signpost.NormaliseSignpostID(sent.SignpostID)
+	if sent.Involvements == nil {
+		sent.Involvements = []signpost.Involvement{}
+	}
+	server, err := json.Marshal(&sent)
+	if err != nil {
+		return err
+	}
+	exp := ""
+	old, err := loadChild(ctx, tx, sent.SignpostID)
+	if err != nil {
+		return err
+	}
+	if old != nil {
+		exp = old.expiresAt
+	}
+	if lookupUntil > exp {
+		exp = lookupUntil
+	}
+	return rebuildFrom(ctx, tx, e, string(server), exp)
+}
+
+// rebuild rebuilds the shown copy of child id from its directory copy and its
+// unconfirmed changes. A child that is not cached is left alone.
+func rebuild(ctx context.Context, tx *sql.Tx, e env, id string) error {
+	old, err := loadChild(ctx, tx, id)
+	if err != nil || old == nil {
+		return err
+	}
+	return rebuildFrom(ctx, tx, e, old.server, old.expiresAt)
+}
+
+func rebuildFrom(ctx context.Context, tx *sql.Tx, e env, server, expiresAt string) error {
+	view, err := decodeChild(server)
+	if err != nil {
+		return err
+	}
+	ms, err := unconfirmed(ctx, tx, view.SignpostID)
+	if err != nil {
+		return err
+	}
+	for i := range ms {
+		applyChange(view, &ms[i], e.user)
+	}
+	return putChild(ctx, tx, view, server, len(ms) > 0, expiresAt, e.user.Username, e.now, e.retention())
+}
+
+// rebuildAll rebuilds every cached child (after the user is first set).
+func rebuildAll(ctx context.Context, tx *sql.Tx, now time.Time) error {
+	e, err := loadEnv(ctx, tx, now)
+	if err != nil {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT signpost_id FROM children`)
+	if err != nil {
+		return err
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := rebuild(ctx, tx, e, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// changeDay is the date a change takes effect: its On date, else the day it was made.
+func changeDay(m *signpost.Mutation) string {
+	if m.On != "" {
+		return m.On
+	}
+	return m.At.UTC().Format(signpost.DateLayout)
+}
+
+// pendingInvolvementID is the id an involvement started offline carries until
+// the directory gives it a real one.
+func pendingInvolvementID(mutationID string) string { return "pending:" + mutationID }
+
+// applyChange applies an involvement change to c as the directory would.
+func applyChange(c *signpost.Child, m *signpost.Mutation, u signpost.User) {
+	i := activeInvolvement(c, u.Username)
+	switch m.Kind {
+	case signpost.MutStartInvolvement:
+		if i >= 0 || u.Username == "" {
+			return
+		}
+		name := u.DisplayName
+		if name == "" {
+			name = u.Username
+		}
+		role := m.Role
+		if role == "" {
+			role = u.JobTitle
+		}
+		c.Involvements = append(c.Involvements, signpost.Involvement{ID: pendingInvolvementID(m.ID), Practitioner: name, Username: u.Username,
+			Organisation: u.Organisation, Role: role, Phone: u.Phone, Email: u.Email, StartedOn: changeDay(m)})
+	case signpost.MutEndInvolvement:
+		if i >= 0 {
+			c.Involvements[i].EndedOn = changeDay(m)
+			c.Involvements[i].LeadProfessional = false
+		}
+	case signpost.MutSetCAF:
+		if i >= 0 {
+			c.Involvements[i].CAF = m.Value
+		}
+	case signpost.MutSetLead:
+		if i < 0 {
+			return
+		}
+		if m.Value {
+			for j := range c.Involvements {
+				c.Involvements[j].LeadProfessional = false
+			}
+		}
+		c.Involvements[i].LeadProfessional = m.Value
+	}
+}
+
+// checkChange says why an involvement change cannot be made to c, or nil.
+func checkChange(c *signpost.Child, m *signpost.Mutation, username string) error {
+	active := activeInvolvement(c, username) >= 0
+	switch {
+	case m.Kind == signpost.MutStartInvolvement && active:
+		return &signpost.Error{Kind: signpost.KindConflict, Message: "you are already working with this child"}
+	case m.Kind != signpost.MutStartInvolvement && !active:
+		return &signpost.Error{Kind: signpost.KindConflict, Message: "you have no current involvement with this child"}
+	}
+	return nil
+}
+
+// ApplyPull applies one page of a pull in one transaction: removals first
+// (the cached copy is deleted completely: a child who has been shielded loses
+// its unshielded copy here, even if changes to it are unsent — those stay in
+// the outbox for the directory to judge), then changes (stored as sent, with
+// unconfirmed changes replayed on top), then the cursor, a policy directive and
+// the time of contact. After the commit a lock directive locks the cache
+// (returning kind locked) and a wipe directive wipes it (returning kind wiped,
+// with the report in the error).
+func (s *Store) ApplyPull(ctx context.Context, resp *signpost.PullResponse) error {
+	if resp == nil {
+		return signpost.FieldError("pull", "the directory's answer is empty")
+	}
+	for i := range resp.Changes {
+		if !signpost.ValidSignpostID(resp.Changes[i].SignpostID) {
+			return signpost.FieldError("changes", "the directory sent a child without a valid Signpost ID")
+		}
+	}
+	var policy *signpost.Policy
+	var wipe, lock bool
+	for _, d := range resp.Directives {
+		switch d.Kind {
+		case signpost.DirectivePolicy:
+			if d.Policy != nil {
+				p := normalisePolicy(*d.Policy)
+				policy = &p
+			}
+		case signpost.DirectiveWipe:
+			wipe = true
+		case signpost.DirectiveLock:
+			lock = true
+		}
+	}
+	now := s.now().UTC()
+	var c contact
+	if !resp.ServerTime.IsZero() {
+		c = newContact(resp.ServerTime, now)
+	}
+	err := s.writeKF(ctx, "saving changes from the directory", func(tx *sql.Tx) error {
+		e, err := loadEnv(ctx, tx, now)
+		if err != nil {
+			return err
+		}
+		if policy != nil {
+			e.policy = *policy
+			if err := setMetaJSON(ctx, tx, metaPolicy, *policy); err != nil {
+				return err
+			}
+		}
+		for _, r := range resp.Removals {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM children WHERE signpost_id = ?`, signpost.NormaliseSignpostID(r.SignpostID)); err != nil {
+				return err
+			}
+		}
+		for i := range resp.Changes {
+			if err := putServerCopy(ctx, tx, e, &resp.Changes[i], ""); err != nil {
+				return err
+			}
+		}
+		if resp.Cursor != "" {
+			if err := setMeta(ctx, tx, metaCursor, resp.Cursor); err != nil {
+				return err
+			}
+		}
+		if !c.Local.IsZero() {
+			return setContact(ctx, tx, c)
+		}
+		return nil
+	}, func(k *keyFile) {
+		if policy != nil {
+			k.Policy = lockPolicyOf(*policy)
+		}
+		if !c.Local.IsZero() {
+			k.Contact = c
+		}
+	})
+	if err != nil {
+		return err
+	}
+	switch {
+	case wipe:
+		rep, err := s.Wipe(ctx)
+		if err != nil {
+			return err
+		}
+		return wipedError(rep)
+	case lock:
+		if err := s.Lock(); err != nil {
+			return err
+		}
+		return &signpost.Error{Kind: signpost.KindLocked, Message: "the directory has locked this device: unlock it with your passphrase"}
+	}
+	return nil
+}
+
+// SaveLookup stores a child found by an online signposting search, to be
+// kept for the policy's LookupRetentionDays and then purged (unless by then
+// the child is on the caseload or has unsent changes). It is stored as the
+// directory sent it, redacted or not.
+func (s *Store) SaveLookup(ctx context.Context, c *signpost.Child) error {
+	if c == nil || !signpost.ValidSignpostID(c.SignpostID) {
+		return signpost.FieldError("signpost_id", "the child has no valid Signpost ID")
+	}
+	now := s.now().UTC()
+	return s.write(ctx, "saving a signposting result", func(tx *sql.Tx) error {
+		e, err := loadEnv(ctx, tx, now)
+		if err != nil {
+			return err
+		}
+		return putServerCopy(ctx, tx, e, c, ts(now.Add(e.retention())))
+	})
+}
+
+// PurgeExpired deletes signposting results past their expiry (children not on
+// the caseload and without unsent changes) and returns how many. Unlock calls
+// it too.
+func (s *Store) PurgeExpired(ctx context.Context) (int, error) {
+	var n int
+	now := s.now()
+	err := s.write(ctx, "purging old signposting results", func(tx *sql.Tx) error {
+		var err error
+		n, err = purgeExpired(ctx, tx, now)
+		return err
+	})
+	return n, err
+}
+
+func purgeExpired(ctx context.Context, tx *sql.Tx, now time.Time) (int, error) {
+	res, err := tx.ExecContext(ctx, `DELETE FROM children WHERE on_caseload = 0 AND dirty = 0 AND expires_at IS NOT NULL AND expires_at <= ?`, ts(now))
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+// CaseSummary is one line of the caseload with its badges.
+type CaseSummary struct {
+	SignpostID       string
+	GivenName        string
+	FamilyName       string
+	DateOfBirth      string
+	Shielded         bool
+	LeadProfessional bool // the practitioner is the child's lead professional
+	CAF              bool // the practitioner holds a CAF/early-help assessment
+	PendingChange    bool // a change to the child has not reached the directory
+}
+
+// Caseload lists the children with an active involvement of the signed-in
+// practitioner, by family then given name. A non-empty filter keeps those
+// whose name or Signpost ID contains it, ignoring case, accents and spaces.
+func (s *Store) Caseload(ctx context.Context, filter string) ([]CaseSummary, error) {
+	nameF := signpost.NormaliseName(filter)
+	idF := signpost.NormaliseSignpostID(filter)
+	out := []CaseSummary{}
+	err := s.read(ctx, "reading your caseload", func(tx *sql.Tx) error {
+		q := `SELECT signpost_id, given_name, family_name, dob, shielded, lead, caf, dirty FROM children WHERE on_caseload = 1`
+		var args []any
+		if nameF != "" || idF != "" {
+			q += ` AND ((?1 <> '' AND (instr(given_norm || family_norm, ?1) > 0 OR instr(family_norm || given_norm, ?1) > 0))
+				OR (?2 <> '' AND instr(signpost_id, ?2) > 0))`
+			args = append(args, nameF, idF)
+		}
+		rows, err := tx.QueryContext(ctx, q+` ORDER BY family_norm, given_norm, signpost_id`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var c CaseSummary
+			if err := rows.Scan(&c.SignpostID, &c.GivenName, &c.FamilyName, &c.DateOfBirth, &c.Shielded, &c.LeadProfessional, &c.CAF, &c.PendingChange); err != nil {
+				return err
+			}
+			out = append(out, c)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// Child returns the cached record of child id as the app shows it (with
+// unconfirmed changes), without recording a view. Showing a record to a
+// person goes through ViewChild, which audits it.
+func (s *Store) Child(ctx context.Context, id string) (*signpost.Child, error) {
+	if !signpost.ValidSignpostID(id) {
+		return nil, signpost.FieldError("id", "that is not a valid Signpost ID (SP, eight digits and a check digit)")
+	}
+	id = signpost.NormaliseSignpostID(id)
+	var c *signpost.Child
+	now := s.now()
+	err := s.read(ctx, "reading a child's record", func(tx *sql.Tx) error {
+		cc, err := loadVisible(ctx, tx, id, now)
+		if err != nil {
+			return err
+		}
+		c = cc.view
+		return nil
+	})
+	return c, err
+}
+
+func loadVisible(ctx context.Context, tx *sql.Tx, id string, now time.Time) (*cachedChild, error) {
+	var visible bool
+	err := tx.QueryRowContext(ctx, `SELECT `+visibleSQL+` FROM children WHERE signpost_id = ?`, ts(now), id).Scan(&visible)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !visible) {
+		return nil, errNotCached(id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	cc, err := loadChild(ctx, tx, id)
+	if err == nil && cc == nil {
+		return nil, errNotCached(id)
+	}
+	return cc, err
+}
+
+var genders = map[string]bool{"male": true, "female": true, "other": true, "unknown": true}
+
+// searchPlan is a validated offline search: the query to score with, how to
+// find candidates, and whether a field withheld from shielded records was used.
+type searchPlan struct {
+	q      signpost.Query
+	byID   bool
+	where  string
+	args   []any
+	hidden bool
+}
+
+// planSearch validates req with the directory's rules: family name and date of
+// birth, or family name, given name and postcode, or an identifier.
+func planSearch(req signpost.SearchRequest, now time.Time) (searchPlan, error) {
+	var p searchPlan
+	for _, f := range []*string{&req.GivenName, &req.FamilyName, &req.DateOfBirth, &req.Gender, &req.Postcode, &req.NHSNumber, &req.UPN, &req.SignpostID} {
+		*f = strings.TrimSpace(*f)
+	}
+	for _, f := range []struct{ name, v string }{{"given_name", req.GivenName}, {"family_name", req.FamilyName}} {
+		if len(f.v) > 100 {
+			return p, signpost.FieldError(f.name, "%s is longer than 100 characters", strings.ReplaceAll(f.name, "_", " "))
+		}
+		if f.v != "" && signpost.NormaliseName(f.v) == "" {
+			return p, signpost.FieldError(f.name, "%s must contain letters", strings.ReplaceAll(f.name, "_", " "))
+		}
+	}
+	if req.DateOfBirth != "" {
+		if _, err := signpost.CheckDateOfBirth("date_of_birth", req.DateOfBirth, now); err != nil {
+			return p, err
+		}
+	}
+	if req.Gender != "" {
+		req.Gender = strings.ToLower(req.Gender)
+		if !genders[req.Gender] {
+			return p, signpost.FieldError("gender", "gender must be male, female, other or unknown")
+		}
+	}
+	if req.Postcode != "" && !signpost.ValidPostcode(req.Postcode) {
+		return p, signpost.FieldError("postcode", "%q is not a UK postcode", req.Postcode)
+	}
+	if req.NHSNumber != "" && !signpost.ValidNHSNumber(req.NHSNumber) {
+		return p, signpost.FieldError("nhs_number", "that is not a valid NHS number (10 digits with a correct check digit)")
+	}
+	if req.UPN != "" && !signpost.ValidUPN(req.UPN) {
+		return p, signpost.FieldError("upn", "that is not a valid UPN (13 characters with a correct check letter)")
+	}
+	if req.SignpostID != "" && !signpost.ValidSignpostID(req.SignpostID) {
+		return p, signpost.FieldError("signpost_id", "that is not a valid Signpost ID (SP, eight digits and a check digit)")
+	}
+	p.q = signpost.Query{GivenName: signpost.NormaliseName(req.GivenName), FamilyName: signpost.NormaliseName(req.FamilyName),
+		DateOfBirth: req.DateOfBirth, Gender: req.Gender, Postcode: signpost.NormalisePostcode(req.Postcode)}
+	q := p.q
+	switch {
+	case req.SignpostID != "":
+		p.byID, p.where, p.args = true, `signpost_id = ?`, []any{signpost.NormaliseSignpostID(req.SignpostID)}
+	case req.NHSNumber != "":
+		p.byID, p.hidden, p.where, p.args = true, true, `nhs_number = ?`, []any{signpost.NormaliseNHSNumber(req.NHSNumber)}
+	case req.UPN != "":
+		p.byID, p.hidden, p.where, p.args = true, true, `upn = ?`, []any{signpost.NormaliseUPN(req.UPN)}
+	case q.FamilyName != "" && q.DateOfBirth != "":
+		dates := []any{q.DateOfBirth, q.DateOfBirth}
+		if sw, ok := signpost.SwapDayMonth(q.DateOfBirth); ok {
+			dates[1] = sw
+		}
+		p.hidden, p.where, p.args = q.Postcode != "", `dob IN (?, ?)`, dates
+	case q.FamilyName != "" && q.GivenName != "" && q.Postcode != "":
+		p.hidden, p.where, p.args = true, `postcode = ?`, []any{q.Postcode}
+	default:
+		field := "family_name"
+		if q.FamilyName != "" {
+			field = "date_of_birth"
+		}
+		return p, signpost.FieldError(field, "a search needs family name and date of birth, or family name, given name and postcode, or a Signpost ID, NHS number or UPN")
+	}
+	return p, nil
+}
+
+// SearchCache searches the cached children offline with the directory's
+// rules and scoring. More than signpost.MaxMatches matches fail with kind
+// too_many ("add detail"), as the directory answers.
+func (s *Store) SearchCache(ctx context.Context, req signpost.SearchRequest) ([]signpost.Match, error) {
+	now := s.now()
+	p, err := planSearch(req, now)
+	if err != nil {
+		return nil, err
+	}
+	type hit struct {
+		c     signpost.Candidate
+		score float64
+	}
+	var hits []hit
+	err = s.read(ctx, "searching the cache", func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT signpost_id, given_name, family_name, given_norm, family_norm, dob, gender, postcode, shielded
+			FROM children WHERE `+p.where+` AND `+visibleSQL, append(p.args, ts(now))...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var c signpost.Candidate
+			if err := rows.Scan(&c.SignpostID, &c.Given, &c.Family, &c.GivenName, &c.FamilyName, &c.DateOfBirth, &c.Gender, &c.Postcode, &c.Shielded); err != nil {
+				return err
+			}
+			// A shielded child is found only through its visible fields.
+			if c.Shielded && p.hidden {
+				continue
+			}
+			score := 1.0
+			if !p.byID {
+				score = signpost.Score(p.q, c)
+			}
+			if score >= signpost.MatchThreshold {
+				hits = append(hits, hit{c, score})
+			}
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(hits) > signpost.MaxMatches {
+		return nil, &signpost.Error{Kind: signpost.KindTooMany, Message: "too many matches, add detail"}
+	}
+	sort.Slice(hits, func(i, j int) bool {
+		if hits[i].score != hits[j].score {
+			return hits[i].score > hits[j].score
+		}
+		return hits[i].c.SignpostID < hits[j].c.SignpostID
+	})
+	out := make([]signpost.Match, 0, len(hits))
+	for _, h := range hits {
+		c := h.c
+		out = append(out, signpost.Match{SignpostID: c.SignpostID, GivenName: c.Given, FamilyName: c.Family,
+			DateOfBirth: c.DateOfBirth, Gender: c.Gender, Shielded: c.Shielded, Score: h.score})
+	}
+	return out, nil
+}

@@ -1,0 +1,568 @@
+package localstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"signpost"
+)
+
+// States of an outbox item. An applied change leaves the outbox.
+const (
+	StatePending  = "pending"   // waiting to be pushed
+	StateInFlight = "in_flight" // pushed, answer not yet recorded
+	StateRejected = "rejected"  // refused by the directory; kept until dismissed or retried
+)
+
+// MaxBatch is the most changes NextBatch returns (the directory's push limit).
+const MaxBatch = 1000
+
+// OutboxItem is one queued change as the app lists it.
+type OutboxItem struct {
+	ID          string
+	Kind        string
+	ChildID     string
+	Description string // "Start involvement with Jamie Fixture"
+	Created     time.Time
+	State       string
+	Reason      string // the directory's reason, for a rejected change
+}
+
+func newID() (string, error) {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return "", err
+	}
+	return id.String(), nil
+}
+
+// prepareChange validates a change from the app and fills in what the store
+// owns: a fresh UUIDv7 id and, if unset, the time.
+func prepareChange(m *signpost.Mutation, now time.Time) error {
+	m.Role, m.Reason, m.On = strings.TrimSpace(m.Role), strings.TrimSpace(m.Reason), strings.TrimSpace(m.On)
+	m.PrevHash, m.Hash = "", ""
+	switch m.Kind {
+	case signpost.MutStartInvolvement, signpost.MutEndInvolvement, signpost.MutSetCAF, signpost.MutSetLead:
+		if !signpost.ValidSignpostID(m.ChildID) {
+			return signpost.FieldError("child_id", "that is not a valid Signpost ID (SP, eight digits and a check digit)")
+		}
+		m.ChildID = signpost.NormaliseSignpostID(m.ChildID)
+		if m.Identity != nil {
+			return signpost.FieldError("identity", "only a child met in the field is given by identity")
+		}
+		if m.Kind != signpost.MutSetCAF && m.Kind != signpost.MutSetLead {
+			m.Value = false
+		}
+	case signpost.MutMetChild:
+		if m.ChildID != "" {
+			return signpost.FieldError("child_id", "a child met in the field is given by identity, not by Signpost ID")
+		}
+		if err := checkIdentity(m.Identity, now); err != nil {
+			return err
+		}
+		m.Value = false
+	case signpost.MutView:
+		return signpost.FieldError("kind", "views are recorded by opening the record")
+	default:
+		return signpost.FieldError("kind", "unknown kind of change %q", m.Kind)
+	}
+	if len(m.Role) > 100 {
+		return signpost.FieldError("role", "role is longer than 100 characters")
+	}
+	if len(m.Reason) > 500 {
+		return signpost.FieldError("reason", "reason is longer than 500 characters")
+	}
+	if m.On != "" {
+		if _, ok := signpost.ParseDate(m.On); !ok {
+			return signpost.FieldError("on", "the date must be a real date written YYYY-MM-DD")
+		}
+	}
+	id, err := newID()
+	if err != nil {
+		return signpost.Internal("numbering the change", err)
+	}
+	m.ID = id
+	if m.At.IsZero() {
+		m.At = now
+	}
+	m.At = m.At.UTC()
+	return nil
+}
+
+func checkIdentity(id *signpost.Identity, now time.Time) error {
+	if id == nil {
+		return signpost.FieldError("identity", "a child met in the field needs given name, family name, date of birth and postcode")
+	}
+	id.GivenName, id.FamilyName, id.Gender = strings.TrimSpace(id.GivenName), strings.TrimSpace(id.FamilyName), strings.ToLower(strings.TrimSpace(id.Gender))
+	switch {
+	case signpost.NormaliseName(id.GivenName) == "" || len(id.GivenName) > 100:
+		return signpost.FieldError("given_name", "given name must contain letters (at most 100 characters)")
+	case signpost.NormaliseName(id.FamilyName) == "" || len(id.FamilyName) > 100:
+		return signpost.FieldError("family_name", "family name must contain letters (at most 100 characters)")
+	case !signpost.ValidPostcode(id.Postcode):
+		return signpost.FieldError("postcode", "%q is not a UK postcode", id.Postcode)
+	case id.Gender != "" && !genders[id.Gender]:
+		return signpost.FieldError("gender", "gender must be male, female, other or unknown")
+	}
+	if _, err := signpost.CheckDateOfBirth("date_of_birth", id.DateOfBirth, now); err != nil {
+		return err
+	}
+	id.Postcode = signpost.NormalisePostcode(id.Postcode)
+	return nil
+}
+
+func insertOutbox(ctx context.Context, tx *sql.Tx, m *signpost.Mutation, now time.Time) error {
+	body, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO outbox (id, kind, child_id, body, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		m.ID, m.Kind, m.ChildID, string(body), StatePending, ts(now), ts(now))
+	return err
+}
+
+// Enqueue saves a practitioner's change durably, with its optimistic effect on
+// the cached child, in one transaction: when it returns the change is saved
+// and the app may say so. Kinds: start and end involvement, set CAF and set
+// lead (Value true or false) on the practitioner's active involvement, and a
+// child met in the field (MutMetChild with Identity). The store gives the
+// change a fresh UUIDv7 id and, if At is zero, the current time; it returns
+// the change as saved. An involvement change needs the child in the cache.
+func (s *Store) Enqueue(ctx context.Context, m signpost.Mutation) (signpost.Mutation, error) {
+	if m.Identity != nil {
+		id := *m.Identity
+		m.Identity = &id
+	}
+	now := s.now().UTC()
+	if err := prepareChange(&m, now); err != nil {
+		return signpost.Mutation{}, err
+	}
+	err := s.write(ctx, "saving your change", func(tx *sql.Tx) error { return enqueue(ctx, tx, &m, now) })
+	if err != nil {
+		return signpost.Mutation{}, err
+	}
+	return m, nil
+}
+
+func enqueue(ctx context.Context, tx *sql.Tx, m *signpost.Mutation, now time.Time) error {
+	if m.Kind != signpost.MutMetChild {
+		e, err := loadEnv(ctx, tx, now)
+		if err != nil {
+			return err
+		}
+		if e.user.Username == "" {
+			return &signpost.Error{Kind: signpost.KindUnauthorized, Message: "sign in online first: this cache does not yet know who you are"}
+		}
+		cc, err := loadChild(ctx, tx, m.ChildID)
+		if err != nil {
+			return err
+		}
+		if cc == nil {
+			return errNotCached(m.ChildID)
+		}
+		if err := checkChange(cc.view, m, e.user.Username); err != nil {
+			return err
+		}
+		applyChange(cc.view, m, e.user)
+		if err := putChild(ctx, tx, cc.view, cc.server, true, cc.expiresAt, e.user.Username, e.now, e.retention()); err != nil {
+			return err
+		}
+	}
+	return insertOutbox(ctx, tx, m, now)
+}
+
+// ViewChild returns the cached record of child id and records the view, in the
+// same transaction, as an offline view event in the outbox: a MutView chained
+// to the previous one by hash (PrevHash, Hash = ViewHash), which the directory
+// verifies. A child not on the caseload needs a reason.
+func (s *Store) ViewChild(ctx context.Context, id, reason string) (*signpost.Child, error) {
+	if !signpost.ValidSignpostID(id) {
+		return nil, signpost.FieldError("id", "that is not a valid Signpost ID (SP, eight digits and a check digit)")
+	}
+	id = signpost.NormaliseSignpostID(id)
+	reason = strings.TrimSpace(reason)
+	if len(reason) > 500 {
+		return nil, signpost.FieldError("reason", "reason is longer than 500 characters")
+	}
+	now := s.now().UTC()
+	var c *signpost.Child
+	err := s.write(ctx, "opening the record", func(tx *sql.Tx) error {
+		cc, err := loadVisible(ctx, tx, id, now)
+		if err != nil {
+			return err
+		}
+		if !cc.onCaseload && reason == "" {
+			return signpost.FieldError("reason", "say why you are opening this record: the child is not on your caseload")
+		}
+		mid, err := newID()
+		if err != nil {
+			return err
+		}
+		m := signpost.Mutation{ID: mid, Kind: signpost.MutView, ChildID: id, Reason: reason, At: now}
+		if err := chainView(ctx, tx, &m); err != nil {
+			return err
+		}
+		if err := insertOutbox(ctx, tx, &m, now); err != nil {
+			return err
+		}
+		c = cc.view
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// chainView links a view event to the head of the chain and makes it the head.
+func chainView(ctx context.Context, tx *sql.Tx, m *signpost.Mutation) error {
+	head, err := getMeta(ctx, tx, metaAuditHead)
+	if err != nil {
+		return err
+	}
+	m.PrevHash = head
+	m.Hash = m.ViewHash()
+	return setMeta(ctx, tx, metaAuditHead, m.Hash)
+}
+
+// NextBatch returns up to n of the oldest pending changes, in order, and marks
+// them in flight. The sync client pushes one batch at a time, then records the
+// answers with MarkResults, or with ReturnToPending if the push failed.
+func (s *Store) NextBatch(ctx context.Context, n int) ([]signpost.Mutation, error) {
+	if n <= 0 {
+		return nil, signpost.FieldError("n", "a batch needs at least one change")
+	}
+	n = min(n, MaxBatch)
+	now := s.now().UTC()
+	out := []signpost.Mutation{}
+	err := s.write(ctx, "preparing changes to send", func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT seq, body FROM outbox WHERE state = ? ORDER BY seq LIMIT ?`, StatePending, n)
+		if err != nil {
+			return err
+		}
+		var seqs []int64
+		for rows.Next() {
+			var seq int64
+			var body string
+			if err := rows.Scan(&seq, &body); err != nil {
+				rows.Close()
+				return err
+			}
+			var m signpost.Mutation
+			if err := json.Unmarshal([]byte(body), &m); err != nil {
+				rows.Close()
+				return fmt.Errorf("decoding a queued change: %w", err)
+			}
+			seqs = append(seqs, seq)
+			out = append(out, m)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, seq := range seqs {
+			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = ?, updated_at = ? WHERE seq = ?`, StateInFlight, ts(now), seq); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// MarkResults records the directory's answers to a push, all in one
+// transaction. Applied (or a duplicate whose first answer was applied): the
+// change leaves the outbox, and an involvement started offline takes the id
+// the directory gave it. Rejected (or a duplicate first rejected): the change
+// is kept as rejected with the reason, its optimistic effect is undone, and
+// the changes behind it go on. Answers for unknown ids are ignored.
+func (s *Store) MarkResults(ctx context.Context, results []signpost.MutationResult) error {
+	now := s.now().UTC()
+	return s.write(ctx, "recording the directory's answers", func(tx *sql.Tx) error {
+		e, err := loadEnv(ctx, tx, now)
+		if err != nil {
+			return err
+		}
+		touched := map[string]bool{}
+		for _, r := range results {
+			child, err := markResult(ctx, tx, r, now)
+			if err != nil {
+				return err
+			}
+			if child != "" {
+				touched[child] = true
+			}
+		}
+		for child := range touched {
+			if err := rebuild(ctx, tx, e, child); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// markResult records one answer and returns the child whose shown copy must be
+// rebuilt ("" for none).
+func markResult(ctx context.Context, tx *sql.Tx, r signpost.MutationResult, now time.Time) (string, error) {
+	var kind, child, state string
+	err := tx.QueryRowContext(ctx, `SELECT kind, child_id, state FROM outbox WHERE id = ?`, r.ID).Scan(&kind, &child, &state)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && state == StateRejected) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	status := r.Status
+	if status == signpost.ResultDuplicate {
+		status = r.FirstStatus
+		if status == "" {
+			status = signpost.ResultApplied
+		}
+	}
+	switch status {
+	case signpost.ResultApplied:
+		if _, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE id = ?`, r.ID); err != nil {
+			return "", err
+		}
+		if kind == signpost.MutStartInvolvement && r.InvolvementID != "" {
+			if err := renameInvolvement(ctx, tx, child, pendingInvolvementID(r.ID), r.InvolvementID); err != nil {
+				return "", err
+			}
+		}
+		if kind == signpost.MutView {
+			return "", nil
+		}
+		return "", updateDirty(ctx, tx, child)
+	case signpost.ResultRejected:
+		reason := strings.TrimSpace(r.Reason)
+		if reason == "" {
+			reason = "the directory refused this change"
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = ?, reason = ?, updated_at = ? WHERE id = ?`, StateRejected, reason, ts(now), r.ID); err != nil {
+			return "", err
+		}
+		if kind == signpost.MutView {
+			return "", nil
+		}
+		return child, nil
+	default:
+		// An answer this version does not understand: send the change again.
+		_, err := tx.ExecContext(ctx, `UPDATE outbox SET state = ?, updated_at = ? WHERE id = ?`, StatePending, ts(now), r.ID)
+		return "", err
+	}
+}
+
+// renameInvolvement gives an involvement started offline its real id in the
+// shown copy, so the app shows the same id before and after the next pull.
+func renameInvolvement(ctx context.Context, tx *sql.Tx, child, from, to string) error {
+	cc, err := loadChild(ctx, tx, child)
+	if err != nil || cc == nil {
+		return err
+	}
+	changed := false
+	for i := range cc.view.Involvements {
+		if cc.view.Involvements[i].ID == from {
+			cc.view.Involvements[i].ID = to
+			changed = true
+		}
+	}
+	if !changed {
+		return nil
+	}
+	body, err := json.Marshal(cc.view)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE children SET body = ? WHERE signpost_id = ?`, string(body), child)
+	return err
+}
+
+// updateDirty sets a child's dirty flag from its unconfirmed changes, leaving
+// its shown copy as it is (an applied change stays shown until the next pull
+// brings the directory's copy with it).
+func updateDirty(ctx context.Context, tx *sql.Tx, child string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE children SET dirty = EXISTS (SELECT 1 FROM outbox o WHERE o.child_id = children.signpost_id
+		AND o.state IN ('pending', 'in_flight') AND o.kind <> ?) WHERE signpost_id = ?`, signpost.MutView, child)
+	return err
+}
+
+// ReturnToPending puts in-flight changes back in the queue, in their place,
+// after a push that got no answer.
+func (s *Store) ReturnToPending(ctx context.Context, ids []string) error {
+	now := s.now().UTC()
+	return s.write(ctx, "returning changes to the queue", func(tx *sql.Tx) error {
+		for _, id := range ids {
+			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = ?, updated_at = ? WHERE id = ? AND state = ?`, StatePending, ts(now), id, StateInFlight); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// ResetInFlight returns every in-flight change to pending: after a crash, a
+// push may or may not have reached the directory, and sending it again is safe
+// because the directory answers a replay as a duplicate. Unlock calls it.
+func (s *Store) ResetInFlight(ctx context.Context) error {
+	now := s.now().UTC()
+	return s.write(ctx, "returning changes to the queue", func(tx *sql.Tx) error { return resetInFlight(ctx, tx, now) })
+}
+
+func resetInFlight(ctx context.Context, tx *sql.Tx, now time.Time) error {
+	_, err := tx.ExecContext(ctx, `UPDATE outbox SET state = ?, updated_at = ? WHERE state = ?`, StatePending, ts(now), StateInFlight)
+	return err
+}
+
+// PendingCount returns how many changes and view events have not yet been
+// confirmed by the directory (pending or in flight).
+func (s *Store) PendingCount(ctx context.Context) (int, error) {
+	var n int
+	err := s.read(ctx, "counting unsent changes", func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, countPendingSQL).Scan(&n)
+	})
+	return n, err
+}
+
+// Outbox lists the queued changes in push order: pending, in flight and
+// rejected, each with a short description for the practitioner.
+func (s *Store) Outbox(ctx context.Context) ([]OutboxItem, error) {
+	out := []OutboxItem{}
+	err := s.read(ctx, "reading the outbox", func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT o.id, o.kind, o.child_id, o.body, o.state, o.reason, o.created_at,
+				COALESCE(c.given_name, ''), COALESCE(c.family_name, '')
+			FROM outbox o LEFT JOIN children c ON c.signpost_id = o.child_id ORDER BY o.seq`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var it OutboxItem
+			var body, created, given, family string
+			if err := rows.Scan(&it.ID, &it.Kind, &it.ChildID, &body, &it.State, &it.Reason, &created, &given, &family); err != nil {
+				return err
+			}
+			var m signpost.Mutation
+			if err := json.Unmarshal([]byte(body), &m); err != nil {
+				return fmt.Errorf("decoding a queued change: %w", err)
+			}
+			it.Created = parseTS(created)
+			name := strings.TrimSpace(given + " " + family)
+			if name == "" {
+				name = "child " + it.ChildID
+			}
+			it.Description = describe(&m, name)
+			out = append(out, it)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// describe says in a few words what a change does.
+func describe(m *signpost.Mutation, name string) string {
+	switch m.Kind {
+	case signpost.MutStartInvolvement:
+		return "Start involvement with " + name
+	case signpost.MutEndInvolvement:
+		return "End involvement with " + name
+	case signpost.MutSetCAF:
+		if m.Value {
+			return "Record a CAF for " + name
+		}
+		return "Clear the CAF for " + name
+	case signpost.MutSetLead:
+		if m.Value {
+			return "Become lead professional for " + name
+		}
+		return "Stop being lead professional for " + name
+	case signpost.MutMetChild:
+		if id := m.Identity; id != nil {
+			return fmt.Sprintf("Met %s %s (born %s), not in your cache", id.GivenName, id.FamilyName, id.DateOfBirth)
+		}
+		return "Met a child not in your cache"
+	case signpost.MutView:
+		return "Viewed the record of " + name
+	}
+	return "Change " + m.Kind
+}
+
+// rejectedItem reads an outbox item that must be in the rejected state.
+func rejectedItem(ctx context.Context, tx *sql.Tx, id string) (*signpost.Mutation, error) {
+	var body, state string
+	err := tx.QueryRowContext(ctx, `SELECT body, state FROM outbox WHERE id = ?`, id).Scan(&body, &state)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, &signpost.Error{Kind: signpost.KindNotFound, Message: "that change is not in the outbox"}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if state != StateRejected {
+		return nil, &signpost.Error{Kind: signpost.KindConflict, Message: "only a change the directory refused can be dismissed or retried"}
+	}
+	var m signpost.Mutation
+	if err := json.Unmarshal([]byte(body), &m); err != nil {
+		return nil, fmt.Errorf("decoding a queued change: %w", err)
+	}
+	return &m, nil
+}
+
+// Dismiss removes a rejected change once the practitioner has read why.
+func (s *Store) Dismiss(ctx context.Context, id string) error {
+	return s.write(ctx, "dismissing a refused change", func(tx *sql.Tx) error {
+		if _, err := rejectedItem(ctx, tx, id); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE id = ?`, id)
+		return err
+	})
+}
+
+// Retry queues a rejected change again and returns its new id. The copy needs
+// a fresh UUIDv7: the directory would answer the old id with its first
+// answer, the rejection. A view event is chained again at the head. The copy
+// goes to the back of the queue and its optimistic effect shows again.
+func (s *Store) Retry(ctx context.Context, id string) (string, error) {
+	now := s.now().UTC()
+	var newIDStr string
+	err := s.write(ctx, "retrying a refused change", func(tx *sql.Tx) error {
+		m, err := rejectedItem(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if m.ID, err = newID(); err != nil {
+			return err
+		}
+		if m.Kind == signpost.MutView {
+			if err := chainView(ctx, tx, m); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE id = ?`, id); err != nil {
+			return err
+		}
+		if err := insertOutbox(ctx, tx, m, now); err != nil {
+			return err
+		}
+		newIDStr = m.ID
+		if m.ChildID == "" || m.Kind == signpost.MutView {
+			return nil
+		}
+		e, err := loadEnv(ctx, tx, now)
+		if err != nil {
+			return err
+		}
+		return rebuild(ctx, tx, e, m.ChildID)
+	})
+	return newIDStr, err
+}

@@ -1,0 +1,168 @@
+package localstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"signpost"
+)
+
+// Why a cache was wiped.
+const (
+	WipeOrdered  = "ordered"  // the app or the directory asked for it
+	WipeAttempts = "attempts" // too many wrong passphrases in a row
+	WipeOffline  = "offline"  // too long without contact with the directory
+)
+
+// WipeReport says what a wipe destroyed. The sync client turns it into the
+// receipt it sends to the directory.
+type WipeReport struct {
+	// PendingLost is the number of changes and offline view events that had
+	// not been confirmed by the directory (pending or in flight). For a cache
+	// wiped while locked it is the count kept in the key file, which is
+	// updated after every change.
+	PendingLost int
+	WipedAt     time.Time
+	Reason      string // WipeOrdered, WipeAttempts or WipeOffline
+}
+
+// WipedError is the cause inside a *signpost.Error of kind wiped, carrying
+// the report of the wipe.
+type WipedError struct{ Report WipeReport }
+
+func (e *WipedError) Error() string {
+	return fmt.Sprintf("cache wiped (%s); %d unsent lost", e.Report.Reason, e.Report.PendingLost)
+}
+
+// WipeReportOf returns the report carried by an error of kind wiped.
+func WipeReportOf(err error) (WipeReport, bool) {
+	var we *WipedError
+	if errors.As(err, &we) {
+		return we.Report, true
+	}
+	return WipeReport{}, false
+}
+
+func wipedError(rep WipeReport) error {
+	var msg string
+	switch rep.Reason {
+	case WipeAttempts:
+		msg = "the passphrase was wrong too many times in a row, so the cache on this device has been wiped"
+	case WipeOffline:
+		msg = "this device was out of contact with the directory for too long, so its cache has been wiped"
+	default:
+		msg = "the cache on this device has been wiped"
+	}
+	if rep.PendingLost > 0 {
+		msg += fmt.Sprintf("; %d unsent %s lost", rep.PendingLost, plural(rep.PendingLost, "change was", "changes were"))
+	}
+	return &signpost.Error{Kind: signpost.KindWiped, Message: msg + "; sign in online to start again", Err: &WipedError{Report: rep}}
+}
+
+// Wipe crypto-erases the cache: it closes the database, zeroes the key,
+// overwrites the key file with random bytes, syncs and deletes it, then deletes
+// the database, WAL and SHM files. It works on a locked cache and needs no
+// passphrase. Wiping again returns the first report.
+func (s *Store) Wipe(ctx context.Context) (WipeReport, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.wiped != nil {
+		return *s.wiped, nil
+	}
+	return s.wipeLocked(ctx, WipeOrdered)
+}
+
+// wipeFor wipes for reason and returns the error of kind wiped to give the
+// caller; s.mu is held exclusively.
+func (s *Store) wipeFor(ctx context.Context, reason string) error {
+	_, err := s.wipeLocked(ctx, reason)
+	if s.wiped != nil {
+		if err != nil {
+			s.log.Warn("localstore: removing wiped cache files", "err", err)
+		}
+		return wipedError(*s.wiped)
+	}
+	return err
+}
+
+// wipeLocked wipes; s.mu is held exclusively.
+func (s *Store) wipeLocked(ctx context.Context, reason string) (WipeReport, error) {
+	rep := WipeReport{PendingLost: -1, WipedAt: s.now().UTC(), Reason: reason}
+	if s.db != nil {
+		var n int
+		if err := s.db.QueryRowContext(ctx, countPendingSQL).Scan(&n); err == nil {
+			rep.PendingLost = n
+		}
+		s.db.Close()
+		clear(s.key)
+		s.db, s.key = nil, nil
+	}
+	if rep.PendingLost < 0 {
+		rep.PendingLost = 0
+		if kf := s.kf.Load(); kf != nil {
+			rep.PendingLost = kf.Pending
+		}
+	}
+	keyGone, err := destroy(s.dir)
+	if keyGone {
+		s.wiped = &rep
+		s.kf.Store(nil)
+	}
+	if err != nil {
+		return rep, diskErr("wiping the cache", err)
+	}
+	return rep, nil
+}
+
+// WipeDir wipes the cache in dir without opening it: for a cache whose key
+// file is damaged, or when no Store is at hand. PendingLost comes from the key
+// file if it can be read. Wiping a folder with no cache is not an error.
+func WipeDir(ctx context.Context, dir string) (WipeReport, error) {
+	rep := WipeReport{WipedAt: time.Now().UTC(), Reason: WipeOrdered}
+	if err := ctx.Err(); err != nil {
+		return rep, dbErr("wiping the cache", err)
+	}
+	if kf, err := readKeyFile(dir); err == nil {
+		rep.PendingLost = kf.Pending
+	}
+	if _, err := destroy(dir); err != nil {
+		return rep, diskErr("wiping the cache", err)
+	}
+	return rep, nil
+}
+
+// destroy removes every file of the cache in dir, the key first. keyGone
+// reports whether no readable key remains.
+func destroy(dir string) (keyGone bool, err error) {
+	keys := append([]string{filepath.Join(dir, keyFileName)}, tempKeyFiles(dir)...)
+	for _, k := range keys {
+		if err := shred(k); err != nil {
+			return false, err
+		}
+		if err := os.Remove(k); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return false, err
+		}
+	}
+	if err := syncDir(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return false, err
+	}
+	db := filepath.Join(dir, dbFileName)
+	var errs []error
+	for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
+		if err := os.Remove(db + suffix); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	if err := syncDir(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		errs = append(errs, err)
+	}
+	return true, errors.Join(errs...)
+}
+
+// countPendingSQL counts the changes and view events not yet confirmed.
+const countPendingSQL = `SELECT count(*) FROM outbox WHERE state IN ('pending', 'in_flight')`
