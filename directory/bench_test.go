@@ -92,6 +92,12 @@ func searchMix(n, count int, seeded time.Time) []signpost.SearchRequest {
 func benchSearch(b *testing.B, n int) {
 	st, seeded := benchStore(b, n)
 	defer st.Close()
+	for _, workers := range []int{4, 16} {
+		b.Run(fmt.Sprintf("clients=%d", workers), func(b *testing.B) { benchSearchWith(b, st, n, seeded, workers) })
+	}
+}
+
+func benchSearchWith(b *testing.B, st *sqlcipher.Store, n int, seeded time.Time, workers int) {
 	srv := directory.NewServer(st, directory.Config{SearchRate: 1e9, SearchBurst: 1e9, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))})
 	defer srv.Close()
 	hs := httptest.NewServer(srv)
@@ -99,7 +105,6 @@ func benchSearch(b *testing.B, n int) {
 	e := &env{t: b, http: hs, clock: &clock{t: time.Now()}}
 	token, _ := e.login("nurse")
 
-	const workers = 16
 	queries := searchMix(n, 4000, seeded)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
 	bodies := make([][]byte, len(queries))

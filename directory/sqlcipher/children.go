@@ -446,33 +446,48 @@ func (s *Store) Audit(ctx context.Context, evs []directory.AuditEvent) error {
 }
 
 func insertAudit(ctx context.Context, tx *sql.Tx, evs []directory.AuditEvent) error {
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO audit (mutation, at, user_id, username, device_id, action, child_id, reason, params, results, flags)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (mutation) DO NOTHING`)
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO audit (at, user_id, username, device_id, action, child_id, reason, params, results, flags)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return err
 	}
 	defer ins.Close()
-	insResult, err := tx.PrepareContext(ctx, `INSERT INTO audit_results (audit_id, child_id) VALUES (?, ?)`)
+	about, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO audit_children (child_id, audit_id) VALUES (?, ?)`)
 	if err != nil {
 		return err
 	}
-	defer insResult.Close()
+	defer about.Close()
 	for _, ev := range evs {
+		if ev.Mutation != "" {
+			var seen int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM audit_mutations WHERE mutation = ?`, ev.Mutation).Scan(&seen); err != nil {
+				return err
+			}
+			if seen > 0 {
+				continue
+			}
+		}
 		results := ""
 		if len(ev.Results) > 0 {
 			b, _ := json.Marshal(ev.Results)
 			results = string(b)
 		}
-		res, err := ins.ExecContext(ctx, nullable(ev.Mutation), ts(ev.At), ev.UserID, ev.Username, ev.DeviceID, ev.Action, ev.ChildID, ev.Reason, ev.Params, results, ev.Flags)
+		res, err := ins.ExecContext(ctx, ts(ev.At), ev.UserID, ev.Username, ev.DeviceID, ev.Action, ev.ChildID, ev.Reason, ev.Params, results, ev.Flags)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 || len(ev.Results) == 0 {
-			continue
-		}
 		id, _ := res.LastInsertId()
-		for _, r := range ev.Results {
-			if _, err := insResult.ExecContext(ctx, id, r); err != nil {
+		if ev.Mutation != "" {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO audit_mutations (mutation, audit_id) VALUES (?, ?)`, ev.Mutation, id); err != nil {
+				return err
+			}
+		}
+		ids := ev.Results
+		if ev.ChildID != "" {
+			ids = append([]string{ev.ChildID}, ids...)
+		}
+		for _, c := range ids {
+			if _, err := about.ExecContext(ctx, c, id); err != nil {
 				return err
 			}
 		}
@@ -484,7 +499,7 @@ func insertAudit(ctx context.Context, tx *sql.Tx, evs []directory.AuditEvent) er
 func (s *Store) AuditForChild(ctx context.Context, signpostID string) ([]directory.AuditEvent, error) {
 	id := signpost.NormaliseSignpostID(signpostID)
 	rows, err := s.ar.QueryContext(ctx, `SELECT id, at, user_id, username, device_id, action, child_id, reason, params, results, flags FROM audit
-		WHERE child_id = ? OR id IN (SELECT audit_id FROM audit_results WHERE child_id = ?) ORDER BY id`, id, id)
+		WHERE id IN (SELECT audit_id FROM audit_children WHERE child_id = ?) ORDER BY id`, id)
 	if err != nil {
 		return nil, wrap("reading the audit", err)
 	}

@@ -154,10 +154,10 @@ func Open(ctx context.Context, path string, key []byte) (*Store, error) {
 	}
 	s := &Store{path: path, notify: make(chan struct{})}
 	var err error
-	if s.w, s.r, err = openFile(ctx, path, key, "migrations", 4); err != nil {
+	if s.w, s.r, err = openFile(ctx, path, key, "migrations", 4, 4096); err != nil {
 		return nil, err
 	}
-	if s.aw, s.ar, err = openFile(ctx, AuditPath(path), key, "audit_migrations", 2); err != nil {
+	if s.aw, s.ar, err = openFile(ctx, AuditPath(path), key, "audit_migrations", 2, 1024); err != nil {
 		s.w.Close()
 		s.r.Close()
 		return nil, err
@@ -170,7 +170,7 @@ func AuditPath(path string) string { return strings.TrimSuffix(path, ".db") + "-
 
 // openFile opens one encrypted file as a single writer and a pool of readers,
 // migrating it with the numbered scripts in dir.
-func openFile(ctx context.Context, path string, key []byte, dir string, readers int) (w, r *sql.DB, err error) {
+func openFile(ctx context.Context, path string, key []byte, dir string, readers, pageSize int) (w, r *sql.DB, err error) {
 	// Create the file ourselves so it is private: SQLite would use 0644, and
 	// gives the -wal and -shm files the database file's permissions.
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
@@ -184,6 +184,8 @@ func openFile(ctx context.Context, path string, key []byte, dir string, readers 
 		"_foreign_keys": {"1"},
 		"_busy_timeout": {"10000"},
 		"_synchronous":  {"NORMAL"},
+		// Fixed when the file is made; every open must give the same.
+		"_pragma_cipher_page_size": {strconv.Itoa(pageSize)},
 	}.Encode()
 	w, err = sql.Open(driverName, base+"&_txlock=immediate")
 	if err != nil {
