@@ -104,10 +104,15 @@ func SeedDemo(ctx context.Context, st Store, n int, today time.Time, cost Passwo
 
 	var leeds []string
 	batch := make([]signpost.Child, 0, 5000)
-	for i := 0; i < n; i++ {
+	// n generated children, and then (for a small n) as many more Leeds
+	// children as the nurse's caseload of 25 still needs.
+	for i := 0; i < n || len(leeds) < 23; i++ {
 		c := gen.Next(serial)
 		c.SignpostID = next()
 		if c.FamilyName == "Fixture" || c.FamilyName == "Shielded" || c.NHSNumber == jamie.NHSNumber || c.UPN == jamie.UPN {
+			continue
+		}
+		if i >= n && c.Authority != "Leeds" {
 			continue
 		}
 		if c.Authority == "Leeds" && len(leeds) < 23 {
