@@ -39,5 +39,7 @@
 // too and never blocks those behind it.
 //
 // A device ordered to wipe gets 410 with {"error": ..., "directives": [{"kind":
-// "wipe"}]} on every request but its receipt.
+// "wipe"}]} on every request but its receipt. Its push is answered 410 too, but
+// is applied first and the body carries the results as well, so the device can
+// send its last changes before it wipes itself and lose nothing.
 package directory

@@ -95,7 +95,7 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /v1/children/{id}/break-glass", s.authed(s.handleBreakGlass, false))
 	s.mux.Handle("POST /v1/children/{id}/shield", s.authed(s.handleShield, false))
 	s.mux.Handle("DELETE /v1/children/{id}/shield", s.authed(s.handleUnshield, false))
-	s.mux.Handle("POST /v1/sync/push", s.authed(s.handlePush, false))
+	s.mux.Handle("POST /v1/sync/push", s.authed(s.handlePush, true))
 	s.mux.Handle("GET /v1/sync/pull", s.authed(s.handlePull, false))
 	s.mux.Handle("GET /v1/sync/wait", s.authed(s.handleWait, false))
 	s.mux.Handle("GET /v1/devices", s.authed(s.handleDevices, false))
@@ -282,11 +282,13 @@ func jsonType(kind string) string {
 type actorKey struct{}
 
 // authed wraps a handler that needs a signed-in user on an active device. A
-// device ordered to wipe gets 410 with the wipe directive, unless receipt is
-// true (the receipt is how it reports having wiped).
-func (s *Server) authed(h func(http.ResponseWriter, *http.Request, Actor), receipt bool) http.Handler {
+// device ordered to wipe gets 410 with the wipe directive, unless lastWords is
+// true: the receipt (how it reports having wiped) and push (which still
+// answers 410, but applies the device's last changes first, so a wipe loses
+// nothing that could be sent).
+func (s *Server) authed(h func(http.ResponseWriter, *http.Request, Actor), lastWords bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		a, err := s.authenticate(r, receipt)
+		a, err := s.authenticate(r, lastWords)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -322,7 +324,7 @@ func (s *Server) authenticate(r *http.Request, receipt bool) (Actor, error) {
 	case signpost.DeviceRevoked:
 		return Actor{}, &signpost.Error{Kind: signpost.KindUnauthorized, Message: "this device has been revoked by your IT service"}
 	case signpost.DeviceWiped:
-		if !receipt {
+		if !receipt || r.Pattern != "POST /v1/devices/{id}/wiped" {
 			return Actor{}, &signpost.Error{Kind: signpost.KindUnauthorized, Message: "this device was wiped; enrol it again"}
 		}
 	}
@@ -342,7 +344,8 @@ func (s *Server) authenticate(r *http.Request, receipt bool) (Actor, error) {
 			s.log.Warn("could not record device contact", "err", err)
 		}
 	}
-	return Actor{UserID: acc.ID, Username: acc.Username, Role: acc.Role, Authority: acc.Authority, DeviceID: dev.ID, ChildProtection: acc.ChildProtection}, nil
+	return Actor{UserID: acc.ID, Username: acc.Username, Role: acc.Role, Authority: acc.Authority, DeviceID: dev.ID, ChildProtection: acc.ChildProtection,
+		WipeOrdered: dev.State == signpost.DeviceWipeOrdered}, nil
 }
 
 func (s *Server) accountByID(ctx context.Context, id int64, username string) (*Account, error) {

@@ -592,6 +592,18 @@ func TestRemoteWipeGivesGoneEverywhereButReceipt(t *testing.T) {
 	if r.status != 410 {
 		t.Errorf("sign-in on a device ordered to wipe: %d %s", r.status, r.body)
 	}
+	// Its last push still answers 410, but is applied first: a wipe loses nothing that could be sent.
+	last := mut(signpost.MutSetLead, e.jamie)
+	last.Value = true
+	r = e.do("POST", "/v1/sync/push", nurse, signpost.PushRequest{Mutations: []signpost.Mutation{last}})
+	var lastWords struct {
+		Directives []signpost.Directive      `json:"directives"`
+		Results    []signpost.MutationResult `json:"results"`
+	}
+	r.json(t, &lastWords)
+	if r.status != 410 || len(lastWords.Directives) != 1 || len(lastWords.Results) != 1 || lastWords.Results[0].Status != signpost.ResultApplied {
+		t.Errorf("last push: %d %s", r.status, r.body)
+	}
 	if r := e.do("POST", "/v1/devices/"+dev+"/wiped", nurse, signpost.WipeReceipt{Pushed: 3, Lost: 0}); r.status != 200 {
 		t.Fatalf("receipt: %d %s", r.status, r.body)
 	}

@@ -111,6 +111,8 @@ type Actor struct {
 	Authority       string
 	DeviceID        string
 	ChildProtection bool
+	// WipeOrdered is set when the device has been ordered to wipe.
+	WipeOrdered bool
 }
 
 // CandidateKeys are the indexed ways to find children; a child matching any key

@@ -26,6 +26,15 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request, a Actor) {
 		s.fail(w, r, err)
 		return
 	}
+	if a.WipeOrdered {
+		// The device's last words: applied, and answered with the wipe order.
+		writeJSON(w, http.StatusGone, map[string]any{
+			"error":      &signpost.Error{Kind: signpost.KindGone, Message: "your IT service has ordered this device to be wiped"},
+			"directives": []signpost.Directive{{Kind: signpost.DirectiveWipe, Reason: "your IT service ordered this device to be wiped"}},
+			"results":    results,
+		})
+		return
+	}
 	writeJSON(w, http.StatusOK, signpost.PushResponse{Results: results})
 }
 

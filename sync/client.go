@@ -140,6 +140,8 @@ func (c *Client) Token() string {
 type GoneError struct {
 	Err        *signpost.Error
 	Directives []signpost.Directive
+	// Results answer a push: the directory applies a wiping device's last push.
+	Results []signpost.MutationResult
 }
 
 func (e *GoneError) Error() string { return e.Err.Error() }
@@ -169,14 +171,15 @@ func (c *Client) do(ctx context.Context, rc *resty.Client, method, path string, 
 		return nil
 	}
 	var eb struct {
-		Error      *signpost.Error      `json:"error"`
-		Directives []signpost.Directive `json:"directives"`
+		Error      *signpost.Error           `json:"error"`
+		Directives []signpost.Directive      `json:"directives"`
+		Results    []signpost.MutationResult `json:"results"`
 	}
 	if err := json.Unmarshal(b, &eb); err != nil || eb.Error == nil || eb.Error.Kind == "" {
 		return &signpost.Error{Kind: signpost.KindUnavailable, Message: fmt.Sprintf("the directory answered with an error Signpost cannot read (HTTP %d); try again later", res.StatusCode())}
 	}
 	if res.StatusCode() == http.StatusGone {
-		return &GoneError{Err: eb.Error, Directives: eb.Directives}
+		return &GoneError{Err: eb.Error, Directives: eb.Directives, Results: eb.Results}
 	}
 	return eb.Error
 }
@@ -250,10 +253,15 @@ func (c *Client) Unshield(ctx context.Context, id string) (*signpost.Child, erro
 	return &out, c.do(ctx, c.r, http.MethodDelete, "/v1/children/"+url.PathEscape(id)+"/shield", nil, &out)
 }
 
-// Push sends mutations and returns one result each, in order.
+// Push sends mutations and returns one result each, in order. A device
+// ordered to wipe gets its results with a *GoneError.
 func (c *Client) Push(ctx context.Context, ms []signpost.Mutation) ([]signpost.MutationResult, error) {
 	var out signpost.PushResponse
 	if err := c.do(ctx, c.r, http.MethodPost, "/v1/sync/push", signpost.PushRequest{Mutations: ms}, &out); err != nil {
+		var g *GoneError
+		if errors.As(err, &g) && len(g.Results) == len(ms) {
+			return g.Results, err
+		}
 		return nil, err
 	}
 	if len(out.Results) != len(ms) {
