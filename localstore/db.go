@@ -234,6 +234,9 @@ func dbErr(doing string, err error) error {
 			if isDiskFull(se.SystemErrno) {
 				return diskFull(doing, err)
 			}
+			if se.ExtendedCode == sqlite3.ErrIoErrWrite || se.ExtendedCode == sqlite3.ErrIoErrFsync {
+				return &signpost.Error{Kind: signpost.KindUnavailable, Message: "the disk could not be written (is it full?) while " + doing + ": free some space and try again; nothing was saved", Err: err}
+			}
 			return &signpost.Error{Kind: signpost.KindUnavailable, Message: "the disk could not be read or written while " + doing + "; nothing was saved", Err: err}
 		case sqlite3.ErrBusy, sqlite3.ErrLocked:
 			return &signpost.Error{Kind: signpost.KindUnavailable, Message: "the cache is busy (is Signpost open twice?) while " + doing, Err: err}
