@@ -36,6 +36,7 @@ vet: deps
 ## test: vet, the race-detected test suite, and the GUI checks.
 test: deps vet
 	$(GO) test -race -count=1 -timeout 30m ./...
+	$(MAKE) gui-smoke
 
 ## bench: the benchmarks each issue names; figures go in the issue notes.
 bench: deps
@@ -50,3 +51,5 @@ demo: build
 
 clean:
 	rm -rf $(BIN) bench.out
+
+include gui.mk
