@@ -10,3 +10,11 @@ func CountMutations(ctx context.Context, s *Store, username string) (int, error)
 	err := s.queryRow(ctx, `SELECT count(*) FROM mutations m JOIN users u ON u.id = m.user_id WHERE u.username = ?`, username).Scan(&n)
 	return n, wrap("counting mutations", err)
 }
+
+// CountAudit returns how many audit events of an action a device has: with
+// CountMutations, the proof that offline events were recorded exactly once.
+func CountAudit(ctx context.Context, s *Store, deviceID, action string) (int, error) {
+	var n int
+	err := s.ar.QueryRowContext(ctx, `SELECT count(*) FROM audit WHERE device_id = ? AND action = ?`, deviceID, action).Scan(&n)
+	return n, wrap("counting audit events", err)
+}
