@@ -13,23 +13,6 @@ import (
 	"signpost"
 )
 
-// How a cached child relates to the directory's copy
-//
-// The children table keeps the directory's copy (server_body) exactly as sent,
-// and the copy the app shows (body): the directory's copy with the
-// practitioner's unconfirmed changes (pending or in flight) replayed on top, in
-// outbox order. A child is dirty while such a change exists. When a pull brings
-// a new directory copy of a dirty child, the new copy is stored and the
-// unconfirmed changes are replayed on it again, so newer directory data and the
-// optimistic changes both show. Replaying is idempotent in the way the
-// directory is (starting an involvement that exists does nothing; ending,
-// CAF and lead act on the practitioner's active involvement if there is one),
-// so a change the directory has applied but not yet confirmed to us is not
-// applied twice. When the directory rejects a change, the child is rebuilt
-// from its directory copy and the changes still unconfirmed; confirmed changes
-// that the next pull has not yet brought disappear until that pull, which the
-// sync client makes straight after each push.
-
 // errNotCached is the error for a child that is not in the cache.
 func errNotCached(id string) error {
 	return &signpost.Error{Kind: signpost.KindNotFound, Message: fmt.Sprintf("child %s is not in this device's cache; search online to find them", id)}

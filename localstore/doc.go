@@ -5,26 +5,31 @@
 //
 // # Keys
 //
-// The cache is one SQLCipher database (cache.db) opened with a random 256-bit
-// data key given raw (x'…'), so SQLCipher's own key derivation does not run on
-// every open. The data key is stored only wrapped, in cache.key: Argon2id
-// turns the passphrase into a key-encryption key (parameters, 64 MiB by
-// default, stored in the file) and XChaCha20-Poly1305 seals the data key with
-// the file's header as associated data. Changing the passphrase re-wraps the
-// data key; the database is never re-encrypted. The key file is replaced
-// atomically (temporary file, fsync, rename, fsync of the folder) with mode
-// 0600. Besides the wrapped key it holds only what a locked cache must obey or
-// report: the wrong-attempt counter, the offline limits, the last contact
-// with the directory, the device id and a bare count of unsent changes —
-// nothing about any child.
+// The cache is one SQLCipher database (signpost-cache.db) opened with a
+// random 256-bit data key given raw (x'…'), so SQLCipher's own key derivation
+// does not run on every open. The data key is stored only wrapped, in
+// signpost-cache.key: Argon2id turns the passphrase into a key-encryption key
+// (parameters, 64 MiB by default, stored in the file) and XChaCha20-Poly1305
+// seals the data key with the file's header as associated data. Changing the
+// passphrase re-wraps the data key; the database is never re-encrypted. The
+// key file is replaced atomically (temporary file, fsync, rename, fsync of the
+// folder) with mode 0600. Besides the wrapped key it holds only what a locked
+// cache must obey or report: the wrong-attempt counter, the offline limits,
+// the last contact with the directory, the device id and a bare count of
+// unsent changes — nothing about any child.
 //
 // Nothing readable reaches the disk: pages are encrypted in the database and
-// its WAL, temporary storage is memory, freed cells are zeroed, and the
-// package never logs child data. Known limits: an attacker who copies the key
-// file can guess passphrases offline at Argon2's cost (the counter only stops
-// guessing on the device), and a Go string (the passphrase, the key's hex form
-// while a connection opens) cannot be zeroed; the key bytes the Store holds
-// are zeroed on Lock.
+// its WAL, temporary storage is memory, freed cells are zeroed (secure_delete),
+// SQLCipher's memory security (on by default in this version) keeps its
+// allocations out of swap and zeroes them when freed, and the package never
+// logs child data. Known limits: an attacker who copies the key file can guess
+// passphrases offline at Argon2's cost (the counter only stops guessing on the
+// device, and it and the offline clock can be edited by someone who can write
+// the file); a Go string (the passphrase, the key's hex form while a
+// connection opens) cannot be zeroed, but the key bytes the Store holds are
+// zeroed on Lock; and on flash or copy-on-write disks overwriting a file does
+// not guarantee the old blocks are gone, which is why the wipe relies on the
+// key being unrecoverable rather than on overwriting the database.
 //
 // # Lifecycle
 //
@@ -32,13 +37,13 @@
 // locked; Unlock takes the passphrase; Lock drops the key. After
 // Policy.MaxPassphraseAttempts wrong passphrases in a row the cache wipes
 // itself. Time offline is the time since the last contact with the directory
-// (RecordContact, ApplyPull) by this device's clock, never less than the latest
-// time the clock has shown: after Policy.OfflineLockHours the cache locks and
-// will not unlock until RecordContact follows an online sign-in; after
-// Policy.OfflineWipeDays it wipes. A wipe is a crypto-erase: the key file is
-// overwritten with random bytes, synced and deleted, then the database, WAL
-// and SHM files are deleted. Errors of kind wiped carry a WipeReport
-// (WipeReportOf).
+// (RecordContact, ApplyPull) by this device's clock; once the cache notices
+// the clock was wound back, the time it removed is added back. After
+// Policy.OfflineLockHours the cache locks and will not unlock until
+// RecordContact follows an online sign-in; after Policy.OfflineWipeDays it
+// wipes. A wipe is a crypto-erase: the key file is overwritten with random
+// bytes, synced and deleted, then the database, WAL and SHM files are
+// deleted. Errors of kind wiped carry a WipeReport (WipeReportOf).
 //
 // # Outbox
 //
@@ -48,10 +53,29 @@
 // batches with NextBatch (pending → in flight), pushes them, and records the
 // answers with MarkResults (one transaction) or ReturnToPending. A rejected
 // change stays, with the directory's reason, until Dismiss or Retry, and never
-// blocks the ones behind it. How unconfirmed changes and pulled data combine is
-// described in children.go: the directory's copy is kept as sent and the
-// unconfirmed changes are replayed on it.
+// blocks the ones behind it.
 //
-// Each public method is one transaction; methods that may block take a
-// context. Errors are *signpost.Error with a kind and a message safe to show.
+// # Unconfirmed changes and pulls
+//
+// Each cached child is kept twice: the directory's copy exactly as sent, and
+// the copy the app shows — the directory's copy with the practitioner's
+// unconfirmed changes (pending or in flight) replayed on top in outbox order.
+// A child is dirty while such a change exists. When a pull brings a new copy
+// of a dirty child, the new copy is stored and the unconfirmed changes are
+// replayed on it, so newer directory data and the optimistic changes both
+// show; a pull never overwrites them. Replay is idempotent as the directory
+// is (starting an involvement that exists does nothing; ending, CAF and lead
+// act on the practitioner's active involvement if there is one), so a change
+// the directory applied before its answer was recorded is not applied twice.
+// An applied change leaves the outbox and its effect stays shown until the
+// next pull brings the directory's copy with it. A rejected change is undone
+// by rebuilding the child from the directory's copy and the changes still
+// unconfirmed; other confirmed changes to that child that the next pull has
+// not yet brought disappear until that pull, which the sync client makes
+// straight after each push. Removals (shielding, leaving the scope) delete the
+// cached copy outright even if it is dirty; its unsent changes stay in the
+// outbox for the directory to judge.
+//
+// Each public data method is one transaction over small (ctx, tx) helpers;
+// methods that may block take a context. Errors are *signpost.Error with a kind and a message safe to show.
 package localstore

@@ -43,8 +43,8 @@ import (
 // passphrase; it is not a defence against deliberate edits, which the AEAD is.
 
 const (
-	keyFileName    = "cache.key"
-	dbFileName     = "cache.db"
+	keyFileName    = "signpost-cache.key"
+	dbFileName     = "signpost-cache.db"
 	keyFileFormat  = "signpost-cache-key"
 	keyFileVersion = 1
 	kdfName        = "argon2id"

@@ -180,12 +180,9 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		return nil, dbErr("opening the cache", err)
 	}
 	kf, err := readKeyFile(s.dir)
-	if signpost.KindOf(err) == signpost.KindNotFound {
-		// Whatever is left without a key (an interrupted wipe or create) can
-		// never be read: finish removing it.
-		destroy(s.dir)
-	}
 	if err != nil {
+		// Whatever is left without a key (an interrupted wipe or create) can
+		// never be read; Create and WipeDir remove it.
 		return nil, err
 	}
 	for _, t := range tempKeyFiles(s.dir) {

@@ -54,6 +54,42 @@ func TestKeyFileHasMode0600AndNoChildData(t *testing.T) {
 	}
 }
 
+func TestDatabaseSettings(t *testing.T) {
+	f := newFixture(t, signpost.Policy{})
+	for _, tc := range []struct{ pragma, want string }{
+		{"journal_mode", "wal"},
+		{"synchronous", "2"}, // FULL
+		{"foreign_keys", "1"},
+		{"temp_store", "2"}, // MEMORY
+		{"cache_size", "-65536"},
+		{"secure_delete", "1"},
+		{"cipher_memory_security", "1"},
+	} {
+		var got string
+		must(t, f.s.db.QueryRow("PRAGMA "+tc.pragma).Scan(&got))
+		if got != tc.want {
+			t.Errorf("PRAGMA %s = %s, want %s", tc.pragma, got, tc.want)
+		}
+	}
+}
+
+func TestOpenLeavesOtherFilesAlone(t *testing.T) {
+	dir := t.TempDir()
+	other := filepath.Join(dir, "cache.db")
+	must(t, os.WriteFile(other, []byte("someone else's"), 0o600))
+	_, err := Open(context.Background(), dir, Options{})
+	wantKind(t, err, signpost.KindNotFound)
+	s, err := Create(context.Background(), dir, testPass, Options{KDF: testKDF})
+	must(t, err)
+	s.Close()
+	if _, err := WipeDir(context.Background(), dir); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(other); err != nil || string(b) != "someone else's" {
+		t.Fatalf("another program's file was touched: %q %v", b, err)
+	}
+}
+
 func TestDefaultKDFIsAtLeast64MiB(t *testing.T) {
 	if DefaultKDF().MemoryKiB < 64*1024 {
 		t.Fatalf("DefaultKDF memory %d KiB", DefaultKDF().MemoryKiB)

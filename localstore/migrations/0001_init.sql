@@ -37,7 +37,10 @@ CREATE INDEX children_dob ON children(dob);
 CREATE INDEX children_postcode ON children(postcode);
 CREATE INDEX children_nhs ON children(nhs_number) WHERE nhs_number <> '';
 CREATE INDEX children_upn ON children(upn) WHERE upn <> '';
-CREATE INDEX children_caseload ON children(on_caseload, family_norm, given_norm);
+-- Covers the caseload query (filter, order and badges) without touching the
+-- wide rows.
+CREATE INDEX children_caseload ON children(on_caseload, family_norm, given_norm, signpost_id,
+	given_name, family_name, dob, shielded, lead, caf, dirty);
 CREATE INDEX children_expiry ON children(expires_at) WHERE expires_at IS NOT NULL;
 
 -- outbox holds the practitioner's changes and offline view events until the
@@ -56,4 +59,5 @@ CREATE TABLE outbox (
 	updated_at TEXT NOT NULL
 );
 CREATE INDEX outbox_state ON outbox(state, seq);
-CREATE INDEX outbox_child ON outbox(child_id, state);
+-- In push order per child, so replaying a child's changes needs no sort.
+CREATE INDEX outbox_child ON outbox(child_id, seq);
