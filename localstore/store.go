@@ -146,7 +146,14 @@ func Create(ctx context.Context, dir, passphrase string, opts Options) (*Store, 
 		return nil, err
 	}
 	// The database first, the key file last: until the key file exists there
-	// is no cache, and a crash in between leaves only unreadable files.
+	// is no cache, and a crash in between leaves only unreadable files. The
+	// empty file is made here with mode 0600; SQLite gives its WAL and SHM
+	// files the same mode.
+	f, err := os.OpenFile(s.dbPath(), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fail(diskErr("creating the cache database", err))
+	}
+	f.Close()
 	db, err := openDB(ctx, s.dbPath(), dataKey)
 	if err != nil {
 		return fail(err)

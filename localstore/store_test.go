@@ -40,12 +40,19 @@ func TestOpenWithNoCacheIsNotFound(t *testing.T) {
 	}
 }
 
-func TestKeyFileHasMode0600AndNoChildData(t *testing.T) {
+func TestCacheFilesHaveMode0600(t *testing.T) {
 	f := newFixture(t, signpost.Policy{})
 	st, err := os.Stat(filepath.Join(f.dir, keyFileName))
 	must(t, err)
 	if st.Mode().Perm() != 0o600 {
 		t.Errorf("key file mode %v, want 0600", st.Mode().Perm())
+	}
+	for _, name := range []string{dbFileName, dbFileName + "-wal", dbFileName + "-shm"} {
+		st, err := os.Stat(filepath.Join(f.dir, name))
+		must(t, err)
+		if st.Mode().Perm() != 0o600 {
+			t.Errorf("%s mode %v, want 0600", name, st.Mode().Perm())
+		}
 	}
 	dst, err := os.Stat(f.dir)
 	must(t, err)
