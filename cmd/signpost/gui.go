@@ -2,12 +2,56 @@ package main
 
 import (
 	"context"
+	"log/slog"
+	"os"
 
-	"signpost"
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+
+	"signpost/assets"
+	"signpost/ui"
 )
 
-// runGUI opens the desktop app. The Fyne app arrives with issue 5; until then
-// the binary is headless.
+// appID and version match FyneApp.toml (`fyne package` reads that file;
+// a plain `go build` does not, so the binary carries them too).
+const (
+	appID   = "uk.org.signpost.app"
+	version = "0.1.0"
+)
+
+// runGUI opens the desktop app on the cache in g.data, or with --demo on a
+// demo directory of its own. It returns when the window is closed or ctx ends
+// (SIGINT, SIGTERM), after locking the cache (and stopping the demo).
 func runGUI(ctx context.Context, g globals) error {
-	return &signpost.Error{Kind: signpost.KindUnavailable, Message: "the desktop window is not built yet; use the headless commands (signpost help)"}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	var (
+		svc  *services
+		demo *demo
+		err  error
+	)
+	if g.demo {
+		if demo, err = startDemo(ctx, log, os.Stdout); err != nil {
+			return err
+		}
+		defer demo.Close()
+		svc = demo.svc
+	} else {
+		if svc, err = newServices(ctx, serviceOptions{Dir: g.data, CAFile: g.caFile, Logger: log}); err != nil {
+			return err
+		}
+		defer svc.Close()
+	}
+
+	fa := app.NewWithID(appID)
+	fa.SetIcon(assets.Icon)
+	v := fa.Metadata().Version
+	if v == "" {
+		v = version
+	}
+	w := ui.New(fa, svc, ui.Options{Logger: log, Version: v})
+	defer w.Close()
+	stop := context.AfterFunc(ctx, func() { fyne.Do(fa.Quit) })
+	defer stop()
+	w.Window().ShowAndRun()
+	return nil
 }

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/pquerna/otp/totp"
+
+	"signpost"
+	"signpost/directory"
+	"signpost/directory/sqlcipher"
+	"signpost/ui"
+)
+
+// The demo: `signpost --demo` runs a demo directory in this process on
+// 127.0.0.1 (a free port) with its data in a temporary folder, enrols the
+// nurse account on a temporary cache, and opens the window unlocked. Closing
+// the window stops the directory and removes both folders.
+const (
+	demoPassphrase  = "signpost demo passphrase"
+	demoChildren    = 10000 // SIGNPOST_DEMO_CHILDREN overrides
+	demoDefaultUser = "nurse"
+)
+
+// demoDirectory is a directory served in-process.
+type demoDirectory struct {
+	store  *sqlcipher.Store
+	server *directory.Server
+	http   *http.Server
+	cancel context.CancelFunc
+	URL    string
+}
+
+// startDemoDirectory seeds a demo directory in dir and serves it on loopback.
+func startDemoDirectory(ctx context.Context, dir string, children int, log *slog.Logger) (*demoDirectory, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	key, err := sqlcipher.LoadOrCreateKey(filepath.Join(dir, "store.key"))
+	if err != nil {
+		return nil, err
+	}
+	st, err := sqlcipher.Open(ctx, filepath.Join(dir, "directory.db"), key)
+	if err != nil {
+		return nil, err
+	}
+	if err := directory.SeedDemo(ctx, st, children, time.Now(), directory.DefaultPasswordParams); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("seeding the demo directory: %w", err)
+	}
+	srv := directory.NewServer(st, directory.Config{Logger: log})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		srv.Close()
+		st.Close()
+		return nil, err
+	}
+	base, cancel := context.WithCancel(context.Background())
+	hs := &http.Server{Handler: srv, BaseContext: func(net.Listener) context.Context { return base },
+		ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	go hs.Serve(ln)
+	return &demoDirectory{store: st, server: srv, http: hs, cancel: cancel, URL: "http://" + ln.Addr().String()}, nil
+}
+
+// Close stops serving (long-polls first), flushes the audit and closes the store.
+func (d *demoDirectory) Close() error {
+	d.cancel()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return errors.Join(d.http.Shutdown(ctx), d.server.Close(), d.store.Close())
+}
+
+// demo is a running demo: the directory, the enrolled services, the folder.
+type demo struct {
+	dir  string
+	dirc *demoDirectory
+	svc  *services
+}
+
+// startDemo starts the demo directory and enrols the demo user (nurse, or
+// SIGNPOST_DEMO_USER: social, manager, itadmin) on a fresh cache.
+func startDemo(ctx context.Context, log *slog.Logger, out io.Writer) (*demo, error) {
+	n := demoChildren
+	if v := os.Getenv("SIGNPOST_DEMO_CHILDREN"); v != "" {
+		if i, err := strconv.Atoi(v); err == nil && i >= 0 {
+			n = i
+		}
+	}
+	user := os.Getenv("SIGNPOST_DEMO_USER")
+	if user == "" {
+		user = demoDefaultUser
+	}
+	tmp, err := os.MkdirTemp("", "signpost-demo-")
+	if err != nil {
+		return nil, err
+	}
+	d := &demo{dir: tmp}
+	start := time.Now()
+	if d.dirc, err = startDemoDirectory(ctx, filepath.Join(tmp, "directory"), n, log); err != nil {
+		os.RemoveAll(tmp)
+		return nil, err
+	}
+	fmt.Fprintf(out, "signpost demo: directory %s with %d children (data in %s, removed on exit)\n", d.dirc.URL, n, tmp)
+	fmt.Fprintf(out, "signpost demo: accounts nurse, social, manager, itadmin; password %s; TOTP secret %s\n", directory.DemoPassword, directory.DemoTOTPSecret)
+	d.svc, err = newServices(ctx, serviceOptions{Dir: filepath.Join(tmp, "cache"), Logger: log,
+		Hint: "Demo: the passphrase is “" + demoPassphrase + "”."})
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	code, err := totp.GenerateCode(directory.DemoTOTPSecret, time.Now())
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	err = d.svc.Enrol(ctx, ui.EnrolRequest{Server: d.dirc.URL, Username: user, Password: directory.DemoPassword,
+		OTP: code, DeviceName: "Demo laptop", Passphrase: demoPassphrase}, nil)
+	if err != nil {
+		d.Close()
+		return nil, fmt.Errorf("enrolling %s in the demo: %w", user, err)
+	}
+	fmt.Fprintf(out, "signpost demo: %s enrolled in %.1f s; the cache passphrase is %q\n", user, time.Since(start).Seconds(), demoPassphrase)
+	return d, nil
+}
+
+// Close stops the app's services, then the directory, and removes the folder.
+func (d *demo) Close() error {
+	var errs []error
+	if d.svc != nil {
+		errs = append(errs, d.svc.Close())
+	}
+	if d.dirc != nil {
+		errs = append(errs, d.dirc.Close())
+	}
+	errs = append(errs, os.RemoveAll(d.dir))
+	return errors.Join(errs...)
+}
+
+var _ = signpost.DefaultPolicy

@@ -1,0 +1,137 @@
+package ui
+
+import (
+	"context"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// caseloadScreen lists the children the practitioner works with, from the
+// cache (so it works offline), with a filter and badges; the chosen child's
+// record opens beside the list.
+type caseloadScreen struct {
+	app    *App
+	filter *widget.Entry
+	count  *widget.Label
+	list   *widget.List
+	met    *widget.Button
+	cases  []Case
+	gen    int
+	loaded bool
+	child  *childScreen
+	metDlg *metChildDialog
+}
+
+func newCaseloadScreen(a *App) *caseloadScreen {
+	return &caseloadScreen{app: a, child: newChildScreen(a)}
+}
+
+func (s *caseloadScreen) build() fyne.CanvasObject {
+	s.filter = widget.NewEntry()
+	s.filter.SetPlaceHolder("Filter by name or Signpost ID")
+	s.filter.ActionItem = widget.NewIcon(theme.SearchIcon())
+	s.filter.OnChanged = func(string) { s.app.touch(); s.load() }
+	s.filter.OnSubmitted = func(string) { s.onSubmitFilter() }
+	s.count = widget.NewLabel("Loading…")
+	s.list = widget.NewList(func() int { return len(s.cases) }, newCaseRow, s.updateRow)
+	s.list.OnSelected = s.onSelect
+	s.met = widget.NewButtonWithIcon("Met a child who is not listed…", theme.ContentAddIcon(), s.onMetChild)
+	left := container.NewBorder(container.NewVBox(heading("My caseload"), s.filter, s.count), s.met, nil, nil, s.list)
+	split := container.NewHSplit(left, s.child.build())
+	split.Offset = 0.34
+	return split
+}
+
+// load reads the caseload with the current filter.
+func (s *caseloadScreen) load() {
+	s.gen++
+	gen, filter := s.gen, s.filter.Text
+	fetch(s.app.br, func(ctx context.Context) ([]Case, error) { return s.app.svc.Caseload(ctx, filter) },
+		func(cs []Case, err error) {
+			if gen != s.gen {
+				return // a newer filter is on its way
+			}
+			if err != nil {
+				s.count.SetText("The caseload could not be read.")
+				s.app.showError("reading the caseload", err)
+				return
+			}
+			s.loaded = true
+			s.cases = cs
+			s.list.UnselectAll()
+			s.list.Refresh()
+			switch {
+			case len(cs) == 0 && filter != "":
+				s.count.SetText("No child on your caseload matches “" + filter + "”.")
+			case len(cs) == 0:
+				s.count.SetText("No children on your caseload on this laptop yet.")
+			default:
+				s.count.SetText(plural(len(cs), "child", "children"))
+			}
+		})
+}
+
+// onSubmitFilter opens the only child left by the filter.
+func (s *caseloadScreen) onSubmitFilter() {
+	s.app.touch()
+	if len(s.cases) == 1 {
+		s.list.Select(0)
+	}
+}
+
+func (s *caseloadScreen) onSelect(i widget.ListItemID) {
+	s.app.touch()
+	if i < 0 || i >= len(s.cases) {
+		return
+	}
+	s.child.open(s.cases[i].ID, "")
+}
+
+func (s *caseloadScreen) onMetChild() {
+	s.app.touch()
+	s.metDlg = newMetChildDialog(s.app, func() { s.load() })
+	s.metDlg.show()
+}
+
+// caseRow is one line of the caseload.
+type caseRow struct {
+	widget.BaseWidget
+	text    *widget.RichText
+	badges  map[string]*badge
+	content fyne.CanvasObject
+}
+
+func newCaseRow() fyne.CanvasObject {
+	r := &caseRow{text: lines(), badges: map[string]*badge{}}
+	var bs []*badge
+	for _, t := range []string{badgeShielded, badgeLead, badgeCAF, badgePending} {
+		b := newBadge(t)
+		b.Hide()
+		r.badges[t] = b
+		bs = append(bs, b)
+	}
+	r.content = container.NewBorder(nil, nil, nil, badgeRow(bs...), r.text)
+	r.ExtendBaseWidget(r)
+	return r
+}
+
+func (r *caseRow) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(r.content) }
+
+func (s *caseloadScreen) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
+	if i < 0 || i >= len(s.cases) {
+		return
+	}
+	c, r := s.cases[i], o.(*caseRow)
+	setLines(r.text, c.FamilyName+", "+c.GivenName, nil, "Born "+shortDate(c.DateOfBirth)+" · "+c.ID)
+	r.setBadges(map[string]bool{badgeShielded: c.Shielded, badgeLead: c.Lead, badgeCAF: c.CAF, badgePending: c.Pending})
+}
+
+func (r *caseRow) setBadges(on map[string]bool) {
+	for t, b := range r.badges {
+		showIf(b, on[t])
+	}
+	r.Refresh()
+}

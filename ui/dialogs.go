@@ -1,0 +1,154 @@
+package ui
+
+import (
+	"context"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"signpost"
+)
+
+// formDialog is a dialog with a form, a line that says what to correct, and
+// Cancel and confirm buttons. Enter in any one-line field submits. validate
+// runs on the UI thread; work runs in the background through the bridge;
+// done runs on the UI thread once work succeeded and the dialog closed.
+// A refusal from the directory or the cache is shown in the dialog, which
+// stays open so the person can correct it.
+type formDialog struct {
+	app      *App
+	d        *dialog.CustomDialog
+	msg      *widget.Label
+	confirm  *widget.Button
+	cancel   *widget.Button
+	validate func() error
+	work     func(ctx context.Context) error
+	done     func()
+	busy     bool
+	open     bool
+}
+
+func (a *App) newFormDialog(title, confirm, intro string, items []*widget.FormItem,
+	validate func() error, work func(ctx context.Context) error, done func()) *formDialog {
+	f := &formDialog{app: a, validate: validate, work: work, done: done, msg: errorLabel()}
+	form := widget.NewForm(items...)
+	for _, it := range items {
+		if e, ok := it.Widget.(*widget.Entry); ok && !e.MultiLine {
+			e.OnSubmitted = func(string) { f.submit() }
+			prev := e.OnChanged
+			e.OnChanged = func(s string) {
+				a.touch()
+				if prev != nil {
+					prev(s)
+				}
+			}
+		}
+	}
+	var top []fyne.CanvasObject
+	if intro != "" {
+		top = append(top, wrapped(intro))
+	}
+	content := container.NewVBox(append(top, form, f.msg)...)
+	f.cancel = widget.NewButton("Cancel", f.onCancel)
+	f.confirm = widget.NewButtonWithIcon(confirm, theme.ConfirmIcon(), f.submit)
+	f.confirm.Importance = widget.HighImportance
+	f.d = dialog.NewCustomWithoutButtons(title, content, a.win)
+	f.d.SetButtons([]fyne.CanvasObject{f.cancel, f.confirm})
+	f.d.SetOnClosed(func() { f.open = false })
+	return f
+}
+
+func (f *formDialog) show() {
+	f.open = true
+	f.d.Show()
+	f.d.Resize(fyne.NewSize(max(560, f.d.MinSize().Width), f.d.MinSize().Height))
+}
+
+func (f *formDialog) onCancel() {
+	f.app.touch()
+	if !f.busy {
+		f.d.Hide()
+	}
+}
+
+// submit validates, then does the work in the background.
+func (f *formDialog) submit() {
+	f.app.touch()
+	if f.busy || !f.open {
+		return
+	}
+	if f.validate != nil {
+		if err := f.validate(); err != nil {
+			setError(f.msg, sentence(signpost.MessageOf(err)))
+			return
+		}
+	}
+	setError(f.msg, "")
+	if f.work == nil {
+		f.finish()
+		return
+	}
+	f.setBusy(true)
+	f.app.br.run(f.work, func(err error) {
+		f.setBusy(false)
+		if err != nil {
+			f.app.log.Warn("ui: dialog", "kind", signpost.KindOf(err), "err", err)
+			_, msg := explain(err)
+			setError(f.msg, msg)
+			return
+		}
+		f.finish()
+	})
+}
+
+func (f *formDialog) finish() {
+	f.d.Hide()
+	if f.done != nil {
+		f.done()
+	}
+}
+
+func (f *formDialog) setBusy(on bool) {
+	f.busy = on
+	if on {
+		f.confirm.Disable()
+		f.cancel.Disable()
+	} else {
+		f.confirm.Enable()
+		f.cancel.Enable()
+	}
+}
+
+// required fails with a message naming what is missing when s is blank.
+func required(s, what string) error {
+	if strings.TrimSpace(s) == "" {
+		return signpost.FieldError(what, "%s is required", what)
+	}
+	return nil
+}
+
+// askReason asks why a record is being opened (recorded in the audit), then
+// calls then with the reason.
+func (a *App) askReason(intro string, then func(reason string)) *formDialog {
+	reason := widget.NewEntry()
+	reason.SetPlaceHolder("e.g. health assessment at school; safeguarding concern")
+	var f *formDialog
+	f = a.newFormDialog("Why are you opening this record?", "Open record", intro,
+		[]*widget.FormItem{widget.NewFormItem("Reason", reason)},
+		func() error {
+			if err := required(reason.Text, "reason"); err != nil {
+				return signpost.FieldError("reason", "say why you are opening this record; it is recorded")
+			}
+			if len(reason.Text) > 500 {
+				return signpost.FieldError("reason", "the reason is longer than 500 characters")
+			}
+			return nil
+		}, nil, func() { then(strings.TrimSpace(reason.Text)) })
+	f.show()
+	a.win.Canvas().Focus(reason)
+	return f
+}

@@ -1,0 +1,166 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"signpost"
+)
+
+// Tabs of the home screen.
+const (
+	tabCaseload = "caseload"
+	tabSearch   = "search"
+	tabOutbox   = "outbox"
+	tabDevices  = "devices"
+	tabSettings = "settings"
+)
+
+// homeScreen is the unlocked app: who is signed in, the tabs a role needs,
+// and the status bar.
+type homeScreen struct {
+	app      *App
+	st       State
+	tabs     *container.AppTabs
+	items    map[string]*container.TabItem
+	status   *statusBar
+	caseload *caseloadScreen
+	search   *searchScreen
+	outbox   *outboxScreen
+	devices  *devicesScreen
+	settings *settingsScreen
+	lock     *widget.Button
+}
+
+func newHomeScreen(a *App, st State) *homeScreen {
+	return &homeScreen{app: a, st: st, items: map[string]*container.TabItem{}}
+}
+
+func (h *homeScreen) build() fyne.CanvasObject {
+	h.status = newStatusBar(h.app)
+	bar := h.status.build()
+	h.status.apply(h.app.status)
+
+	h.tabs = container.NewAppTabs()
+	add := func(key, label string, icon fyne.Resource, content fyne.CanvasObject) {
+		it := container.NewTabItemWithIcon(label, icon, content)
+		h.items[key] = it
+		h.tabs.Append(it)
+	}
+	if h.st.User.Role != signpost.RoleITAdmin {
+		h.caseload = newCaseloadScreen(h.app)
+		add(tabCaseload, "Caseload", theme.HomeIcon(), h.caseload.build())
+		h.search = newSearchScreen(h.app)
+		add(tabSearch, "Search", theme.SearchIcon(), h.search.build())
+		h.outbox = newOutboxScreen(h.app)
+		add(tabOutbox, "Changes", theme.UploadIcon(), h.outbox.build())
+	} else {
+		h.devices = newDevicesScreen(h.app)
+		add(tabDevices, "Devices", theme.ComputerIcon(), h.devices.build())
+	}
+	h.settings = newSettingsScreen(h.app, h.st)
+	add(tabSettings, "Settings", theme.SettingsIcon(), h.settings.build())
+	h.tabs.OnSelected = h.onTab
+
+	u := h.st.User
+	who := u.DisplayName
+	if who == "" {
+		who = u.Username
+	}
+	var parts []string
+	for _, p := range []string{who, u.JobTitle, u.Organisation} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	user := widget.NewLabelWithStyle(strings.Join(parts, " · "), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	user.Truncation = fyne.TextTruncateEllipsis
+	h.lock = widget.NewButtonWithIcon("Lock", theme.VisibilityOffIcon(), h.app.onLock)
+	header := container.NewBorder(nil, nil, widget.NewIcon(theme.NewPrimaryThemedResource(theme.AccountIcon())), h.lock, user)
+	h.updateOutboxTitle(h.app.status.Pending)
+	return container.NewBorder(header, bar, nil, nil, h.tabs)
+}
+
+// start loads what the first tab shows.
+func (h *homeScreen) start() {
+	if h.caseload != nil {
+		h.caseload.load()
+		h.app.win.Canvas().Focus(h.caseload.filter)
+	}
+	if h.devices != nil {
+		h.devices.load()
+	}
+}
+
+func (h *homeScreen) onTab(it *container.TabItem) {
+	h.app.touch()
+	switch it {
+	case h.items[tabOutbox]:
+		h.outbox.load()
+	case h.items[tabDevices]:
+		h.devices.load()
+	case h.items[tabCaseload]:
+		h.caseload.load()
+	}
+}
+
+func (h *homeScreen) selected(tab string) bool {
+	it, ok := h.items[tab]
+	return ok && h.tabs.Selected() == it
+}
+
+func (h *homeScreen) selectTab(tab string) {
+	if it, ok := h.items[tab]; ok {
+		h.tabs.Select(it)
+	}
+}
+
+func (h *homeScreen) showSearch() {
+	if h.search == nil {
+		return
+	}
+	h.selectTab(tabSearch)
+	h.app.win.Canvas().Focus(h.search.family)
+}
+
+// onStatus shows a new sync status and reloads what a sync may have changed.
+func (h *homeScreen) onStatus(prev, st Status) {
+	h.status.apply(st)
+	h.updateOutboxTitle(st.Pending)
+	synced := prev.Syncing && !st.Syncing
+	if prev.Pending == st.Pending && !synced {
+		return
+	}
+	if h.caseload != nil {
+		h.caseload.load()
+		if synced {
+			h.caseload.child.refresh()
+		}
+	}
+	if h.search != nil && synced {
+		h.search.child.refresh()
+	}
+	if h.selected(tabOutbox) {
+		h.outbox.load()
+	}
+}
+
+func (h *homeScreen) updateOutboxTitle(pending int) {
+	it, ok := h.items[tabOutbox]
+	if !ok {
+		return
+	}
+	text := "Changes"
+	if pending > 0 {
+		text = "Changes (" + strconv.Itoa(pending) + ")"
+	}
+	if it.Text != text {
+		it.Text = text
+		h.tabs.Refresh()
+	}
+}

@@ -1,0 +1,194 @@
+package ui
+
+import (
+	"context"
+	"strings"
+
+	"fyne.io/fyne/v2/widget"
+
+	"signpost"
+)
+
+// The dialogs that record a practitioner's work with a child: start, end,
+// the CAF and lead-professional flags, and a child met in the field who is
+// not in the cache. Every change is saved on the laptop first and marked
+// "waiting to sync" until the directory confirms it.
+
+// checkRole validates the role a practitioner gives.
+func checkRole(role string) error {
+	role = strings.TrimSpace(role)
+	if role == "" {
+		return signpost.FieldError("role", "say what your role with the child is, e.g. School nurse")
+	}
+	if len(role) > 100 {
+		return signpost.FieldError("role", "the role is longer than 100 characters")
+	}
+	return nil
+}
+
+func (s *childScreen) childName() string {
+	if s.rec == nil {
+		return "this child"
+	}
+	return s.rec.Child.FullName()
+}
+
+func (s *childScreen) onStart() {
+	s.app.touch()
+	if s.rec == nil {
+		return
+	}
+	id := s.rec.Child.SignpostID
+	role := widget.NewEntry()
+	role.SetText(s.app.svc.State().User.JobTitle)
+	s.dlg = s.app.newFormDialog("Record that you work with "+s.childName(), "Record",
+		"Other practitioners who look this child up will see your name, role, organisation, phone and email. "+
+			"This is saved on this laptop now and sent to the directory at the next sync.",
+		[]*widget.FormItem{widget.NewFormItem("Your role", role)},
+		func() error { return checkRole(role.Text) },
+		func(ctx context.Context) error { return s.app.svc.StartInvolvement(ctx, id, strings.TrimSpace(role.Text)) },
+		s.afterChange)
+	s.dlg.show()
+	s.app.win.Canvas().Focus(role)
+}
+
+func (s *childScreen) onEnd() {
+	s.app.touch()
+	if s.rec == nil {
+		return
+	}
+	id := s.rec.Child.SignpostID
+	s.dlg = s.app.newFormDialog("End your involvement", "End involvement",
+		"End your involvement with "+s.childName()+"? You will still be listed as having worked with this child before, "+
+			"and the child leaves your caseload once the directory has the change.",
+		nil, nil,
+		func(ctx context.Context) error { return s.app.svc.EndInvolvement(ctx, id) },
+		s.afterChange)
+	s.dlg.show()
+}
+
+func (s *childScreen) onCAF(on bool) {
+	if s.setting || s.rec == nil {
+		return
+	}
+	s.app.touch()
+	id := s.rec.Child.SignpostID
+	s.app.br.run(func(ctx context.Context) error { return s.app.svc.SetCAF(ctx, id, on) }, func(err error) {
+		if err != nil {
+			s.app.showError("marking the CAF", err)
+		}
+		s.afterChange()
+	})
+}
+
+func (s *childScreen) onLead(on bool) {
+	if s.setting || s.rec == nil {
+		return
+	}
+	s.app.touch()
+	id := s.rec.Child.SignpostID
+	s.app.br.run(func(ctx context.Context) error { return s.app.svc.SetLead(ctx, id, on) }, func(err error) {
+		if err != nil {
+			s.app.showError("marking the lead professional", err)
+		}
+		s.afterChange()
+	})
+}
+
+// afterChange shows the record and the caseload as they are after a change.
+func (s *childScreen) afterChange() {
+	s.refresh()
+	s.app.changed()
+}
+
+// changed reloads what a change made in the app affects.
+func (a *App) changed() {
+	if a.home == nil {
+		return
+	}
+	if a.home.caseload != nil {
+		a.home.caseload.load()
+	}
+	if a.home.selected(tabOutbox) {
+		a.home.outbox.load()
+	}
+}
+
+// metChildDialog records work with a child who is not in the cache, by name,
+// date of birth and postcode; the directory finds the child (or says it
+// could not) at the next sync.
+type metChildDialog struct {
+	app      *App
+	given    *widget.Entry
+	family   *widget.Entry
+	dob      *widget.Entry
+	postcode *widget.Entry
+	gender   *widget.Select
+	role     *widget.Entry
+	form     *formDialog
+	done     func()
+}
+
+func newMetChildDialog(a *App, done func()) *metChildDialog {
+	return &metChildDialog{app: a, done: done}
+}
+
+func (d *metChildDialog) show() {
+	d.given = widget.NewEntry()
+	d.family = widget.NewEntry()
+	d.dob = widget.NewEntry()
+	d.dob.SetPlaceHolder("YYYY-MM-DD, e.g. 2015-03-14")
+	d.postcode = widget.NewEntry()
+	d.postcode.SetPlaceHolder("e.g. LS1 4AP")
+	d.gender = widget.NewSelect([]string{"Female", "Male", "Other", "Unknown"}, nil)
+	d.gender.PlaceHolder = "(optional)"
+	d.role = widget.NewEntry()
+	d.role.SetText(d.app.svc.State().User.JobTitle)
+	d.form = d.app.newFormDialog("A child who is not on this laptop", "Record",
+		"Record that you work with a child you met who is not in this laptop's cache. "+
+			"The directory matches them by name, date of birth and postcode when you are next online.",
+		[]*widget.FormItem{
+			widget.NewFormItem("Given name", d.given),
+			widget.NewFormItem("Family name", d.family),
+			widget.NewFormItem("Date of birth", d.dob),
+			widget.NewFormItem("Postcode", d.postcode),
+			widget.NewFormItem("Gender", d.gender),
+			widget.NewFormItem("Your role", d.role),
+		},
+		d.validate,
+		func(ctx context.Context) error { return d.app.svc.MetChild(ctx, d.identity(), strings.TrimSpace(d.role.Text)) },
+		d.done)
+	d.form.show()
+	d.app.win.Canvas().Focus(d.given)
+}
+
+func (d *metChildDialog) identity() signpost.Identity {
+	return signpost.Identity{
+		GivenName: strings.TrimSpace(d.given.Text), FamilyName: strings.TrimSpace(d.family.Text),
+		DateOfBirth: strings.TrimSpace(d.dob.Text), Postcode: signpost.NormalisePostcode(d.postcode.Text),
+		Gender: strings.ToLower(d.gender.Selected),
+	}
+}
+
+// validate checks the identity as the cache and the directory will.
+func (d *metChildDialog) validate() error {
+	id := d.identity()
+	switch {
+	case signpost.NormaliseName(id.GivenName) == "":
+		return signpost.FieldError("given_name", "the given name must contain letters")
+	case signpost.NormaliseName(id.FamilyName) == "":
+		return signpost.FieldError("family_name", "the family name must contain letters")
+	case len(id.GivenName) > 100 || len(id.FamilyName) > 100:
+		return signpost.FieldError("family_name", "names are at most 100 characters")
+	}
+	if _, err := signpost.CheckDateOfBirth("date_of_birth", id.DateOfBirth, d.app.now()); err != nil {
+		return err
+	}
+	if strings.TrimSpace(d.postcode.Text) == "" {
+		return signpost.FieldError("postcode", "enter the postcode where the child lives")
+	}
+	if !signpost.ValidPostcode(id.Postcode) {
+		return signpost.FieldError("postcode", "“%s” is not a UK postcode; write it like LS1 4AP", strings.TrimSpace(d.postcode.Text))
+	}
+	return checkRole(d.role.Text)
+}

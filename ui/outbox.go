@@ -1,0 +1,134 @@
+package ui
+
+import (
+	"context"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// outboxScreen lists the changes waiting for the directory, and those it
+// refused with its reason; a refused change can be sent again or discarded.
+// One refused change never holds up the others.
+type outboxScreen struct {
+	app     *App
+	summary *widget.Label
+	list    *widget.List
+	changes []Change
+	gen     int
+}
+
+func newOutboxScreen(a *App) *outboxScreen { return &outboxScreen{app: a} }
+
+func (s *outboxScreen) build() fyne.CanvasObject {
+	s.summary = wrapped("")
+	s.list = widget.NewList(func() int { return len(s.changes) }, s.newRow, s.updateRow)
+	s.list.OnSelected = func(widget.ListItemID) { s.list.UnselectAll() }
+	intro := wrapped("Every change is saved on this laptop first and sent to the directory when it can be reached. " +
+		"Records you open are listed too: each view is recorded in the audit.")
+	intro.Importance = widget.LowImportance
+	return container.NewBorder(container.NewVBox(heading("Changes waiting to sync"), intro, s.summary), nil, nil, nil, s.list)
+}
+
+func (s *outboxScreen) load() {
+	s.gen++
+	gen := s.gen
+	fetch(s.app.br, s.app.svc.Outbox, func(cs []Change, err error) {
+		if gen != s.gen {
+			return
+		}
+		if err != nil {
+			s.app.showError("reading the changes waiting to sync", err)
+			return
+		}
+		s.changes = cs
+		refused := 0
+		for _, c := range cs {
+			if c.State == ChangeRejected {
+				refused++
+			}
+		}
+		switch {
+		case len(cs) == 0:
+			s.summary.SetText("Nothing is waiting: everything has reached the directory.")
+		case refused > 0:
+			s.summary.SetText(plural(len(cs)-refused, "change", "changes") + " waiting; " +
+				plural(refused, "change was", "changes were") + " refused by the directory — read why, then send again or discard.")
+		default:
+			s.summary.SetText(plural(len(cs), "change", "changes") + " waiting to sync.")
+		}
+		s.list.Refresh()
+	})
+}
+
+// changeRow is one change with its state and, when refused, Retry and Discard.
+type changeRow struct {
+	widget.BaseWidget
+	what    *widget.Label
+	state   *widget.Label
+	retry   *widget.Button
+	discard *widget.Button
+	content fyne.CanvasObject
+	id      string
+}
+
+func (s *outboxScreen) newRow() fyne.CanvasObject {
+	r := &changeRow{what: widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), state: widget.NewLabel("")}
+	r.what.Truncation = fyne.TextTruncateEllipsis
+	r.state.Truncation = fyne.TextTruncateEllipsis
+	r.retry = widget.NewButtonWithIcon("Send again", theme.MediaReplayIcon(), func() { s.onRetry(r.id) })
+	r.discard = widget.NewButtonWithIcon("Discard", theme.DeleteIcon(), func() { s.onDismiss(r.id) })
+	r.content = container.NewBorder(nil, nil, nil, container.NewHBox(r.retry, r.discard), container.NewVBox(r.what, r.state))
+	r.ExtendBaseWidget(r)
+	return r
+}
+
+func (r *changeRow) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(r.content) }
+
+func (s *outboxScreen) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
+	if i < 0 || i >= len(s.changes) {
+		return
+	}
+	c, r := s.changes[i], o.(*changeRow)
+	r.id = c.ID
+	r.what.SetText(c.Description)
+	saved := "Saved " + when(c.Created, s.app.now())
+	switch c.State {
+	case ChangeRejected:
+		r.state.Importance = widget.DangerImportance
+		r.state.SetText("Refused by the directory: " + c.Reason)
+	case ChangeInFlight:
+		r.state.Importance = widget.MediumImportance
+		r.state.SetText(saved + " · sending now")
+	default:
+		r.state.Importance = widget.WarningImportance
+		r.state.SetText(saved + " · waiting to sync")
+	}
+	showIf(r.retry, c.State == ChangeRejected)
+	showIf(r.discard, c.State == ChangeRejected)
+	r.Refresh()
+}
+
+func (s *outboxScreen) onRetry(id string) {
+	s.app.touch()
+	s.app.br.run(func(ctx context.Context) error { return s.app.svc.Retry(ctx, id) }, func(err error) {
+		if err != nil {
+			s.app.showError("sending the change again", err)
+		}
+		s.load()
+		s.app.changed()
+	})
+}
+
+func (s *outboxScreen) onDismiss(id string) {
+	s.app.touch()
+	s.app.br.run(func(ctx context.Context) error { return s.app.svc.Dismiss(ctx, id) }, func(err error) {
+		if err != nil {
+			s.app.showError("discarding the change", err)
+		}
+		s.load()
+		s.app.changed()
+	})
+}

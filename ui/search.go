@@ -1,0 +1,221 @@
+package ui
+
+import (
+	"context"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"signpost"
+)
+
+// searchScreen is the signposting search: enough detail to identify one
+// child, at most 10 matches or "too many — add detail". Offline it searches
+// the cache and says so. The chosen match's record opens beside the results.
+type searchScreen struct {
+	app      *App
+	family   *widget.Entry
+	given    *widget.Entry
+	dob      *widget.Entry
+	postcode *widget.Entry
+	nhs      *widget.Entry
+	upn      *widget.Entry
+	spid     *widget.Entry
+	reason   *widget.Entry
+	gender   *widget.Select
+	submit   *widget.Button
+	offline  *banner
+	result   *widget.Label
+	list     *widget.List
+	matches  []signpost.Match
+	busy     bool
+	reasonOf string // the reason given with the search, reused to open a match
+	child    *childScreen
+}
+
+func newSearchScreen(a *App) *searchScreen {
+	return &searchScreen{app: a, child: newChildScreen(a)}
+}
+
+func (s *searchScreen) build() fyne.CanvasObject {
+	entry := func(placeholder string) *widget.Entry {
+		e := widget.NewEntry()
+		e.SetPlaceHolder(placeholder)
+		e.OnSubmitted = func(string) { s.onSearch() }
+		e.OnChanged = func(string) { s.app.touch() }
+		return e
+	}
+	s.family = entry("e.g. Fixture")
+	s.given = entry("e.g. Jamie")
+	s.dob = entry("YYYY-MM-DD")
+	s.postcode = entry("e.g. LS1 4AP")
+	s.nhs = entry("10 digits")
+	s.upn = entry("13 characters")
+	s.spid = entry("e.g. SP000000018")
+	s.reason = entry("Why you are searching (recorded)")
+	s.gender = widget.NewSelect([]string{"Any", "Female", "Male", "Other", "Unknown"}, func(string) { s.app.touch() })
+	s.gender.SetSelected("Any")
+	s.submit = widget.NewButtonWithIcon("Search", theme.SearchIcon(), s.onSearch)
+	s.submit.Importance = widget.HighImportance
+	s.offline = newBanner(theme.NewWarningThemedResource(theme.WarningIcon()), widget.WarningImportance,
+		"You are offline: only the children kept on this laptop were searched. Search again when you are back online to ask the directory.")
+	s.offline.box.Hide()
+	s.result = wrapped("Search by family name and date of birth, or family name, given name and postcode, or by an NHS number, UPN or Signpost ID.")
+	s.list = widget.NewList(func() int { return len(s.matches) }, newMatchRow, s.updateRow)
+	s.list.OnSelected = s.onSelect
+
+	form := container.NewVBox(
+		heading("Search the directory"),
+		container.NewGridWithColumns(3, field("Family name", s.family), field("Given name", s.given), field("Date of birth", s.dob),
+			field("Postcode", s.postcode), field("Gender", s.gender), field("Signpost ID", s.spid),
+			field("NHS number", s.nhs), field("Unique pupil number", s.upn)),
+		container.NewBorder(nil, nil, nil, container.NewVBox(widget.NewLabel(""), s.submit), field("Reason for searching", s.reason)),
+		s.offline.box, s.result)
+	left := container.NewBorder(form, nil, nil, nil, s.list)
+	split := container.NewHSplit(left, s.child.build())
+	split.Offset = 0.45
+	return split
+}
+
+// request reads the form.
+func (s *searchScreen) request() signpost.SearchRequest {
+	g := ""
+	if s.gender.Selected != "Any" {
+		g = strings.ToLower(s.gender.Selected)
+	}
+	return signpost.SearchRequest{
+		FamilyName: strings.TrimSpace(s.family.Text), GivenName: strings.TrimSpace(s.given.Text),
+		DateOfBirth: strings.TrimSpace(s.dob.Text), Postcode: strings.TrimSpace(s.postcode.Text),
+		NHSNumber: strings.TrimSpace(s.nhs.Text), UPN: strings.TrimSpace(s.upn.Text),
+		SignpostID: strings.TrimSpace(s.spid.Text), Gender: g, Reason: strings.TrimSpace(s.reason.Text),
+	}
+}
+
+// checkSearch says what is wrong with a search before it is sent: the
+// directory answers only searches that can identify one child.
+func checkSearch(r signpost.SearchRequest) error {
+	switch {
+	case r.DateOfBirth != "":
+		if _, ok := signpost.ParseDate(r.DateOfBirth); !ok {
+			return signpost.FieldError("date_of_birth", "date of birth must be a real date written YYYY-MM-DD")
+		}
+	}
+	if r.Postcode != "" && !signpost.ValidPostcode(r.Postcode) {
+		return signpost.FieldError("postcode", "“%s” is not a UK postcode; write it like LS1 4AP", r.Postcode)
+	}
+	if r.NHSNumber != "" && !signpost.ValidNHSNumber(r.NHSNumber) {
+		return signpost.FieldError("nhs_number", "that is not a valid NHS number (10 digits with a check digit)")
+	}
+	if r.UPN != "" && !signpost.ValidUPN(r.UPN) {
+		return signpost.FieldError("upn", "that is not a valid unique pupil number (13 characters)")
+	}
+	if r.SignpostID != "" && !signpost.ValidSignpostID(r.SignpostID) {
+		return signpost.FieldError("signpost_id", "that is not a valid Signpost ID (SP, eight digits and a check digit)")
+	}
+	if len(r.Reason) > 500 {
+		return signpost.FieldError("reason", "the reason is longer than 500 characters")
+	}
+	byID := r.NHSNumber != "" || r.UPN != "" || r.SignpostID != ""
+	byDOB := r.FamilyName != "" && r.DateOfBirth != ""
+	byPlace := r.FamilyName != "" && r.GivenName != "" && r.Postcode != ""
+	if !byID && !byDOB && !byPlace {
+		return signpost.FieldError("family_name", "add detail: a family name and date of birth, or a family name, given name and postcode, or an identifier")
+	}
+	return nil
+}
+
+func (s *searchScreen) onSearch() {
+	s.app.touch()
+	if s.busy {
+		return
+	}
+	req := s.request()
+	if err := checkSearch(req); err != nil {
+		s.result.Importance = widget.DangerImportance
+		s.result.SetText(sentence(signpost.MessageOf(err)))
+		return
+	}
+	s.busy = true
+	s.submit.Disable()
+	s.result.Importance = widget.MediumImportance
+	s.result.SetText("Searching…")
+	fetch(s.app.br, func(ctx context.Context) (SearchResult, error) { return s.app.svc.Search(ctx, req) },
+		func(res SearchResult, err error) {
+			s.busy = false
+			s.submit.Enable()
+			s.reasonOf = req.Reason
+			s.show(res, err)
+		})
+}
+
+func (s *searchScreen) show(res SearchResult, err error) {
+	s.matches = nil
+	s.list.UnselectAll()
+	showIf(s.offline.box, res.Offline)
+	s.result.Importance = widget.MediumImportance
+	switch {
+	case err != nil && (signpost.KindOf(err) == signpost.KindInvalid || signpost.KindOf(err) == signpost.KindRateLimited):
+		s.result.Importance = widget.DangerImportance
+		_, msg := explain(err)
+		s.result.SetText(msg)
+	case err != nil && signpost.KindOf(err) == signpost.KindTooMany:
+		res.TooMany = true
+		fallthrough
+	case res.TooMany:
+		s.result.Importance = widget.WarningImportance
+		s.result.SetText("Too many matches — add detail (a given name, postcode or date of birth) and search again.")
+	case err != nil:
+		s.result.SetText("The search could not be done.")
+		s.app.showError("searching", err)
+	case len(res.Matches) == 0:
+		s.result.SetText("No matches. Check the spelling and the date of birth, or try fewer details.")
+	default:
+		s.matches = res.Matches
+		s.result.SetText(plural(len(res.Matches), "match", "matches") + ". Choose one to open the record; the view is recorded.")
+	}
+	s.list.Refresh()
+}
+
+func (s *searchScreen) onSelect(i widget.ListItemID) {
+	s.app.touch()
+	if i < 0 || i >= len(s.matches) {
+		return
+	}
+	s.child.open(s.matches[i].SignpostID, s.reasonOf)
+}
+
+// matchRow is one search result.
+type matchRow struct {
+	widget.BaseWidget
+	text     *widget.RichText
+	shielded *badge
+	content  fyne.CanvasObject
+}
+
+func newMatchRow() fyne.CanvasObject {
+	r := &matchRow{text: lines(), shielded: newBadge(badgeShielded)}
+	r.shielded.Hide()
+	r.content = container.NewBorder(nil, nil, nil, badgeRow(r.shielded), r.text)
+	r.ExtendBaseWidget(r)
+	return r
+}
+
+func (r *matchRow) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(r.content) }
+
+func (s *searchScreen) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
+	if i < 0 || i >= len(s.matches) {
+		return
+	}
+	m, r := s.matches[i], o.(*matchRow)
+	parts := []string{"Born " + shortDate(m.DateOfBirth)}
+	if m.Gender != "" {
+		parts = append(parts, title(m.Gender))
+	}
+	parts = append(parts, m.SignpostID)
+	setLines(r.text, m.FamilyName+", "+m.GivenName, nil, strings.Join(parts, " · "))
+	showIf(r.shielded, m.Shielded)
+	r.Refresh()
+}

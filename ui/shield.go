@@ -1,0 +1,112 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/widget"
+
+	"signpost"
+)
+
+// Shielding and break-glass, on the child screen. Shielding hides a child's
+// address, carers, school, GP and practitioners from everyone but the
+// management team of the child's authority; break-glass shows a shielded
+// record in full once, to management teams and child-protection
+// practitioners, with a reason that is recorded and sent to the authority.
+
+func (s *childScreen) onBreakGlass() {
+	s.app.touch()
+	if s.rec == nil {
+		return
+	}
+	id := s.rec.Child.SignpostID
+	reason := widget.NewMultiLineEntry()
+	reason.SetMinRowsVisible(3)
+	reason.Wrapping = fyne.TextWrapWord
+	var rec *Record
+	s.dlg = s.app.newFormDialog("Break glass", "Show the full record",
+		"Use break-glass only when a child may be at risk and you need the withheld details now. "+
+			"Your name, your reason and the time are recorded and sent to the child's local authority.",
+		[]*widget.FormItem{widget.NewFormItem("Reason", reason)},
+		func() error {
+			if strings.TrimSpace(reason.Text) == "" {
+				return signpost.FieldError("reason", "break-glass needs a reason; it is recorded and sent to the child's authority")
+			}
+			return nil
+		},
+		func(ctx context.Context) error {
+			var err error
+			rec, err = s.app.svc.BreakGlass(ctx, id, strings.TrimSpace(reason.Text))
+			return err
+		},
+		func() { s.show(rec) })
+	s.dlg.show()
+	s.app.win.Canvas().Focus(reason)
+}
+
+// checkReview validates a shielding review date: a real date within the next
+// 12 months.
+func checkReview(s string, now time.Time) error {
+	t, ok := signpost.ParseDate(strings.TrimSpace(s))
+	if !ok {
+		return signpost.FieldError("review_date", "the review date must be a real date written YYYY-MM-DD")
+	}
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	if !t.After(today) || t.After(today.AddDate(1, 0, 0)) {
+		return signpost.FieldError("review_date", "the review date must be within the next 12 months")
+	}
+	return nil
+}
+
+func (s *childScreen) onShield() {
+	s.app.touch()
+	if s.rec == nil {
+		return
+	}
+	id := s.rec.Child.SignpostID
+	reason := widget.NewEntry()
+	reason.SetPlaceHolder("e.g. family fleeing domestic abuse")
+	review := widget.NewEntry()
+	review.SetText(s.app.now().AddDate(0, 3, 0).Format(signpost.DateLayout))
+	var rec *Record
+	s.dlg = s.app.newFormDialog("Shield "+s.childName(), "Shield",
+		"Everyone outside your management team will see only the child's name, date of birth and gender, "+
+			"and will be asked to contact you. Copies on practitioners' laptops are removed at their next sync.",
+		[]*widget.FormItem{widget.NewFormItem("Reason", reason), widget.NewFormItem("Review by", review)},
+		func() error {
+			if strings.TrimSpace(reason.Text) == "" {
+				return signpost.FieldError("reason", "shielding needs a reason")
+			}
+			return checkReview(review.Text, s.app.now())
+		},
+		func(ctx context.Context) error {
+			var err error
+			rec, err = s.app.svc.Shield(ctx, id, signpost.ShieldRequest{Reason: strings.TrimSpace(reason.Text), ReviewDate: strings.TrimSpace(review.Text)})
+			return err
+		},
+		func() { s.show(rec) })
+	s.dlg.show()
+	s.app.win.Canvas().Focus(reason)
+}
+
+func (s *childScreen) onUnshield() {
+	s.app.touch()
+	if s.rec == nil {
+		return
+	}
+	id := s.rec.Child.SignpostID
+	var rec *Record
+	s.dlg = s.app.newFormDialog("Unshield "+s.childName(), "Unshield",
+		"Practitioners will see this child's full record again, including address, carers, school, GP and who works with them.",
+		nil, nil,
+		func(ctx context.Context) error {
+			var err error
+			rec, err = s.app.svc.Unshield(ctx, id)
+			return err
+		},
+		func() { s.show(rec) })
+	s.dlg.show()
+}

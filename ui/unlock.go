@@ -1,0 +1,160 @@
+package ui
+
+import (
+	"context"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"signpost"
+)
+
+// unlockScreen asks for the cache passphrase. After a wrong one it says how
+// many attempts are left (the cache wipes itself after the last). When the
+// laptop has been offline too long it also asks the person to sign in to the
+// directory (password and one-time code) before the cache will open.
+type unlockScreen struct {
+	app      *App
+	st       State
+	pass     *widget.Entry
+	server   *widget.Entry
+	username *widget.Entry
+	password *widget.Entry
+	otp      *widget.Entry
+	signIn   *fyne.Container
+	msg      *widget.Label
+	hint     *widget.Label
+	submit   *widget.Button
+	busy     bool
+	needSign bool
+}
+
+func newUnlockScreen(a *App, st State) *unlockScreen { return &unlockScreen{app: a, st: st} }
+
+func (s *unlockScreen) build() fyne.CanvasObject {
+	s.pass = widget.NewPasswordEntry()
+	s.pass.SetPlaceHolder("Cache passphrase")
+	s.server = widget.NewEntry()
+	s.server.SetText(s.st.Server)
+	if s.server.Text == "" {
+		s.server.SetText(s.app.prefs.lastServer())
+	}
+	s.username = widget.NewEntry()
+	s.username.SetText(s.st.User.Username)
+	s.password = widget.NewPasswordEntry()
+	s.otp = widget.NewEntry()
+	s.otp.SetPlaceHolder("6 digits from your authenticator app")
+	for _, e := range []*widget.Entry{s.pass, s.server, s.username, s.password, s.otp} {
+		e.OnSubmitted = func(string) { s.onSubmit() }
+		e.OnChanged = func(string) { s.app.touch() }
+	}
+	s.signIn = container.NewVBox(
+		wrapped("This laptop has been out of touch with the directory for too long. Sign in to the directory to open it again."),
+		widget.NewForm(widget.NewFormItem("Directory address", s.server), widget.NewFormItem("Username", s.username),
+			widget.NewFormItem("Directory password", s.password), widget.NewFormItem("One-time code", s.otp)))
+	s.signIn.Hide()
+	s.msg = errorLabel()
+	s.hint = wrapped(s.st.Hint)
+	s.hint.Importance = widget.LowImportance
+	showIf(s.hint, s.st.Hint != "")
+	s.submit = widget.NewButtonWithIcon("Unlock", theme.LoginIcon(), s.onSubmit)
+	s.submit.Importance = widget.HighImportance
+	who := "Type your passphrase to open the records on this laptop."
+	if s.st.User.DisplayName != "" {
+		who = s.st.User.DisplayName + ", type your passphrase to open the records on this laptop."
+	}
+	icon := widget.NewIcon(theme.NewPrimaryThemedResource(theme.AccountIcon()))
+	body := container.NewVBox(
+		container.NewCenter(container.NewGridWrap(fyne.NewSize(64, 64), icon)),
+		container.NewCenter(heading("Signpost is locked")),
+		wrapped(who), s.pass, s.signIn, s.msg, container.NewHBox(s.submit), s.hint)
+	return centred(body, 460)
+}
+
+func (s *unlockScreen) setBusy(on bool, text string) {
+	s.busy = on
+	if on {
+		s.submit.Disable()
+		s.pass.Disable()
+		if text != "" {
+			s.submit.SetText(text)
+		}
+	} else {
+		s.submit.Enable()
+		s.pass.Enable()
+		s.submit.SetText("Unlock")
+	}
+}
+
+func (s *unlockScreen) onSubmit() {
+	s.app.touch()
+	if s.busy {
+		return
+	}
+	if s.pass.Text == "" {
+		setError(s.msg, "Type your passphrase.")
+		s.app.win.Canvas().Focus(s.pass)
+		return
+	}
+	pass := s.pass.Text
+	req := SignInRequest{Server: strings.TrimSpace(s.server.Text), Username: strings.TrimSpace(s.username.Text),
+		Password: s.password.Text, OTP: strings.TrimSpace(s.otp.Text)}
+	if s.needSign {
+		err := checkSignIn(req.Password, req.OTP)
+		switch {
+		case req.Server == "":
+			err = signpost.FieldError("server", "enter the directory address")
+		case req.Username == "":
+			err = signpost.FieldError("username", "enter your username")
+		}
+		if err != nil {
+			setError(s.msg, sentence(signpost.MessageOf(err)))
+			return
+		}
+	}
+	setError(s.msg, "")
+	s.setBusy(true, "Unlocking…")
+	needSign := s.needSign
+	s.app.br.run(func(ctx context.Context) error {
+		if needSign {
+			if err := s.app.svc.SignIn(ctx, req); err != nil {
+				return err
+			}
+		}
+		return s.app.svc.Unlock(ctx, pass)
+	}, s.onUnlocked)
+}
+
+func (s *unlockScreen) onUnlocked(err error) {
+	if s.app.unlock != s {
+		return // the screen was replaced meanwhile
+	}
+	s.setBusy(false, "")
+	if err == nil {
+		s.app.route()
+		return
+	}
+	s.app.log.Info("ui: unlock refused", "kind", signpost.KindOf(err))
+	switch signpost.KindOf(err) {
+	case signpost.KindWiped:
+		s.app.route()
+		return
+	case signpost.KindLocked:
+		// Too long offline: an online sign-in must come first.
+		s.needSign = true
+		s.signIn.Show()
+		if s.username.Text == "" {
+			s.app.win.Canvas().Focus(s.username)
+		} else {
+			s.app.win.Canvas().Focus(s.password)
+		}
+	default:
+		s.pass.SetText("")
+		s.app.win.Canvas().Focus(s.pass)
+	}
+	_, msg := explain(err)
+	setError(s.msg, msg)
+}
