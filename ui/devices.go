@@ -172,9 +172,11 @@ func (s *devicesScreen) onWipe(d signpost.Device) {
 			}
 			return nil
 		},
-		func(ctx context.Context) error {
-			_, err := s.app.svc.OrderWipe(ctx, d.ID)
-			return err
+		func() job {
+			return func(ctx context.Context) error {
+				_, err := s.app.svc.OrderWipe(ctx, d.ID)
+				return err
+			}
 		},
 		s.load)
 	s.dlg.show()

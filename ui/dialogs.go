@@ -13,28 +13,34 @@ import (
 	"signpost"
 )
 
+// job is background work for the bridge.
+type job = func(ctx context.Context) error
+
 // formDialog is a dialog with a form, a line that says what to correct, and
 // Cancel and confirm buttons. Enter in any one-line field submits. validate
-// runs on the UI thread; work runs in the background through the bridge;
-// done runs on the UI thread once work succeeded and the dialog closed.
+// and prepare run on the UI thread: prepare reads the form and returns the
+// job that the bridge runs in the background (so no widget is read off the
+// UI thread); done runs on the UI thread once the job succeeded and the
+// dialog closed.
 // A refusal from the directory or the cache is shown in the dialog, which
 // stays open so the person can correct it.
 type formDialog struct {
 	app      *App
 	d        *dialog.CustomDialog
+	content  *fyne.Container
 	msg      *widget.Label
 	confirm  *widget.Button
 	cancel   *widget.Button
 	validate func() error
-	work     func(ctx context.Context) error
+	prepare  func() job
 	done     func()
 	busy     bool
 	open     bool
 }
 
 func (a *App) newFormDialog(title, confirm, intro string, items []*widget.FormItem,
-	validate func() error, work func(ctx context.Context) error, done func()) *formDialog {
-	f := &formDialog{app: a, validate: validate, work: work, done: done, msg: errorLabel()}
+	validate func() error, prepare func() job, done func()) *formDialog {
+	f := &formDialog{app: a, validate: validate, prepare: prepare, done: done, msg: errorLabel()}
 	form := widget.NewForm(items...)
 	for _, it := range items {
 		if e, ok := it.Widget.(*widget.Entry); ok && !e.MultiLine {
@@ -53,6 +59,7 @@ func (a *App) newFormDialog(title, confirm, intro string, items []*widget.FormIt
 		top = append(top, wrapped(intro))
 	}
 	content := container.NewVBox(append(top, form, f.msg)...)
+	f.content = content
 	f.cancel = widget.NewButton("Cancel", f.onCancel)
 	f.confirm = widget.NewButtonWithIcon(confirm, theme.ConfirmIcon(), f.submit)
 	f.confirm.Importance = widget.HighImportance
@@ -88,12 +95,12 @@ func (f *formDialog) submit() {
 		}
 	}
 	setError(f.msg, "")
-	if f.work == nil {
+	if f.prepare == nil {
 		f.finish()
 		return
 	}
 	f.setBusy(true)
-	f.app.br.run(f.work, func(err error) {
+	f.app.br.run(f.prepare(), func(err error) {
 		f.setBusy(false)
 		if err != nil {
 			f.app.log.Warn("ui: dialog", "kind", signpost.KindOf(err), "err", err)

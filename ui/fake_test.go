@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -306,7 +307,9 @@ func jamie() *signpost.Child {
 }
 
 func riley() *signpost.Child {
-	full := &signpost.Child{SignpostID: "SP000000026", GivenName: "Riley", FamilyName: "Shielded", DateOfBirth: "2012-07-01", Gender: "female", Authority: "Leeds", Shielded: true, Address: "1 Hidden Lane"}
+	full := &signpost.Child{SignpostID: "SP000000026", GivenName: "Riley", FamilyName: "Shielded", DateOfBirth: "2012-07-01", Gender: "female", Authority: "Leeds", Shielded: true, Address: "1 Hidden Lane",
+		Involvements: []signpost.Involvement{{ID: "i3", Practitioner: "Nadia Shah", Username: "nurse", Role: "School nurse", StartedOn: "2025-01-15", Phone: "0113 496 0101"},
+			{ID: "i4", Practitioner: "Hidden Worker", Username: "other", Role: "Family support", StartedOn: "2025-02-01", Phone: "0113 000 0000"}}}
 	return full.Redact("nurse")
 }
 
@@ -417,6 +420,10 @@ func walk(o fyne.CanvasObject, b *strings.Builder) {
 		b.WriteString(w.String() + "\n")
 		return
 	}
+	switch o.(type) {
+	case *widget.Label, *widget.Button, *widget.Check, *badge:
+		return
+	}
 	switch w := o.(type) {
 	case *fyne.Container:
 		for _, c := range w.Objects {
@@ -455,3 +462,33 @@ func (h *harness) lacks(bad ...string) {
 }
 
 var fyneKeyReturn = fyne.KeyEvent{Name: fyne.KeyReturn}
+
+// errSQL is the kind of raw error that must never reach a person.
+var errSQL = errors.New("SQLITE_ERROR: no such table: children")
+
+// formEntry returns the i-th entry of a form dialog.
+func formEntry(t *testing.T, d *formDialog, i int) *widget.Entry {
+	t.Helper()
+	var found []*widget.Entry
+	var visit func(o fyne.CanvasObject)
+	visit = func(o fyne.CanvasObject) {
+		switch w := o.(type) {
+		case *widget.Entry:
+			found = append(found, w)
+			return
+		case *fyne.Container:
+			for _, c := range w.Objects {
+				visit(c)
+			}
+		case *widget.Form:
+			for _, it := range w.Items {
+				visit(it.Widget)
+			}
+		}
+	}
+	visit(d.content)
+	if i >= len(found) {
+		t.Fatalf("the dialog has %d entries, not %d", len(found), i+1)
+	}
+	return found[i]
+}

@@ -46,7 +46,10 @@ func (s *childScreen) onStart() {
 			"This is saved on this laptop now and sent to the directory at the next sync.",
 		[]*widget.FormItem{widget.NewFormItem("Your role", role)},
 		func() error { return checkRole(role.Text) },
-		func(ctx context.Context) error { return s.app.svc.StartInvolvement(ctx, id, strings.TrimSpace(role.Text)) },
+		func() job {
+			r := strings.TrimSpace(role.Text)
+			return func(ctx context.Context) error { return s.app.svc.StartInvolvement(ctx, id, r) }
+		},
 		s.afterChange)
 	s.dlg.show()
 	s.app.win.Canvas().Focus(role)
@@ -62,7 +65,7 @@ func (s *childScreen) onEnd() {
 		"End your involvement with "+s.childName()+"? You will still be listed as having worked with this child before, "+
 			"and the child leaves your caseload once the directory has the change.",
 		nil, nil,
-		func(ctx context.Context) error { return s.app.svc.EndInvolvement(ctx, id) },
+		func() job { return func(ctx context.Context) error { return s.app.svc.EndInvolvement(ctx, id) } },
 		s.afterChange)
 	s.dlg.show()
 }
@@ -156,7 +159,10 @@ func (d *metChildDialog) show() {
 			widget.NewFormItem("Your role", d.role),
 		},
 		d.validate,
-		func(ctx context.Context) error { return d.app.svc.MetChild(ctx, d.identity(), strings.TrimSpace(d.role.Text)) },
+		func() job {
+			id, role := d.identity(), strings.TrimSpace(d.role.Text)
+			return func(ctx context.Context) error { return d.app.svc.MetChild(ctx, id, role) }
+		},
 		d.done)
 	d.form.show()
 	d.app.win.Canvas().Focus(d.given)

@@ -37,10 +37,13 @@ func (s *childScreen) onBreakGlass() {
 			}
 			return nil
 		},
-		func(ctx context.Context) error {
-			var err error
-			rec, err = s.app.svc.BreakGlass(ctx, id, strings.TrimSpace(reason.Text))
-			return err
+		func() job {
+			why := strings.TrimSpace(reason.Text)
+			return func(ctx context.Context) error {
+				var err error
+				rec, err = s.app.svc.BreakGlass(ctx, id, why)
+				return err
+			}
 		},
 		func() { s.show(rec) })
 	s.dlg.show()
@@ -82,10 +85,13 @@ func (s *childScreen) onShield() {
 			}
 			return checkReview(review.Text, s.app.now())
 		},
-		func(ctx context.Context) error {
-			var err error
-			rec, err = s.app.svc.Shield(ctx, id, signpost.ShieldRequest{Reason: strings.TrimSpace(reason.Text), ReviewDate: strings.TrimSpace(review.Text)})
-			return err
+		func() job {
+			req := signpost.ShieldRequest{Reason: strings.TrimSpace(reason.Text), ReviewDate: strings.TrimSpace(review.Text)}
+			return func(ctx context.Context) error {
+				var err error
+				rec, err = s.app.svc.Shield(ctx, id, req)
+				return err
+			}
 		},
 		func() { s.show(rec) })
 	s.dlg.show()
@@ -102,10 +108,12 @@ func (s *childScreen) onUnshield() {
 	s.dlg = s.app.newFormDialog("Unshield "+s.childName(), "Unshield",
 		"Practitioners will see this child's full record again, including address, carers, school, GP and who works with them.",
 		nil, nil,
-		func(ctx context.Context) error {
-			var err error
-			rec, err = s.app.svc.Unshield(ctx, id)
-			return err
+		func() job {
+			return func(ctx context.Context) error {
+				var err error
+				rec, err = s.app.svc.Unshield(ctx, id)
+				return err
+			}
 		},
 		func() { s.show(rec) })
 	s.dlg.show()

@@ -140,7 +140,10 @@ func (s *statusBar) onSignIn() {
 		"The directory asks you to sign in again. Your changes waiting to sync are kept.",
 		[]*widget.FormItem{widget.NewFormItem("Password", pw), widget.NewFormItem("One-time code", otp)},
 		func() error { return checkSignIn(pw.Text, otp.Text) },
-		func(ctx context.Context) error { return s.app.svc.SignIn(ctx, SignInRequest{Password: pw.Text, OTP: strings.TrimSpace(otp.Text)}) },
+		func() job {
+			req := SignInRequest{Password: pw.Text, OTP: strings.TrimSpace(otp.Text)}
+			return func(ctx context.Context) error { return s.app.svc.SignIn(ctx, req) }
+		},
 		func() { s.signIn.Hide(); s.app.svc.SyncNow() })
 	s.signInDlg.show()
 	s.app.win.Canvas().Focus(pw)
