@@ -191,19 +191,27 @@ func chaosSetup(t *testing.T, addr string) (storePath, cacheDir string, deviceID
 	return storePath, cacheDir, deviceID, caseload
 }
 
+// unlocked opens the cache in dir and unlocks it.
+func unlocked(t *testing.T, dir string) *localstore.Store {
+	t.Helper()
+	cache, err := localstore.Open(context.Background(), dir, fastKDF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cache.Unlock(context.Background(), passphrase); err != nil {
+		cache.Close()
+		t.Fatal(err)
+	}
+	return cache
+}
+
 // queueViews opens the cache and records n offline views (each one a
 // mutation in the outbox, chained by hash).
 func queueViews(t *testing.T, cacheDir string, caseload []string, n int) {
 	t.Helper()
 	ctx := context.Background()
-	cache, err := localstore.Open(ctx, cacheDir, fastKDF)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cache := unlocked(t, cacheDir)
 	defer cache.Close()
-	if err := cache.Unlock(ctx, passphrase); err != nil {
-		t.Fatal(err)
-	}
 	for i := 0; i < n; i++ {
 		if _, err := cache.ViewChild(ctx, caseload[i%len(caseload)], "chaos"); err != nil {
 			t.Fatal(err)
@@ -215,14 +223,8 @@ func queueViews(t *testing.T, cacheDir string, caseload []string, n int) {
 func settle(t *testing.T, cacheDir, addr string) {
 	t.Helper()
 	ctx := context.Background()
-	cache, err := localstore.Open(ctx, cacheDir, fastKDF)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cache := unlocked(t, cacheDir)
 	defer cache.Close()
-	if err := cache.Unlock(ctx, passphrase); err != nil {
-		t.Fatal(err)
-	}
 	c, _ := psync.NewClient(psync.ClientOptions{BaseURL: "http://" + addr})
 	e := psync.NewEngine(c, cache, psync.EngineOptions{BatchSize: 200})
 	if _, err := e.Sync(ctx); err != nil {
@@ -321,15 +323,9 @@ func TestChaosKillDirectoryDuringSync(t *testing.T) {
 		}
 		started := time.Now()
 		ctx := context.Background()
-		cache, err := localstore.Open(ctx, cacheDir, fastKDF)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cache.Unlock(ctx, passphrase); err != nil {
-			t.Fatal(err)
-		}
+		cache := unlocked(t, cacheDir)
 		c, _ := psync.NewClient(psync.ClientOptions{BaseURL: "http://" + addr, Retries: 1, RetryWait: 10 * time.Millisecond})
-		_, err = psync.NewEngine(c, cache, psync.EngineOptions{BatchSize: 200}).Sync(ctx)
+		_, err := psync.NewEngine(c, cache, psync.EngineOptions{BatchSize: 200}).Sync(ctx)
 		if window == 0 {
 			window = time.Since(started)
 			dir.Process.Signal(syscall.SIGKILL)
