@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"signpost"
+	"signpost/directory/match"
 )
 
 // Store is everything the directory keeps. The embedded implementation is
@@ -74,6 +75,159 @@ type Store interface {
 
 	Setting(ctx context.Context, key string) (string, error)
 	SetSetting(ctx context.Context, key, value string) error
+
+	// Feeds, record matching, review and retention.
+
+	// ScanIdentities calls fn for every child the matcher may match: every
+	// child neither archived nor merged.
+	ScanIdentities(ctx context.Context, fn func(match.Identity) error) error
+	// AllocateSerials reserves n Signpost serials that no child has ever had
+	// and returns the first; the counter never goes back.
+	AllocateSerials(ctx context.Context, n int) (int, error)
+	// ReleaseSerials gives back the serials [from, to) of the last
+	// allocation, unused, if no other has been made since.
+	ReleaseSerials(ctx context.Context, from, to int) error
+	// ApplyFeed applies a batch of import decisions in one transaction.
+	ApplyFeed(ctx context.Context, b *FeedBatch) (*FeedResult, error)
+	// SetConsent records whether a child's record may be kept to 25.
+	SetConsent(ctx context.Context, signpostID string, consent bool) error
+	// Reviews lists review items, oldest first.
+	Reviews(ctx context.Context, f ReviewFilter) ([]ReviewItem, error)
+	// ReviewItem returns one review item.
+	ReviewItem(ctx context.Context, id int64) (*ReviewItem, error)
+	// Retain applies the retention rules as of today: archives the records
+	// of the dead after a year and of young people at 18 (25 with consent),
+	// and purges records six years after they were archived.
+	Retain(ctx context.Context, today time.Time) (*Retention, error)
+}
+
+// BulkLoader is a Store that loads a national population faster without its
+// search indexes: BeginBulk drops them, EndBulk rebuilds them by sorting.
+// In between, searches are slow and only the feed importer may write.
+type BulkLoader interface {
+	BeginBulk(ctx context.Context) error
+	EndBulk(ctx context.Context) error
+}
+
+// FeedBatch is a batch of import decisions, applied in one transaction in
+// this order: creates, updates, merges, review items, resolution.
+type FeedBatch struct {
+	Creates []NewChild
+	Updates []ChildUpdate
+	Merges  []MergeOrder
+	Reviews []ReviewItem
+	// Resolve marks a review item resolved in the same transaction.
+	Resolve *Resolution
+	At      time.Time
+}
+
+// NewChild is a child created from a feed record.
+type NewChild struct {
+	signpost.Child
+	// AuthorityCode is the ONS code of the child's authority (Authority may
+	// be empty); an authority the directory does not know is left unset.
+	AuthorityCode string
+	DateOfDeath   string
+}
+
+// ChildUpdate is what a feed record changes in a child it matched. Empty
+// fields change nothing. A date of birth, names and gender come only from a
+// birth registration; identifiers are filled only where the child has none;
+// a school or GP practice replaces the held one unless that started later.
+type ChildUpdate struct {
+	SignpostID                                 string
+	GivenName, FamilyName, DateOfBirth, Gender string
+	Address                                    string
+	// Postcode moves the child; ClearAddress drops an address the new
+	// postcode makes stale.
+	Postcode     string
+	ClearAddress bool
+	// AuthorityCode sets the authority (ONS code); with FillAuthority only
+	// when the child has none or the update moves the child.
+	AuthorityCode string
+	FillAuthority bool
+	NHSNumber     string
+	UPN           string
+	School, GP    *signpost.Setting
+	// DateOfDeath marks the child deceased.
+	DateOfDeath string
+	// ByDetails is set when the record matched on details, not an
+	// identifier: such an update is held back (counted in FeedResult.Held)
+	// if the child has been shielded since, for a person to decide.
+	ByDetails bool
+}
+
+// MergeOrder merges child From into child Into: Into keeps its Signpost ID
+// and takes From's involvements, look-ups, carers and any identifier or
+// setting it lacks; it is shielded if either was; From is kept as a pointer
+// (merged_into) and leaves every practitioner's cache.
+type MergeOrder struct {
+	From, Into string
+	// ByDetails holds the merge back (FeedResult.Held) if either child is
+	// shielded; an operator's merge leaves it unset.
+	ByDetails bool
+}
+
+// FeedResult reports what a batch changed.
+type FeedResult struct {
+	Created, Updated, Unchanged, Merged, Queued, AlreadyQueued, Held int
+}
+
+// Review statuses.
+const (
+	ReviewOpen      = "open"
+	ReviewLinked    = "linked"
+	ReviewCreated   = "created"
+	ReviewDismissed = "dismissed"
+)
+
+// ReviewItem is a feed record a person must match by hand.
+type ReviewItem struct {
+	ID     int64
+	Feed   string // births, deaths, school, gp
+	Source string // the file it came from
+	Line   int
+	// RowHash identifies the record's content: a record already queued is
+	// not queued again.
+	RowHash    []byte
+	Record     []byte // the feed record, as JSON
+	Candidates []ReviewCandidate
+	Reason     string
+	// Authority is the ONS code or name of the authority whose management
+	// team decides (the best candidate's, else the record's).
+	Authority     string
+	Status        string
+	CreatedAt     time.Time
+	ResolvedChild string
+	ResolvedBy    string
+	ResolvedAt    time.Time
+}
+
+// ReviewCandidate is a child a reviewer may link a record to.
+type ReviewCandidate struct {
+	SignpostID string  `json:"signpost_id"`
+	Score      float64 `json:"score"`
+}
+
+// ReviewFilter selects review items.
+type ReviewFilter struct {
+	Authority string // name or ONS code; "" for all
+	Status    string // "" for open
+	Limit     int
+}
+
+// Resolution closes a review item.
+type Resolution struct {
+	ID     int64
+	Status string // linked, created or dismissed
+	Child  string
+	By     string
+	At     time.Time
+}
+
+// Retention reports what Retain did.
+type Retention struct {
+	ArchivedDeceased, ArchivedAdult, ArchivedMerged, Purged int
 }
 
 // Account is a user as the directory keeps them.

@@ -18,3 +18,42 @@ func CountAudit(ctx context.Context, s *Store, deviceID, action string) (int, er
 	err := s.ar.QueryRowContext(ctx, `SELECT count(*) FROM audit WHERE device_id = ? AND action = ?`, deviceID, action).Scan(&n)
 	return n, wrap("counting audit events", err)
 }
+
+// MergedInto returns, for every merged child, the child it was merged into:
+// how a quality check follows merges.
+func MergedInto(ctx context.Context, s *Store) (map[string]string, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT signpost_id, merged_into FROM children WHERE merged_into != ''`)
+	if err != nil {
+		return nil, wrap("reading merges", err)
+	}
+	defer rows.Close()
+	m := map[string]string{}
+	for rows.Next() {
+		var from, into string
+		if err := rows.Scan(&from, &into); err != nil {
+			return nil, wrap("reading merges", err)
+		}
+		m[from] = into
+	}
+	return m, wrap("reading merges", rows.Err())
+}
+
+// CountChildren returns how many children the store holds, by status
+// ("merged" for merged ones): an operator's check.
+func CountChildren(ctx context.Context, s *Store) (map[string]int, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT CASE WHEN merged_into != '' THEN 'merged' ELSE status END, count(*) FROM children GROUP BY 1`)
+	if err != nil {
+		return nil, wrap("counting children", err)
+	}
+	defer rows.Close()
+	m := map[string]int{}
+	for rows.Next() {
+		var k string
+		var n int
+		if err := rows.Scan(&k, &n); err != nil {
+			return nil, wrap("counting children", err)
+		}
+		m[k] = n
+	}
+	return m, wrap("counting children", rows.Err())
+}

@@ -202,6 +202,12 @@ func openFile(ctx context.Context, path string, key []byte, dir string, readers,
 		w.Close()
 		return nil, nil, translateOpen(path, err)
 	}
+	if dir == "migrations" {
+		if err := ensureIndexes(ctx, w); err != nil {
+			w.Close()
+			return nil, nil, translateOpen(path, err)
+		}
+	}
 	r, err = sql.Open(driverName, base+"&_query_only=1")
 	if err != nil {
 		w.Close()

@@ -295,7 +295,8 @@ const scopeSQL = `SELECT child_id FROM involvements WHERE user_id = ?1 AND ended
 	UNION SELECT child_id FROM lookups WHERE user_id = ?1 AND expires_at > ?2`
 
 // Pull returns, unredacted, the children in a's scope that changed after
-// cursor, the removals, and the cursor to ask from next.
+// cursor, the removals, and the cursor to ask from next. Archived and
+// merged children are never sent: they leave every cache by a removal.
 func (s *Store) Pull(ctx context.Context, a directory.Actor, cursor int64, limit int, now time.Time) (*directory.PullPage, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, wrap("reading changes", err)
@@ -314,7 +315,7 @@ func (s *Store) Pull(ctx context.Context, a directory.Actor, cursor int64, limit
 			cursor = 0 // a cursor from another store: start again
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT c.id, MAX(c.seq, COALESCE((SELECT MAX(seq) FROM scope_log l WHERE l.user_id = ?1 AND l.child_id = c.id), 0)) AS eff
-			FROM children c WHERE c.id IN (`+scopeSQL+`)
+			FROM children c WHERE c.id IN (`+scopeSQL+`) AND c.status != 'archived' AND c.merged_into = ''
 			AND (c.seq > ?3 OR EXISTS (SELECT 1 FROM scope_log l WHERE l.user_id = ?1 AND l.child_id = c.id AND l.seq > ?3))
 			ORDER BY eff LIMIT ?4`, a.UserID, ts(now), cursor, limit+1)
 		if err != nil {
@@ -353,7 +354,7 @@ func (s *Store) Pull(ctx context.Context, a directory.Actor, cursor int64, limit
 			page.Changes = append(page.Changes, *c)
 		}
 		rows, err = tx.QueryContext(ctx, `SELECT l.child_id, c.signpost_id, l.event, c.merged_into,
-			l.child_id IN (`+strings.ReplaceAll(strings.ReplaceAll(scopeSQL, "?1", "?3"), "?2", "?4")+`)
+			(l.child_id IN (`+strings.ReplaceAll(strings.ReplaceAll(scopeSQL, "?1", "?3"), "?2", "?4")+`) AND c.status != 'archived' AND c.merged_into = '')
 			FROM scope_log l JOIN children c ON c.id = l.child_id
 			WHERE l.user_id = ?3 AND l.seq > ?1 AND l.seq <= ?2 AND l.event != 'enter' ORDER BY l.seq`, cursor, page.Cursor, a.UserID, ts(now))
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"signpost"
 	"signpost/directory"
+	"signpost/directory/match"
 )
 
 // Open returns a new, empty store for one test.
@@ -31,6 +32,11 @@ func Run(t *testing.T, open Open) {
 		{"PullScopeAndRemovals", testPullScopeAndRemovals},
 		{"AuditForChild", testAuditForChild},
 		{"ChangedSignals", testChangedSignals},
+		{"SerialsNeverRepeat", testSerialsNeverRepeat},
+		{"FeedBatchUpdatesOnlyWhatChanges", testFeedBatchUpdates},
+		{"ReviewQueue", testReviewQueue},
+		{"MergeAndIdentities", testMergeAndIdentities},
+		{"Retention", testRetention},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := open(t)
@@ -291,5 +297,185 @@ func testChangedSignals(t *testing.T, st directory.Store) {
 	case <-ch:
 	case <-time.After(5 * time.Second):
 		t.Error("Changed was not signalled by a new involvement")
+	}
+}
+
+func testSerialsNeverRepeat(t *testing.T, st directory.Store) {
+	first, err := st.AllocateSerials(ctx, 10)
+	must(t, err)
+	if first <= 3 {
+		t.Errorf("allocated %d, which a stored child has", first)
+	}
+	// Give back all but two: the next allocation starts after them.
+	must(t, st.ReleaseSerials(ctx, first+2, first+10))
+	next, err := st.AllocateSerials(ctx, 1)
+	must(t, err)
+	if next != first+2 {
+		t.Errorf("after the release: %d, want %d", next, first+2)
+	}
+	// A stale release (another allocation came since) gives nothing back.
+	must(t, st.ReleaseSerials(ctx, first+2, first+10))
+	again, _ := st.AllocateSerials(ctx, 1)
+	if again != next+1 {
+		t.Errorf("after a stale release: %d, want %d", again, next+1)
+	}
+	// Children stored with IDs of their own count.
+	must(t, st.CreateChildren(ctx, []signpost.Child{child(again+100, "Hi", "Serial", "2015-01-01")}))
+	if n, _ := st.AllocateSerials(ctx, 1); n != again+101 {
+		t.Errorf("after a child with a high ID: %d, want %d", n, again+101)
+	}
+}
+
+func testFeedBatchUpdates(t *testing.T, st directory.Store) {
+	first, err := st.AllocateSerials(ctx, 1)
+	must(t, err)
+	id := signpost.SignpostID(first)
+	res, err := st.ApplyFeed(ctx, &directory.FeedBatch{Creates: []directory.NewChild{{Child: signpost.Child{SignpostID: id, GivenName: "Nia", FamilyName: "Feed",
+		DateOfBirth: "2016-02-03", Gender: "female", Postcode: "LS6 1AA", NHSNumber: "9434765919"}, AuthorityCode: "E08000035"}}})
+	must(t, err)
+	if res.Created != 1 {
+		t.Errorf("create: %+v", res)
+	}
+	school := &signpost.Setting{Code: "100002", Name: "New School", StartedOn: "2021-09-01"}
+	u := directory.ChildUpdate{SignpostID: id, UPN: "P207000016049", School: school, Postcode: "LS6 2BB", ClearAddress: true}
+	for i, want := range []directory.FeedResult{{Updated: 1}, {Unchanged: 1}} {
+		res, err := st.ApplyFeed(ctx, &directory.FeedBatch{Updates: []directory.ChildUpdate{u}})
+		must(t, err)
+		if *res != want {
+			t.Errorf("update %d: %+v, want %+v", i, *res, want)
+		}
+	}
+	// An older school does not replace a newer one; identifiers only fill.
+	old := directory.ChildUpdate{SignpostID: id, UPN: "A111111111111", School: &signpost.Setting{Code: "100003", Name: "Old School", StartedOn: "2020-09-01"}}
+	res, err = st.ApplyFeed(ctx, &directory.FeedBatch{Updates: []directory.ChildUpdate{old}})
+	must(t, err)
+	c, err := st.Child(ctx, id)
+	must(t, err)
+	if res.Unchanged != 1 || c.School == nil || c.School.Code != "100002" || c.UPN != "P207000016049" || c.Postcode != "LS6 2BB" || c.Authority != "Leeds" {
+		t.Errorf("after an older record: %+v %+v", res, c)
+	}
+	// A death: deceased, once.
+	for i := 0; i < 2; i++ {
+		_, err := st.ApplyFeed(ctx, &directory.FeedBatch{Updates: []directory.ChildUpdate{{SignpostID: id, DateOfDeath: "2024-01-01"}}})
+		must(t, err)
+	}
+	if c, _ := st.Child(ctx, id); c.Status != signpost.StatusDeceased {
+		t.Errorf("status after a death: %s", c.Status)
+	}
+	// A match on details is held back from a shielded child.
+	must(t, st.SetShield(ctx, id, &directory.Shield{Reason: "r", ReviewDate: "2030-01-01", By: "m", At: time.Now()}))
+	res, err = st.ApplyFeed(ctx, &directory.FeedBatch{Updates: []directory.ChildUpdate{{SignpostID: id, Postcode: "LS7 3CC", ByDetails: true}}})
+	must(t, err)
+	if res.Held != 1 {
+		t.Errorf("update on details of a shielded child: %+v", res)
+	}
+}
+
+func testReviewQueue(t *testing.T, st directory.Store) {
+	item := directory.ReviewItem{Feed: "school", Source: "census.csv", Line: 7, RowHash: []byte("0123456789abcdef0123456789abcdef"),
+		Record: []byte(`{"given_name":"Sam"}`), Reason: "a possible match", Authority: "E08000035",
+		Candidates: []directory.ReviewCandidate{{SignpostID: signpost.SignpostID(3), Score: 0.9}}}
+	for i, want := range []directory.FeedResult{{Queued: 1}, {AlreadyQueued: 1}} {
+		res, err := st.ApplyFeed(ctx, &directory.FeedBatch{Reviews: []directory.ReviewItem{item}, At: time.Now()})
+		must(t, err)
+		if *res != want {
+			t.Errorf("queue %d: %+v", i, *res)
+		}
+	}
+	items, err := st.Reviews(ctx, directory.ReviewFilter{Authority: "Leeds"})
+	must(t, err)
+	if len(items) != 1 || items[0].Line != 7 || items[0].Authority != "Leeds" || len(items[0].Candidates) != 1 || string(items[0].Record) != `{"given_name":"Sam"}` {
+		t.Fatalf("review queue: %+v", items)
+	}
+	if other, _ := st.Reviews(ctx, directory.ReviewFilter{Authority: "Nowhere"}); len(other) != 0 {
+		t.Errorf("another authority's queue: %+v", other)
+	}
+	res := &directory.Resolution{ID: items[0].ID, Status: directory.ReviewDismissed, By: "manager", At: time.Now()}
+	_, err = st.ApplyFeed(ctx, &directory.FeedBatch{Resolve: res})
+	must(t, err)
+	if _, err := st.ApplyFeed(ctx, &directory.FeedBatch{Resolve: res}); signpost.KindOf(err) != signpost.KindConflict {
+		t.Errorf("resolving twice: %v", err)
+	}
+	got, err := st.ReviewItem(ctx, items[0].ID)
+	must(t, err)
+	if got.Status != directory.ReviewDismissed || got.ResolvedBy != "manager" {
+		t.Errorf("resolved item: %+v", got)
+	}
+	if _, err := st.ReviewItem(ctx, 999999); signpost.KindOf(err) != signpost.KindNotFound {
+		t.Errorf("unknown item: %v", err)
+	}
+}
+
+func identities(t *testing.T, st directory.Store) map[int]match.Identity {
+	t.Helper()
+	m := map[int]match.Identity{}
+	must(t, st.ScanIdentities(ctx, func(id match.Identity) error { m[id.Serial] = id; return nil }))
+	return m
+}
+
+func testMergeAndIdentities(t *testing.T, st directory.Store) {
+	ids := identities(t, st)
+	if len(ids) != 3 || ids[1].FamilyName != "Fixture" || ids[1].Authority != "Leeds" || ids[1].Postcode != "LS1 4AP" {
+		t.Fatalf("identities: %+v", ids)
+	}
+	_, err := st.AddInvolvement(ctx, signpost.SignpostID(2), "ann", signpost.Involvement{StartedOn: "2024-01-01"})
+	must(t, err)
+	merge := func(from, into int) (*directory.FeedResult, error) {
+		return st.ApplyFeed(ctx, &directory.FeedBatch{Merges: []directory.MergeOrder{{From: signpost.SignpostID(from), Into: signpost.SignpostID(into)}}, At: time.Now()})
+	}
+	res, err := merge(2, 1)
+	must(t, err)
+	if res.Merged != 1 {
+		t.Errorf("merge: %+v", res)
+	}
+	if res, err := merge(2, 1); err != nil || res.Merged != 0 {
+		t.Errorf("merging again: %+v %v", res, err)
+	}
+	if _, err := merge(3, 2); signpost.KindOf(err) != signpost.KindConflict {
+		t.Errorf("merging into a merged record: %v", err)
+	}
+	c, _ := st.Child(ctx, signpost.SignpostID(1))
+	if len(c.Involvements) != 1 || c.Involvements[0].Username != "ann" {
+		t.Errorf("involvements after the merge: %+v", c.Involvements)
+	}
+	if m, _ := st.Child(ctx, signpost.SignpostID(2)); m.MergedInto != signpost.SignpostID(1) {
+		t.Errorf("merged record: %+v", m)
+	}
+	if ids := identities(t, st); len(ids) != 2 {
+		t.Errorf("identities after the merge: %+v", ids)
+	}
+	if cs, _ := st.Candidates(ctx, directory.CandidateKeys{DatesOfBirth: []string{"2012-07-01"}}); len(cs) != 0 {
+		t.Errorf("a merged record is still a candidate: %+v", cs)
+	}
+}
+
+func testRetention(t *testing.T, st directory.Store) {
+	// Children 1 (2015-03-14) and 3 (2016-01-01) turn 18 in 2033 and 2034;
+	// 3 consents to 25.
+	must(t, st.SetConsent(ctx, signpost.SignpostID(3), true))
+	day := func(s string) time.Time { d, _ := signpost.ParseDate(s); return d }
+	r, err := st.Retain(ctx, day("2034-01-01"))
+	must(t, err)
+	if r.ArchivedAdult != 2 { // 1 and 2 (2012)
+		t.Errorf("at 2034-01-01: %+v", r)
+	}
+	if ids := identities(t, st); len(ids) != 1 {
+		t.Errorf("identities after archiving: %+v", ids)
+	}
+	if err := st.SetConsent(ctx, signpost.SignpostID(1), true); signpost.KindOf(err) != signpost.KindConflict {
+		t.Errorf("consent for an archived record: %v", err)
+	}
+	r, err = st.Retain(ctx, day("2040-01-01"))
+	must(t, err)
+	if r.Purged != 2 || r.ArchivedAdult != 0 {
+		t.Errorf("at 2040-01-01: %+v", r)
+	}
+	if _, err := st.Child(ctx, signpost.SignpostID(1)); signpost.KindOf(err) != signpost.KindNotFound {
+		t.Errorf("a purged child: %v", err)
+	}
+	r, err = st.Retain(ctx, day("2041-01-01"))
+	must(t, err)
+	if r.ArchivedAdult != 1 {
+		t.Errorf("at 2041-01-01 (25): %+v", r)
 	}
 }

@@ -1,0 +1,552 @@
+package directory
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"signpost"
+	"signpost/directory/feed"
+	"signpost/directory/match"
+)
+
+// Importer applies feed files to a store. It holds every live child's
+// identity in a match.Index, read from the store once and kept current as
+// rows are decided, so matching a row never reads the store.
+//
+// Rows are decided in file order. New children are written as they come (in
+// batches); changes to children already held are applied at the end, sorted
+// by Signpost ID, so each page of the store is rewritten once however the
+// file is ordered (every page write costs a software encryption). An
+// import that stops part-way is completed by running it again: applying a
+// row twice has the effect of applying it once.
+type Importer struct {
+	st    Store
+	idx   *match.Index
+	today time.Time
+	// BatchSize is how many new children go in one transaction, and how
+	// many changes (default 5,000 and 50,000).
+	BatchSize, UpdateBatch int
+
+	next, end int // serials reserved and not yet used
+	strs      map[string]string
+}
+
+// NewImporter reads every live child's identity from the store. today is
+// the date the feeds are checked against (no date may be later).
+func NewImporter(ctx context.Context, st Store, today time.Time) (*Importer, error) {
+	im := &Importer{st: st, idx: match.New(true), today: today, BatchSize: 5000, UpdateBatch: 50000, strs: map[string]string{}}
+	err := st.ScanIdentities(ctx, func(id match.Identity) error {
+		im.idx.Put(id)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return im, nil
+}
+
+// Children returns how many live children the importer holds.
+func (im *Importer) Children() int { return im.idx.Len() }
+
+// ImportOptions are the outputs and reporting of one import.
+type ImportOptions struct {
+	// Source names the file in review items.
+	Source string
+	// Rejects receives one CSV line per rejected row: line, field, reason.
+	// It never holds the row itself (which names a child).
+	Rejects io.Writer
+	// Outcomes, if set, receives one CSV line per row: line, outcome
+	// (created, matched, merged, review, rejected, unmatched) and the
+	// Signpost ID the row went to.
+	Outcomes io.Writer
+	// Progress, if set, is called now and then with the phase ("matching"
+	// or "applying") and how far it has got: bytes read of the file, or
+	// changes applied of those to apply.
+	Progress func(phase string, done, total int64)
+}
+
+// ImportSummary counts what an import did with the rows of a file.
+type ImportSummary struct {
+	Read          int // data rows read
+	Created       int // new children
+	Updated       int // rows that changed a child
+	Unchanged     int // rows that matched a child and changed nothing (already applied)
+	Merged        int // duplicate records merged
+	Queued        int // rows queued for review
+	AlreadyQueued int // rows already in the review queue
+	Held          int // matches held back: the child was shielded meanwhile (run again to queue them)
+	Rejected      int // invalid rows, in the rejects file
+	Unmatched     int // death registrations of children the directory does not hold
+}
+
+func (s *ImportSummary) String() string {
+	return fmt.Sprintf("read %d, created %d, updated %d, unchanged %d, merged %d, queued for review %d (already queued %d), held %d, rejected %d, unmatched %d",
+		s.Read, s.Created, s.Updated, s.Unchanged, s.Merged, s.Queued, s.AlreadyQueued, s.Held, s.Rejected, s.Unmatched)
+}
+
+// pending is a change to a held child, kept compact: a national file holds
+// millions of them until they are applied.
+type pending struct {
+	serial uint32
+	kind   feed.Kind
+	detail bool // matched on details, not an identifier
+	f      [8]string
+}
+
+// run holds one import's work in progress.
+type run struct {
+	im       *Importer
+	kind     feed.Kind
+	opts     ImportOptions
+	sum      ImportSummary
+	creates  []NewChild
+	updates  []pending
+	merges   []MergeOrder
+	reviews  []ReviewItem
+	rejects  *csv.Writer
+	outcomes *csv.Writer
+	line     []string
+}
+
+// Import reads one feed file and applies it.
+func (im *Importer) Import(ctx context.Context, kind feed.Kind, r io.Reader, opts ImportOptions) (*ImportSummary, error) {
+	fr, err := feed.NewReader(kind, r, im.today)
+	if err != nil {
+		return nil, err
+	}
+	ru := &run{im: im, kind: kind, opts: opts, line: make([]string, 3)}
+	if opts.Rejects != nil {
+		ru.rejects = csv.NewWriter(opts.Rejects)
+		ru.rejects.Write([]string{"line", "field", "reason"})
+	}
+	if opts.Outcomes != nil {
+		ru.outcomes = csv.NewWriter(opts.Outcomes)
+		ru.outcomes.Write([]string{"line", "outcome", "signpost_id"})
+	}
+	for n := 0; ; n++ {
+		if n%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return &ru.sum, err
+			}
+			if opts.Progress != nil {
+				opts.Progress("matching", fr.Offset(), 0)
+			}
+		}
+		rec, rj, err := fr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return &ru.sum, signpost.Internal("reading the feed", err)
+		}
+		ru.sum.Read++
+		if rj != nil {
+			ru.reject(rj.Line, rj.Field, rj.Reason)
+			continue
+		}
+		if err := ru.decide(ctx, rec); err != nil {
+			return &ru.sum, err
+		}
+	}
+	if opts.Progress != nil {
+		opts.Progress("matching", fr.Offset(), 0)
+	}
+	if err := ru.finish(ctx); err != nil {
+		return &ru.sum, err
+	}
+	// Serials reserved and not used go back, so imports do not eat the
+	// eight-digit space.
+	if err := im.st.ReleaseSerials(ctx, im.next, im.end); err != nil {
+		return &ru.sum, err
+	}
+	im.next, im.end = 0, 0
+	for _, w := range []*csv.Writer{ru.rejects, ru.outcomes} {
+		if w != nil {
+			w.Flush()
+			if err := w.Error(); err != nil {
+				return &ru.sum, fmt.Errorf("writing the import report: %w", err)
+			}
+		}
+	}
+	return &ru.sum, nil
+}
+
+func (ru *run) reject(line int, field, reason string) {
+	ru.sum.Rejected++
+	if ru.rejects != nil {
+		ru.rejects.Write([]string{strconv.Itoa(line), field, reason})
+	}
+	ru.outcome(line, "rejected", "")
+}
+
+func (ru *run) outcome(line int, what, id string) {
+	if ru.outcomes == nil {
+		return
+	}
+	ru.line[0], ru.line[1], ru.line[2] = strconv.Itoa(line), what, id
+	ru.outcomes.Write(ru.line)
+}
+
+// intern shares the strings that repeat across millions of rows (schools,
+// practices, dates, authorities).
+func (im *Importer) intern(s string) string {
+	if v, ok := im.strs[s]; ok {
+		return v
+	}
+	if len(im.strs) > 1<<20 {
+		return s
+	}
+	im.strs[s] = s
+	return s
+}
+
+func matchRecord(rec *feed.Record) match.Record {
+	return match.Record{GivenName: rec.GivenName, FamilyName: rec.FamilyName, DateOfBirth: rec.DateOfBirth, Gender: knownSex(rec.Sex),
+		Postcode: rec.Postcode, NHSNumber: rec.NHSNumber, UPN: rec.UPN}
+}
+
+// knownSex is the sex a record states, or "" when it says unknown.
+func knownSex(s string) string {
+	if s == "unknown" {
+		return ""
+	}
+	return s
+}
+
+func (ru *run) decide(ctx context.Context, rec *feed.Record) error {
+	im := ru.im
+	d := im.idx.Match(matchRecord(rec))
+	switch d.Outcome {
+	case match.Review:
+		ru.queue(rec, d)
+		return nil
+	case match.None:
+		if ru.kind == feed.Deaths {
+			ru.sum.Unmatched++
+			if ru.rejects != nil {
+				ru.rejects.Write([]string{strconv.Itoa(rec.Line), "", "no child in the directory matches this death registration"})
+			}
+			ru.outcome(rec.Line, "unmatched", "")
+			return nil
+		}
+		serial, err := im.serial(ctx)
+		if err != nil {
+			return err
+		}
+		nc := newChildFrom(rec, serial)
+		nc.School, nc.GP = im.setting(nc.School), im.setting(nc.GP)
+		ru.creates = append(ru.creates, nc)
+		im.idx.Put(identityOf(&nc))
+		ru.outcome(rec.Line, "created", nc.SignpostID)
+		if len(ru.creates) >= im.BatchSize {
+			return ru.flushCreates(ctx)
+		}
+		return nil
+	}
+	child := d.Child
+	if d.ByIdentifier {
+		// The same child may be held twice (a record that once failed to
+		// match): look for a second record with these details and no
+		// identifier that contradicts this one.
+		probe := matchRecord(rec)
+		probe.NHSNumber = firstOf(child.NHSNumber, rec.NHSNumber)
+		probe.UPN = firstOf(child.UPN, rec.UPN)
+		if dup := im.idx.MatchDetails(probe, child.Serial); dup.Outcome == match.Same {
+			into, from := child, dup.Child
+			if from.Serial < into.Serial {
+				into, from = from, into
+			}
+			if into.Shielded || from.Shielded {
+				ru.queue(rec, match.Decision{Outcome: match.Review, Candidates: []match.Scored{{Identity: child, Score: 1}, {Identity: dup.Child, Score: dup.Score}},
+					Reason: "the record matches two children, one of them shielded: are they the same child?"})
+				return nil
+			}
+			ru.merges = append(ru.merges, MergeOrder{From: from.SignpostID(), Into: into.SignpostID(), ByDetails: true})
+			child = mergedIdentity(into, from)
+			im.idx.Remove(from.Serial)
+			im.idx.Put(child)
+			ru.sum.Merged++
+			ru.outcome(rec.Line, "merged", child.SignpostID())
+			ru.update(rec, child, false)
+			// The merge moves the other record's identifiers; the change
+			// must not set them first (an NHS number is held once).
+			p := &ru.updates[len(ru.updates)-1]
+			for i := range p.f {
+				if p.f[i] != "" && (p.f[i] == from.NHSNumber || p.f[i] == from.UPN) {
+					p.f[i] = ""
+				}
+			}
+			return nil
+		}
+	}
+	ru.update(rec, child, !d.ByIdentifier)
+	ru.outcome(rec.Line, "matched", child.SignpostID())
+	return nil
+}
+
+func firstOf(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// mergedIdentity is the survivor of a merge as the index sees it.
+func mergedIdentity(into, from match.Identity) match.Identity {
+	into.NHSNumber = firstOf(into.NHSNumber, from.NHSNumber)
+	into.UPN = firstOf(into.UPN, from.UPN)
+	if into.Postcode == "" {
+		into.Postcode = from.Postcode
+	}
+	into.Authority = firstOf(into.Authority, from.Authority)
+	into.Shielded = into.Shielded || from.Shielded
+	return into
+}
+
+// update records the change rec makes to child, and makes it in the index.
+func (ru *run) update(rec *feed.Record, child match.Identity, detail bool) {
+	im := ru.im
+	p := pendingOf(rec, child.Serial, child.Postcode, detail, im.intern)
+	next := child
+	switch rec.Kind {
+	case feed.Births:
+		next.GivenName, next.FamilyName, next.DateOfBirth = rec.GivenName, rec.FamilyName, rec.DateOfBirth
+		if next.Postcode == "" {
+			next.Postcode = rec.Postcode
+		}
+		if s := knownSex(rec.Sex); s != "" {
+			next.Gender = s
+		}
+	case feed.School, feed.GP:
+		if rec.Postcode != "" {
+			next.Postcode = rec.Postcode
+		}
+	case feed.Deaths:
+		next.Deceased = true
+	}
+	next.NHSNumber = firstOf(child.NHSNumber, rec.NHSNumber)
+	next.UPN = firstOf(child.UPN, rec.UPN)
+	if next != child {
+		im.idx.Put(next)
+	}
+	ru.updates = append(ru.updates, p)
+}
+
+// pendingOf is the change a record makes to the child with serial, who
+// lives at heldPostcode. A birth registration sets the names, date of birth
+// and sex (it is the authority on them) but gives an address only to a
+// child who has none: later feeds know better where a child lives.
+func pendingOf(rec *feed.Record, serial int, heldPostcode string, detail bool, intern func(string) string) pending {
+	p := pending{serial: uint32(serial), kind: rec.Kind, detail: detail}
+	switch rec.Kind {
+	case feed.Births:
+		p.f = [8]string{rec.GivenName, rec.FamilyName, rec.DateOfBirth, knownSex(rec.Sex), rec.Address, rec.Postcode, intern(rec.LACode), rec.NHSNumber}
+		if heldPostcode != "" {
+			p.f[4], p.f[5] = "", ""
+		}
+	case feed.School, feed.GP:
+		p.f = [8]string{rec.Postcode, intern(rec.LACode), intern(rec.SettingCode), intern(rec.SettingName), intern(rec.StartDate), rec.UPN, rec.NHSNumber}
+	case feed.Deaths:
+		p.f[0] = intern(rec.DateOfDeath)
+	}
+	return p
+}
+
+// change turns a pending change into the store's form.
+func (p *pending) change() ChildUpdate {
+	u := ChildUpdate{SignpostID: signpost.SignpostID(int(p.serial)), ByDetails: p.detail}
+	f := &p.f
+	switch p.kind {
+	case feed.Births:
+		u.GivenName, u.FamilyName, u.DateOfBirth, u.Gender, u.Address, u.Postcode, u.AuthorityCode, u.NHSNumber = f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]
+		u.ClearAddress, u.FillAuthority = u.Address == "", true
+	case feed.School, feed.GP:
+		u.Postcode, u.ClearAddress, u.AuthorityCode, u.FillAuthority = f[0], true, f[1], true
+		s := &signpost.Setting{Code: f[2], Name: f[3], StartedOn: f[4]}
+		if p.kind == feed.School {
+			u.School = s
+		} else {
+			u.GP = s
+		}
+		u.UPN, u.NHSNumber = f[5], f[6]
+	case feed.Deaths:
+		u.DateOfDeath = f[0]
+	}
+	return u
+}
+
+// queue puts a record in the review queue.
+func (ru *run) queue(rec *feed.Record, d match.Decision) {
+	item := reviewItem(rec, d, ru.opts.Source)
+	ru.reviews = append(ru.reviews, item)
+	ru.outcome(rec.Line, "review", "")
+}
+
+func reviewItem(rec *feed.Record, d match.Decision, source string) ReviewItem {
+	h := rec.Hash()
+	body, _ := json.Marshal(recordJSON(rec))
+	item := ReviewItem{Feed: string(rec.Kind), Source: source, Line: rec.Line, RowHash: h[:], Record: body, Reason: d.Reason, Authority: rec.LACode}
+	for _, c := range d.Candidates {
+		item.Candidates = append(item.Candidates, ReviewCandidate{SignpostID: c.SignpostID(), Score: c.Score})
+	}
+	// The best candidate's management team decides; else the record's authority's.
+	if len(d.Candidates) > 0 && d.Candidates[0].Authority != "" {
+		item.Authority = d.Candidates[0].Authority
+	}
+	return item
+}
+
+// recordJSON is a feed record as a review item keeps it.
+func recordJSON(r *feed.Record) map[string]string {
+	m := map[string]string{}
+	for k, v := range map[string]string{"nhs_number": r.NHSNumber, "upn": r.UPN, "given_name": r.GivenName, "family_name": r.FamilyName,
+		"sex": r.Sex, "date_of_birth": r.DateOfBirth, "address": r.Address, "postcode": r.Postcode, "la_code": r.LACode,
+		"setting_code": r.SettingCode, "setting_name": r.SettingName, "start_date": r.StartDate, "date_of_death": r.DateOfDeath} {
+		if v != "" {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+// RecordOf reads back the feed record a review item keeps.
+func RecordOf(item *ReviewItem) (*feed.Record, error) {
+	var m map[string]string
+	if err := json.Unmarshal(item.Record, &m); err != nil {
+		return nil, signpost.Internal("reading a review item", err)
+	}
+	return &feed.Record{Kind: feed.Kind(item.Feed), Line: item.Line, NHSNumber: m["nhs_number"], UPN: m["upn"], GivenName: m["given_name"],
+		FamilyName: m["family_name"], Sex: m["sex"], DateOfBirth: m["date_of_birth"], Address: m["address"], Postcode: m["postcode"],
+		LACode: m["la_code"], SettingCode: m["setting_code"], SettingName: m["setting_name"], StartDate: m["start_date"], DateOfDeath: m["date_of_death"]}, nil
+}
+
+func newChildFrom(rec *feed.Record, serial int) NewChild {
+	c := NewChild{Child: signpost.Child{SignpostID: signpost.SignpostID(serial), GivenName: rec.GivenName, FamilyName: rec.FamilyName,
+		DateOfBirth: rec.DateOfBirth, Gender: knownSex(rec.Sex), Address: rec.Address, Postcode: rec.Postcode,
+		NHSNumber: rec.NHSNumber, UPN: rec.UPN, Status: signpost.StatusActive}, AuthorityCode: rec.LACode}
+	switch rec.Kind {
+	case feed.School:
+		c.School = &signpost.Setting{Code: rec.SettingCode, Name: rec.SettingName, StartedOn: rec.StartDate}
+	case feed.GP:
+		c.GP = &signpost.Setting{Code: rec.SettingCode, Name: rec.SettingName, StartedOn: rec.StartDate}
+	}
+	return c
+}
+
+func (im *Importer) setting(s *signpost.Setting) *signpost.Setting {
+	if s == nil {
+		return nil
+	}
+	s.Code, s.Name, s.StartedOn = im.intern(s.Code), im.intern(s.Name), im.intern(s.StartedOn)
+	return s
+}
+
+func identityOf(c *NewChild) match.Identity {
+	n, _ := strconv.Atoi(c.SignpostID[2:10])
+	return match.Identity{Serial: n, GivenName: c.GivenName, FamilyName: c.FamilyName, DateOfBirth: c.DateOfBirth, Gender: c.Gender,
+		Postcode: c.Postcode, NHSNumber: c.NHSNumber, UPN: c.UPN, Authority: firstOf(c.Authority, c.AuthorityCode), Deceased: c.DateOfDeath != ""}
+}
+
+// serial returns a new Signpost serial, reserving them from the store in blocks.
+func (im *Importer) serial(ctx context.Context) (int, error) {
+	if im.next >= im.end {
+		const block = 10000
+		first, err := im.st.AllocateSerials(ctx, block)
+		if err != nil {
+			return 0, err
+		}
+		im.next, im.end = first, first+block
+	}
+	im.next++
+	return im.next - 1, nil
+}
+
+func (ru *run) apply(ctx context.Context, b *FeedBatch) error {
+	b.At = ru.im.today
+	res, err := ru.im.st.ApplyFeed(ctx, b)
+	if err != nil {
+		return err
+	}
+	ru.sum.Created += res.Created
+	ru.sum.Updated += res.Updated
+	ru.sum.Unchanged += res.Unchanged
+	ru.sum.Queued += res.Queued
+	ru.sum.AlreadyQueued += res.AlreadyQueued
+	ru.sum.Held += res.Held
+	return nil
+}
+
+func (ru *run) flushCreates(ctx context.Context) error {
+	if len(ru.creates) == 0 {
+		return nil
+	}
+	err := ru.apply(ctx, &FeedBatch{Creates: ru.creates})
+	ru.creates = ru.creates[:0]
+	return err
+}
+
+// finish writes the last new children, then the changes in Signpost ID
+// order, the merges and the review items.
+func (ru *run) finish(ctx context.Context) error {
+	if err := ru.flushCreates(ctx); err != nil {
+		return err
+	}
+	order := sortBySerial(ru.updates)
+	batch := &FeedBatch{}
+	total := int64(len(order))
+	for n, i := range order {
+		batch.Updates = append(batch.Updates, ru.updates[i].change())
+		if len(batch.Updates) >= ru.im.UpdateBatch || n == len(order)-1 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := ru.apply(ctx, batch); err != nil {
+				return err
+			}
+			batch.Updates = batch.Updates[:0]
+			if ru.opts.Progress != nil {
+				ru.opts.Progress("applying", int64(n+1), total)
+			}
+		}
+	}
+	ru.updates = nil
+	if len(ru.merges) > 0 || len(ru.reviews) > 0 {
+		if err := ru.apply(ctx, &FeedBatch{Merges: ru.merges, Reviews: ru.reviews}); err != nil {
+			return err
+		}
+	}
+	ru.merges, ru.reviews = nil, nil
+	return nil
+}
+
+// sortBySerial returns the indexes of ps in order of serial, keeping file
+// order within a child (a counting sort: millions of changes, in linear time).
+func sortBySerial(ps []pending) []int32 {
+	if len(ps) == 0 {
+		return nil
+	}
+	lo, hi := ps[0].serial, ps[0].serial
+	for i := range ps {
+		lo, hi = min(lo, ps[i].serial), max(hi, ps[i].serial)
+	}
+	counts := make([]int32, hi-lo+2)
+	for i := range ps {
+		counts[ps[i].serial-lo+1]++
+	}
+	for i := 1; i < len(counts); i++ {
+		counts[i] += counts[i-1]
+	}
+	out := make([]int32, len(ps))
+	for i := range ps {
+		k := ps[i].serial - lo
+		out[counts[k]] = int32(i)
+		counts[k]++
+	}
+	return out
+}
