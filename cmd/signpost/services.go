@@ -175,7 +175,10 @@ func (s *services) onEvent(ev psync.Event) {
 			st.LastSynced = ev.LastSynced
 		}
 		st.Syncing, st.Done, st.Total, st.Step = false, ev.Done, ev.Total, ""
-		st.Locked, st.Wiped = false, false
+		if ev.Phase != psync.PhaseStopped {
+			// Stopped follows a wipe or a lock: those stay in force.
+			st.Locked, st.Wiped = false, false
+		}
 		switch ev.Phase {
 		case psync.PhasePushing:
 			st.Syncing, st.Step = true, "Sending changes"
