@@ -17,6 +17,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	gosync "sync"
 	"syscall"
 	"time"
 
@@ -58,7 +59,9 @@ commands:
   audit             --child ID    every search and view of a child (subject-access report)
   alerts            --authority NAME   break-glass alerts for an authority
 
-every command takes --data DIR (default ./signpost-data) and --key-file FILE (default DIR/store.key)`
+every command takes --data DIR (default ./signpost-data) and --key-file FILE (default DIR/store.key)
+
+` + feedsUsage
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
@@ -66,6 +69,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	cmd, args := args[0], args[1:]
+	if ok, err := feedCommand(ctx, cmd, args, stdout, stderr); ok {
+		return err
+	}
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	m := NewMain()
@@ -79,6 +85,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fs.BoolVar(&m.Insecure, "insecure", false, "allow plain HTTP on a non-loopback address (never in production)")
 		fs.BoolVar(&m.Demo, "demo", false, "seed the demo population and accounts (idempotent)")
 		fs.IntVar(&m.DemoChildren, "demo-children", 10000, "number of generated demo children")
+		fs.BoolVar(&m.Maintenance, "maintenance", true, "run the retention rules at start and once a day")
 		verbose := fs.Bool("v", false, "log every request")
 		if err := fs.Parse(args); err != nil {
 			return flagErr(err)
@@ -262,6 +269,10 @@ type Main struct {
 	Demo         bool
 	DemoChildren int
 	Config       directory.Config
+	// Maintenance runs the retention rules at start and then every
+	// MaintenanceEvery (a day by default), by the clock Config.Now.
+	Maintenance      bool
+	MaintenanceEvery time.Duration
 
 	Store  *sqlcipher.Store
 	Server *directory.Server
@@ -269,11 +280,12 @@ type Main struct {
 	http   *http.Server
 	tls    bool
 	cancel context.CancelFunc
+	bg     gosync.WaitGroup
 }
 
 // NewMain returns a Main with defaults.
 func NewMain() *Main {
-	return &Main{DataDir: "signpost-data", Listen: "127.0.0.1:8443", DemoChildren: 10000}
+	return &Main{DataDir: "signpost-data", Listen: "127.0.0.1:8443", DemoChildren: 10000, Maintenance: true, MaintenanceEvery: 24 * time.Hour}
 }
 
 // OpenStore opens the store in DataDir with the key file.
@@ -331,7 +343,8 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("listening on %s: %w", m.Listen, err)
 	}
 	m.ln, m.tls = ln, useTLS
-	// Requests (long-polls above all) end when the directory closes.
+	// Requests (long-polls above all) and the daily maintenance end when
+	// the directory closes.
 	base, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
 	m.http = &http.Server{Handler: m.Server, BaseContext: func(net.Listener) context.Context { return base }, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
@@ -348,6 +361,21 @@ func (m *Main) Run(ctx context.Context) error {
 		go m.http.ServeTLS(ln, "", "")
 	} else {
 		go m.http.Serve(ln)
+	}
+	if m.Maintenance {
+		now := m.Config.Now
+		if now == nil {
+			now = time.Now
+		}
+		every := m.MaintenanceEvery
+		if every <= 0 {
+			every = 24 * time.Hour
+		}
+		m.bg.Add(1)
+		go func() {
+			defer m.bg.Done()
+			directory.RunMaintenance(base, st, now, every, log)
+		}()
 	}
 	log.Info("directory listening", "addr", ln.Addr().String(), "tls", useTLS)
 	return nil
@@ -373,6 +401,7 @@ func (m *Main) Close() error {
 		defer cancel()
 		errs = append(errs, m.http.Shutdown(ctx))
 	}
+	m.bg.Wait()
 	if m.Server != nil {
 		errs = append(errs, m.Server.Close())
 	}

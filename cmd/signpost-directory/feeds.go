@@ -1,0 +1,495 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"signpost"
+	"signpost/directory"
+	"signpost/directory/feed"
+	"signpost/directory/population"
+)
+
+const feedsUsage = `feeds, review and retention:
+  import       --feed KIND FILE [--feed KIND FILE ...] [--rejects FILE] [--outcomes FILE]
+               [--bulk] [--cache-mb N] [--today YYYY-MM-DD]
+               KIND is births, deaths, school or gp (docs/feeds.md); feeds are applied in the
+               order given; bad rows are reported by line in the rejects file (one per feed:
+               FILE gets the feed's name added when there are several)
+  review       list [--authority A] [--status open|linked|created|dismissed]
+               show --id N
+               link --id N --child SP...   the record is that child
+               create --id N               the record is a child the directory does not hold
+               dismiss --id N              the record is not applied
+  merge        --from SP... --into SP...   two records of one child: keep --into
+  consent      --child SP... [--withdraw]  keep the record to 25 (archived at 18 without)
+  maintenance  [--today YYYY-MM-DD]        archive and purge by the retention rules (serve runs it daily)
+  generate     --children N --seed S --out DIR [--today YYYY-MM-DD]
+               synthetic national feeds with realistic errors, and their ground truth`
+
+// feedCommand runs the feed, review and retention commands; ok is false for
+// any other command.
+func feedCommand(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) (ok bool, err error) {
+	switch cmd {
+	case "import":
+		return true, runImport(ctx, args, stdout, stderr)
+	case "review":
+		return true, runReview(ctx, args, stdout, stderr)
+	case "merge", "consent", "maintenance":
+		return true, runAdmin(ctx, cmd, args, stdout, stderr)
+	case "generate":
+		return true, runGenerate(args, stdout, stderr)
+	}
+	return false, nil
+}
+
+func newFlags(cmd string, stderr io.Writer) (*flag.FlagSet, *Main) {
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	m := NewMain()
+	fs.StringVar(&m.DataDir, "data", "signpost-data", "folder holding the store and its key")
+	fs.StringVar(&m.KeyFile, "key-file", "", "file holding the store key (default DATA/store.key)")
+	return fs, m
+}
+
+// dayFlag parses --today (default: now, in UTC).
+func dayFlag(v string) (time.Time, error) {
+	if v == "" {
+		n := time.Now().UTC()
+		return time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, time.UTC), nil
+	}
+	t, ok := signpost.ParseDate(v)
+	if !ok {
+		return time.Time{}, signpost.FieldError("today", "--today must be a date written YYYY-MM-DD")
+	}
+	return t, nil
+}
+
+type feedArg struct {
+	kind feed.Kind
+	path string
+}
+
+// splitFeeds takes the --feed KIND FILE pairs out of args.
+func splitFeeds(args []string) ([]feedArg, []string, error) {
+	var feeds []feedArg
+	var rest []string
+	for i := 0; i < len(args); i++ {
+		if a := args[i]; a == "--feed" || a == "-feed" {
+			if i+2 >= len(args) {
+				return nil, nil, errors.New("--feed needs a kind and a file: --feed births births.csv")
+			}
+			k, err := feed.ParseKind(args[i+1])
+			if err != nil {
+				return nil, nil, err
+			}
+			feeds = append(feeds, feedArg{k, args[i+2]})
+			i += 2
+			continue
+		}
+		rest = append(rest, args[i])
+	}
+	return feeds, rest, nil
+}
+
+// perFeed returns path, with the feed's name before the extension when
+// there are several feeds.
+func perFeed(path string, kind feed.Kind, several bool) string {
+	if path == "" || !several {
+		return path
+	}
+	ext := filepath.Ext(path)
+	return strings.TrimSuffix(path, ext) + "-" + string(kind) + ext
+}
+
+func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	feeds, rest, err := splitFeeds(args)
+	if err != nil {
+		return err
+	}
+	fs, m := newFlags("import", stderr)
+	rejects := fs.String("rejects", "", "write rejected rows (line, field, reason) to this CSV file")
+	outcomes := fs.String("outcomes", "", "write every row's outcome (line, outcome, Signpost ID) to this CSV file")
+	bulk := fs.Bool("bulk", false, "national load: drop the search indexes and rebuild them at the end (do not serve meanwhile)")
+	cacheMB := fs.Int("cache-mb", 1024, "page cache of the writer, in MiB")
+	today := fs.String("today", "", "check dates against this day (default today)")
+	if err := fs.Parse(rest); err != nil {
+		return flagErr(err)
+	}
+	if len(feeds) == 0 {
+		return errors.New("give at least one --feed KIND FILE")
+	}
+	day, err := dayFlag(*today)
+	if err != nil {
+		return err
+	}
+	// Open every file first: a typo in the last name should not stop a
+	// national load half-way.
+	files := make([]*os.File, len(feeds))
+	for i, f := range feeds {
+		if files[i], err = os.Open(f.path); err != nil {
+			for _, o := range files[:i] {
+				o.Close()
+			}
+			return fmt.Errorf("opening the %s feed: %w", f.kind, err)
+		}
+	}
+	defer func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}()
+	st, err := m.OpenStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.SetWriterCache(ctx, *cacheMB); err != nil {
+		return err
+	}
+	start := time.Now()
+	im, err := directory.NewImporter(ctx, st, day)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "read %d children's identities in %.1fs\n", im.Children(), time.Since(start).Seconds())
+	if *bulk {
+		if err := st.BeginBulk(ctx); err != nil {
+			return err
+		}
+	}
+	var firstErr error
+	for i, f := range feeds {
+		if err := importOne(ctx, im, f, files[i], perFeed(*rejects, f.kind, len(feeds) > 1), perFeed(*outcomes, f.kind, len(feeds) > 1), stdout, stderr); err != nil {
+			firstErr = err
+			break
+		}
+	}
+	if *bulk {
+		t := time.Now()
+		fmt.Fprintln(stderr, "rebuilding the search indexes...")
+		if err := st.EndBulk(context.WithoutCancel(ctx)); err != nil && firstErr == nil {
+			firstErr = err
+		}
+		fmt.Fprintf(stdout, "rebuilt the search indexes in %.1fs\n", time.Since(t).Seconds())
+	}
+	if firstErr != nil {
+		return firstErr
+	}
+	fmt.Fprintf(stdout, "done in %.1fs\n", time.Since(start).Seconds())
+	return nil
+}
+
+func importOne(ctx context.Context, im *directory.Importer, f feedArg, in *os.File, rejectsPath, outcomesPath string, stdout, stderr io.Writer) error {
+	opts := directory.ImportOptions{Source: filepath.Base(f.path)}
+	var closers []*os.File
+	defer func() {
+		for _, c := range closers {
+			c.Close()
+		}
+	}()
+	for _, x := range []struct {
+		path string
+		w    *io.Writer
+	}{{rejectsPath, &opts.Rejects}, {outcomesPath, &opts.Outcomes}} {
+		if x.path == "" {
+			continue
+		}
+		out, err := os.OpenFile(x.path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+		if err != nil {
+			return fmt.Errorf("creating %s: %w", x.path, err)
+		}
+		closers = append(closers, out)
+		*x.w = out
+	}
+	var shown rejectCounter
+	if opts.Rejects == nil {
+		// Without a rejects file the first few go to standard error.
+		shown = rejectCounter{w: stderr, kind: f.kind}
+		opts.Rejects = &shown
+	}
+	size := int64(0)
+	if fi, err := in.Stat(); err == nil {
+		size = fi.Size()
+	}
+	var bar *progress
+	if fd, ok := stderr.(interface{ Fd() uintptr }); ok && term.IsTerminal(int(fd.Fd())) {
+		bar = &progress{w: stderr, label: string(f.kind), size: size}
+		opts.Progress = bar.update
+	}
+	t := time.Now()
+	sum, err := im.Import(ctx, f.kind, in, opts)
+	if bar != nil {
+		bar.done()
+	}
+	if err != nil {
+		return fmt.Errorf("importing the %s feed: %w", f.kind, err)
+	}
+	for _, c := range closers {
+		if err := c.Sync(); err != nil {
+			return err
+		}
+	}
+	secs := time.Since(t).Seconds()
+	fmt.Fprintf(stdout, "%s: %s in %.1fs (%.0f rows/s)\n", f.kind, sum, secs, float64(sum.Read)/max(secs, 1e-9))
+	if sum.Held > 0 {
+		fmt.Fprintf(stdout, "%s: %d matches were held back because the child was shielded meanwhile; import the file again to queue them for review\n", f.kind, sum.Held)
+	}
+	return nil
+}
+
+// rejectCounter shows the first rejected rows on standard error.
+type rejectCounter struct {
+	w     io.Writer
+	kind  feed.Kind
+	lines int
+}
+
+func (r *rejectCounter) Write(p []byte) (int, error) {
+	for _, line := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
+		r.lines++
+		switch {
+		case r.lines == 1: // the header
+		case r.lines <= 21:
+			fmt.Fprintf(r.w, "%s: rejected line %s\n", r.kind, line)
+		case r.lines == 22:
+			fmt.Fprintf(r.w, "%s: more rejected rows: give --rejects FILE to have them all\n", r.kind)
+		}
+	}
+	return len(p), nil
+}
+
+// progress draws a progress bar on a terminal.
+type progress struct {
+	w     io.Writer
+	label string
+	size  int64
+	last  time.Time
+	start time.Time
+}
+
+func (p *progress) update(phase string, done, total int64) {
+	now := time.Now()
+	if p.start.IsZero() {
+		p.start = now
+	}
+	if now.Sub(p.last) < 200*time.Millisecond && done != total {
+		return
+	}
+	p.last = now
+	if phase == "matching" {
+		total = p.size
+	}
+	frac := 0.0
+	if total > 0 {
+		frac = min(float64(done)/float64(total), 1)
+	}
+	const width = 30
+	n := int(frac * width)
+	fmt.Fprintf(p.w, "\r%-7s %-9s [%s%s] %3.0f%%  %5.0fs ", p.label, phase, strings.Repeat("=", n), strings.Repeat(" ", width-n), frac*100, now.Sub(p.start).Seconds())
+}
+
+func (p *progress) done() { fmt.Fprintln(p.w) }
+
+func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return errors.New("review needs list, show, link, create or dismiss")
+	}
+	sub, args := args[0], args[1:]
+	fs, m := newFlags("review "+sub, stderr)
+	authority := fs.String("authority", "", "authority name or ONS code")
+	status := fs.String("status", directory.ReviewOpen, "open, linked, created or dismissed")
+	id := fs.Int64("id", 0, "review item number")
+	child := fs.String("child", "", "Signpost ID")
+	by := fs.String("by", "", "who decides (default the user running the command)")
+	if err := fs.Parse(args); err != nil {
+		return flagErr(err)
+	}
+	if *by == "" {
+		*by = "operator"
+		if u, err := user.Current(); err == nil && u.Username != "" {
+			*by = u.Username
+		}
+	}
+	switch sub {
+	case "list", "show", "link", "create", "dismiss":
+	default:
+		return fmt.Errorf("unknown review command %q: use list, show, link, create or dismiss", sub)
+	}
+	if sub != "list" && *id <= 0 {
+		return errors.New("--id is required")
+	}
+	st, err := m.OpenStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	now := time.Now().UTC()
+	switch sub {
+	case "list":
+		items, err := st.Reviews(ctx, directory.ReviewFilter{Authority: *authority, Status: *status})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%-6s  %-7s  %-28s  %-20s  %-40s  %s\n", "ID", "FEED", "SOURCE", "AUTHORITY", "CANDIDATES", "REASON")
+		for _, it := range items {
+			var cands []string
+			for _, c := range it.Candidates {
+				cands = append(cands, fmt.Sprintf("%s (%.2f)", c.SignpostID, c.Score))
+			}
+			fmt.Fprintf(stdout, "%-6d  %-7s  %-28s  %-20s  %-40s  %s\n", it.ID, it.Feed, it.Source+":"+strconv.Itoa(it.Line), it.Authority, strings.Join(cands, ", "), it.Reason)
+		}
+		fmt.Fprintf(stdout, "%d %s items\n", len(items), *status)
+		return nil
+	case "show":
+		it, err := st.ReviewItem(ctx, *id)
+		if err != nil {
+			return err
+		}
+		var rec map[string]string
+		_ = json.Unmarshal(it.Record, &rec)
+		keys := make([]string, 0, len(rec))
+		for k := range rec {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		fmt.Fprintf(stdout, "review item %d (%s): %s feed, %s line %d, authority %s\nreason: %s\nrecord:\n", it.ID, it.Status, it.Feed, it.Source, it.Line, it.Authority, it.Reason)
+		for _, k := range keys {
+			fmt.Fprintf(stdout, "  %-14s %s\n", k, rec[k])
+		}
+		fmt.Fprintln(stdout, "candidates:")
+		for _, c := range it.Candidates {
+			ch, err := st.Child(ctx, c.SignpostID)
+			if err != nil {
+				fmt.Fprintf(stdout, "  %s (score %.2f): %s\n", c.SignpostID, c.Score, signpost.MessageOf(err))
+				continue
+			}
+			fmt.Fprintf(stdout, "  %s (score %.2f): %s %s, born %s, %s, %s; NHS %s, UPN %s; %s%s\n", c.SignpostID, c.Score, ch.GivenName, ch.FamilyName,
+				ch.DateOfBirth, ch.Gender, ch.Postcode, orNone(ch.NHSNumber), orNone(ch.UPN), ch.Status, map[bool]string{true: ", shielded"}[ch.Shielded])
+		}
+		if it.ResolvedChild != "" || it.ResolvedBy != "" {
+			fmt.Fprintf(stdout, "resolved %s by %s: %s\n", it.ResolvedAt.Format(time.DateTime), it.ResolvedBy, it.ResolvedChild)
+		}
+		return nil
+	case "link":
+		if err := directory.LinkReview(ctx, st, *id, *child, *by, now); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "review item %d linked to %s\n", *id, signpost.NormaliseSignpostID(*child))
+	case "create":
+		sid, err := directory.CreateFromReview(ctx, st, *id, *by, now)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "review item %d: created %s\n", *id, sid)
+	case "dismiss":
+		if err := directory.DismissReview(ctx, st, *id, *by, now); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "review item %d dismissed\n", *id)
+	}
+	return nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func runAdmin(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) error {
+	fs, m := newFlags(cmd, stderr)
+	from := fs.String("from", "", "Signpost ID of the record merged away")
+	into := fs.String("into", "", "Signpost ID of the record kept")
+	child := fs.String("child", "", "Signpost ID")
+	withdraw := fs.Bool("withdraw", false, "withdraw the consent")
+	today := fs.String("today", "", "run as of this day (default today)")
+	if err := fs.Parse(args); err != nil {
+		return flagErr(err)
+	}
+	if cmd == "consent" && !signpost.ValidSignpostID(*child) {
+		return errors.New("--child must be a valid Signpost ID")
+	}
+	st, err := m.OpenStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	switch cmd {
+	case "merge":
+		if err := directory.Merge(ctx, st, *from, *into, time.Now().UTC()); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "merged %s into %s\n", signpost.NormaliseSignpostID(*from), signpost.NormaliseSignpostID(*into))
+	case "consent":
+		if err := st.SetConsent(ctx, *child, !*withdraw); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s: kept to 25 = %v\n", signpost.NormaliseSignpostID(*child), !*withdraw)
+	case "maintenance":
+		day, err := dayFlag(*today)
+		if err != nil {
+			return err
+		}
+		r, err := directory.Maintain(ctx, st, day)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "retention as of %s: archived %d (died over a year ago), %d (aged 18, or 25 with consent), %d merged records; purged %d (archived six years)\n",
+			day.Format(signpost.DateLayout), r.ArchivedDeceased, r.ArchivedAdult, r.ArchivedMerged, r.Purged)
+	}
+	return nil
+}
+
+func runGenerate(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("generate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	n := fs.Int("children", 10000, "people to generate")
+	seed := fs.Int64("seed", 1, "seed: the same seed gives the same files")
+	out := fs.String("out", "feeds", "folder to write the feeds and truth.csv into")
+	today := fs.String("today", "", "the day the population is generated on (default today)")
+	if err := fs.Parse(args); err != nil {
+		return flagErr(err)
+	}
+	if *n < 1 || *n >= 100_000_000 {
+		return errors.New("--children must be from 1 to 99,999,999")
+	}
+	day, err := dayFlag(*today)
+	if err != nil {
+		return err
+	}
+	t := time.Now()
+	stats, err := population.WriteFeeds(*out, *n, *seed, day)
+	if err != nil {
+		return fmt.Errorf("generating feeds: %w", err)
+	}
+	fmt.Fprintf(stdout, "generated %d people in %.1fs into %s\n", stats.Children, time.Since(t).Seconds(), *out)
+	for _, k := range feed.Kinds {
+		fmt.Fprintf(stdout, "  %-7s %s: %d rows\n", k, population.FeedFiles[k], stats.Rows[string(k)])
+	}
+	kinds := make([]string, 0, len(stats.Errors))
+	for k := range stats.Errors {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	fmt.Fprint(stdout, "  deliberate errors and events:")
+	for _, k := range kinds {
+		fmt.Fprintf(stdout, " %s=%d", k, stats.Errors[k])
+	}
+	fmt.Fprintf(stdout, "\n  ground truth: %s\n", filepath.Join(*out, population.TruthFile))
+	return nil
+}
