@@ -1,9 +1,32 @@
 #!/usr/bin/env bash
-# make demo: a demo directory on loopback with its data in a temporary folder.
-# The desktop app joins it once it exists (issue 5); until then this starts the
-# directory alone and says how to reach it.
+# make demo: the desktop app with a demo directory of its own. `signpost --demo`
+# seeds a demo directory (10,000 synthetic children and the demo accounts) on
+# 127.0.0.1 with its data in a temporary folder, enrols the nurse account on a
+# temporary cache, and opens the window unlocked. Closing the window stops the
+# directory and removes both folders.
+#
+# SIGNPOST_DEMO_USER=manager (or social, itadmin) enrols another demo account;
+# SIGNPOST_DEMO_CHILDREN=N seeds N children.
+#
+# Without a display (a server, an SSH session) it starts the demo directory
+# alone on 127.0.0.1:${SIGNPOST_DEMO_PORT:-8443}, as before the app existed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export LANG=${LANG:-en_GB.UTF-8}
+
+if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then
+	cat <<MSG
+Starting the Signpost demo: a demo directory on this computer and the app, enrolled as ${SIGNPOST_DEMO_USER:-nurse}.
+The cache passphrase (asked after auto-lock) is: signpost demo passphrase
+Accounts nurse, social, manager, itadmin — password demo-password-1, TOTP secret JBSWY3DPEHPK3PXP.
+Close the window (or press Ctrl+C here) to stop the demo and remove its data.
+
+MSG
+	exec ./bin/signpost --demo
+fi
+
+echo "No display found (DISPLAY is not set): starting the demo directory alone." >&2
+echo "Run 'make demo' on a desktop to open the app as well." >&2
 data=$(mktemp -d -t signpost-demo.XXXXXX)
 port=${SIGNPOST_DEMO_PORT:-8443}
 cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$data"; }
@@ -19,7 +42,7 @@ cat <<MSG
 
 Signpost demo directory: http://127.0.0.1:$port  (data in $data, removed on exit)
 Accounts nurse, social, manager, itadmin — password demo-password-1, TOTP secret JBSWY3DPEHPK3PXP
-(the desktop app is not built yet: this demo is the directory alone)
+Enrol from a desktop with: signpost enrol --server http://127.0.0.1:$port --user nurse --otp CODE
 Press Ctrl+C to stop.
 MSG
 wait "$pid"
