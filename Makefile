@@ -57,3 +57,11 @@ clean:
 	rm -rf $(BIN) bench.out
 
 include gui.mk
+
+## bench-scale: generate, import and search a national population of CHILDREN
+## people (default 1,000,000); prints one name=value line per figure (the full
+## log is in bench-scale.log). docs/performance.md has the figures.
+CHILDREN ?= 1000000
+bench-scale: deps
+	set -o pipefail; SIGNPOST_SCALE_CHILDREN=$(CHILDREN) $(GO) test -run '^TestBenchScale$$' -count=1 -timeout 0 -v ./cmd/signpost-directory \
+		| tee bench-scale.log | grep -E '^[a-z_0-9]+='

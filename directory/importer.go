@@ -19,28 +19,50 @@ import (
 // identity in a match.Index, read from the store once and kept current as
 // rows are decided, so matching a row never reads the store.
 //
-// Rows are decided in file order. New children are written as they come (in
-// batches); changes to children already held are applied at the end, sorted
-// by Signpost ID, so each page of the store is rewritten once however the
-// file is ordered (every page write costs a software encryption). An
-// import that stops part-way is completed by running it again: applying a
-// row twice has the effect of applying it once.
+// Rows are decided in file order, and files in the order given. Each file
+// is parsed in a goroutine of its own while the rows before are matched.
+// Children created in a run are held in memory until the run's last file
+// is decided, so the later files' records are folded into them, and each is
+// written once, in Signpost ID order, with everything the run knows about
+// it; a national load is then one pass of appends. Changes to children held
+// before the run are applied at the end, sorted by Signpost ID, so each
+// page of the store is rewritten once however a file is ordered (every page
+// written costs a software encryption). An import that stops part-way is
+// completed by running it again: applying a row twice has the effect of
+// applying it once.
 type Importer struct {
 	st    Store
 	idx   *match.Index
 	today time.Time
-	// BatchSize is how many new children go in one transaction, and how
-	// many changes (default 5,000 and 50,000).
+	// BatchSize is how many new children go in one transaction, and
+	// UpdateBatch how many changes (defaults 20,000 and 50,000).
 	BatchSize, UpdateBatch int
 
 	next, end int // serials reserved and not yet used
 	strs      map[string]string
+
+	// Children created in the run, not yet written: in serial order.
+	news   [][]held
+	count  int
+	newPos [][]uint32 // serial → position+1 in news, paged
 }
+
+// held is a child created in the run, kept compact until it is written.
+type held struct {
+	serial                                   uint32
+	given, family, dob, gender               string
+	address, postcode, nhs, upn, auth, death string
+	school, gp                               heldSetting
+}
+
+type heldSetting struct{ code, name, started string }
+
+const heldChunk = 1 << 14
 
 // NewImporter reads every live child's identity from the store. today is
 // the date the feeds are checked against (no date may be later).
 func NewImporter(ctx context.Context, st Store, today time.Time) (*Importer, error) {
-	im := &Importer{st: st, idx: match.New(true), today: today, BatchSize: 5000, UpdateBatch: 50000, strs: map[string]string{}}
+	im := &Importer{st: st, idx: match.New(true), today: today, BatchSize: 20000, UpdateBatch: 50000, strs: map[string]string{}}
 	err := st.ScanIdentities(ctx, func(id match.Identity) error {
 		im.idx.Put(id)
 		return nil
@@ -65,10 +87,17 @@ type ImportOptions struct {
 	// (created, matched, merged, review, rejected, unmatched) and the
 	// Signpost ID the row went to.
 	Outcomes io.Writer
-	// Progress, if set, is called now and then with the phase ("matching"
-	// or "applying") and how far it has got: bytes read of the file, or
-	// changes applied of those to apply.
+	// Progress, if set, is called now and then with the phase and how far
+	// it has got: "matching" with bytes read of the file (total 0), then
+	// "writing" (new children) and "applying" (changes) with counts.
 	Progress func(phase string, done, total int64)
+}
+
+// FeedFile is one file of a run.
+type FeedFile struct {
+	Kind feed.Kind
+	R    io.Reader
+	Opts ImportOptions
 }
 
 // ImportSummary counts what an import did with the rows of a file.
@@ -90,8 +119,8 @@ func (s *ImportSummary) String() string {
 		s.Read, s.Created, s.Updated, s.Unchanged, s.Merged, s.Queued, s.AlreadyQueued, s.Held, s.Rejected, s.Unmatched)
 }
 
-// pending is a change to a held child, kept compact: a national file holds
-// millions of them until they are applied.
+// pending is a change to a child held before the run, kept compact: a
+// national file holds millions of them until they are applied.
 type pending struct {
 	serial uint32
 	kind   feed.Kind
@@ -99,13 +128,12 @@ type pending struct {
 	f      [8]string
 }
 
-// run holds one import's work in progress.
+// run holds one file's work in progress.
 type run struct {
 	im       *Importer
 	kind     feed.Kind
 	opts     ImportOptions
 	sum      ImportSummary
-	creates  []NewChild
 	updates  []pending
 	merges   []MergeOrder
 	reviews  []ReviewItem
@@ -116,65 +144,145 @@ type run struct {
 
 // Import reads one feed file and applies it.
 func (im *Importer) Import(ctx context.Context, kind feed.Kind, r io.Reader, opts ImportOptions) (*ImportSummary, error) {
-	fr, err := feed.NewReader(kind, r, im.today)
-	if err != nil {
-		return nil, err
+	sums, err := im.ImportAll(ctx, []FeedFile{{Kind: kind, R: r, Opts: opts}})
+	if len(sums) == 0 {
+		return &ImportSummary{}, err
 	}
-	ru := &run{im: im, kind: kind, opts: opts, line: make([]string, 3)}
-	if opts.Rejects != nil {
-		ru.rejects = csv.NewWriter(opts.Rejects)
-		ru.rejects.Write([]string{"line", "field", "reason"})
-	}
-	if opts.Outcomes != nil {
-		ru.outcomes = csv.NewWriter(opts.Outcomes)
-		ru.outcomes.Write([]string{"line", "outcome", "signpost_id"})
-	}
-	for n := 0; ; n++ {
-		if n%4096 == 0 {
-			if err := ctx.Err(); err != nil {
-				return &ru.sum, err
-			}
-			if opts.Progress != nil {
-				opts.Progress("matching", fr.Offset(), 0)
-			}
-		}
-		rec, rj, err := fr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return &ru.sum, signpost.Internal("reading the feed", err)
-		}
-		ru.sum.Read++
-		if rj != nil {
-			ru.reject(rj.Line, rj.Field, rj.Reason)
-			continue
-		}
-		if err := ru.decide(ctx, rec); err != nil {
-			return &ru.sum, err
+	return sums[0], err
+}
+
+// ImportAll reads feed files in order and applies them as one run.
+func (im *Importer) ImportAll(ctx context.Context, files []FeedFile) ([]*ImportSummary, error) {
+	runs := make([]*run, 0, len(files))
+	sums := make([]*ImportSummary, 0, len(files))
+	defer im.forget()
+	for _, f := range files {
+		ru := &run{im: im, kind: f.Kind, opts: f.Opts, line: make([]string, 3)}
+		runs = append(runs, ru)
+		sums = append(sums, &ru.sum)
+		if err := ru.read(ctx, f.R); err != nil {
+			return sums, err
 		}
 	}
-	if opts.Progress != nil {
-		opts.Progress("matching", fr.Offset(), 0)
+	if err := im.writeNew(ctx, runs); err != nil {
+		return sums, err
 	}
-	if err := ru.finish(ctx); err != nil {
-		return &ru.sum, err
+	for _, ru := range runs {
+		if err := ru.finish(ctx); err != nil {
+			return sums, err
+		}
 	}
 	// Serials reserved and not used go back, so imports do not eat the
 	// eight-digit space.
 	if err := im.st.ReleaseSerials(ctx, im.next, im.end); err != nil {
-		return &ru.sum, err
+		return sums, err
 	}
 	im.next, im.end = 0, 0
-	for _, w := range []*csv.Writer{ru.rejects, ru.outcomes} {
-		if w != nil {
-			w.Flush()
-			if err := w.Error(); err != nil {
-				return &ru.sum, fmt.Errorf("writing the import report: %w", err)
+	for _, ru := range runs {
+		for _, w := range []*csv.Writer{ru.rejects, ru.outcomes} {
+			if w != nil {
+				w.Flush()
+				if err := w.Error(); err != nil {
+					return sums, fmt.Errorf("writing the import report: %w", err)
+				}
 			}
 		}
 	}
-	return &ru.sum, nil
+	return sums, nil
+}
+
+// forget drops the run's held children (written, or abandoned on error:
+// their identities stay in the index only if they were written).
+func (im *Importer) forget() {
+	if im.count > 0 {
+		// An error left children unwritten: the index must not keep them.
+		for _, chunk := range im.news {
+			for i := range chunk {
+				im.idx.Remove(int(chunk[i].serial))
+			}
+		}
+	}
+	im.news, im.count, im.newPos = nil, 0, nil
+}
+
+// item is a parsed row: a record or a rejection.
+type item struct {
+	rec *feed.Record
+	rj  *feed.Reject
+}
+
+type parsed struct {
+	items  []item
+	offset int64
+	err    error
+}
+
+// read parses the file in a goroutine and decides its rows as they come.
+func (ru *run) read(ctx context.Context, r io.Reader) error {
+	im := ru.im
+	fr, err := feed.NewReader(ru.kind, r, im.today)
+	if err != nil {
+		return err
+	}
+	if ru.opts.Rejects != nil {
+		ru.rejects = csv.NewWriter(ru.opts.Rejects)
+		ru.rejects.Write([]string{"line", "field", "reason"})
+	}
+	if ru.opts.Outcomes != nil {
+		ru.outcomes = csv.NewWriter(ru.opts.Outcomes)
+		ru.outcomes.Write([]string{"line", "outcome", "signpost_id"})
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ch := make(chan parsed, 8)
+	go func() {
+		defer close(ch)
+		for {
+			p := parsed{items: make([]item, 0, 1024)}
+			for len(p.items) < cap(p.items) {
+				rec, rj, err := fr.Next()
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				if err != nil {
+					p.err = err
+					break
+				}
+				p.items = append(p.items, item{rec, rj})
+			}
+			p.offset = fr.Offset()
+			select {
+			case ch <- p:
+			case <-ctx.Done():
+				return
+			}
+			if p.err != nil || len(p.items) < cap(p.items) {
+				return
+			}
+		}
+	}()
+	for p := range ch {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		for _, it := range p.items {
+			ru.sum.Read++
+			if it.rj != nil {
+				ru.reject(it.rj.Line, it.rj.Field, it.rj.Reason)
+				continue
+			}
+			if err := ru.decide(ctx, it.rec); err != nil {
+				return err
+			}
+		}
+		if p.err != nil {
+			return signpost.Internal("reading the feed", p.err)
+		}
+		if ru.opts.Progress != nil {
+			ru.opts.Progress("matching", p.offset, 0)
+		}
+	}
+	return ctx.Err()
 }
 
 func (ru *run) reject(line int, field, reason string) {
@@ -193,8 +301,8 @@ func (ru *run) outcome(line int, what, id string) {
 	ru.outcomes.Write(ru.line)
 }
 
-// intern shares the strings that repeat across millions of rows (schools,
-// practices, dates, authorities).
+// intern shares the strings that repeat across millions of rows (names,
+// schools, practices, dates, authorities).
 func (im *Importer) intern(s string) string {
 	if v, ok := im.strs[s]; ok {
 		return v
@@ -239,14 +347,10 @@ func (ru *run) decide(ctx context.Context, rec *feed.Record) error {
 		if err != nil {
 			return err
 		}
-		nc := newChildFrom(rec, serial)
-		nc.School, nc.GP = im.setting(nc.School), im.setting(nc.GP)
-		ru.creates = append(ru.creates, nc)
-		im.idx.Put(identityOf(&nc))
-		ru.outcome(rec.Line, "created", nc.SignpostID)
-		if len(ru.creates) >= im.BatchSize {
-			return ru.flushCreates(ctx)
-		}
+		h := im.hold(rec, serial)
+		im.idx.Put(h.identity())
+		ru.sum.Created++
+		ru.outcome(rec.Line, "created", signpost.SignpostID(serial))
 		return nil
 	}
 	child := d.Child
@@ -273,19 +377,13 @@ func (ru *run) decide(ctx context.Context, rec *feed.Record) error {
 			im.idx.Put(child)
 			ru.sum.Merged++
 			ru.outcome(rec.Line, "merged", child.SignpostID())
-			ru.update(rec, child, false)
 			// The merge moves the other record's identifiers; the change
 			// must not set them first (an NHS number is held once).
-			p := &ru.updates[len(ru.updates)-1]
-			for i := range p.f {
-				if p.f[i] != "" && (p.f[i] == from.NHSNumber || p.f[i] == from.UPN) {
-					p.f[i] = ""
-				}
-			}
+			ru.update(rec, child, false, from)
 			return nil
 		}
 	}
-	ru.update(rec, child, !d.ByIdentifier)
+	ru.update(rec, child, !d.ByIdentifier, match.Identity{})
 	ru.outcome(rec.Line, "matched", child.SignpostID())
 	return nil
 }
@@ -309,10 +407,16 @@ func mergedIdentity(into, from match.Identity) match.Identity {
 	return into
 }
 
-// update records the change rec makes to child, and makes it in the index.
-func (ru *run) update(rec *feed.Record, child match.Identity, detail bool) {
+// update records the change rec makes to child (leaving out identifiers
+// that merged, a record merged into it, holds), and makes it in the index.
+func (ru *run) update(rec *feed.Record, child match.Identity, detail bool, merged match.Identity) {
 	im := ru.im
 	p := pendingOf(rec, child.Serial, child.Postcode, detail, im.intern)
+	for i := range p.f {
+		if p.f[i] != "" && (p.f[i] == merged.NHSNumber || p.f[i] == merged.UPN) {
+			p.f[i] = ""
+		}
+	}
 	next := child
 	switch rec.Kind {
 	case feed.Births:
@@ -334,6 +438,15 @@ func (ru *run) update(rec *feed.Record, child match.Identity, detail bool) {
 	next.UPN = firstOf(child.UPN, rec.UPN)
 	if next != child {
 		im.idx.Put(next)
+	}
+	if h := im.heldChild(child.Serial); h != nil {
+		// Created in this run: the change goes into the record to write.
+		if h.fold(p.change()) {
+			ru.sum.Updated++
+		} else {
+			ru.sum.Unchanged++
+		}
+		return
 	}
 	ru.updates = append(ru.updates, p)
 }
@@ -427,30 +540,122 @@ func RecordOf(item *ReviewItem) (*feed.Record, error) {
 }
 
 func newChildFrom(rec *feed.Record, serial int) NewChild {
-	c := NewChild{Child: signpost.Child{SignpostID: signpost.SignpostID(serial), GivenName: rec.GivenName, FamilyName: rec.FamilyName,
-		DateOfBirth: rec.DateOfBirth, Gender: knownSex(rec.Sex), Address: rec.Address, Postcode: rec.Postcode,
-		NHSNumber: rec.NHSNumber, UPN: rec.UPN, Status: signpost.StatusActive}, AuthorityCode: rec.LACode}
+	h := heldFrom(rec, serial, func(s string) string { return s })
+	return h.child()
+}
+
+// heldFrom is the child a record creates.
+func heldFrom(rec *feed.Record, serial int, intern func(string) string) held {
+	h := held{serial: uint32(serial), given: intern(rec.GivenName), family: intern(rec.FamilyName), dob: intern(rec.DateOfBirth),
+		gender: knownSex(rec.Sex), address: rec.Address, postcode: rec.Postcode, nhs: rec.NHSNumber, upn: rec.UPN, auth: intern(rec.LACode)}
+	s := heldSetting{intern(rec.SettingCode), intern(rec.SettingName), intern(rec.StartDate)}
 	switch rec.Kind {
 	case feed.School:
-		c.School = &signpost.Setting{Code: rec.SettingCode, Name: rec.SettingName, StartedOn: rec.StartDate}
+		h.school = s
 	case feed.GP:
-		c.GP = &signpost.Setting{Code: rec.SettingCode, Name: rec.SettingName, StartedOn: rec.StartDate}
+		h.gp = s
+	}
+	return h
+}
+
+// hold keeps a new child of the run until it is written.
+func (im *Importer) hold(rec *feed.Record, serial int) *held {
+	if im.count%heldChunk == 0 {
+		im.news = append(im.news, make([]held, 0, heldChunk))
+	}
+	c := &im.news[len(im.news)-1]
+	*c = append(*c, heldFrom(rec, serial, im.intern))
+	im.count++
+	p := serial >> chunkShift
+	for len(im.newPos) <= p {
+		im.newPos = append(im.newPos, nil)
+	}
+	if im.newPos[p] == nil {
+		im.newPos[p] = make([]uint32, 1<<chunkShift)
+	}
+	im.newPos[p][serial&(1<<chunkShift-1)] = uint32(im.count)
+	return &(*c)[len(*c)-1]
+}
+
+const chunkShift = 16
+
+// heldChild returns the child with serial if the run created it.
+func (im *Importer) heldChild(serial int) *held {
+	p := serial >> chunkShift
+	if serial <= 0 || p >= len(im.newPos) || im.newPos[p] == nil {
+		return nil
+	}
+	pos := im.newPos[p][serial&(1<<chunkShift-1)]
+	if pos == 0 {
+		return nil
+	}
+	pos--
+	return &im.news[pos/heldChunk][pos%heldChunk]
+}
+
+func (h *held) identity() match.Identity {
+	return match.Identity{Serial: int(h.serial), GivenName: h.given, FamilyName: h.family, DateOfBirth: h.dob, Gender: h.gender,
+		Postcode: h.postcode, NHSNumber: h.nhs, UPN: h.upn, Authority: h.auth, Deceased: h.death != ""}
+}
+
+func (h *held) child() NewChild {
+	c := NewChild{Child: signpost.Child{SignpostID: signpost.SignpostID(int(h.serial)), GivenName: h.given, FamilyName: h.family,
+		DateOfBirth: h.dob, Gender: h.gender, Address: h.address, Postcode: h.postcode, NHSNumber: h.nhs, UPN: h.upn,
+		Status: signpost.StatusActive}, AuthorityCode: h.auth, DateOfDeath: h.death}
+	if h.death != "" {
+		c.Status = signpost.StatusDeceased
+	}
+	if h.school.code != "" {
+		c.School = &signpost.Setting{Code: h.school.code, Name: h.school.name, StartedOn: h.school.started}
+	}
+	if h.gp.code != "" {
+		c.GP = &signpost.Setting{Code: h.gp.code, Name: h.gp.name, StartedOn: h.gp.started}
 	}
 	return c
 }
 
-func (im *Importer) setting(s *signpost.Setting) *signpost.Setting {
-	if s == nil {
-		return nil
+// fold makes a change in a child not yet written, as the store would make
+// it in one written (see ChildUpdate), and reports whether anything changed.
+func (h *held) fold(u ChildUpdate) bool {
+	before := *h
+	moves := u.Postcode != "" && u.Postcode != h.postcode
+	set := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
 	}
-	s.Code, s.Name, s.StartedOn = im.intern(s.Code), im.intern(s.Name), im.intern(s.StartedOn)
-	return s
-}
-
-func identityOf(c *NewChild) match.Identity {
-	n, _ := strconv.Atoi(c.SignpostID[2:10])
-	return match.Identity{Serial: n, GivenName: c.GivenName, FamilyName: c.FamilyName, DateOfBirth: c.DateOfBirth, Gender: c.Gender,
-		Postcode: c.Postcode, NHSNumber: c.NHSNumber, UPN: c.UPN, Authority: firstOf(c.Authority, c.AuthorityCode), Deceased: c.DateOfDeath != ""}
+	set(&h.given, u.GivenName)
+	set(&h.family, u.FamilyName)
+	set(&h.dob, u.DateOfBirth)
+	set(&h.gender, u.Gender)
+	switch {
+	case u.Address != "":
+		h.address = u.Address
+	case u.ClearAddress && moves:
+		h.address = ""
+	}
+	set(&h.postcode, u.Postcode)
+	if u.AuthorityCode != "" && (!u.FillAuthority || h.auth == "" || moves) {
+		h.auth = u.AuthorityCode
+	}
+	if h.nhs == "" {
+		h.nhs = u.NHSNumber
+	}
+	if h.upn == "" {
+		h.upn = u.UPN
+	}
+	for _, x := range []struct {
+		s  *signpost.Setting
+		to *heldSetting
+	}{{u.School, &h.school}, {u.GP, &h.gp}} {
+		if x.s != nil && x.s.Code != "" && x.s.StartedOn >= x.to.started {
+			*x.to = heldSetting{x.s.Code, x.s.Name, x.s.StartedOn}
+		}
+	}
+	if u.DateOfDeath != "" {
+		h.death = u.DateOfDeath
+	}
+	return *h != before
 }
 
 // serial returns a new Signpost serial, reserving them from the store in blocks.
@@ -473,7 +678,6 @@ func (ru *run) apply(ctx context.Context, b *FeedBatch) error {
 	if err != nil {
 		return err
 	}
-	ru.sum.Created += res.Created
 	ru.sum.Updated += res.Updated
 	ru.sum.Unchanged += res.Unchanged
 	ru.sum.Queued += res.Queued
@@ -482,21 +686,42 @@ func (ru *run) apply(ctx context.Context, b *FeedBatch) error {
 	return nil
 }
 
-func (ru *run) flushCreates(ctx context.Context) error {
-	if len(ru.creates) == 0 {
-		return nil
+// writeNew writes the children the run created, in serial order, and
+// drops them from memory as it goes.
+func (im *Importer) writeNew(ctx context.Context, runs []*run) error {
+	var progress func(string, int64, int64)
+	if len(runs) > 0 {
+		progress = runs[len(runs)-1].opts.Progress
 	}
-	err := ru.apply(ctx, &FeedBatch{Creates: ru.creates})
-	ru.creates = ru.creates[:0]
-	return err
+	total := int64(im.count)
+	batch := make([]NewChild, 0, im.BatchSize)
+	written := 0
+	for ci, chunk := range im.news {
+		for i := range chunk {
+			batch = append(batch, chunk[i].child())
+			if len(batch) == cap(batch) || (ci == len(im.news)-1 && i == len(chunk)-1) {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				if _, err := im.st.ApplyFeed(ctx, &FeedBatch{Creates: batch, At: im.today}); err != nil {
+					return err
+				}
+				written += len(batch)
+				batch = batch[:0]
+				if progress != nil {
+					progress("writing", int64(written), total)
+				}
+			}
+		}
+		im.news[ci] = nil
+	}
+	im.news, im.count, im.newPos = nil, 0, nil
+	return nil
 }
 
-// finish writes the last new children, then the changes in Signpost ID
-// order, the merges and the review items.
+// finish applies the changes to children held before the run, in
+// Signpost ID order, then the merges and the review items.
 func (ru *run) finish(ctx context.Context) error {
-	if err := ru.flushCreates(ctx); err != nil {
-		return err
-	}
 	order := sortBySerial(ru.updates)
 	batch := &FeedBatch{}
 	total := int64(len(order))

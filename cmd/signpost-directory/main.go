@@ -86,6 +86,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fs.BoolVar(&m.Demo, "demo", false, "seed the demo population and accounts (idempotent)")
 		fs.IntVar(&m.DemoChildren, "demo-children", 10000, "number of generated demo children")
 		fs.BoolVar(&m.Maintenance, "maintenance", true, "run the retention rules at start and once a day")
+		fs.BoolVar(&m.SearchIndex, "search-index", true, "answer searches from an in-memory index of identities (built in the background at start)")
 		verbose := fs.Bool("v", false, "log every request")
 		if err := fs.Parse(args); err != nil {
 			return flagErr(err)
@@ -273,6 +274,9 @@ type Main struct {
 	// MaintenanceEvery (a day by default), by the clock Config.Now.
 	Maintenance      bool
 	MaintenanceEvery time.Duration
+	// SearchIndex builds the in-memory search index in the background at
+	// start; searches read the store's indexes until it is ready.
+	SearchIndex bool
 
 	Store  *sqlcipher.Store
 	Server *directory.Server
@@ -285,7 +289,7 @@ type Main struct {
 
 // NewMain returns a Main with defaults.
 func NewMain() *Main {
-	return &Main{DataDir: "signpost-data", Listen: "127.0.0.1:8443", DemoChildren: 10000, Maintenance: true, MaintenanceEvery: 24 * time.Hour}
+	return &Main{DataDir: "signpost-data", Listen: "127.0.0.1:8443", DemoChildren: 10000, Maintenance: true, MaintenanceEvery: 24 * time.Hour, SearchIndex: true}
 }
 
 // OpenStore opens the store in DataDir with the key file.
@@ -361,6 +365,21 @@ func (m *Main) Run(ctx context.Context) error {
 		go m.http.ServeTLS(ln, "", "")
 	} else {
 		go m.http.Serve(ln)
+	}
+	if m.SearchIndex {
+		m.bg.Add(1)
+		go func() {
+			defer m.bg.Done()
+			start := time.Now()
+			if err := st.BuildSearchIndex(base); err != nil {
+				if base.Err() == nil {
+					log.Error("the in-memory search index could not be built; searches read the store", "err", err)
+				}
+				return
+			}
+			n, _ := st.SearchIndexSize()
+			log.Info("in-memory search index ready", "children", n, "seconds", time.Since(start).Seconds())
+		}()
 	}
 	if m.Maintenance {
 		now := m.Config.Now

@@ -78,6 +78,9 @@ func (s *Store) CreateChildren(ctx context.Context, cs []signpost.Child) error {
 		}
 		return nil
 	})
+	if si := s.search.Load(); si != nil {
+		si.stale.Store(true)
+	}
 	return wrap("storing children", err)
 }
 
@@ -256,6 +259,9 @@ func (s *Store) Child(ctx context.Context, signpostID string) (*signpost.Child, 
 
 // Candidates returns the children matching any of the keys.
 func (s *Store) Candidates(ctx context.Context, k directory.CandidateKeys) ([]signpost.Candidate, error) {
+	if out, ok, err := s.indexedCandidates(ctx, k); ok {
+		return out, err
+	}
 	out, err := candidates(ctx, s, k)
 	return out, wrap("searching", err)
 }

@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	gosync "sync"
+	"sync/atomic"
 	"time"
 
 	sqlite3 "github.com/mutecomm/go-sqlcipher/v4"
@@ -62,6 +63,8 @@ type Store struct {
 	notify   chan struct{}
 
 	stmts gosync.Map // query → *sql.Stmt, prepared once per pool
+
+	search atomic.Pointer[searchIndex] // nil until BuildSearchIndex
 }
 
 // prep returns a prepared statement for query on db, preparing it the first
@@ -250,6 +253,9 @@ func (s *Store) Changed() <-chan struct{} {
 }
 
 func (s *Store) broadcast() {
+	if si := s.search.Load(); si != nil {
+		si.stale.Store(true)
+	}
 	s.notifyMu.Lock()
 	close(s.notify)
 	s.notify = make(chan struct{})

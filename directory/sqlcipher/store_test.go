@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"signpost"
 	"signpost/directory"
@@ -26,6 +27,21 @@ func TestStoreSuite(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { st.Close() })
+		return st
+	})
+}
+
+// The suite again with searches answered by the in-memory index.
+func TestStoreSuiteWithSearchIndex(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) directory.Store {
+		st, err := sqlcipher.Open(context.Background(), filepath.Join(t.TempDir(), "d.db"), key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		if err := st.BuildSearchIndex(context.Background()); err != nil {
+			t.Fatal(err)
+		}
 		return st
 	})
 }
@@ -136,5 +152,47 @@ func TestNewerSchemaIsRefused(t *testing.T) {
 	_, err = sqlcipher.Open(ctx, path, key)
 	if signpost.KindOf(err) != signpost.KindConflict || !strings.Contains(signpost.MessageOf(err), "newer") {
 		t.Errorf("newer schema: %v", err)
+	}
+}
+
+// Another process's writes (the admin commands run beside serve) reach the
+// in-memory search index within its refresh interval.
+func TestSearchIndexSeesAnotherProcessesWrites(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "d.db")
+	serve, err := sqlcipher.Open(ctx, path, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer serve.Close()
+	if err := serve.BuildSearchIndex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	admin, err := sqlcipher.Open(ctx, path, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	keys := directory.CandidateKeys{DatesOfBirth: []string{"2017-05-06"}, FamilyName: "elsewhere"}
+	if cs, err := serve.Candidates(ctx, keys); err != nil || len(cs) != 0 {
+		t.Fatalf("before: %v %v", cs, err)
+	}
+	c := signpost.Child{SignpostID: signpost.SignpostID(7), GivenName: "Wren", FamilyName: "Elsewhere", DateOfBirth: "2017-05-06", Postcode: "LS1 4AP"}
+	if err := admin.CreateChild(ctx, &c); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		cs, err := serve.Candidates(ctx, keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cs) == 1 && cs[0].SignpostID == c.SignpostID {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the other process's child never reached the search index")
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
