@@ -348,4 +348,3 @@ func searchMix(n int, today time.Time, count int) [][]byte {
 	}
 	return out
 }
-
