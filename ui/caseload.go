@@ -106,6 +106,7 @@ type caseRow struct {
 
 func newCaseRow() fyne.CanvasObject {
 	r := &caseRow{text: lines(), badges: map[string]*badge{}}
+	setLines(r.text, "Family, Given", nil, "Born 1 Jan 2000") // two lines: the list sizes rows on the template
 	var bs []*badge
 	for _, t := range []string{badgeShielded, badgeLead, badgeCAF, badgePending} {
 		b := newBadge(t)

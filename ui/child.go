@@ -25,6 +25,9 @@ type childScreen struct {
 	id     string
 	reason string
 	gen    int
+	// opening: a record was asked for and has not arrived; a refresh then
+	// must not bring back the record it replaces.
+	opening bool
 	// Widgets of the record on show, for the handlers (and tests).
 	name       *widget.Label
 	badges     *fyne.Container
@@ -61,12 +64,15 @@ func (s *childScreen) placeholder(text string) {
 func (s *childScreen) open(id, reason string) {
 	s.gen++
 	gen := s.gen
+	s.opening = true
+	s.rec = nil
 	s.placeholder("Opening the record…")
 	fetch(s.app.br, func(ctx context.Context) (*Record, error) { return s.app.svc.ViewChild(ctx, id, reason) },
 		func(rec *Record, err error) {
 			if gen != s.gen {
 				return
 			}
+			s.opening = false
 			if err != nil {
 				if signpost.FieldOf(err) == "reason" && reason == "" {
 					s.placeholder("Say why you are opening this record.")
@@ -87,7 +93,7 @@ func (s *childScreen) open(id, reason string) {
 // refresh re-reads the record on show (after a change or a sync), without
 // recording another view.
 func (s *childScreen) refresh() {
-	if s.rec == nil || s.rec.BrokeGlass {
+	if s.opening || s.rec == nil || s.rec.BrokeGlass {
 		return
 	}
 	s.gen++

@@ -183,3 +183,19 @@ func TestManagementMayShieldWithAReviewDateWithinAYear(t *testing.T) {
 		t.Error("no Unshield after shielding")
 	}
 }
+
+func TestASyncEndingWhileARecordOpensDoesNotBringBackThePreviousOne(t *testing.T) {
+	f := readyFake()
+	h := newHarness(t, f)
+	c := openCase(t, h, "SP000000018")
+	f.emit(Status{Online: true, Syncing: true})
+	h.settle()
+	c.open("SP000000026", "") // the practitioner moves on…
+	f.emit(Status{Online: true}) // …as a sync ends
+	h.settle()
+	if c.rec == nil || c.rec.Child.SignpostID != "SP000000026" {
+		t.Fatalf("showing %v, want Riley", c.rec)
+	}
+	h.contains("Riley Shielded")
+	h.lacks("Jamie Fixture")
+}

@@ -197,6 +197,7 @@ type matchRow struct {
 
 func newMatchRow() fyne.CanvasObject {
 	r := &matchRow{text: lines(), shielded: newBadge(badgeShielded)}
+	setLines(r.text, "Family, Given", nil, "Born 1 Jan 2000") // two lines: the list sizes rows on the template
 	r.shielded.Hide()
 	r.content = container.NewBorder(nil, nil, nil, badgeRow(r.shielded), r.text)
 	r.ExtendBaseWidget(r)

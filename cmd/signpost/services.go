@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"strings"
 	gosync "sync"
 	"time"
@@ -250,6 +251,7 @@ func (s *services) Enrol(ctx context.Context, req ui.EnrolRequest, progress func
 		return err
 	}
 	st, err := localstore.Create(ctx, s.dir, req.Passphrase, s.opts)
+	releaseKDFMemory()
 	if err != nil {
 		return err
 	}
@@ -298,7 +300,9 @@ func (s *services) Unlock(ctx context.Context, passphrase string) error {
 	if st == nil {
 		return &signpost.Error{Kind: signpost.KindNotFound, Message: "there is no Signpost cache on this laptop; set it up first"}
 	}
-	if err := st.Unlock(ctx, passphrase); err != nil {
+	err := st.Unlock(ctx, passphrase)
+	releaseKDFMemory()
+	if err != nil {
 		if signpost.KindOf(err) == signpost.KindWiped {
 			rep, _ := localstore.WipeReportOf(err)
 			s.mu.Lock()
@@ -309,6 +313,11 @@ func (s *services) Unlock(ctx context.Context, passphrase string) error {
 	}
 	return s.afterUnlock(ctx)
 }
+
+// releaseKDFMemory gives back to the system the memory Argon2 used (64 MiB
+// by default) to unwrap the cache key: the Go runtime would otherwise keep it
+// resident for minutes, which counts against a laptop's memory all day.
+func releaseKDFMemory() { debug.FreeOSMemory() }
 
 // afterUnlock reads who the cache belongs to, connects and starts the engine.
 func (s *services) afterUnlock(ctx context.Context) error {
@@ -810,6 +819,7 @@ func (s *services) ChangePassphrase(ctx context.Context, oldPass, newPass string
 		return err
 	}
 	err = st.ChangePassphrase(ctx, oldPass, newPass)
+	releaseKDFMemory()
 	if signpost.KindOf(err) == signpost.KindWiped {
 		s.stopEngine()
 		rep, _ := localstore.WipeReportOf(err)
