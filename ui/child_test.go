@@ -190,7 +190,7 @@ func TestASyncEndingWhileARecordOpensDoesNotBringBackThePreviousOne(t *testing.T
 	c := openCase(t, h, "SP000000018")
 	f.emit(Status{Online: true, Syncing: true})
 	h.settle()
-	c.open("SP000000026", "") // the practitioner moves on…
+	c.open("SP000000026", "")    // the practitioner moves on…
 	f.emit(Status{Online: true}) // …as a sync ends
 	h.settle()
 	if c.rec == nil || c.rec.Child.SignpostID != "SP000000026" {
