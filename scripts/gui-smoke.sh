@@ -6,7 +6,8 @@
 # was removed. Used by `make test` (gui.mk's gui-smoke target).
 #
 # Environment:
-#   GUI_SMOKE_SHOT=FILE    keep the screenshot there (e.g. docs/caseload.png)
+#   GUI_SMOKE_SHOT=FILE    also open Jamie Fixture's record and keep a shot of
+#                          the window there (make gui-shots: docs/*.png)
 #   GUI_SMOKE_THEME=dark   FYNE_THEME for the run (light or dark)
 #   GUI_SMOKE_TIMEOUT=90   seconds to wait for the window
 set -euo pipefail
@@ -111,7 +112,11 @@ say "screenshot has $colours colours, standard deviation $sd"
 geom=$(xwininfo -id "$wid" 2>/dev/null | awk '/Width:/ {w=$2} /Height:/ {h=$2} END {print w "x" h}')
 say "window size $geom"
 if [ -n "${GUI_SMOKE_SHOT:-}" ]; then
-	cp "$shot" "$GUI_SMOKE_SHOT"
+	# For the README: filter the caseload to Jamie Fixture (the filter has the
+	# focus) and open the record, then capture the window alone.
+	xdotool mousemove --window "$wid" 640 400 >/dev/null 2>&1 || true
+	xdotool type --delay 20 "fix" && sleep 0.5 && xdotool key Return && sleep 2
+	import -display "$disp" -window "$wid" "$GUI_SMOKE_SHOT" || fail "could not capture the window"
 	say "screenshot kept in $GUI_SMOKE_SHOT"
 fi
 

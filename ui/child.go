@@ -54,7 +54,7 @@ func (s *childScreen) build() fyne.CanvasObject {
 func (s *childScreen) placeholder(text string) {
 	l := wrapped(text)
 	l.Alignment = fyne.TextAlignCenter
-	l.Importance = widget.LowImportance
+	l.TextStyle = fyne.TextStyle{Italic: true}
 	s.root.Objects = []fyne.CanvasObject{container.NewCenter(container.New(&fixedWidth{w: 360}, l))}
 	s.root.Refresh()
 }
@@ -400,6 +400,6 @@ func bold(text string) *widget.Label {
 
 func dim(text string) *widget.Label {
 	l := wrapped(text)
-	l.Importance = widget.LowImportance
+	l.TextStyle = fyne.TextStyle{Italic: true}
 	return l
 }

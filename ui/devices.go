@@ -40,7 +40,7 @@ func (s *devicesScreen) build() fyne.CanvasObject {
 	s.refresh = widget.NewButtonWithIcon("Refresh", theme.ViewRefreshIcon(), func() { s.app.touch(); s.load() })
 	intro := wrapped("A wipe order reaches a laptop the next time it contacts the directory: it sends what it can, " +
 		"erases its cache and sends a receipt, which appears here.")
-	intro.Importance = widget.LowImportance
+	intro.TextStyle = fyne.TextStyle{Italic: true}
 	s.stop = s.app.br.every(devicePoll, s.poll)
 	top := container.NewVBox(container.NewBorder(nil, nil, nil, s.refresh, heading("Devices")), intro, s.summary)
 	return container.NewBorder(top, nil, nil, nil, s.list)
@@ -103,7 +103,7 @@ type deviceRow struct {
 
 func (s *devicesScreen) newRow() fyne.CanvasObject {
 	r := &deviceRow{name: widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), detail: widget.NewLabel(""), state: widget.NewLabel("")}
-	r.detail.Importance = widget.LowImportance
+	r.detail.TextStyle = fyne.TextStyle{Italic: true}
 	r.state.Truncation = fyne.TextTruncateEllipsis
 	r.wipe = widget.NewButtonWithIcon("Wipe…", theme.DeleteIcon(), func() { s.onWipe(r.dev) })
 	r.wipe.Importance = widget.DangerImportance

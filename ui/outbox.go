@@ -28,7 +28,7 @@ func (s *outboxScreen) build() fyne.CanvasObject {
 	s.list.OnSelected = func(widget.ListItemID) { s.list.UnselectAll() }
 	intro := wrapped("Every change is saved on this laptop first and sent to the directory when it can be reached. " +
 		"Records you open are listed too: each view is recorded in the audit.")
-	intro.Importance = widget.LowImportance
+	intro.TextStyle = fyne.TextStyle{Italic: true}
 	return container.NewBorder(container.NewVBox(heading("Changes waiting to sync"), intro, s.summary), nil, nil, nil, s.list)
 }
 
@@ -54,8 +54,11 @@ func (s *outboxScreen) load() {
 		case len(cs) == 0:
 			s.summary.SetText("Nothing is waiting: everything has reached the directory.")
 		case refused > 0:
-			s.summary.SetText(plural(len(cs)-refused, "change", "changes") + " waiting; " +
-				plural(refused, "change was", "changes were") + " refused by the directory — read why, then send again or discard.")
+			text := plural(refused, "change was", "changes were") + " refused by the directory — read why, then send again or discard."
+			if waiting := len(cs) - refused; waiting > 0 {
+				text = plural(waiting, "change", "changes") + " waiting; " + text
+			}
+			s.summary.SetText(text)
 		default:
 			s.summary.SetText(plural(len(cs), "change", "changes") + " waiting to sync.")
 		}

@@ -18,7 +18,7 @@ func TestOutboxShowsRefusedChangesWithReasonAndRetryOrDiscard(t *testing.T) {
 	if s.list.Length() != 2 {
 		t.Fatalf("%d rows", s.list.Length())
 	}
-	h.contains("1 change waiting; 1 change was refused by the directory")
+	h.contains("1 change waiting; 1 change was refused by the directory — read why")
 	pending, refused := s.newRow().(*changeRow), s.newRow().(*changeRow)
 	s.updateRow(0, pending)
 	s.updateRow(1, refused)

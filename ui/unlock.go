@@ -58,7 +58,7 @@ func (s *unlockScreen) build() fyne.CanvasObject {
 	s.signIn.Hide()
 	s.msg = errorLabel()
 	s.hint = wrapped(s.st.Hint)
-	s.hint.Importance = widget.LowImportance
+	s.hint.TextStyle = fyne.TextStyle{Italic: true}
 	showIf(s.hint, s.st.Hint != "")
 	s.submit = widget.NewButtonWithIcon("Unlock", theme.LoginIcon(), s.onSubmit)
 	s.submit.Importance = widget.HighImportance

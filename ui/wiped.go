@@ -38,7 +38,7 @@ func (s *wipedScreen) build() fyne.CanvasObject {
 	s.lost = wrapped(lost)
 	next := wrapped("No records of children are left on this laptop. If you did not expect this, contact your IT service. " +
 		"If your IT service has told you to, you can set Signpost up again with your directory account.")
-	next.Importance = widget.LowImportance
+	next.TextStyle = fyne.TextStyle{Italic: true}
 	s.again = widget.NewButtonWithIcon("Set up this laptop again", theme.ViewRefreshIcon(), s.onAgain)
 	icon := widget.NewIcon(theme.NewErrorThemedResource(theme.DeleteIcon()))
 	body := container.NewVBox(

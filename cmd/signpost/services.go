@@ -192,7 +192,7 @@ func (s *services) onEvent(ev psync.Event) {
 			}
 		case psync.PhaseOffline:
 			st.Online = false
-			st.Message = "The directory cannot be reached; Signpost keeps trying. Your work is saved on this laptop."
+			st.Message = "The directory cannot be reached; retrying. Your work is saved."
 		case psync.PhaseSignInNeeded:
 			st.SignInNeeded = true
 			st.Message = "The directory asks you to sign in again; your changes waiting to sync are kept."
