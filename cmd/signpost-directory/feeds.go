@@ -171,82 +171,95 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return err
 		}
 	}
-	var firstErr error
-	for i, f := range feeds {
-		if err := importOne(ctx, im, f, files[i], perFeed(*rejects, f.kind, len(feeds) > 1), perFeed(*outcomes, f.kind, len(feeds) > 1), stdout, stderr); err != nil {
-			firstErr = err
-			break
-		}
-	}
+	runErr := importFeeds(ctx, im, feeds, files, *rejects, *outcomes, stdout, stderr)
 	if *bulk {
 		t := time.Now()
 		fmt.Fprintln(stderr, "rebuilding the search indexes...")
-		if err := st.EndBulk(context.WithoutCancel(ctx)); err != nil && firstErr == nil {
-			firstErr = err
+		if err := st.EndBulk(context.WithoutCancel(ctx)); err != nil && runErr == nil {
+			runErr = err
 		}
 		fmt.Fprintf(stdout, "rebuilt the search indexes in %.1fs\n", time.Since(t).Seconds())
 	}
-	if firstErr != nil {
-		return firstErr
+	if runErr != nil {
+		return runErr
 	}
 	fmt.Fprintf(stdout, "done in %.1fs\n", time.Since(start).Seconds())
 	return nil
 }
 
-func importOne(ctx context.Context, im *directory.Importer, f feedArg, in *os.File, rejectsPath, outcomesPath string, stdout, stderr io.Writer) error {
-	opts := directory.ImportOptions{Source: filepath.Base(f.path)}
+// importFeeds applies the feeds as one run and prints a summary of each.
+func importFeeds(ctx context.Context, im *directory.Importer, feeds []feedArg, in []*os.File, rejectsPath, outcomesPath string, stdout, stderr io.Writer) error {
+	several := len(feeds) > 1
 	var closers []*os.File
 	defer func() {
 		for _, c := range closers {
 			c.Close()
 		}
 	}()
-	for _, x := range []struct {
-		path string
-		w    *io.Writer
-	}{{rejectsPath, &opts.Rejects}, {outcomesPath, &opts.Outcomes}} {
-		if x.path == "" {
-			continue
-		}
-		out, err := os.OpenFile(x.path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-		if err != nil {
-			return fmt.Errorf("creating %s: %w", x.path, err)
-		}
-		closers = append(closers, out)
-		*x.w = out
-	}
-	var shown rejectCounter
-	if opts.Rejects == nil {
-		// Without a rejects file the first few go to standard error.
-		shown = rejectCounter{w: stderr, kind: f.kind}
-		opts.Rejects = &shown
-	}
-	size := int64(0)
-	if fi, err := in.Stat(); err == nil {
-		size = fi.Size()
-	}
 	var bar *progress
 	if fd, ok := stderr.(interface{ Fd() uintptr }); ok && term.IsTerminal(int(fd.Fd())) {
-		bar = &progress{w: stderr, label: string(f.kind), size: size}
-		opts.Progress = bar.update
+		bar = &progress{w: stderr}
+	}
+	files := make([]directory.FeedFile, len(feeds))
+	for i, f := range feeds {
+		opts := directory.ImportOptions{Source: filepath.Base(f.path)}
+		for _, x := range []struct {
+			path string
+			w    *io.Writer
+		}{{perFeed(rejectsPath, f.kind, several), &opts.Rejects}, {perFeed(outcomesPath, f.kind, several), &opts.Outcomes}} {
+			if x.path == "" {
+				continue
+			}
+			out, err := os.OpenFile(x.path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+			if err != nil {
+				return fmt.Errorf("creating %s: %w", x.path, err)
+			}
+			closers = append(closers, out)
+			*x.w = out
+		}
+		if opts.Rejects == nil {
+			// Without a rejects file the first few go to standard error.
+			opts.Rejects = &rejectCounter{w: stderr, kind: f.kind}
+		}
+		if bar != nil {
+			size := int64(0)
+			if fi, err := in[i].Stat(); err == nil {
+				size = fi.Size()
+			}
+			kind := string(f.kind)
+			opts.Progress = func(phase string, done, total int64) {
+				if phase == "matching" {
+					total = size
+				}
+				bar.update(kind, phase, done, total)
+			}
+		}
+		files[i] = directory.FeedFile{Kind: f.kind, R: in[i], Opts: opts}
 	}
 	t := time.Now()
-	sum, err := im.Import(ctx, f.kind, in, opts)
+	sums, err := im.ImportAll(ctx, files)
 	if bar != nil {
 		bar.done()
 	}
-	if err != nil {
-		return fmt.Errorf("importing the %s feed: %w", f.kind, err)
+	secs := time.Since(t).Seconds()
+	for i, sum := range sums {
+		fmt.Fprintf(stdout, "%s: %s\n", feeds[i].kind, sum)
+		if sum.Held > 0 {
+			fmt.Fprintf(stdout, "%s: %d matches were held back because the child was shielded meanwhile; import the file again to queue them for review\n", feeds[i].kind, sum.Held)
+		}
 	}
+	if err != nil {
+		return fmt.Errorf("importing: %w", err)
+	}
+	rows := 0
+	for _, sum := range sums {
+		rows += sum.Read
+	}
+	fmt.Fprintf(stdout, "applied %d rows in %.1fs (%.0f rows/s)\n", rows, secs, float64(rows)/max(secs, 1e-9))
 	for _, c := range closers {
 		if err := c.Sync(); err != nil {
 			return err
 		}
-	}
-	secs := time.Since(t).Seconds()
-	fmt.Fprintf(stdout, "%s: %s in %.1fs (%.0f rows/s)\n", f.kind, sum, secs, float64(sum.Read)/max(secs, 1e-9))
-	if sum.Held > 0 {
-		fmt.Fprintf(stdout, "%s: %d matches were held back because the child was shielded meanwhile; import the file again to queue them for review\n", f.kind, sum.Held)
 	}
 	return nil
 }
@@ -275,13 +288,11 @@ func (r *rejectCounter) Write(p []byte) (int, error) {
 // progress draws a progress bar on a terminal.
 type progress struct {
 	w     io.Writer
-	label string
-	size  int64
 	last  time.Time
 	start time.Time
 }
 
-func (p *progress) update(phase string, done, total int64) {
+func (p *progress) update(label, phase string, done, total int64) {
 	now := time.Now()
 	if p.start.IsZero() {
 		p.start = now
@@ -290,16 +301,13 @@ func (p *progress) update(phase string, done, total int64) {
 		return
 	}
 	p.last = now
-	if phase == "matching" {
-		total = p.size
-	}
 	frac := 0.0
 	if total > 0 {
 		frac = min(float64(done)/float64(total), 1)
 	}
 	const width = 30
 	n := int(frac * width)
-	fmt.Fprintf(p.w, "\r%-7s %-9s [%s%s] %3.0f%%  %5.0fs ", p.label, phase, strings.Repeat("=", n), strings.Repeat(" ", width-n), frac*100, now.Sub(p.start).Seconds())
+	fmt.Fprintf(p.w, "\r%-7s %-9s [%s%s] %3.0f%%  %5.0fs ", label, phase, strings.Repeat("=", n), strings.Repeat(" ", width-n), frac*100, now.Sub(p.start).Seconds())
 }
 
 func (p *progress) done() { fmt.Fprintln(p.w) }

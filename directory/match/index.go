@@ -12,7 +12,6 @@
 package match
 
 import (
-	"math/bits"
 	"strings"
 
 	"signpost"
@@ -51,8 +50,9 @@ type entry struct {
 	pc     uint64
 	nhs    uint64
 	upn    uint64
-	given  uint32
-	family uint32
+	given  uint32 // written
+	family uint32 // written
+	fam    uint32 // normalised family name, in the family dictionary
 	serial uint32
 	dob    uint16
 	auth   uint16
@@ -66,71 +66,51 @@ const (
 	flagDeceased             // deceased
 )
 
-// bitem is a child in a date-of-birth bucket with what the family-name
-// filter needs, so a bucket is scanned without touching the entries.
-type bitem struct {
-	mask uint32 // letters present in the normalised family name
-	idx  uint32 // entry index
-	sdx  uint16 // Soundex of the normalised family name
-	n    uint8  // its length in bytes
-	fl   uint8  // bvg
-}
-
-// bvg marks a family name in a given-name variant group.
-const bvg = 1
-
-// Index holds identities. It is not safe for concurrent use; callers guard it.
+// Index holds identities. It is not safe for concurrent use (reads may run
+// together); callers guard it.
+//
+// Children are found by date of birth and family name through one map
+// keyed by both, so a look-up costs the same in a town as in England: the
+// family names that could match a searched one are found first, exactly,
+// in a dictionary of the distinct names (see families), then each is looked
+// up on each date.
 type Index struct {
-	chunks [][]entry         // entries by index, in chunks of 1<<chunkBits
-	free   []uint32          // indexes of removed entries, for reuse
-	bySer  [][]uint32        // serial → index+1, paged
-	dobs   [2][][]bitem      // by day (days since 1900-01-01): [0] children without an NHS number, [1] with
-	pcHead map[uint64]uint32 // postcode → first index+1
-	pcNext [][]uint32        // index → next index+1 at the same postcode
+	chunks [][]entry // entries by index, in chunks of 1<<chunkBits
+	free   []uint32  // indexes of removed entries, for reuse
+	bySer  [][]uint32
+	dobs   [][]uint32           // by day (days since 1900-01-01, plus one): entry indexes
+	dobFam [2]map[uint64]uint32 // day<<32 | family → first index+1: [0] children without an NHS number, [1] with
+	dfNext [][]uint32           // index → next index+1 with the same day and family
+	pcHead map[uint64]uint32    // postcode → first index+1
+	pcNext [][]uint32           // index → next index+1 at the same postcode
 	nhs    map[uint64]uint32
 	upn    map[uint64]uint32
-	names  dict
+	names  dict // names as written
 	auths  dict
+	fams   families
 	live   int
 	// ids keeps the NHS and UPN maps; an index for search alone needs neither.
 	ids bool
 }
 
-// dict interns strings: names and authorities.
+// dict interns strings.
 type dict struct {
-	id    map[string]uint32
-	s     []string
-	norm  []string // NormaliseName of each, for names
-	sdx   []uint16
-	mask  []uint32
-	group []bool
+	id map[string]uint32
+	s  []string
 }
 
-func (d *dict) intern(s string, name bool) uint32 {
-	if i, ok := d.id[s]; ok {
-		return i
-	}
+func (d *dict) intern(s string) uint32 {
 	if d.id == nil {
 		d.id = map[string]uint32{"": 0}
 		d.s = []string{""}
-		if name {
-			d.norm, d.sdx, d.mask, d.group = []string{""}, []uint16{0}, []uint32{0}, []bool{false}
-		}
-		if s == "" {
-			return 0
-		}
+	}
+	if i, ok := d.id[s]; ok {
+		return i
 	}
 	i := uint32(len(d.s))
 	s = strings.Clone(s) // never keep a slice of a caller's larger buffer alive
 	d.id[s] = i
 	d.s = append(d.s, s)
-	if name {
-		n := signpost.NormaliseName(s)
-		d.norm = append(d.norm, n)
-		d.sdx = append(d.sdx, sdxCode(n))
-		d.mask = append(d.mask, letterMask(n))
-		d.group = append(d.group, inVariantGroup(n))
-	}
 	return i
 }
 
@@ -144,12 +124,13 @@ func (d *dict) get(i uint32) string {
 // New returns an empty index. withIdentifiers keeps maps from NHS number and
 // UPN to child (the feed importer needs them; search asks the store).
 func New(withIdentifiers bool) *Index {
-	x := &Index{dobs: [2][][]bitem{make([][]bitem, 1<<16), make([][]bitem, 1<<16)}, pcHead: map[uint64]uint32{}, ids: withIdentifiers}
+	x := &Index{dobs: make([][]uint32, 1<<16), dobFam: [2]map[uint64]uint32{{}, {}}, pcHead: map[uint64]uint32{}, ids: withIdentifiers}
 	if withIdentifiers {
 		x.nhs, x.upn = map[uint64]uint32{}, map[uint64]uint32{}
 	}
-	x.names.intern("", true)
-	x.auths.intern("", false)
+	x.names.intern("")
+	x.auths.intern("")
+	x.fams.init()
 	return x
 }
 
@@ -158,7 +139,9 @@ func (x *Index) Len() int { return x.live }
 
 func (x *Index) at(i uint32) *entry { return &x.chunks[i>>chunkBits][i&(1<<chunkBits-1)] }
 
-func (x *Index) nextOf(i uint32) *uint32 { return &x.pcNext[i>>chunkBits][i&(1<<chunkBits-1)] }
+func (x *Index) pcNextOf(i uint32) *uint32 { return &x.pcNext[i>>chunkBits][i&(1<<chunkBits-1)] }
+
+func (x *Index) dfNextOf(i uint32) *uint32 { return &x.dfNext[i>>chunkBits][i&(1<<chunkBits-1)] }
 
 func (x *Index) slot(serial int) *uint32 {
 	p := serial >> chunkBits
@@ -193,6 +176,7 @@ func (x *Index) alloc() uint32 {
 	if n&(1<<chunkBits-1) == 0 {
 		x.chunks = append(x.chunks, make([]entry, 0, 1<<chunkBits))
 		x.pcNext = append(x.pcNext, make([]uint32, 1<<chunkBits))
+		x.dfNext = append(x.dfNext, make([]uint32, 1<<chunkBits))
 	}
 	c := &x.chunks[len(x.chunks)-1]
 	*c = append(*c, entry{})
@@ -205,15 +189,26 @@ func (x *Index) Put(id Identity) {
 	if id.Serial <= 0 {
 		return
 	}
+	e := x.pack(id)
 	if i, ok := x.lookup(id.Serial); ok {
+		old := x.at(i)
+		if old.dob == e.dob && old.fam == e.fam && old.pc == e.pc && (old.nhs == 0) == (e.nhs == 0) {
+			// The keys stand: only the identifiers' maps may change.
+			x.unmapIDs(i, old)
+			*old = e
+			x.mapIDs(i, old)
+			return
+		}
 		x.unlink(i)
-		x.link(i, id)
+		*x.at(i) = e
+		x.link(i)
 		return
 	}
 	i := x.alloc()
 	*x.slot(id.Serial) = i + 1
 	x.live++
-	x.link(i, id)
+	*x.at(i) = e
+	x.link(i)
 }
 
 // Remove drops a child (archived, merged or purged).
@@ -264,12 +259,11 @@ func (x *Index) ByUPN(upn string) (Identity, bool) {
 	return x.identity(i), true
 }
 
-func (x *Index) link(i uint32, id Identity) {
-	e := x.at(i)
-	*e = entry{
+func (x *Index) pack(id Identity) entry {
+	e := entry{
 		pc: packPostcode(id.Postcode), nhs: packNHS(id.NHSNumber), upn: packUPN(id.UPN),
-		given: x.names.intern(id.GivenName, true), family: x.names.intern(id.FamilyName, true),
-		serial: uint32(id.Serial), dob: packDate(id.DateOfBirth), auth: uint16(x.auths.intern(id.Authority, false)),
+		given: x.names.intern(id.GivenName), family: x.names.intern(id.FamilyName), fam: x.fams.intern(signpost.NormaliseName(id.FamilyName)),
+		serial: uint32(id.Serial), dob: packDate(id.DateOfBirth), auth: uint16(x.auths.intern(id.Authority)),
 		gender: packGender(id.Gender), flags: flagLive,
 	}
 	if id.Shielded {
@@ -278,27 +272,71 @@ func (x *Index) link(i uint32, id Identity) {
 	if id.Deceased {
 		e.flags |= flagDeceased
 	}
+	return e
+}
+
+func dfKey(dob uint16, fam uint32) uint64 { return uint64(dob)<<32 | uint64(fam) }
+
+func (x *Index) link(i uint32) {
+	e := x.at(i)
 	if e.dob != 0 {
-		f := e.family
-		b := bitem{mask: x.names.mask[f], idx: i, sdx: x.names.sdx[f], n: uint8(min(len(x.names.norm[f]), 255))}
-		if x.names.group[f] {
-			b.fl |= bvg
-		}
-		d := &x.dobs[b2u(e.nhs != 0)][e.dob]
-		*d = append(*d, b)
+		x.dobs[e.dob] = append(x.dobs[e.dob], i)
+		// Children without an NHS number are few, and a record that has one
+		// is compared with them alone: a map of their own stays small.
+		m := x.dobFam[b2i(e.nhs != 0)]
+		k := dfKey(e.dob, e.fam)
+		*x.dfNextOf(i) = m[k]
+		m[k] = i + 1
 	}
 	if e.pc != 0 {
-		*x.nextOf(i) = x.pcHead[e.pc]
+		*x.pcNextOf(i) = x.pcHead[e.pc]
 		x.pcHead[e.pc] = i + 1
 	}
-	if x.ids {
-		if e.nhs != 0 {
-			x.nhs[e.nhs] = i
+	x.mapIDs(i, e)
+}
+
+func (x *Index) mapIDs(i uint32, e *entry) {
+	if !x.ids {
+		return
+	}
+	if e.nhs != 0 {
+		x.nhs[e.nhs] = i
+	}
+	if e.upn != 0 {
+		x.upn[e.upn] = i
+	}
+}
+
+func (x *Index) unmapIDs(i uint32, e *entry) {
+	if !x.ids {
+		return
+	}
+	if e.nhs != 0 && x.nhs[e.nhs] == i {
+		delete(x.nhs, e.nhs)
+	}
+	if e.upn != 0 && x.upn[e.upn] == i {
+		delete(x.upn, e.upn)
+	}
+}
+
+// unchain removes i from a singly linked chain.
+func unchain(head map[uint64]uint32, k uint64, i uint32, next func(uint32) *uint32) {
+	n := *next(i)
+	if head[k] == i+1 {
+		if n == 0 {
+			delete(head, k)
+		} else {
+			head[k] = n
 		}
-		if e.upn != 0 {
-			x.upn[e.upn] = i
+	} else {
+		for j := head[k]; j != 0; j = *next(j - 1) {
+			if p := next(j - 1); *p == i+1 {
+				*p = n
+				break
+			}
 		}
 	}
+	*next(i) = 0
 }
 
 func (x *Index) unlink(i uint32) {
@@ -307,42 +345,20 @@ func (x *Index) unlink(i uint32) {
 		return
 	}
 	if e.dob != 0 {
-		d := &x.dobs[b2u(e.nhs != 0)][e.dob]
-		b := *d
+		b := x.dobs[e.dob]
 		for k := range b {
-			if b[k].idx == i {
+			if b[k] == i {
 				b[k] = b[len(b)-1]
-				*d = b[:len(b)-1]
+				x.dobs[e.dob] = b[:len(b)-1]
 				break
 			}
 		}
+		unchain(x.dobFam[b2i(e.nhs != 0)], dfKey(e.dob, e.fam), i, x.dfNextOf)
 	}
 	if e.pc != 0 {
-		next := *x.nextOf(i)
-		if x.pcHead[e.pc] == i+1 {
-			if next == 0 {
-				delete(x.pcHead, e.pc)
-			} else {
-				x.pcHead[e.pc] = next
-			}
-		} else {
-			for j := x.pcHead[e.pc]; j != 0; j = *x.nextOf(j - 1) {
-				if p := x.nextOf(j - 1); *p == i+1 {
-					*p = next
-					break
-				}
-			}
-		}
-		*x.nextOf(i) = 0
+		unchain(x.pcHead, e.pc, i, x.pcNextOf)
 	}
-	if x.ids {
-		if e.nhs != 0 && x.nhs[e.nhs] == i {
-			delete(x.nhs, e.nhs)
-		}
-		if e.upn != 0 && x.upn[e.upn] == i {
-			delete(x.upn, e.upn)
-		}
-	}
+	x.unmapIDs(i, e)
 	e.flags = 0
 }
 
@@ -356,36 +372,6 @@ func (x *Index) identity(i uint32) Identity {
 	}
 }
 
-// familyFilter decides, exactly, whether signpost.NameScore(q, h) > 0 for a
-// held family name h, testing cheap necessary conditions first.
-type familyFilter struct {
-	q     string
-	n     int
-	mask  uint32
-	sdx   uint16
-	group bool
-}
-
-func newFamilyFilter(q string) familyFilter {
-	return familyFilter{q: q, n: len(q), mask: letterMask(q), sdx: sdxCode(q), group: inVariantGroup(q)}
-}
-
-func (x *Index) familyCanMatch(f *familyFilter, b bitem) bool {
-	if b.sdx == f.sdx {
-		return true // the same Soundex always scores
-	}
-	if f.group && b.fl&bvg != 0 && signpost.NameVariants(f.q, x.names.norm[x.at(b.idx).family]) {
-		return true
-	}
-	// Otherwise only an edit distance of one, or two on a long name, scores.
-	if d := int(b.n) - f.n; d > 2 || d < -2 || bits.OnesCount32(b.mask^f.mask) > 4 {
-		return false
-	}
-	h := x.names.norm[x.at(b.idx).family]
-	d := signpost.EditDistance(f.q, h, 2)
-	return d == 0 || d == 1 || (d == 2 && f.n >= 6)
-}
-
 // Keys says where to look for a child: dates of birth and a postcode, each
 // narrowed to children whose family name could match FamilyName.
 type Keys struct {
@@ -397,51 +383,59 @@ type Keys struct {
 }
 
 // Candidates calls fn for every child under the keys, once each, until fn
-// returns false. It returns false if it was stopped.
+// returns false. It returns false if it was stopped. With a family name, it
+// keeps exactly the children whose family name signpost.NameScore scores
+// above zero against it.
 func (x *Index) Candidates(k Keys, fn func(Identity) bool) bool {
-	var f *familyFilter
+	var fams []uint32
 	if k.FamilyName != "" {
-		ff := newFamilyFilter(k.FamilyName)
-		f = &ff
+		fams = x.fams.compatible(k.FamilyName)
 	}
 	var seen []uint32
+	visit := func(i uint32) bool {
+		if k.WithoutNHS && x.at(i).nhs != 0 {
+			return true
+		}
+		seen = append(seen, i)
+		return fn(x.identity(i))
+	}
 	for di, d := range k.DatesOfBirth {
 		day := packDate(d)
 		if day == 0 || (di > 0 && contains16(k.DatesOfBirth[:di], day)) {
+			continue
+		}
+		if k.FamilyName == "" {
+			for _, i := range x.dobs[day] {
+				if !visit(i) {
+					return false
+				}
+			}
 			continue
 		}
 		for set := 0; set < 2; set++ {
 			if set == 1 && k.WithoutNHS {
 				break
 			}
-			for _, b := range x.dobs[set][day] {
-				if f != nil && !x.familyCanMatch(f, b) {
-					continue
-				}
-				seen = append(seen, b.idx)
-				if !fn(x.identity(b.idx)) {
-					return false
+			m := x.dobFam[set]
+			for _, f := range fams {
+				for j := m[dfKey(day, f)]; j != 0; j = *x.dfNextOf(j - 1) {
+					if !visit(j - 1) {
+						return false
+					}
 				}
 			}
 		}
 	}
 	if pc := packPostcode(k.Postcode); pc != 0 {
-		for j := x.pcHead[pc]; j != 0; j = *x.nextOf(j - 1) {
+		for j := x.pcHead[pc]; j != 0; j = *x.pcNextOf(j - 1) {
 			i := j - 1
-			e := x.at(i)
-			if k.WithoutNHS && e.nhs != 0 {
+			if k.FamilyName != "" && !containsU32(fams, x.at(i).fam) {
 				continue
-			}
-			if f != nil {
-				h := x.names.norm[e.family]
-				if signpost.NameScore(f.q, h) == 0 {
-					continue
-				}
 			}
 			if containsU32(seen, i) {
 				continue
 			}
-			if !fn(x.identity(i)) {
+			if !visit(i) {
 				return false
 			}
 		}
@@ -465,11 +459,4 @@ func containsU32(s []uint32, v uint32) bool {
 		}
 	}
 	return false
-}
-
-func b2u(b bool) uint8 {
-	if b {
-		return 1
-	}
-	return 0
 }

@@ -1,6 +1,7 @@
 package match
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -52,8 +53,12 @@ func TestFamilyFilterIsExactlyNameScore(t *testing.T) {
 	for i, f := range fams {
 		x.Put(Identity{Serial: i + 1, GivenName: "A", FamilyName: f, DateOfBirth: "2015-03-14"})
 	}
-	queries := append([]string{}, fams[:400]...)
-	queries = append(queries, "jamie", "smiht", "mueller", "x", "ab")
+	queries := append([]string{}, fams[:900]...)
+	for i := 0; i < 300; i++ { // names no child has
+		ty, _ := g.Typo(g.Next(5000 + i))
+		queries = append(queries, ty.FamilyName)
+	}
+	queries = append(queries, "jamie", "smiht", "mueller", "x", "ab", "aa", "aaa", "obbrien")
 	for _, q := range queries {
 		qn := signpost.NormaliseName(q)
 		want := map[int]bool{}
@@ -165,10 +170,15 @@ func TestMatchDecisions(t *testing.T) {
 }
 
 func BenchmarkMatchDetails(b *testing.B) {
+	for _, n := range []int{300_000, 3_000_000} {
+		b.Run(fmt.Sprintf("children=%d", n), func(b *testing.B) { benchMatchDetails(b, n) })
+	}
+}
+
+func benchMatchDetails(b *testing.B, n int) {
 	today := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
 	g := population.New(11, today)
 	x := New(true)
-	const n = 300_000
 	for s := 1; s <= n; s++ {
 		c := g.Next(s)
 		x.Put(Identity{Serial: s, GivenName: c.GivenName, FamilyName: c.FamilyName, DateOfBirth: c.DateOfBirth, Gender: c.Gender,

@@ -209,20 +209,6 @@ func sdxCode(norm string) uint16 {
 	return v + 1
 }
 
-// letterMask has a bit for each letter present. One edit changes at most two
-// bits, so names two edits apart differ in at most four.
-func letterMask(norm string) uint32 {
-	var m uint32
-	for _, r := range norm {
-		if r >= 'a' && r <= 'z' {
-			m |= 1 << (r - 'a')
-		} else {
-			m |= 1 << (26 + uint32(r)%6)
-		}
-	}
-	return m
-}
-
 // inVariantGroup reports whether a normalised name has known variants: a
 // name in a variant group is a variant of itself, any other name of none.
 func inVariantGroup(norm string) bool { return norm != "" && signpost.NameVariants(norm, norm) }
