@@ -141,6 +141,12 @@ func (a *App) route() {
 }
 
 func (a *App) setContent(c fyne.CanvasObject, focus fyne.Focusable) {
+	// Dialogs are overlays above the content: a record's or a form's must not
+	// outlive the screen it belongs to (above the unlock screen, say).
+	ov := a.win.Canvas().Overlays()
+	for top := ov.Top(); top != nil; top = ov.Top() {
+		ov.Remove(top)
+	}
 	a.win.SetContent(container.NewStack(newActivity(a), c))
 	if focus != nil {
 		a.win.Canvas().Focus(focus)

@@ -132,3 +132,19 @@ func TestErrorsAreExplainedNeverRaw(t *testing.T) {
 		}
 	}
 }
+
+func TestLockingClosesOpenDialogs(t *testing.T) {
+	f := readyFake()
+	h := newHarness(t, f)
+	h.tap(h.app.home.caseload.met)
+	d := h.app.home.caseload.metDlg
+	d.given.SetText("Ada")
+	d.family.SetText("Lovelace-Field")
+	h.contains("Lovelace-Field")
+	h.app.lockNow()
+	h.settle()
+	if h.app.Window().Canvas().Overlays().Top() != nil {
+		t.Error("a dialog is still open above the unlock screen")
+	}
+	h.lacks("Lovelace-Field", "A child who is not on this laptop")
+}
