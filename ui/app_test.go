@@ -148,3 +148,15 @@ func TestLockingClosesOpenDialogs(t *testing.T) {
 	}
 	h.lacks("Lovelace-Field", "A child who is not on this laptop")
 }
+
+func TestStatusSaysConnectingUntilTheDirectoryAnswers(t *testing.T) {
+	f := readyFake()
+	h := newHarness(t, f)
+	f.emit(Status{Checking: true, Syncing: true, Step: "Receiving records"})
+	h.settle()
+	h.contains("Connecting…")
+	h.lacks("Offline: working from this laptop")
+	f.emit(Status{Online: false, Message: "The directory cannot be reached; retrying. Your work is saved."})
+	h.settle()
+	h.contains("Offline: working from this laptop", "The directory cannot be reached; retrying. Your work is saved.")
+}

@@ -119,7 +119,10 @@ type Wiped struct {
 
 // Status is the sync state the status bar shows.
 type Status struct {
-	Online     bool
+	Online bool
+	// Checking: not yet known whether the directory can be reached (the
+	// first sync after unlocking has not been answered).
+	Checking   bool
 	Syncing    bool
 	Done       int // progress of the current sync phase
 	Total      int // 0 when not known

@@ -64,10 +64,14 @@ func (s *statusBar) build() fyne.CanvasObject {
 // apply shows a status.
 func (s *statusBar) apply(st Status) {
 	now := s.app.now()
-	if st.Online {
+	switch {
+	case st.Checking:
+		s.onlineIcon.SetResource(theme.MediaRecordIcon())
+		s.online.SetText("Connecting…")
+	case st.Online:
 		s.onlineIcon.SetResource(theme.NewSuccessThemedResource(theme.MediaRecordIcon()))
 		s.online.SetText("Online")
-	} else {
+	default:
 		s.onlineIcon.SetResource(theme.NewWarningThemedResource(theme.MediaRecordIcon()))
 		s.online.SetText("Offline: working from this laptop")
 	}

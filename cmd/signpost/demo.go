@@ -15,7 +15,6 @@ import (
 
 	"github.com/pquerna/otp/totp"
 
-	"signpost"
 	"signpost/directory"
 	"signpost/directory/sqlcipher"
 	"signpost/ui"
@@ -144,5 +143,3 @@ func (d *demo) Close() error {
 	errs = append(errs, os.RemoveAll(d.dir))
 	return errors.Join(errs...)
 }
-
-var _ = signpost.DefaultPolicy

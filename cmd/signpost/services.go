@@ -75,7 +75,6 @@ func newServices(ctx context.Context, opts serviceOptions) (*services, error) {
 	switch {
 	case err == nil:
 		s.st, s.stage = st, ui.StageLocked
-		s.status.Pending = 0
 		if c, _ := st.LastContact(); !c.Server.IsZero() {
 			s.status.LastSynced = c.Server
 		}
@@ -171,7 +170,16 @@ func (s *services) onEvent(ev psync.Event) {
 		s.mu.Unlock()
 	}
 	s.publish(func(st *ui.Status) {
-		st.Online, st.Pending = ev.Online, ev.Pending
+		st.Pending = ev.Pending
+		// The engine says offline until its first answer: during a sync's
+		// first step that means "not yet known", not "offline".
+		switch {
+		case ev.Online:
+			st.Online, st.Checking = true, false
+		case ev.Phase == psync.PhasePushing || ev.Phase == psync.PhasePulling || ev.Phase == psync.PhaseStopped:
+		default:
+			st.Online, st.Checking = false, false
+		}
 		if !ev.LastSynced.IsZero() {
 			st.LastSynced = ev.LastSynced
 		}
@@ -372,6 +380,7 @@ func (s *services) afterUnlock(ctx context.Context) error {
 	s.mu.Unlock()
 	s.publish(func(ps *ui.Status) {
 		ps.Pending, ps.Locked, ps.Wiped, ps.Syncing = pending, false, false, false
+		ps.Online, ps.Checking = false, true
 		if !contact.Server.IsZero() {
 			ps.LastSynced = contact.Server
 		}

@@ -119,7 +119,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 func TestServicesEnrolLockAndUnlock(t *testing.T) {
 	ctx := context.Background()
 	d := startTestDirectory(t, 50)
-	s, _ := enrolled(t, d, "nurse")
+	s, rec := enrolled(t, d, "nurse")
 	st := s.State()
 	if st.User.DisplayName != "Nadia Shah" || st.Server != d.hs.URL || st.Policy.IdleLockMinutes == 0 {
 		t.Errorf("state after enrolling: %+v", st)
@@ -144,6 +144,7 @@ func TestServicesEnrolLockAndUnlock(t *testing.T) {
 	if s.State().Stage != ui.StageReady {
 		t.Errorf("stage %v after unlocking", s.State().Stage)
 	}
+	waitFor(t, "the status says online after the first sync", func() bool { st := rec.last(); return st.Online && !st.Checking && !st.Syncing })
 	if cs, _ := s.Caseload(ctx, "fixt"); len(cs) != 1 || cs[0].GivenName != "Jamie" || !cs[0].CAF {
 		t.Errorf("filtered caseload %+v", cs)
 	}
