@@ -23,7 +23,8 @@ type Services interface {
 
 	// Enrol signs in to the directory for the first time, creates the
 	// encrypted cache protected by req.Passphrase and runs the first sync,
-	// reporting progress. It leaves the cache unlocked.
+	// reporting progress (from any goroutine, possibly just after Enrol has
+	// returned). It leaves the cache unlocked.
 	Enrol(ctx context.Context, req EnrolRequest, progress func(Status)) error
 	// Unlock opens the cache with its passphrase and starts syncing.
 	Unlock(ctx context.Context, passphrase string) error

@@ -292,6 +292,7 @@ func (s *services) Enrol(ctx context.Context, req ui.EnrolRequest, progress func
 	}
 	s.mu.Lock()
 	s.st, s.client, s.eng, s.server, s.wiped = st, c, e, req.Server, nil
+	s.progress = nil // the first sync is over; the engine's events go to the status bar
 	s.mu.Unlock()
 	return s.afterUnlock(ctx)
 }

@@ -65,6 +65,12 @@ func (r *statuses) add(st ui.Status) {
 	r.mu.Unlock()
 }
 
+func (r *statuses) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.all)
+}
+
 func (r *statuses) last() ui.Status {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -90,16 +96,16 @@ func enrolled(t *testing.T, d *testDirectory, user string) (*services, *statuses
 	rec := &statuses{}
 	s.Subscribe(rec.add)
 	code, _ := totp.GenerateCode(directory.DemoTOTPSecret, time.Now())
-	var progress []ui.Status
+	progress := &statuses{}
 	err = s.Enrol(ctx, ui.EnrolRequest{Server: d.hs.URL, Username: user, Password: directory.DemoPassword, OTP: code,
-		DeviceName: user + "-laptop", Passphrase: "a long test passphrase"}, func(st ui.Status) { progress = append(progress, st) })
+		DeviceName: user + "-laptop", Passphrase: "a long test passphrase"}, progress.add)
 	if err != nil {
 		t.Fatalf("enrolling %s: %v", user, err)
 	}
 	if s.State().Stage != ui.StageReady {
 		t.Fatalf("after enrolling: stage %v", s.State().Stage)
 	}
-	if user == "nurse" && len(progress) == 0 {
+	if user == "nurse" && progress.count() == 0 {
 		t.Error("enrolment reported no progress")
 	}
 	return s, rec
