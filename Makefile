@@ -49,7 +49,8 @@ bench: deps
 fuzz: deps
 	$(GO) test -run '^$$' -fuzz FuzzParseKeyFile -fuzztime 30s ./localstore
 
-## demo: start a demo directory on loopback with data in a temporary folder.
+## demo: the app, enrolled as the nurse, with a demo directory of its own on loopback (data in a
+## temporary folder; closing the app stops it). Without a display, the directory alone.
 demo: build
 	@./scripts/demo.sh
 

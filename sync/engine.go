@@ -125,7 +125,8 @@ func (e *Engine) Kick() {
 }
 
 // SignIn signs the practitioner in on this device (enrolling it the first
-// time) and keeps the token, the user and the policy in the cache.
+// time) and keeps the token, the user and the policy in the cache. On a locked
+// cache it records the contact only and leaves saving them to the caller.
 func (e *Engine) SignIn(ctx context.Context, username, password, otp, deviceName string) (*signpost.SessionResponse, error) {
 	resp, err := e.c.SignIn(ctx, signpost.SessionRequest{Username: username, Password: password, OTP: otp, DeviceID: e.deviceID, DeviceName: deviceName})
 	if err != nil {
@@ -138,6 +139,12 @@ func (e *Engine) SignIn(ctx context.Context, username, password, otp, deviceName
 	e.setOnline(true, nil)
 	if err := e.st.RecordContact(ctx, resp.ServerTime); err != nil {
 		return nil, err
+	}
+	if e.st.Locked() {
+		// A cache locked for being offline too long opens only after an online
+		// sign-in: the contact is recorded (that works locked); the caller saves
+		// the token, user and policy once the passphrase has unlocked it.
+		return resp, nil
 	}
 	for _, f := range []func() error{
 		func() error { return e.st.SetToken(ctx, resp.Token) },
