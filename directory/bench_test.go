@@ -52,6 +52,10 @@ func benchStore(b *testing.B, n int) (*sqlcipher.Store, time.Time) {
 	if d := time.Since(start); d > time.Second {
 		b.Logf("seeded %d children in %v (%.0f/s)", n, d.Round(time.Millisecond), float64(n)/d.Seconds())
 	}
+	// serve answers searches from its in-memory index once built.
+	if err := st.BuildSearchIndex(ctx); err != nil {
+		b.Fatal(err)
+	}
 	v, err := st.Setting(ctx, "demo_seeded")
 	if err != nil {
 		b.Fatal(err)

@@ -38,6 +38,10 @@ type Importer struct {
 	// UpdateBatch how many changes (defaults 20,000 and 50,000).
 	BatchSize, UpdateBatch int
 
+	// Timing says how long the last run spent deciding rows, writing new
+	// children and applying the rest.
+	Timing struct{ Matching, Writing, Applying time.Duration }
+
 	next, end int // serials reserved and not yet used
 	strs      map[string]string
 
@@ -156,6 +160,7 @@ func (im *Importer) ImportAll(ctx context.Context, files []FeedFile) ([]*ImportS
 	runs := make([]*run, 0, len(files))
 	sums := make([]*ImportSummary, 0, len(files))
 	defer im.forget()
+	t0 := time.Now()
 	for _, f := range files {
 		ru := &run{im: im, kind: f.Kind, opts: f.Opts, line: make([]string, 3)}
 		runs = append(runs, ru)
@@ -164,14 +169,19 @@ func (im *Importer) ImportAll(ctx context.Context, files []FeedFile) ([]*ImportS
 			return sums, err
 		}
 	}
+	t1 := time.Now()
+	im.Timing.Matching = t1.Sub(t0)
 	if err := im.writeNew(ctx, runs); err != nil {
 		return sums, err
 	}
+	t2 := time.Now()
+	im.Timing.Writing = t2.Sub(t1)
 	for _, ru := range runs {
 		if err := ru.finish(ctx); err != nil {
 			return sums, err
 		}
 	}
+	im.Timing.Applying = time.Since(t2)
 	// Serials reserved and not used go back, so imports do not eat the
 	// eight-digit space.
 	if err := im.st.ReleaseSerials(ctx, im.next, im.end); err != nil {

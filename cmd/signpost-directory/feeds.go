@@ -255,7 +255,8 @@ func importFeeds(ctx context.Context, im *directory.Importer, feeds []feedArg, i
 	for _, sum := range sums {
 		rows += sum.Read
 	}
-	fmt.Fprintf(stdout, "applied %d rows in %.1fs (%.0f rows/s)\n", rows, secs, float64(rows)/max(secs, 1e-9))
+	fmt.Fprintf(stdout, "applied %d rows in %.1fs (%.0f rows/s): matching %.1fs, writing new children %.1fs, applying changes %.1fs\n", rows, secs,
+		float64(rows)/max(secs, 1e-9), im.Timing.Matching.Seconds(), im.Timing.Writing.Seconds(), im.Timing.Applying.Seconds())
 	for _, c := range closers {
 		if err := c.Sync(); err != nil {
 			return err

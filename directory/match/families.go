@@ -2,6 +2,7 @@ package match
 
 import (
 	"slices"
+	gosync "sync"
 
 	"signpost"
 )
@@ -21,7 +22,10 @@ type families struct {
 	group  []uint32            // names with known variants
 	delTop map[uint64]uint32   // hash of a deletion string → first posting+1
 	post   []posting
-	memo   map[string][]uint32 // q → compatible names, cleared when a name is added
+	// memo keeps q → compatible names, cleared when a name is added.
+	// Searches read the index together, so it has a lock of its own.
+	memoMu gosync.Mutex
+	memo   map[string][]uint32
 }
 
 type posting struct {
@@ -53,13 +57,19 @@ func (f *families) intern(norm string) uint32 {
 		f.post = append(f.post, posting{name: i, next: f.delTop[h]})
 		f.delTop[h] = uint32(len(f.post))
 	})
+	f.memoMu.Lock()
 	clear(f.memo)
+	f.memoMu.Unlock()
 	return i
 }
 
-// compatible returns the names h with signpost.NameScore(q, h) > 0.
+// compatible returns the names h with signpost.NameScore(q, h) > 0. It may
+// run in several goroutines at once, but not with intern.
 func (f *families) compatible(q string) []uint32 {
-	if c, ok := f.memo[q]; ok {
+	f.memoMu.Lock()
+	c, ok := f.memo[q]
+	f.memoMu.Unlock()
+	if ok {
 		return c
 	}
 	var out []uint32
@@ -84,10 +94,12 @@ func (f *families) compatible(q string) []uint32 {
 	})
 	slices.Sort(out)
 	out = slices.Compact(out)
+	f.memoMu.Lock()
 	if len(f.memo) >= 1<<18 {
 		clear(f.memo)
 	}
 	f.memo[q] = out
+	f.memoMu.Unlock()
 	return out
 }
 

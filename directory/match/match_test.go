@@ -199,3 +199,27 @@ func benchMatchDetails(b *testing.B, n int) {
 	}
 	b.ReportMetric(float64(same)/float64(b.N), "same_ratio")
 }
+
+// Searches read the index from several goroutines at once (under a read lock).
+func TestConcurrentCandidates(t *testing.T) {
+	g := population.New(3, time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC))
+	x := New(false)
+	var fams []string
+	for s := 1; s <= 2000; s++ {
+		c := g.Next(s)
+		x.Put(Identity{Serial: s, GivenName: c.GivenName, FamilyName: c.FamilyName, DateOfBirth: c.DateOfBirth, Postcode: c.Postcode})
+		fams = append(fams, c.FamilyName)
+	}
+	done := make(chan bool)
+	for w := 0; w < 4; w++ {
+		go func(w int) {
+			for i := w; i < len(fams); i += 4 {
+				x.Candidates(Keys{DatesOfBirth: []string{"2015-03-14"}, FamilyName: signpost.NormaliseName(fams[i])}, func(Identity) bool { return true })
+			}
+			done <- true
+		}(w)
+	}
+	for w := 0; w < 4; w++ {
+		<-done
+	}
+}

@@ -65,6 +65,13 @@ type Store struct {
 	stmts gosync.Map // query → *sql.Stmt, prepared once per pool
 
 	search atomic.Pointer[searchIndex] // nil until BuildSearchIndex
+
+	// The audit file is written on every search. Its checkpoints (copying
+	// the write-ahead log into the file, with two fsyncs) run on a
+	// connection of their own, so no search waits for one.
+	acp     *sql.DB
+	acpStop chan struct{}
+	acpDone chan struct{}
 }
 
 // prep returns a prepared statement for query on db, preparing it the first
@@ -165,7 +172,46 @@ func Open(ctx context.Context, path string, key []byte) (*Store, error) {
 		s.r.Close()
 		return nil, err
 	}
+	if err := s.startCheckpointer(ctx, AuditPath(path), key); err != nil {
+		s.w.Close()
+		s.r.Close()
+		s.aw.Close()
+		s.ar.Close()
+		return nil, err
+	}
 	return s, nil
+}
+
+// startCheckpointer turns off the audit writer's own checkpoints and runs
+// them twice a second from a separate connection instead (a passive
+// checkpoint never blocks the writer).
+func (s *Store) startCheckpointer(ctx context.Context, path string, key []byte) error {
+	if _, err := s.aw.ExecContext(ctx, `PRAGMA wal_autocheckpoint = 0`); err != nil {
+		return fmt.Errorf("opening store %s: %w", path, err)
+	}
+	db, err := sql.Open(driverName, dsn(path, key, 1024))
+	if err != nil {
+		return fmt.Errorf("opening store %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxIdleTime(0)
+	s.acp, s.acpStop, s.acpDone = db, make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(s.acpDone)
+		t := time.NewTicker(500 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-s.acpStop:
+				return
+			case <-t.C:
+				// A failure is retried at the next tick; the log only grows meanwhile.
+				_, _ = db.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
+			}
+		}
+	}()
+	return nil
 }
 
 // AuditPath returns the path of the audit file that goes with a store file.
@@ -181,15 +227,7 @@ func openFile(ctx context.Context, path string, key []byte, dir string, readers,
 		return nil, nil, fmt.Errorf("opening store %s: %w", path, err)
 	}
 	f.Close()
-	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + url.Values{
-		"_pragma_key":   {"x'" + hex.EncodeToString(key) + "'"},
-		"_journal_mode": {"WAL"},
-		"_foreign_keys": {"1"},
-		"_busy_timeout": {"10000"},
-		"_synchronous":  {"NORMAL"},
-		// Fixed when the file is made; every open must give the same.
-		"_pragma_cipher_page_size": {strconv.Itoa(pageSize)},
-	}.Encode()
+	base := dsn(path, key, pageSize)
 	w, err = sql.Open(driverName, base+"&_txlock=immediate")
 	if err != nil {
 		return nil, nil, fmt.Errorf("opening store %s: %w", path, err)
@@ -222,6 +260,19 @@ func openFile(ctx context.Context, path string, key []byte, dir string, readers,
 	return w, r, nil
 }
 
+// dsn is the driver's name for an encrypted file.
+func dsn(path string, key []byte, pageSize int) string {
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + url.Values{
+		"_pragma_key":   {"x'" + hex.EncodeToString(key) + "'"},
+		"_journal_mode": {"WAL"},
+		"_foreign_keys": {"1"},
+		"_busy_timeout": {"10000"},
+		"_synchronous":  {"NORMAL"},
+		// Fixed when the file is made; every open must give the same.
+		"_pragma_cipher_page_size": {strconv.Itoa(pageSize)},
+	}.Encode()
+}
+
 func translateOpen(path string, err error) error {
 	if strings.Contains(err.Error(), "file is not a database") {
 		return &signpost.Error{Kind: signpost.KindForbidden, Message: fmt.Sprintf("the key does not open the store %s (wrong key file, or not a Signpost store)", path), Err: err}
@@ -231,8 +282,12 @@ func translateOpen(path string, err error) error {
 
 // Close closes the store.
 func (s *Store) Close() error {
+	close(s.acpStop)
+	<-s.acpDone
 	s.stmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
-	return errors.Join(s.r.Close(), s.w.Close(), s.ar.Close(), s.aw.Close())
+	// The last checkpoint, by the writer, before it closes.
+	_, _ = s.aw.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
+	return errors.Join(s.acp.Close(), s.r.Close(), s.w.Close(), s.ar.Close(), s.aw.Close())
 }
 
 // Ping reports whether the store answers.
