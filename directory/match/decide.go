@@ -100,31 +100,33 @@ func (x *Index) MatchDetails(r Record, except int) Decision {
 	}
 	var hits []Scored
 	var otherUPN []Scored
-	x.Candidates(k, func(c Identity) bool {
-		if c.Serial == except {
+	upn := packUPN(r.UPN)
+	x.scan(k, func(i uint32) bool {
+		e := x.at(i)
+		if int(e.serial) == except {
 			return true
 		}
-		cand := c.Candidate()
+		cand := x.candidate(i)
 		s := signpost.Score(q, cand)
 		if s < Possible {
 			return true
 		}
-		if r.UPN != "" && c.UPN != "" && c.UPN != r.UPN {
+		if upn != 0 && e.upn != 0 && e.upn != upn {
 			if s >= Confident {
-				otherUPN = append(otherUPN, Scored{c, s})
+				otherUPN = append(otherUPN, Scored{x.identity(i), s})
 			}
 			return true
 		}
 		if q.GivenName != "" && cand.GivenName != "" && signpost.NameScore(q.GivenName, cand.GivenName) == 0 &&
-			!(len(q.GivenName) == 1 && len(cand.GivenName) > 0 && cand.GivenName[0] == q.GivenName[0]) {
+			!(len(q.GivenName) == 1 && cand.GivenName[0] == q.GivenName[0]) {
 			// Another given name: a sibling (a twin, if the rest agrees),
 			// never the same child without a person deciding.
-			if q.Postcode == "" || q.Postcode != c.Postcode {
+			if q.Postcode == "" || q.Postcode != cand.Postcode {
 				return true
 			}
 			s = min(s, Confident-0.001)
 		}
-		hits = append(hits, Scored{c, s})
+		hits = append(hits, Scored{x.identity(i), s})
 		return true
 	})
 	if len(otherUPN) > 0 {

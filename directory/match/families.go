@@ -18,6 +18,7 @@ import (
 // on the lengths of names, not on how many children there are.
 type families struct {
 	d      dict
+	code   []uint16            // each name's Soundex (sdxCode)
 	sdx    map[uint16][]uint32 // Soundex → names
 	group  []uint32            // names with known variants
 	delTop map[uint64]uint32   // hash of a deletion string → first posting+1
@@ -25,7 +26,24 @@ type families struct {
 	// memo keeps q → compatible names, cleared when a name is added.
 	// Searches read the index together, so it has a lock of its own.
 	memoMu gosync.Mutex
-	memo   map[string][]uint32
+	memo   map[string]compat
+}
+
+// compat is what can match a searched family name: the names, sorted, and
+// their distinct Soundex codes.
+type compat struct {
+	names []uint32
+	codes []uint16
+	code  uint16 // the searched name's own: every name with it matches
+	upTo  int    // names interned when it was made
+}
+
+func (c *compat) has(f *families, name uint32) bool {
+	if f.code[name] == c.code {
+		return true
+	}
+	_, ok := slices.BinarySearch(c.names, name)
+	return ok
 }
 
 type posting struct {
@@ -35,9 +53,10 @@ type posting struct {
 
 func (f *families) init() {
 	f.d.intern("")
+	f.code = []uint16{0}
 	f.sdx = map[uint16][]uint32{}
 	f.delTop = map[uint64]uint32{}
-	f.memo = map[string][]uint32{}
+	f.memo = map[string]compat{}
 }
 
 func (f *families) intern(norm string) uint32 {
@@ -49,6 +68,7 @@ func (f *families) intern(norm string) uint32 {
 		return i
 	}
 	sx := sdxCode(norm)
+	f.code = append(f.code, sx)
 	f.sdx[sx] = append(f.sdx[sx], i)
 	if inVariantGroup(norm) {
 		f.group = append(f.group, i)
@@ -57,21 +77,40 @@ func (f *families) intern(norm string) uint32 {
 		f.post = append(f.post, posting{name: i, next: f.delTop[h]})
 		f.delTop[h] = uint32(len(f.post))
 	})
-	f.memoMu.Lock()
-	clear(f.memo)
-	f.memoMu.Unlock()
 	return i
 }
 
 // compatible returns the names h with signpost.NameScore(q, h) > 0. It may
 // run in several goroutines at once, but not with intern.
-func (f *families) compatible(q string) []uint32 {
+func (f *families) compatible(q string) compat {
 	f.memoMu.Lock()
 	c, ok := f.memo[q]
 	f.memoMu.Unlock()
-	if ok {
+	if ok && c.upTo == len(f.d.s) {
 		return c
 	}
+	if ok {
+		// Names added since: check each (they are few) and keep the rest.
+		c.names = slices.Clone(c.names)
+		for i := c.upTo; i < len(f.d.s); i++ {
+			if signpost.NameScore(q, f.d.s[i]) > 0 {
+				c.names = append(c.names, uint32(i))
+			}
+		}
+		c = f.finish(c.names, q)
+	} else {
+		c = f.compute(q)
+	}
+	f.memoMu.Lock()
+	if len(f.memo) >= 1<<18 {
+		clear(f.memo)
+	}
+	f.memo[q] = c
+	f.memoMu.Unlock()
+	return c
+}
+
+func (f *families) compute(q string) compat {
 	var out []uint32
 	if c, ok := f.sdx[sdxCode(q)]; ok {
 		out = append(out, c...) // the same Soundex always scores
@@ -92,15 +131,18 @@ func (f *families) compatible(q string) []uint32 {
 			}
 		}
 	})
-	slices.Sort(out)
-	out = slices.Compact(out)
-	f.memoMu.Lock()
-	if len(f.memo) >= 1<<18 {
-		clear(f.memo)
+	return f.finish(out, q)
+}
+
+func (f *families) finish(names []uint32, q string) compat {
+	slices.Sort(names)
+	c := compat{names: slices.Compact(names), code: sdxCode(q), upTo: len(f.d.s)}
+	for _, i := range c.names {
+		c.codes = append(c.codes, f.code[i])
 	}
-	f.memo[q] = out
-	f.memoMu.Unlock()
-	return out
+	slices.Sort(c.codes)
+	c.codes = slices.Compact(c.codes)
+	return c
 }
 
 // deletions calls fn with the hash of s and of every string made by

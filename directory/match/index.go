@@ -79,13 +79,15 @@ type Index struct {
 	free   []uint32  // indexes of removed entries, for reuse
 	bySer  [][]uint32
 	dobs   [][]uint32           // by day (days since 1900-01-01, plus one): entry indexes
-	dobFam [2]map[uint64]uint32 // day<<32 | family → first index+1: [0] children without an NHS number, [1] with
+	dobFam [2]map[uint64]uint32 // day<<32 | Soundex of the family name → first index+1: [0] children without an NHS number, [1] with
 	dfNext [][]uint32           // index → next index+1 with the same day and family
 	pcHead map[uint64]uint32    // postcode → first index+1
 	pcNext [][]uint32           // index → next index+1 at the same postcode
 	nhs    map[uint64]uint32
 	upn    map[uint64]uint32
-	names  dict // names as written
+	names  dict     // names as written
+	norms  []string // NormaliseName of each name
+	days   []string // dates, by day, as strings
 	auths  dict
 	fams   families
 	live   int
@@ -129,6 +131,8 @@ func New(withIdentifiers bool) *Index {
 		x.nhs, x.upn = map[uint64]uint32{}, map[uint64]uint32{}
 	}
 	x.names.intern("")
+	x.norms = []string{""}
+	x.days = make([]string, 1<<16)
 	x.auths.intern("")
 	x.fams.init()
 	return x
@@ -262,7 +266,7 @@ func (x *Index) ByUPN(upn string) (Identity, bool) {
 func (x *Index) pack(id Identity) entry {
 	e := entry{
 		pc: packPostcode(id.Postcode), nhs: packNHS(id.NHSNumber), upn: packUPN(id.UPN),
-		given: x.names.intern(id.GivenName), family: x.names.intern(id.FamilyName), fam: x.fams.intern(signpost.NormaliseName(id.FamilyName)),
+		given: x.name(id.GivenName), family: x.name(id.FamilyName), fam: x.fams.intern(signpost.NormaliseName(id.FamilyName)),
 		serial: uint32(id.Serial), dob: packDate(id.DateOfBirth), auth: uint16(x.auths.intern(id.Authority)),
 		gender: packGender(id.Gender), flags: flagLive,
 	}
@@ -275,7 +279,31 @@ func (x *Index) pack(id Identity) entry {
 	return e
 }
 
-func dfKey(dob uint16, fam uint32) uint64 { return uint64(dob)<<32 | uint64(fam) }
+// name interns a written name and keeps its normal form.
+func (x *Index) name(s string) uint32 {
+	i := x.names.intern(s)
+	for int(i) >= len(x.norms) {
+		x.norms = append(x.norms, signpost.NormaliseName(x.names.s[len(x.norms)]))
+	}
+	return i
+}
+
+// day returns a packed date as a string, made once per day.
+func (x *Index) day(d uint16) string {
+	if d == 0 {
+		return ""
+	}
+	if x.days[d] == "" {
+		x.days[d] = unpackDate(d)
+	}
+	return x.days[d]
+}
+
+// dfKey keys children by date of birth and the Soundex of their family
+// name: every same-Soundex name can match, so one look-up finds them all.
+func (x *Index) dfKey(dob uint16, fam uint32) uint64 {
+	return uint64(dob)<<32 | uint64(x.fams.code[fam])
+}
 
 func (x *Index) link(i uint32) {
 	e := x.at(i)
@@ -284,7 +312,7 @@ func (x *Index) link(i uint32) {
 		// Children without an NHS number are few, and a record that has one
 		// is compared with them alone: a map of their own stays small.
 		m := x.dobFam[b2i(e.nhs != 0)]
-		k := dfKey(e.dob, e.fam)
+		k := x.dfKey(e.dob, e.fam)
 		*x.dfNextOf(i) = m[k]
 		m[k] = i + 1
 	}
@@ -353,7 +381,7 @@ func (x *Index) unlink(i uint32) {
 				break
 			}
 		}
-		unchain(x.dobFam[b2i(e.nhs != 0)], dfKey(e.dob, e.fam), i, x.dfNextOf)
+		unchain(x.dobFam[b2i(e.nhs != 0)], x.dfKey(e.dob, e.fam), i, x.dfNextOf)
 	}
 	if e.pc != 0 {
 		unchain(x.pcHead, e.pc, i, x.pcNextOf)
@@ -387,9 +415,14 @@ type Keys struct {
 // keeps exactly the children whose family name signpost.NameScore scores
 // above zero against it.
 func (x *Index) Candidates(k Keys, fn func(Identity) bool) bool {
-	var fams []uint32
+	return x.scan(k, func(i uint32) bool { return fn(x.identity(i)) })
+}
+
+// scan is Candidates by entry index.
+func (x *Index) scan(k Keys, fn func(uint32) bool) bool {
+	var c compat
 	if k.FamilyName != "" {
-		fams = x.fams.compatible(k.FamilyName)
+		c = x.fams.compatible(k.FamilyName)
 	}
 	var seen []uint32
 	visit := func(i uint32) bool {
@@ -397,7 +430,7 @@ func (x *Index) Candidates(k Keys, fn func(Identity) bool) bool {
 			return true
 		}
 		seen = append(seen, i)
-		return fn(x.identity(i))
+		return fn(i)
 	}
 	for di, d := range k.DatesOfBirth {
 		day := packDate(d)
@@ -417,8 +450,11 @@ func (x *Index) Candidates(k Keys, fn func(Identity) bool) bool {
 				break
 			}
 			m := x.dobFam[set]
-			for _, f := range fams {
-				for j := m[dfKey(day, f)]; j != 0; j = *x.dfNextOf(j - 1) {
+			for _, code := range c.codes {
+				for j := m[uint64(day)<<32|uint64(code)]; j != 0; j = *x.dfNextOf(j - 1) {
+					if !c.has(&x.fams, x.at(j-1).fam) {
+						continue // another name with this Soundex that cannot match
+					}
 					if !visit(j - 1) {
 						return false
 					}
@@ -429,7 +465,7 @@ func (x *Index) Candidates(k Keys, fn func(Identity) bool) bool {
 	if pc := packPostcode(k.Postcode); pc != 0 {
 		for j := x.pcHead[pc]; j != 0; j = *x.pcNextOf(j - 1) {
 			i := j - 1
-			if k.FamilyName != "" && !containsU32(fams, x.at(i).fam) {
+			if k.FamilyName != "" && !c.has(&x.fams, x.at(i).fam) {
 				continue
 			}
 			if containsU32(seen, i) {
@@ -441,6 +477,14 @@ func (x *Index) Candidates(k Keys, fn func(Identity) bool) bool {
 		}
 	}
 	return true
+}
+
+// candidate is a child as the scorer sees it, made from the packed entry
+// without allocating but for the postcode (millions are scored in a load).
+func (x *Index) candidate(i uint32) signpost.Candidate {
+	e := x.at(i)
+	return signpost.Candidate{GivenName: x.norms[e.given], FamilyName: x.fams.d.s[e.fam], DateOfBirth: x.day(e.dob),
+		Gender: unpackGender(e.gender), Postcode: unpackPostcode(e.pc), Shielded: e.flags&flagShielded != 0}
 }
 
 func contains16(dates []string, day uint16) bool {
