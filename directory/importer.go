@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
+	"unsafe"
 
 	"signpost"
 	"signpost/directory/feed"
@@ -49,17 +51,82 @@ type Importer struct {
 	news   [][]held
 	count  int
 	newPos [][]uint32 // serial → position+1 in news, paged
+	words  words      // their repeated strings
+	text   arena      // and the rest
 }
 
-// held is a child created in the run, kept compact until it is written.
+// held is a child created in the run, kept until it is written. It holds
+// no pointers (repeated strings are numbers in the run's words, the others
+// places in its text), so the collector never reads the millions of them a
+// national load holds, and each takes about a third of the memory.
 type held struct {
-	serial                                   uint32
-	given, family, dob, gender               string
-	address, postcode, nhs, upn, auth, death string
-	school, gp                               heldSetting
+	serial                                  uint32
+	given, family, dob, gender, auth, death uint32 // words
+	address, postcode, nhs, upn             text
+	school, gp                              heldSetting
 }
 
-type heldSetting struct{ code, name, started string }
+type heldSetting struct{ code, name, started uint32 } // words
+
+// words numbers the strings that repeat across millions of rows (names,
+// dates, authorities, schools, practices); 0 is "".
+type words struct {
+	id map[string]uint32
+	s  []string
+}
+
+func (w *words) of(s string) uint32 {
+	if s == "" {
+		return 0
+	}
+	if w.id == nil {
+		w.id, w.s = map[string]uint32{}, []string{""}
+	}
+	if i, ok := w.id[s]; ok {
+		return i
+	}
+	s = strings.Clone(s) // not a slice of the parser's larger buffer
+	w.id[s] = uint32(len(w.s))
+	w.s = append(w.s, s)
+	return uint32(len(w.s) - 1)
+}
+
+func (w *words) str(i uint32) string { return w.s[i] }
+
+// arena keeps strings end to end in large chunks that are never written
+// over; a text is a place in it: chunk<<40 | offset<<16 | length (0 is "").
+type arena struct{ chunks [][]byte }
+
+type text uint64
+
+const arenaChunk = 1 << 24
+
+func (a *arena) put(s string) text {
+	if s == "" {
+		return 0
+	}
+	if len(s) >= 1<<16 {
+		s = s[:1<<16-1] // feed fields are at most a few hundred bytes
+	}
+	n := len(a.chunks)
+	if n == 0 || len(a.chunks[n-1])+len(s) > arenaChunk {
+		a.chunks = append(a.chunks, make([]byte, 0, arenaChunk))
+		n++
+	}
+	c := &a.chunks[n-1]
+	off := len(*c)
+	*c = append(*c, s...)
+	return text(uint64(n-1)<<40 | uint64(off)<<16 | uint64(len(s)))
+}
+
+func (a *arena) str(t text) string {
+	if t == 0 {
+		return ""
+	}
+	c, off, n := t>>40, t>>16&(1<<24-1), t&(1<<16-1)
+	// The bytes are never written again: a string may share them.
+	return unsafe.String(&a.chunks[c][off], int(n))
+}
 
 const heldChunk = 1 << 14
 
@@ -213,6 +280,7 @@ func (im *Importer) forget() {
 		}
 	}
 	im.news, im.count, im.newPos = nil, 0, nil
+	im.words, im.text = words{}, arena{}
 }
 
 // item is a parsed row: a record or a rejection.
@@ -358,7 +426,7 @@ func (ru *run) decide(ctx context.Context, rec *feed.Record) error {
 			return err
 		}
 		h := im.hold(rec, serial)
-		im.idx.Put(h.identity())
+		im.idx.Put(im.identity(h))
 		ru.sum.Created++
 		ru.outcome(rec.Line, "created", signpost.SignpostID(serial))
 		return nil
@@ -451,7 +519,7 @@ func (ru *run) update(rec *feed.Record, child match.Identity, detail bool, merge
 	}
 	if h := im.heldChild(child.Serial); h != nil {
 		// Created in this run: the change goes into the record to write.
-		if h.fold(p.change()) {
+		if im.fold(h, p.change()) {
 			ru.sum.Updated++
 		} else {
 			ru.sum.Unchanged++
@@ -549,16 +617,30 @@ func RecordOf(item *ReviewItem) (*feed.Record, error) {
 		LACode: m["la_code"], SettingCode: m["setting_code"], SettingName: m["setting_name"], StartDate: m["start_date"], DateOfDeath: m["date_of_death"]}, nil
 }
 
+// newChildFrom is the child a record creates.
 func newChildFrom(rec *feed.Record, serial int) NewChild {
-	h := heldFrom(rec, serial, func(s string) string { return s })
-	return h.child()
+	c := NewChild{Child: signpost.Child{SignpostID: signpost.SignpostID(serial), GivenName: rec.GivenName, FamilyName: rec.FamilyName,
+		DateOfBirth: rec.DateOfBirth, Gender: knownSex(rec.Sex), Address: rec.Address, Postcode: rec.Postcode, NHSNumber: rec.NHSNumber,
+		UPN: rec.UPN, Status: signpost.StatusActive}, AuthorityCode: rec.LACode}
+	if rec.SettingCode != "" {
+		s := &signpost.Setting{Code: rec.SettingCode, Name: rec.SettingName, StartedOn: rec.StartDate}
+		switch rec.Kind {
+		case feed.School:
+			c.School = s
+		case feed.GP:
+			c.GP = s
+		}
+	}
+	return c
 }
 
-// heldFrom is the child a record creates.
-func heldFrom(rec *feed.Record, serial int, intern func(string) string) held {
-	h := held{serial: uint32(serial), given: intern(rec.GivenName), family: intern(rec.FamilyName), dob: intern(rec.DateOfBirth),
-		gender: knownSex(rec.Sex), address: rec.Address, postcode: rec.Postcode, nhs: rec.NHSNumber, upn: rec.UPN, auth: intern(rec.LACode)}
-	s := heldSetting{intern(rec.SettingCode), intern(rec.SettingName), intern(rec.StartDate)}
+// heldFrom is the child a record creates, packed.
+func (im *Importer) heldFrom(rec *feed.Record, serial int) held {
+	w, t := &im.words, &im.text
+	h := held{serial: uint32(serial), given: w.of(rec.GivenName), family: w.of(rec.FamilyName), dob: w.of(rec.DateOfBirth),
+		gender: w.of(knownSex(rec.Sex)), address: t.put(rec.Address), postcode: t.put(rec.Postcode), nhs: t.put(rec.NHSNumber),
+		upn: t.put(rec.UPN), auth: w.of(rec.LACode)}
+	s := heldSetting{w.of(rec.SettingCode), w.of(rec.SettingName), w.of(rec.StartDate)}
 	switch rec.Kind {
 	case feed.School:
 		h.school = s
@@ -574,7 +656,7 @@ func (im *Importer) hold(rec *feed.Record, serial int) *held {
 		im.news = append(im.news, make([]held, 0, heldChunk))
 	}
 	c := &im.news[len(im.news)-1]
-	*c = append(*c, heldFrom(rec, serial, im.intern))
+	*c = append(*c, im.heldFrom(rec, serial))
 	im.count++
 	p := serial >> chunkShift
 	for len(im.newPos) <= p {
@@ -603,35 +685,46 @@ func (im *Importer) heldChild(serial int) *held {
 	return &im.news[pos/heldChunk][pos%heldChunk]
 }
 
-func (h *held) identity() match.Identity {
-	return match.Identity{Serial: int(h.serial), GivenName: h.given, FamilyName: h.family, DateOfBirth: h.dob, Gender: h.gender,
-		Postcode: h.postcode, NHSNumber: h.nhs, UPN: h.upn, Authority: h.auth, Deceased: h.death != ""}
+func (im *Importer) identity(h *held) match.Identity {
+	w, t := &im.words, &im.text
+	return match.Identity{Serial: int(h.serial), GivenName: w.str(h.given), FamilyName: w.str(h.family), DateOfBirth: w.str(h.dob),
+		Gender: w.str(h.gender), Postcode: t.str(h.postcode), NHSNumber: t.str(h.nhs), UPN: t.str(h.upn), Authority: w.str(h.auth),
+		Deceased: h.death != 0}
 }
 
-func (h *held) child() NewChild {
-	c := NewChild{Child: signpost.Child{SignpostID: signpost.SignpostID(int(h.serial)), GivenName: h.given, FamilyName: h.family,
-		DateOfBirth: h.dob, Gender: h.gender, Address: h.address, Postcode: h.postcode, NHSNumber: h.nhs, UPN: h.upn,
-		Status: signpost.StatusActive}, AuthorityCode: h.auth, DateOfDeath: h.death}
-	if h.death != "" {
+func (im *Importer) child(h *held) NewChild {
+	w, t := &im.words, &im.text
+	c := NewChild{Child: signpost.Child{SignpostID: signpost.SignpostID(int(h.serial)), GivenName: w.str(h.given), FamilyName: w.str(h.family),
+		DateOfBirth: w.str(h.dob), Gender: w.str(h.gender), Address: t.str(h.address), Postcode: t.str(h.postcode), NHSNumber: t.str(h.nhs),
+		UPN: t.str(h.upn), Status: signpost.StatusActive}, AuthorityCode: w.str(h.auth), DateOfDeath: w.str(h.death)}
+	if h.death != 0 {
 		c.Status = signpost.StatusDeceased
 	}
-	if h.school.code != "" {
-		c.School = &signpost.Setting{Code: h.school.code, Name: h.school.name, StartedOn: h.school.started}
+	if h.school.code != 0 {
+		c.School = &signpost.Setting{Code: w.str(h.school.code), Name: w.str(h.school.name), StartedOn: w.str(h.school.started)}
 	}
-	if h.gp.code != "" {
-		c.GP = &signpost.Setting{Code: h.gp.code, Name: h.gp.name, StartedOn: h.gp.started}
+	if h.gp.code != 0 {
+		c.GP = &signpost.Setting{Code: w.str(h.gp.code), Name: w.str(h.gp.name), StartedOn: w.str(h.gp.started)}
 	}
 	return c
 }
 
 // fold makes a change in a child not yet written, as the store would make
 // it in one written (see ChildUpdate), and reports whether anything changed.
-func (h *held) fold(u ChildUpdate) bool {
+func (im *Importer) fold(h *held, u ChildUpdate) bool {
+	w, t := &im.words, &im.text
 	before := *h
-	moves := u.Postcode != "" && u.Postcode != h.postcode
-	set := func(dst *string, v string) {
+	moves := u.Postcode != "" && u.Postcode != t.str(h.postcode)
+	set := func(dst *uint32, v string) {
 		if v != "" {
-			*dst = v
+			*dst = w.of(v)
+		}
+	}
+	// A text is replaced only by a different string (the same string put
+	// again would be another place, and look like a change).
+	setText := func(dst *text, v string) {
+		if v != t.str(*dst) {
+			*dst = t.put(v)
 		}
 	}
 	set(&h.given, u.GivenName)
@@ -640,30 +733,32 @@ func (h *held) fold(u ChildUpdate) bool {
 	set(&h.gender, u.Gender)
 	switch {
 	case u.Address != "":
-		h.address = u.Address
+		setText(&h.address, u.Address)
 	case u.ClearAddress && moves:
-		h.address = ""
+		h.address = 0
 	}
-	set(&h.postcode, u.Postcode)
-	if u.AuthorityCode != "" && (!u.FillAuthority || h.auth == "" || moves) {
-		h.auth = u.AuthorityCode
+	if u.Postcode != "" {
+		setText(&h.postcode, u.Postcode)
 	}
-	if h.nhs == "" {
-		h.nhs = u.NHSNumber
+	if u.AuthorityCode != "" && (!u.FillAuthority || h.auth == 0 || moves) {
+		h.auth = w.of(u.AuthorityCode)
 	}
-	if h.upn == "" {
-		h.upn = u.UPN
+	if h.nhs == 0 {
+		h.nhs = t.put(u.NHSNumber)
+	}
+	if h.upn == 0 {
+		h.upn = t.put(u.UPN)
 	}
 	for _, x := range []struct {
 		s  *signpost.Setting
 		to *heldSetting
 	}{{u.School, &h.school}, {u.GP, &h.gp}} {
-		if x.s != nil && x.s.Code != "" && x.s.StartedOn >= x.to.started {
-			*x.to = heldSetting{x.s.Code, x.s.Name, x.s.StartedOn}
+		if x.s != nil && x.s.Code != "" && x.s.StartedOn >= w.str(x.to.started) {
+			*x.to = heldSetting{w.of(x.s.Code), w.of(x.s.Name), w.of(x.s.StartedOn)}
 		}
 	}
 	if u.DateOfDeath != "" {
-		h.death = u.DateOfDeath
+		h.death = w.of(u.DateOfDeath)
 	}
 	return *h != before
 }
@@ -708,7 +803,7 @@ func (im *Importer) writeNew(ctx context.Context, runs []*run) error {
 	written := 0
 	for ci, chunk := range im.news {
 		for i := range chunk {
-			batch = append(batch, chunk[i].child())
+			batch = append(batch, im.child(&chunk[i]))
 			if len(batch) == cap(batch) || (ci == len(im.news)-1 && i == len(chunk)-1) {
 				if err := ctx.Err(); err != nil {
 					return err
@@ -726,6 +821,7 @@ func (im *Importer) writeNew(ctx context.Context, runs []*run) error {
 		im.news[ci] = nil
 	}
 	im.news, im.count, im.newPos = nil, 0, nil
+	im.words, im.text = words{}, arena{}
 	return nil
 }
 

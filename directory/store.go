@@ -106,7 +106,8 @@ type Store interface {
 // In between, searches are slow and only the feed importer may write.
 type BulkLoader interface {
 	BeginBulk(ctx context.Context) error
-	EndBulk(ctx context.Context) error
+	// EndBulk may use up to maxCacheMB MiB of memory to read the store once.
+	EndBulk(ctx context.Context, maxCacheMB int) error
 }
 
 // FeedBatch is a batch of import decisions, applied in one transaction in

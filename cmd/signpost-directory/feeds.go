@@ -11,6 +11,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"runtime/debug"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,7 +27,7 @@ import (
 
 const feedsUsage = `feeds, review and retention:
   import       --feed KIND FILE [--feed KIND FILE ...] [--rejects FILE] [--outcomes FILE]
-               [--bulk] [--cache-mb N] [--today YYYY-MM-DD]
+               [--bulk] [--cache-mb N] [--today YYYY-MM-DD] [--cpu-profile FILE]
                KIND is births, deaths, school or gp (docs/feeds.md); feeds are applied in the
                order given; bad rows are reported by line in the rejects file (one per feed:
                FILE gets the feed's name added when there are several)
@@ -127,11 +128,23 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	bulk := fs.Bool("bulk", false, "national load: drop the search indexes and rebuild them at the end (do not serve meanwhile)")
 	cacheMB := fs.Int("cache-mb", 1024, "page cache of the writer, in MiB")
 	today := fs.String("today", "", "check dates against this day (default today)")
+	cpuProfile := fs.String("cpu-profile", "", "write a CPU profile of the import to this file (for performance work)")
 	if err := fs.Parse(rest); err != nil {
 		return flagErr(err)
 	}
 	if len(feeds) == 0 {
 		return errors.New("give at least one --feed KIND FILE")
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("creating the CPU profile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("starting the CPU profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	day, err := dayFlag(*today)
 	if err != nil {
@@ -178,9 +191,13 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	runErr := importFeeds(ctx, im, feeds, files, *rejects, *outcomes, stdout, stderr)
 	if *bulk {
+		// The importer's index and held children are garbage now: give
+		// their memory back, and let the rebuild read the store into it.
+		im = nil
+		debug.FreeOSMemory()
 		t := time.Now()
 		fmt.Fprintln(stderr, "rebuilding the search indexes...")
-		if err := st.EndBulk(context.WithoutCancel(ctx)); err != nil && runErr == nil {
+		if err := st.EndBulk(context.WithoutCancel(ctx), rebuildCacheMB(*cacheMB)); err != nil && runErr == nil {
 			runErr = err
 		}
 		fmt.Fprintf(stdout, "rebuilt the search indexes in %.1fs\n", time.Since(t).Seconds())
@@ -506,4 +523,21 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "\n  ground truth: %s\n", filepath.Join(*out, population.TruthFile))
 	return nil
+}
+
+// rebuildCacheMB is the page cache the index rebuild may use: half the
+// memory available now (Linux says; elsewhere the writer's cache stays).
+func rebuildCacheMB(cacheMB int) int {
+	raw, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return cacheMB
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "MemAvailable:" {
+			if kb, err := strconv.Atoi(f[1]); err == nil {
+				return max(cacheMB, kb/1024/2)
+			}
+		}
+	}
+	return cacheMB
 }

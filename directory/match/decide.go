@@ -56,6 +56,9 @@ type Decision struct {
 	Reason string
 }
 
+// filterGiven is off only in the test that checks it changes no decision.
+var filterGiven = true
+
 // MaxReviewCandidates is the most candidates a review item lists.
 const MaxReviewCandidates = 5
 
@@ -101,7 +104,17 @@ func (x *Index) MatchDetails(r Record, except int) Decision {
 	var hits []Scored
 	var otherUPN []Scored
 	upn := packUPN(r.UPN)
-	x.scan(k, func(i uint32) bool {
+	// A child with another given name is kept below (for review) only at
+	// the record's own postcode; the rest are left out before scoring, on
+	// the given names that can score (found as family names are).
+	var keep func(given uint32, pc uint64) bool
+	if len(q.GivenName) > 1 && filterGiven {
+		given, pc := x.givens.compatible(q.GivenName), packPostcode(q.Postcode)
+		keep = func(g uint32, p uint64) bool {
+			return g == 0 || given.has(&x.givens, g) || (pc != 0 && p == pc)
+		}
+	}
+	x.scan(k, keep, func(i uint32) bool {
 		e := x.at(i)
 		if int(e.serial) == except {
 			return true

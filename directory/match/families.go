@@ -89,8 +89,10 @@ func (f *families) compatible(q string) compat {
 	if ok && c.upTo == len(f.d.s) {
 		return c
 	}
-	if ok {
+	if ok && len(f.d.s)-c.upTo <= 64 {
 		// Names added since: check each (they are few) and keep the rest.
+		// (With many, the deletion index below is cheaper than checking
+		// them one by one.)
 		c.names = slices.Clone(c.names)
 		for i := c.upTo; i < len(f.d.s); i++ {
 			if signpost.NameScore(q, f.d.s[i]) > 0 {

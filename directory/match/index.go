@@ -12,6 +12,7 @@
 package match
 
 import (
+	"slices"
 	"strings"
 
 	"signpost"
@@ -78,11 +79,10 @@ type Index struct {
 	chunks [][]entry // entries by index, in chunks of 1<<chunkBits
 	free   []uint32  // indexes of removed entries, for reuse
 	bySer  [][]uint32
-	dobs   [][]uint32           // by day (days since 1900-01-01, plus one): entry indexes
-	dobFam [2]map[uint64]uint32 // day<<32 | Soundex of the family name → first index+1: [0] children without an NHS number, [1] with
-	dfNext [][]uint32           // index → next index+1 with the same day and family
-	pcHead map[uint64]uint32    // postcode → first index+1
-	pcNext [][]uint32           // index → next index+1 at the same postcode
+	dobs   [][]uint32        // by day (days since 1900-01-01, plus one): entry indexes
+	byDay  []dayCodes        // by day: the family-name Soundex codes of the children born on it, with their lists
+	pcHead map[uint64]uint32 // postcode → first index+1
+	nodes  [][]node          // index → its links in the chains, and what filters them
 	nhs    map[uint64]uint32
 	upn    map[uint64]uint32
 	names  dict     // names as written
@@ -90,6 +90,8 @@ type Index struct {
 	days   []string // dates, by day, as strings
 	auths  dict
 	fams   families
+	givens families // normalised given names
+	gvn    []uint32 // written name → its normal form in givens (given names only)
 	live   int
 	// ids keeps the NHS and UPN maps; an index for search alone needs neither.
 	ids bool
@@ -126,7 +128,7 @@ func (d *dict) get(i uint32) string {
 // New returns an empty index. withIdentifiers keeps maps from NHS number and
 // UPN to child (the feed importer needs them; search asks the store).
 func New(withIdentifiers bool) *Index {
-	x := &Index{dobs: make([][]uint32, 1<<16), dobFam: [2]map[uint64]uint32{{}, {}}, pcHead: map[uint64]uint32{}, ids: withIdentifiers}
+	x := &Index{dobs: make([][]uint32, 1<<16), byDay: make([]dayCodes, 1<<16), pcHead: map[uint64]uint32{}, ids: withIdentifiers}
 	if withIdentifiers {
 		x.nhs, x.upn = map[uint64]uint32{}, map[uint64]uint32{}
 	}
@@ -135,6 +137,8 @@ func New(withIdentifiers bool) *Index {
 	x.days = make([]string, 1<<16)
 	x.auths.intern("")
 	x.fams.init()
+	x.givens.init()
+	x.gvn = []uint32{0}
 	return x
 }
 
@@ -143,9 +147,19 @@ func (x *Index) Len() int { return x.live }
 
 func (x *Index) at(i uint32) *entry { return &x.chunks[i>>chunkBits][i&(1<<chunkBits-1)] }
 
-func (x *Index) pcNextOf(i uint32) *uint32 { return &x.pcNext[i>>chunkBits][i&(1<<chunkBits-1)] }
+// node is an entry's place in the chain of children at one postcode, with
+// the keys a matcher filters on beside it: walking a chain touches one
+// cache line a child, and the entry only for those that pass.
+type node struct {
+	pc    uint32 // next index+1 in the chain
+	fam   uint32 // the family name, in fams
+	given uint32 // the given name, in givens
+	pcode uint64 // the postcode, packed
+}
 
-func (x *Index) dfNextOf(i uint32) *uint32 { return &x.dfNext[i>>chunkBits][i&(1<<chunkBits-1)] }
+func (x *Index) node(i uint32) *node { return &x.nodes[i>>chunkBits][i&(1<<chunkBits-1)] }
+
+func (x *Index) pcNextOf(i uint32) *uint32 { return &x.node(i).pc }
 
 func (x *Index) slot(serial int) *uint32 {
 	p := serial >> chunkBits
@@ -179,8 +193,7 @@ func (x *Index) alloc() uint32 {
 	}
 	if n&(1<<chunkBits-1) == 0 {
 		x.chunks = append(x.chunks, make([]entry, 0, 1<<chunkBits))
-		x.pcNext = append(x.pcNext, make([]uint32, 1<<chunkBits))
-		x.dfNext = append(x.dfNext, make([]uint32, 1<<chunkBits))
+		x.nodes = append(x.nodes, make([]node, 1<<chunkBits))
 	}
 	c := &x.chunks[len(x.chunks)-1]
 	*c = append(*c, entry{})
@@ -201,6 +214,7 @@ func (x *Index) Put(id Identity) {
 			x.unmapIDs(i, old)
 			*old = e
 			x.mapIDs(i, old)
+			x.setGiven(i, old)
 			return
 		}
 		x.unlink(i)
@@ -266,7 +280,7 @@ func (x *Index) ByUPN(upn string) (Identity, bool) {
 func (x *Index) pack(id Identity) entry {
 	e := entry{
 		pc: packPostcode(id.Postcode), nhs: packNHS(id.NHSNumber), upn: packUPN(id.UPN),
-		given: x.name(id.GivenName), family: x.name(id.FamilyName), fam: x.fams.intern(signpost.NormaliseName(id.FamilyName)),
+		given: x.givenName(id.GivenName), family: x.name(id.FamilyName), fam: x.fams.intern(signpost.NormaliseName(id.FamilyName)),
 		serial: uint32(id.Serial), dob: packDate(id.DateOfBirth), auth: uint16(x.auths.intern(id.Authority)),
 		gender: packGender(id.Gender), flags: flagLive,
 	}
@@ -288,6 +302,18 @@ func (x *Index) name(s string) uint32 {
 	return i
 }
 
+// givenName interns a written given name, and its normal form in givens.
+func (x *Index) givenName(s string) uint32 {
+	i := x.name(s)
+	for int(i) >= len(x.gvn) {
+		x.gvn = append(x.gvn, 0)
+	}
+	if x.gvn[i] == 0 && x.norms[i] != "" {
+		x.gvn[i] = x.givens.intern(x.norms[i])
+	}
+	return i
+}
+
 // day returns a packed date as a string, made once per day.
 func (x *Index) day(d uint16) string {
 	if d == 0 {
@@ -299,22 +325,82 @@ func (x *Index) day(d uint16) string {
 	return x.days[d]
 }
 
-// dfKey keys children by date of birth and the Soundex of their family
-// name: every same-Soundex name can match, so one look-up finds them all.
-func (x *Index) dfKey(dob uint16, fam uint32) uint64 {
-	return uint64(dob)<<32 | uint64(x.fams.code[fam])
+// dayCodes lists the children born on one day whose family names have one
+// Soundex code: every same-Soundex name can match, so one look-up finds
+// them all. A day's codes are a short sorted slice (a few hundred at
+// national scale), searched in cache rather than hashed into a map of
+// millions, and each list is read in one sweep of memory, with the keys a
+// matcher filters on beside each child: at national scale a list holds
+// dozens, most of whom the filters leave out without touching their entry.
+type dayCodes struct {
+	codes []uint16 // sorted: a few cache lines to search
+	// lists of each code, oldest first: [0] children without an NHS
+	// number, [1] with. Children without are few, and a record that has
+	// one is compared with them alone.
+	lists [][2][]member
+}
+
+type member struct {
+	i     uint32 // the entry
+	fam   uint32 // its family name, in fams
+	given uint32 // its given name, in givens
+	pc    uint64 // its postcode, packed
+}
+
+// findCode returns where code is in a day's sorted codes, or where it
+// would go, and whether it is there.
+func findCode(codes []uint16, code uint16) (int, bool) {
+	lo, hi := 0, len(codes)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if codes[m] < code {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo, lo < len(codes) && codes[lo] == code
+}
+
+// members returns the list for day, code and set, adding the code to the
+// day if add is set (else nil if it has none).
+func (x *Index) members(day uint16, code uint16, set int, add bool) *[]member {
+	d := &x.byDay[day]
+	k, ok := findCode(d.codes, code)
+	if !ok {
+		if !add {
+			return nil
+		}
+		d.codes = slices.Insert(d.codes, k, code)
+		d.lists = slices.Insert(d.lists, k, [2][]member{})
+	}
+	return &d.lists[k][set]
+}
+
+// setGiven records a new given name for entry i wherever it is filed.
+func (x *Index) setGiven(i uint32, e *entry) {
+	g := x.gvn[e.given]
+	x.node(i).given = g
+	if e.dob == 0 {
+		return
+	}
+	if l := x.members(e.dob, x.fams.code[e.fam], b2i(e.nhs != 0), false); l != nil {
+		for k := range *l {
+			if (*l)[k].i == i {
+				(*l)[k].given = g
+			}
+		}
+	}
 }
 
 func (x *Index) link(i uint32) {
 	e := x.at(i)
+	n := x.node(i)
+	n.fam, n.given, n.pcode = e.fam, x.gvn[e.given], e.pc
 	if e.dob != 0 {
 		x.dobs[e.dob] = append(x.dobs[e.dob], i)
-		// Children without an NHS number are few, and a record that has one
-		// is compared with them alone: a map of their own stays small.
-		m := x.dobFam[b2i(e.nhs != 0)]
-		k := x.dfKey(e.dob, e.fam)
-		*x.dfNextOf(i) = m[k]
-		m[k] = i + 1
+		l := x.members(e.dob, x.fams.code[e.fam], b2i(e.nhs != 0), true)
+		*l = append(*l, member{i: i, fam: e.fam, given: n.given, pc: e.pc})
 	}
 	if e.pc != 0 {
 		*x.pcNextOf(i) = x.pcHead[e.pc]
@@ -381,7 +467,10 @@ func (x *Index) unlink(i uint32) {
 				break
 			}
 		}
-		unchain(x.dobFam[b2i(e.nhs != 0)], x.dfKey(e.dob, e.fam), i, x.dfNextOf)
+		if l := x.members(e.dob, x.fams.code[e.fam], b2i(e.nhs != 0), false); l != nil {
+			// Deleted in place: the others keep their order.
+			*l = slices.DeleteFunc(*l, func(m member) bool { return m.i == i })
+		}
 	}
 	if e.pc != 0 {
 		unchain(x.pcHead, e.pc, i, x.pcNextOf)
@@ -415,11 +504,12 @@ type Keys struct {
 // keeps exactly the children whose family name signpost.NameScore scores
 // above zero against it.
 func (x *Index) Candidates(k Keys, fn func(Identity) bool) bool {
-	return x.scan(k, func(i uint32) bool { return fn(x.identity(i)) })
+	return x.scan(k, nil, func(i uint32) bool { return fn(x.identity(i)) })
 }
 
-// scan is Candidates by entry index.
-func (x *Index) scan(k Keys, fn func(uint32) bool) bool {
+// scan is Candidates by entry index, leaving out, if keep is set, the
+// children whose node it does not keep.
+func (x *Index) scan(k Keys, keep func(given uint32, pc uint64) bool, fn func(uint32) bool) bool {
 	var c compat
 	if k.FamilyName != "" {
 		c = x.fams.compatible(k.FamilyName)
@@ -445,17 +535,30 @@ func (x *Index) scan(k Keys, fn func(uint32) bool) bool {
 			}
 			continue
 		}
+		dc := &x.byDay[day]
+		var found [16]int32
+		at := found[:0]
+		for _, code := range c.codes {
+			if k, ok := findCode(dc.codes, code); ok {
+				at = append(at, int32(k))
+			}
+		}
 		for set := 0; set < 2; set++ {
 			if set == 1 && k.WithoutNHS {
 				break
 			}
-			m := x.dobFam[set]
-			for _, code := range c.codes {
-				for j := m[uint64(day)<<32|uint64(code)]; j != 0; j = *x.dfNextOf(j - 1) {
-					if !c.has(&x.fams, x.at(j-1).fam) {
+			for _, k := range at {
+				// Newest first.
+				ms := dc.lists[k][set]
+				for q := len(ms) - 1; q >= 0; q-- {
+					m := &ms[q]
+					if !c.has(&x.fams, m.fam) {
 						continue // another name with this Soundex that cannot match
 					}
-					if !visit(j - 1) {
+					if keep != nil && !keep(m.given, m.pc) {
+						continue
+					}
+					if !visit(m.i) {
 						return false
 					}
 				}
@@ -463,9 +566,13 @@ func (x *Index) scan(k Keys, fn func(uint32) bool) bool {
 		}
 	}
 	if pc := packPostcode(k.Postcode); pc != 0 {
-		for j := x.pcHead[pc]; j != 0; j = *x.pcNextOf(j - 1) {
+		for j := x.pcHead[pc]; j != 0; j = x.node(j - 1).pc {
 			i := j - 1
-			if k.FamilyName != "" && !c.has(&x.fams, x.at(i).fam) {
+			n := x.node(i)
+			if k.FamilyName != "" && !c.has(&x.fams, n.fam) {
+				continue
+			}
+			if keep != nil && !keep(n.given, n.pcode) {
 				continue
 			}
 			if containsU32(seen, i) {

@@ -85,6 +85,59 @@ func TestFamilyFilterIsExactlyNameScore(t *testing.T) {
 	}
 }
 
+// Leaving out children with another given name before scoring must change
+// no decision: same outcome, child, score and candidates, for duplicates
+// with typos, siblings and twins at one address, and strangers.
+func TestGivenFilterChangesNoDecision(t *testing.T) {
+	today := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+	g := population.New(5, today)
+	x := New(true)
+	var kids []signpost.Child
+	for s := 1; s <= 20000; s++ {
+		c := g.Next(s)
+		// Few dates and postcodes, so each chain holds many children.
+		c.DateOfBirth = fmt.Sprintf("2015-03-%02d", 1+s%12)
+		c.Postcode = []string{"LS1 4AP", "LS6 1AA", "M14 5AB", "B29 6BD", ""}[s%5]
+		kids = append(kids, c)
+		x.Put(Identity{Serial: s, GivenName: c.GivenName, FamilyName: c.FamilyName, DateOfBirth: c.DateOfBirth, Gender: c.Gender, Postcode: c.Postcode})
+	}
+	var recs []Record
+	for i := 0; i < 3000; i++ {
+		c := kids[(i*37)%len(kids)]
+		r := Record{GivenName: c.GivenName, FamilyName: c.FamilyName, DateOfBirth: c.DateOfBirth, Gender: c.Gender, Postcode: c.Postcode}
+		switch i % 5 {
+		case 1:
+			ty, _ := g.Typo(c)
+			r = Record{GivenName: ty.GivenName, FamilyName: ty.FamilyName, DateOfBirth: ty.DateOfBirth, Gender: ty.Gender, Postcode: ty.Postcode}
+		case 2: // a sibling at the same address
+			r.GivenName = g.Next(100000 + i).GivenName
+		case 3: // a stranger with this family name
+			o := g.Next(200000 + i)
+			r.GivenName, r.Postcode = o.GivenName, o.Postcode
+		case 4:
+			r.Postcode = ""
+		}
+		recs = append(recs, r)
+	}
+	defer func() { filterGiven = true }()
+	differ := 0
+	for _, r := range recs {
+		filterGiven = true
+		a := x.MatchDetails(r, 0)
+		filterGiven = false
+		b := x.MatchDetails(r, 0)
+		if fmt.Sprint(a) != fmt.Sprint(b) {
+			differ++
+			if differ <= 5 {
+				t.Errorf("record %+v:\nwith the filter    %+v\nwithout the filter %+v", r, a, b)
+			}
+		}
+	}
+	if differ > 0 {
+		t.Errorf("%d of %d decisions differ", differ, len(recs))
+	}
+}
+
 func TestPutReplaceRemove(t *testing.T) {
 	x := New(true)
 	a := Identity{Serial: 70000, GivenName: "Jamie", FamilyName: "Fixture", DateOfBirth: "2015-03-14", Gender: "male", Postcode: "LS1 4AP", NHSNumber: "9434765919", UPN: "P207000016049", Authority: "Leeds"}
