@@ -265,7 +265,7 @@ func importFeeds(ctx context.Context, im *directory.Importer, feeds []feedArg, i
 	}
 	secs := time.Since(t).Seconds()
 	for i, sum := range sums {
-		fmt.Fprintf(stdout, "%s: %s\n", feeds[i].kind, sum)
+		fmt.Fprintf(stdout, "%s: %s (decided in %.1fs)\n", feeds[i].kind, sum, sum.Deciding.Seconds())
 		if sum.Held > 0 {
 			fmt.Fprintf(stdout, "%s: %d matches were held back because the child was shielded meanwhile; import the file again to queue them for review\n", feeds[i].kind, sum.Held)
 		}

@@ -154,6 +154,7 @@ type node struct {
 	pc    uint32 // next index+1 in the chain
 	fam   uint32 // the family name, in fams
 	given uint32 // the given name, in givens
+	nhs   bool   // the child has an NHS number
 	pcode uint64 // the postcode, packed
 }
 
@@ -396,7 +397,7 @@ func (x *Index) setGiven(i uint32, e *entry) {
 func (x *Index) link(i uint32) {
 	e := x.at(i)
 	n := x.node(i)
-	n.fam, n.given, n.pcode = e.fam, x.gvn[e.given], e.pc
+	n.fam, n.given, n.pcode, n.nhs = e.fam, x.gvn[e.given], e.pc, e.nhs != 0
 	if e.dob != 0 {
 		x.dobs[e.dob] = append(x.dobs[e.dob], i)
 		l := x.members(e.dob, x.fams.code[e.fam], b2i(e.nhs != 0), true)
@@ -569,7 +570,7 @@ func (x *Index) scan(k Keys, keep func(given uint32, pc uint64) bool, fn func(ui
 		for j := x.pcHead[pc]; j != 0; j = x.node(j - 1).pc {
 			i := j - 1
 			n := x.node(i)
-			if k.FamilyName != "" && !c.has(&x.fams, n.fam) {
+			if k.FamilyName != "" && !c.has(&x.fams, n.fam) || k.WithoutNHS && n.nhs {
 				continue
 			}
 			if keep != nil && !keep(n.given, n.pcode) {
