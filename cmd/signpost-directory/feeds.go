@@ -195,12 +195,22 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		// their memory back, and let the rebuild read the store into it.
 		im = nil
 		debug.FreeOSMemory()
-		t := time.Now()
-		fmt.Fprintln(stderr, "rebuilding the search indexes...")
-		if err := st.EndBulk(context.WithoutCancel(ctx), rebuildCacheMB(*cacheMB)); err != nil && runErr == nil {
-			runErr = err
+		if ctx.Err() != nil {
+			// Stopped (Ctrl-C, SIGTERM): stop now rather than spend minutes
+			// on indexes. The store rebuilds any it lacks when it is next
+			// opened, and running the same import again completes it.
+			fmt.Fprintln(stderr, "stopped: the search indexes will be rebuilt when the store is next opened; run the same import again to complete it")
+		} else {
+			t := time.Now()
+			fmt.Fprintln(stderr, "rebuilding the search indexes...")
+			if err := st.EndBulk(ctx, rebuildCacheMB(*cacheMB)); err != nil {
+				if runErr == nil {
+					runErr = err
+				}
+			} else {
+				fmt.Fprintf(stdout, "rebuilt the search indexes in %.1fs\n", time.Since(t).Seconds())
+			}
 		}
-		fmt.Fprintf(stdout, "rebuilt the search indexes in %.1fs\n", time.Since(t).Seconds())
 	}
 	if runErr != nil {
 		return runErr
@@ -264,6 +274,10 @@ func importFeeds(ctx context.Context, im *directory.Importer, feeds []feedArg, i
 		bar.done()
 	}
 	secs := time.Since(t).Seconds()
+	if err != nil && ctx.Err() != nil {
+		// Interrupted: the counts below were decided, not all written.
+		fmt.Fprintln(stdout, "stopped before the end: what follows was decided, and only part of it written")
+	}
 	for i, sum := range sums {
 		fmt.Fprintf(stdout, "%s: %s (decided in %.1fs)\n", feeds[i].kind, sum, sum.Deciding.Seconds())
 		if sum.Held > 0 {
@@ -271,6 +285,9 @@ func importFeeds(ctx context.Context, im *directory.Importer, feeds []feedArg, i
 		}
 	}
 	if err != nil {
+		if ctx.Err() != nil {
+			return errors.New("import stopped; running the same import again completes it (a row applied twice has the effect of applying it once)")
+		}
 		return fmt.Errorf("importing: %w", err)
 	}
 	rows := 0
