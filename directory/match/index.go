@@ -304,12 +304,15 @@ func (x *Index) name(s string) uint32 {
 }
 
 // givenName interns a written given name, and its normal form in givens.
+// Only the importer's index keeps givens (MatchDetails filters on them; a
+// search index's children all have given name 0 there, which filters
+// nothing).
 func (x *Index) givenName(s string) uint32 {
 	i := x.name(s)
 	for int(i) >= len(x.gvn) {
 		x.gvn = append(x.gvn, 0)
 	}
-	if x.gvn[i] == 0 && x.norms[i] != "" {
+	if x.ids && x.gvn[i] == 0 && x.norms[i] != "" {
 		x.gvn[i] = x.givens.intern(x.norms[i])
 	}
 	return i
