@@ -628,19 +628,9 @@ func RecordOf(item *ReviewItem) (*feed.Record, error) {
 
 // newChildFrom is the child a record creates.
 func newChildFrom(rec *feed.Record, serial int) NewChild {
-	c := NewChild{Child: signpost.Child{SignpostID: signpost.SignpostID(serial), GivenName: rec.GivenName, FamilyName: rec.FamilyName,
-		DateOfBirth: rec.DateOfBirth, Gender: knownSex(rec.Sex), Address: rec.Address, Postcode: rec.Postcode, NHSNumber: rec.NHSNumber,
-		UPN: rec.UPN, Status: signpost.StatusActive}, AuthorityCode: rec.LACode}
-	if rec.SettingCode != "" {
-		s := &signpost.Setting{Code: rec.SettingCode, Name: rec.SettingName, StartedOn: rec.StartDate}
-		switch rec.Kind {
-		case feed.School:
-			c.School = s
-		case feed.GP:
-			c.GP = s
-		}
-	}
-	return c
+	var im Importer
+	h := im.heldFrom(rec, serial)
+	return im.child(&h)
 }
 
 // heldFrom is the child a record creates, packed.
