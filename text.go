@@ -1,0 +1,155 @@
+package signpost
+
+import (
+	"strings"
+	"time"
+	_ "time/tzdata" // so England's calendar day is known on machines without a zone database (Windows)
+	"unicode"
+	"unicode/utf8"
+)
+
+// Limits on the text people type, counted in characters (not bytes). Every
+// text the directory stores is held to one of them; the directory package doc
+// lists which field has which.
+const (
+	// MaxNameLen bounds names: a child's given and family names, usernames,
+	// display names, job titles, organisations and device names.
+	MaxNameLen = 100
+	// MaxReasonLen bounds every reason a person gives: for a search, a view,
+	// break-glass, shielding and unshielding, a wipe order, an offline view.
+	MaxReasonLen = 500
+	// MaxRoleLen bounds the role a practitioner gives an involvement.
+	MaxRoleLen = 100
+	// MaxPasswordLen bounds a password (Argon2 hashes all of it).
+	MaxPasswordLen = 1024
+	// MinReasonLetters is how many letters or digits a reason needs at least:
+	// a reason is something a person reads in an audit, not a mark.
+	MinReasonLetters = 2
+)
+
+// CheckText validates free text typed by a person: valid UTF-8, at most max
+// characters, and no control characters (a newline or an escape in a name
+// breaks every table and log it is printed in). field names the request field
+// for the error. Bidirectional-text marks are allowed (names in right-to-left
+// scripts use them); Printable neutralises them when printing.
+func CheckText(field, s string, max int) error {
+	label := strings.ReplaceAll(field, "_", " ")
+	if !utf8.ValidString(s) {
+		return FieldError(field, "%s is not valid UTF-8 text", label)
+	}
+	if n := utf8.RuneCountInString(s); n > max {
+		return FieldError(field, "%s is longer than %d characters", label, max)
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return FieldError(field, "%s must not contain control characters such as line breaks or tabs", label)
+		}
+	}
+	return nil
+}
+
+// CheckReason validates a reason: CheckText, and visible words in it (at least
+// MinReasonLetters letters or digits), so that a reason of a single space or
+// an invisible character is refused. An empty reason is the caller's to allow
+// or refuse.
+func CheckReason(field, s string, max int) error {
+	if err := CheckText(field, s, max); err != nil {
+		return err
+	}
+	if s == "" {
+		return nil
+	}
+	n := 0
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			n++
+		}
+	}
+	if n < MinReasonLetters {
+		return FieldError(field, "%s must say in words why; it is recorded in the audit", strings.ReplaceAll(field, "_", " "))
+	}
+	return nil
+}
+
+// Printable returns s made safe to print in a terminal, a table or a log line:
+// control characters and invisible format characters (bidirectional overrides
+// and isolates, zero-width characters) are shown as \u escapes, so that text
+// cannot reorder or hide what is printed after it.
+func Printable(s string) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	clean := true
+	for _, r := range s {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			b.WriteString(`\u`)
+			const hex = "0123456789ABCDEF"
+			for shift := 12; shift >= 0; shift -= 4 {
+				b.WriteByte(hex[(r>>uint(shift))&0xF])
+			}
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// Involvement dates are checked against the child and today.
+//
+// CheckStartDate validates the day an involvement started: a real date, not in
+// the future, and not before the child was born.
+func CheckStartDate(field, on, dateOfBirth string, today time.Time) error {
+	t, ok := ParseDate(on)
+	if !ok {
+		return FieldError(field, "the start date must be a real date written YYYY-MM-DD")
+	}
+	if t.After(Today(today)) {
+		return FieldError(field, "the start date cannot be in the future")
+	}
+	if dob, ok := ParseDate(dateOfBirth); ok && t.Before(dob) {
+		return FieldError(field, "the start date cannot be before the child was born (%s)", dateOfBirth)
+	}
+	return nil
+}
+
+// CheckEndDate validates the day an involvement ended: a real date, not in the
+// future, and not before it started.
+func CheckEndDate(field, on, startedOn string, today time.Time) error {
+	t, ok := ParseDate(on)
+	if !ok {
+		return FieldError(field, "the end date must be a real date written YYYY-MM-DD")
+	}
+	if t.After(Today(today)) {
+		return FieldError(field, "the end date cannot be in the future")
+	}
+	if s, ok := ParseDate(startedOn); ok && t.Before(s) {
+		return FieldError(field, "the end date cannot be before the involvement started (%s)", startedOn)
+	}
+	return nil
+}
+
+// England is the calendar by which "today" is judged: at 00:30 in summer it is
+// already tomorrow in England but still today in UTC.
+var england = func() *time.Location {
+	if loc, err := time.LoadLocation("Europe/London"); err == nil {
+		return loc
+	}
+	return time.UTC
+}()
+
+// Today returns the calendar day in England at t, as midnight UTC of that
+// date (the form ParseDate gives), so dates compare directly.
+func Today(t time.Time) time.Time {
+	t = t.In(england)
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}

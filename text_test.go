@@ -1,0 +1,101 @@
+package signpost
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestCheckTextRefusesControlsAndOverlongText(t *testing.T) {
+	for _, tc := range []struct {
+		name, in string
+		ok       bool
+	}{
+		{"plain", "Nadia's laptop", true},
+		{"right-to-left name", "\u0646\u0627\u062f\u064a\u0629\u200f", true},
+		{"bidi override is allowed, printed neutralised", "\u202epot-pal", true},
+		{"newline", "pot-pal IT\nSTATE: wiped", false},
+		{"tab", "a\tb", false},
+		{"escape", "a\x1b[2Jb", false},
+		{"C1 control", "a\u0085b", false},
+		{"invalid UTF-8", "a\xffb", false},
+		{"at the limit", strings.Repeat("é", MaxNameLen), true},
+		{"over the limit", strings.Repeat("é", MaxNameLen+1), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := CheckText("device_name", tc.in, MaxNameLen)
+			if (err == nil) != tc.ok {
+				t.Fatalf("CheckText(%q) = %v, want ok=%v", tc.in, err, tc.ok)
+			}
+			if err != nil && FieldOf(err) != "device_name" {
+				t.Fatalf("field = %q, want device_name", FieldOf(err))
+			}
+		})
+	}
+}
+
+func TestCheckReasonNeedsVisibleWords(t *testing.T) {
+	for _, tc := range []struct {
+		name, in string
+		ok       bool
+	}{
+		{"a sentence", "Referral from the school about attendance", true},
+		{"empty is the caller's call", "", true},
+		{"zero-width space", "\u200b", false},
+		{"one letter", "x", false},
+		{"punctuation only", "...", false},
+		{"two digits", "42", true},
+		{"1 MB", strings.Repeat("a", 1<<20), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := CheckReason("reason", tc.in, MaxReasonLen); (err == nil) != tc.ok {
+				t.Fatalf("CheckReason = %v, want ok=%v", err, tc.ok)
+			}
+		})
+	}
+}
+
+func TestPrintableNeutralisesBidiAndControls(t *testing.T) {
+	for in, want := range map[string]string{
+		"Nadia's laptop":               "Nadia's laptop",
+		"\u202epot-pal IT":             `\u202Epot-pal IT`,
+		"IT\nSTATE: wiped":             `IT\u000ASTATE: wiped`,
+		"zero\u200bwidth":              `zero\u200Bwidth`,
+		"\u2066isolate\u2069 and more": `\u2066isolate\u2069 and more`,
+	} {
+		if got := Printable(in); got != want {
+			t.Errorf("Printable(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestInvolvementDates(t *testing.T) {
+	now := time.Date(2026, 6, 30, 23, 30, 0, 0, time.UTC) // 00:30 on 1 July in England
+	for _, tc := range []struct {
+		name, on, other string
+		start, ok       bool
+	}{
+		{"start today", "2026-06-30", "2015-03-14", true, true},
+		{"start today in England, tomorrow in UTC", "2026-07-01", "2015-03-14", true, true},
+		{"start in the future", "2026-07-02", "2015-03-14", true, false},
+		{"start before birth", "2015-03-13", "2015-03-14", true, false},
+		{"start 0001-01-01", "0001-01-01", "2015-03-14", true, false},
+		{"start not a date", "2026-02-30", "2015-03-14", true, false},
+		{"end after start", "2026-06-01", "2025-01-15", false, true},
+		{"end on the start day", "2025-01-15", "2025-01-15", false, true},
+		{"end before start", "2025-01-14", "2025-01-15", false, false},
+		{"end 9999-12-31", "9999-12-31", "2025-01-15", false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var err error
+			if tc.start {
+				err = CheckStartDate("on", tc.on, tc.other, now)
+			} else {
+				err = CheckEndDate("on", tc.on, tc.other, now)
+			}
+			if (err == nil) != tc.ok {
+				t.Fatalf("got %v, want ok=%v", err, tc.ok)
+			}
+		})
+	}
+}
