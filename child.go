@@ -70,10 +70,16 @@ type Setting struct {
 }
 
 // Involvement is a practitioner working, or having worked, with a child.
+// Mine is set by the directory on the involvements of the person asking, so
+// a practitioner's own work is known without anyone's username being sent
+// (a username is half of a sign-in: with it, five wrong passwords lock a
+// colleague out).
 type Involvement struct {
-	ID               string `json:"id"`
-	Practitioner     string `json:"practitioner"`
-	Username         string `json:"username,omitempty"`
+	ID           string `json:"id"`
+	Practitioner string `json:"practitioner"`
+	// Username is the directory's own: it never goes on the wire.
+	Username         string `json:"-"`
+	Mine             bool   `json:"mine,omitempty"`
 	Organisation     string `json:"organisation"`
 	Role             string `json:"role"`
 	Phone            string `json:"phone,omitempty"`
@@ -107,7 +113,7 @@ func (c *Child) Redact(viewer string) *Child {
 		Involvements: []Involvement{},
 	}
 	for _, inv := range c.Involvements {
-		if viewer != "" && inv.Username == viewer {
+		if inv.Mine || (viewer != "" && inv.Username == viewer) {
 			r.Involvements = append(r.Involvements, inv)
 		}
 	}

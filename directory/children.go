@@ -15,12 +15,24 @@ func canSeeShielded(a Actor, c *signpost.Child) bool {
 }
 
 // View returns what a may see of a child: a shielded record is redacted for
-// everyone but the management team of its authority.
+// everyone but the management team of its authority, and a's own
+// involvements are marked Mine.
 func View(a Actor, c *signpost.Child) *signpost.Child {
 	if c.Shielded && !canSeeShielded(a, c) {
-		return c.Redact(a.Username)
+		return markMine(a, c.Redact(a.Username))
 	}
-	return c
+	return markMine(a, c)
+}
+
+// markMine returns a copy of c with a's own involvements marked Mine.
+func markMine(a Actor, c *signpost.Child) *signpost.Child {
+	v := *c
+	v.Involvements = make([]signpost.Involvement, len(c.Involvements))
+	for i, inv := range c.Involvements {
+		inv.Mine = a.Username != "" && inv.Username == a.Username
+		v.Involvements[i] = inv
+	}
+	return &v
 }
 
 func onCaseload(a Actor, c *signpost.Child) bool {
@@ -122,7 +134,7 @@ func (s *Server) handleBreakGlass(w http.ResponseWriter, r *http.Request, a Acto
 		return
 	}
 	s.log.Warn("break-glass access", "user", a.Username, "authority", c.Authority)
-	writeJSON(w, http.StatusOK, c)
+	writeJSON(w, http.StatusOK, markMine(a, c))
 }
 
 func (s *Server) shieldChild(r *http.Request, a Actor) (*signpost.Child, error) {

@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -55,7 +56,35 @@ var samSmithPlaces = []struct{ authority, postcode string }{
 	{"Leeds", "LS11 5DR"}, {"Manchester", "M20 2RN"}, {"Sheffield", "S7 1FL"}, {"Birmingham", "B29 6BD"},
 }
 
-const demoSeededKey = "demo_seeded"
+const (
+	demoSeededKey   = "demo_seeded"
+	demoFixturesKey = "demo_fixtures"
+)
+
+// DemoFixtureIDs are the Signpost IDs the demo's named children were given.
+type DemoFixtureIDs struct {
+	Jamie     string   `json:"jamie"`
+	Riley     string   `json:"riley"`
+	SamSmiths []string `json:"sam_smiths"`
+}
+
+// DemoFixtures returns the Signpost IDs of the demo's named children in a
+// seeded store (they are issued like every other ID, so they differ from
+// store to store).
+func DemoFixtures(ctx context.Context, st Store) (DemoFixtureIDs, error) {
+	var fx DemoFixtureIDs
+	v, err := st.Setting(ctx, demoFixturesKey)
+	if err != nil {
+		return fx, err
+	}
+	if v == "" {
+		return fx, &signpost.Error{Kind: signpost.KindNotFound, Message: "this directory was not seeded with the demo"}
+	}
+	if err := json.Unmarshal([]byte(v), &fx); err != nil {
+		return fx, signpost.Internal("reading the demo fixtures", err)
+	}
+	return fx, nil
+}
 
 // SeedDemo seeds the demo directory: authorities, organisations, the fixture
 // accounts and children, and n generated children. It is idempotent: on a
@@ -85,21 +114,45 @@ func SeedDemo(ctx context.Context, st Store, n int, today time.Time, cost Passwo
 		}
 	}
 
-	serial := 1
-	next := func() string { id := signpost.SignpostID(serial); serial++; return id }
+	// Serials come from the store, which gives them IDs in an order that
+	// cannot be guessed; the generated population depends on the serial
+	// only, so it is the same whatever the IDs.
+	ids := st.IDCodec()
+	var serial, end int
+	var allocErr error
+	next := func() string {
+		if serial >= end && allocErr == nil {
+			first, err := st.AllocateSerials(ctx, 1000)
+			serial, end, allocErr = first, first+1000, err
+		}
+		if allocErr != nil {
+			return ""
+		}
+		serial++
+		return ids.ID(serial - 1)
+	}
 	jamie, riley := DemoJamie, DemoRiley
 	jamie.SignpostID, riley.SignpostID = next(), next()
 	fixtures := []signpost.Child{jamie, riley}
 	gen := population.New(DemoSeed, today)
+	var sams []string
 	for _, p := range samSmithPlaces {
 		sam := gen.Next(serial)
 		sam.SignpostID = next()
+		sams = append(sams, sam.SignpostID)
 		sam.GivenName, sam.FamilyName, sam.DateOfBirth, sam.Authority, sam.Postcode = "Sam", "Smith", "2016-01-01", p.authority, p.postcode
 		sam.NHSNumber, sam.UPN = "", ""
 		fixtures = append(fixtures, sam)
 	}
+	if allocErr != nil {
+		return fmt.Errorf("seeding fixture children: %w", allocErr)
+	}
 	if err := st.CreateChildren(ctx, fixtures); err != nil {
 		return fmt.Errorf("seeding fixture children: %w", err)
+	}
+	fx, _ := json.Marshal(DemoFixtureIDs{Jamie: jamie.SignpostID, Riley: riley.SignpostID, SamSmiths: sams})
+	if err := st.SetSetting(ctx, demoFixturesKey, string(fx)); err != nil {
+		return err
 	}
 
 	var leeds []string
@@ -128,6 +181,12 @@ func SeedDemo(ctx context.Context, st Store, n int, today time.Time, cost Passwo
 	}
 	if err := st.CreateChildren(ctx, batch); err != nil {
 		return fmt.Errorf("seeding children: %w", err)
+	}
+	if allocErr != nil {
+		return fmt.Errorf("seeding children: %w", allocErr)
+	}
+	if err := st.ReleaseSerials(ctx, serial, end); err != nil {
+		return err
 	}
 
 	invs := []struct {

@@ -35,6 +35,7 @@ import (
 // applying it once.
 type Importer struct {
 	st    Store
+	ids   *signpost.IDCodec
 	idx   *match.Index
 	today time.Time
 	// BatchSize is how many new children go in one transaction, and
@@ -45,13 +46,17 @@ type Importer struct {
 	// children and applying the rest.
 	Timing struct{ Matching, Writing, Applying time.Duration }
 
-	next, end int // serials reserved and not yet used
+	// Serials reserved and not yet used. A serial is the order in which
+	// Signpost IDs are issued; the match index and every record know a
+	// child by the number in its Signpost ID instead (ids turns one into
+	// the other, in an order that cannot be guessed).
+	next, end int
 	strs      map[string]string
 
-	// Children created in the run, not yet written: in serial order.
+	// Children created in the run, not yet written: in the order made.
 	news   [][]held
 	count  int
-	newPos [][]uint32 // serial → position+1 in news, paged
+	newPos [][]uint32 // serial → position+1 in news, paged (serials are dense)
 	words  words      // their repeated strings
 	text   arena      // and the rest
 }
@@ -61,7 +66,7 @@ type Importer struct {
 // places in its text), so the collector never reads the millions of them a
 // national load holds, and each takes about a third of the memory.
 type held struct {
-	serial                                  uint32
+	serial                                  uint32 // the number in its Signpost ID
 	given, family, dob, gender, auth, death uint32 // words
 	address, postcode, nhs, upn             text
 	school, gp                              heldSetting
@@ -134,7 +139,7 @@ const heldChunk = 1 << 14
 // NewImporter reads every live child's identity from the store. today is
 // the date the feeds are checked against (no date may be later).
 func NewImporter(ctx context.Context, st Store, today time.Time) (*Importer, error) {
-	im := &Importer{st: st, idx: match.New(true), today: today, BatchSize: 20000, UpdateBatch: 50000, strs: map[string]string{}}
+	im := &Importer{st: st, ids: st.IDCodec(), idx: match.New(true), today: today, BatchSize: 20000, UpdateBatch: 50000, strs: map[string]string{}}
 	err := st.ScanIdentities(ctx, func(id match.Identity) error {
 		im.idx.Put(id)
 		return nil
@@ -434,10 +439,10 @@ func (ru *run) decide(ctx context.Context, rec *feed.Record) error {
 		if err != nil {
 			return err
 		}
-		h := im.hold(rec, serial)
+		h := im.hold(rec, im.ids.Number(serial), serial)
 		im.idx.Put(im.identity(h))
 		ru.sum.Created++
-		ru.outcome(rec.Line, "created", signpost.SignpostID(serial))
+		ru.outcome(rec.Line, "created", signpost.SignpostID(int(h.serial)))
 		return nil
 	}
 	child := d.Child
@@ -450,7 +455,7 @@ func (ru *run) decide(ctx context.Context, rec *feed.Record) error {
 		probe.UPN = firstOf(child.UPN, rec.UPN)
 		if dup := im.idx.MatchDetails(probe, child.Serial); dup.Outcome == match.Same {
 			into, from := child, dup.Child
-			if from.Serial < into.Serial {
+			if im.ids.SerialOf(from.Serial) < im.ids.SerialOf(into.Serial) { // the older record survives
 				into, from = from, into
 			}
 			if into.Shielded || from.Shielded {
@@ -626,17 +631,17 @@ func RecordOf(item *ReviewItem) (*feed.Record, error) {
 		LACode: m["la_code"], SettingCode: m["setting_code"], SettingName: m["setting_name"], StartDate: m["start_date"], DateOfDeath: m["date_of_death"]}, nil
 }
 
-// newChildFrom is the child a record creates.
-func newChildFrom(rec *feed.Record, serial int) NewChild {
+// newChildFrom is the child a record creates, whose Signpost ID has number.
+func newChildFrom(rec *feed.Record, number int) NewChild {
 	var im Importer
-	h := im.heldFrom(rec, serial)
+	h := im.heldFrom(rec, number)
 	return im.child(&h)
 }
 
 // heldFrom is the child a record creates, packed.
-func (im *Importer) heldFrom(rec *feed.Record, serial int) held {
+func (im *Importer) heldFrom(rec *feed.Record, number int) held {
 	w, t := &im.words, &im.text
-	h := held{serial: uint32(serial), given: w.of(rec.GivenName), family: w.of(rec.FamilyName), dob: w.of(rec.DateOfBirth),
+	h := held{serial: uint32(number), given: w.of(rec.GivenName), family: w.of(rec.FamilyName), dob: w.of(rec.DateOfBirth),
 		gender: w.of(knownSex(rec.Sex)), address: t.put(rec.Address), postcode: t.put(rec.Postcode), nhs: t.put(rec.NHSNumber),
 		upn: t.put(rec.UPN), auth: w.of(rec.LACode)}
 	s := heldSetting{w.of(rec.SettingCode), w.of(rec.SettingName), w.of(rec.StartDate)}
@@ -649,13 +654,14 @@ func (im *Importer) heldFrom(rec *feed.Record, serial int) held {
 	return h
 }
 
-// hold keeps a new child of the run until it is written.
-func (im *Importer) hold(rec *feed.Record, serial int) *held {
+// hold keeps a new child of the run, whose Signpost ID has number and
+// which has serial, until it is written.
+func (im *Importer) hold(rec *feed.Record, number, serial int) *held {
 	if im.count%heldChunk == 0 {
 		im.news = append(im.news, make([]held, 0, heldChunk))
 	}
 	c := &im.news[len(im.news)-1]
-	*c = append(*c, im.heldFrom(rec, serial))
+	*c = append(*c, im.heldFrom(rec, number))
 	im.count++
 	p := serial >> chunkShift
 	for len(im.newPos) <= p {
@@ -670,8 +676,10 @@ func (im *Importer) hold(rec *feed.Record, serial int) *held {
 
 const chunkShift = 16
 
-// heldChild returns the child with serial if the run created it.
-func (im *Importer) heldChild(serial int) *held {
+// heldChild returns the child whose Signpost ID has number if the run
+// created it.
+func (im *Importer) heldChild(number int) *held {
+	serial := im.ids.SerialOf(number)
 	p := serial >> chunkShift
 	if serial <= 0 || p >= len(im.newPos) || im.newPos[p] == nil {
 		return nil
@@ -790,8 +798,9 @@ func (ru *run) apply(ctx context.Context, b *FeedBatch) error {
 	return nil
 }
 
-// writeNew writes the children the run created, in serial order, and
-// drops them from memory as it goes.
+// writeNew writes the children the run created, in Signpost ID order (so
+// each page of the store's ID index is written once), and drops them from
+// memory as it goes.
 func (im *Importer) writeNew(ctx context.Context, runs []*run) error {
 	var progress func(string, int64, int64)
 	if len(runs) > 0 {
@@ -800,24 +809,29 @@ func (im *Importer) writeNew(ctx context.Context, runs []*run) error {
 	total := int64(im.count)
 	batch := make([]NewChild, 0, im.BatchSize)
 	written := 0
+	keys := make([]uint32, im.count)
 	for ci, chunk := range im.news {
 		for i := range chunk {
-			batch = append(batch, im.child(&chunk[i]))
-			if len(batch) == cap(batch) || (ci == len(im.news)-1 && i == len(chunk)-1) {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-				if _, err := im.st.ApplyFeed(ctx, &FeedBatch{Creates: batch, At: im.today}); err != nil {
-					return err
-				}
-				written += len(batch)
-				batch = batch[:0]
-				if progress != nil {
-					progress("writing", int64(written), total)
-				}
+			keys[ci*heldChunk+i] = chunk[i].serial
+		}
+	}
+	order := radixOrder(keys)
+	keys = nil
+	for n, pos := range order {
+		batch = append(batch, im.child(&im.news[pos/heldChunk][pos%heldChunk]))
+		if len(batch) == cap(batch) || n == len(order)-1 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if _, err := im.st.ApplyFeed(ctx, &FeedBatch{Creates: batch, At: im.today}); err != nil {
+				return err
+			}
+			written += len(batch)
+			batch = batch[:0]
+			if progress != nil {
+				progress("writing", int64(written), total)
 			}
 		}
-		im.news[ci] = nil
 	}
 	im.news, im.count, im.newPos = nil, 0, nil
 	im.words, im.text = words{}, arena{}
@@ -855,28 +869,43 @@ func (ru *run) finish(ctx context.Context) error {
 	return nil
 }
 
-// sortBySerial returns the indexes of ps in order of serial, keeping file
-// order within a child (a counting sort: millions of changes, in linear time).
-func sortBySerial(ps []pending) []int32 {
-	if len(ps) == 0 {
-		return nil
-	}
-	lo, hi := ps[0].serial, ps[0].serial
+// sortBySerial returns the indexes of ps in order of Signpost ID, keeping
+// file order within a child.
+func sortBySerial(ps []pending) []uint32 {
+	keys := make([]uint32, len(ps))
 	for i := range ps {
-		lo, hi = min(lo, ps[i].serial), max(hi, ps[i].serial)
+		keys[i] = ps[i].serial
 	}
-	counts := make([]int32, hi-lo+2)
-	for i := range ps {
-		counts[ps[i].serial-lo+1]++
+	return radixOrder(keys)
+}
+
+// radixOrder returns the indexes of keys (Signpost ID numbers, below 2^27)
+// in ascending order of key, equal keys in their given order: a
+// least-significant-digit radix sort in two passes of 14 bits, in linear
+// time for the millions of a national load (and without a table as large
+// as the ID space, as a counting sort would need).
+func radixOrder(keys []uint32) []uint32 {
+	const bits = 14
+	out := make([]uint32, len(keys))
+	for i := range out {
+		out[i] = uint32(i)
 	}
-	for i := 1; i < len(counts); i++ {
-		counts[i] += counts[i-1]
-	}
-	out := make([]int32, len(ps))
-	for i := range ps {
-		k := ps[i].serial - lo
-		out[counts[k]] = int32(i)
-		counts[k]++
+	tmp := make([]uint32, len(keys))
+	var counts [1<<bits + 1]int
+	for shift := uint(0); shift < 28; shift += bits {
+		clear(counts[:])
+		for _, i := range out {
+			counts[(keys[i]>>shift)&(1<<bits-1)+1]++
+		}
+		for d := 1; d < len(counts); d++ {
+			counts[d] += counts[d-1]
+		}
+		for _, i := range out {
+			d := (keys[i] >> shift) & (1<<bits - 1)
+			tmp[counts[d]] = i
+			counts[d]++
+		}
+		out, tmp = tmp, out
 	}
 	return out
 }

@@ -206,7 +206,7 @@ func TestMatchingThresholds(t *testing.T) {
 		nhs(1)+",Jamie,Fixture,M,2015-03-14,22 Park Row,LS1 4AP,E08000035\n"+
 		nhs(2)+",Sam,Smith,M,2016-01-01,,LS6 1AA,E08000035\n"+
 		nhs(3)+",Sam,Smith,M,2016-01-01,,LS6 1AA,E08000035\n")
-	jamie := signpost.SignpostID(1) // the first serials the store hands out
+	jamie := st.IDCodec().ID(1) // the first serials the store hands out
 	for _, tc := range []struct {
 		name, kind, row, outcome, child string
 	}{
@@ -251,7 +251,7 @@ func TestShieldedChildIsNeverMatchedOnDetailsWithoutReview(t *testing.T) {
 	ctx := context.Background()
 	st := feedStore(t)
 	importText(t, st, feed.Births, birthsHead+nhs(1)+",Riley,Hidden,F,2012-07-01,1 Hidden Lane,LS2 9JT,E08000035\n")
-	riley := signpost.SignpostID(1)
+	riley := st.IDCodec().ID(1)
 	if err := st.SetShield(ctx, riley, &directory.Shield{Reason: "refuge", ReviewDate: "2026-01-01", By: "manager", At: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
@@ -309,7 +309,7 @@ func TestReviewCreateAndDismiss(t *testing.T) {
 	if err != nil || c.UPN != upn(1) || c.School == nil {
 		t.Errorf("created child: %+v %v", c, err)
 	}
-	if id == signpost.SignpostID(1) || id == signpost.SignpostID(2) {
+	if id == st.IDCodec().ID(1) || id == st.IDCodec().ID(2) {
 		t.Errorf("a Signpost ID was reused: %s", id)
 	}
 	if err := directory.DismissReview(ctx, st, items[1].ID, "manager", feedDay); err != nil {
@@ -341,8 +341,8 @@ func TestImportMergesADuplicateRecord(t *testing.T) {
 	if r.sum.Merged != 1 {
 		t.Fatalf("GP row: %v\n%s", r.sum, r.outcomes)
 	}
-	a, _ := st.Child(ctx, signpost.SignpostID(1))
-	b, _ := st.Child(ctx, signpost.SignpostID(2))
+	a, _ := st.Child(ctx, st.IDCodec().ID(1))
+	b, _ := st.Child(ctx, st.IDCodec().ID(2))
 	if b.MergedInto != a.SignpostID || a.UPN != upn(1) || a.School == nil || a.GP == nil || a.NHSNumber != nhs(1) {
 		t.Errorf("after the merge: survivor %+v, merged %+v", a, b)
 	}
@@ -445,11 +445,11 @@ func TestRetentionArchivesAndPurgesOnTime(t *testing.T) {
 		nhs(3)+",Cal,Consent,M,2007-06-02,,LS1 1AD,E08000035\n"+ // 3: 18 the same day, consented to 25
 		nhs(4)+",Yan,Young,F,2020-01-01,,LS1 1AE,E08000035\n") // 4: a child throughout
 	importText(t, st, feed.Deaths, deathsHead+nhs(1)+",,,,,2025-01-10\n")
-	if err := st.SetConsent(ctx, signpost.SignpostID(3), true); err != nil {
+	if err := st.SetConsent(ctx, st.IDCodec().ID(3), true); err != nil {
 		t.Fatal(err)
 	}
 	status := func(serial int) string {
-		c, err := st.Child(ctx, signpost.SignpostID(serial))
+		c, err := st.Child(ctx, st.IDCodec().ID(serial))
 		if signpost.KindOf(err) == signpost.KindNotFound {
 			return "purged"
 		}

@@ -94,7 +94,7 @@ func CreateFromReview(ctx context.Context, st Store, id int64, by string, now ti
 	if err != nil {
 		return "", err
 	}
-	nc := newChildFrom(rec, serial)
+	nc := newChildFrom(rec, st.IDCodec().Number(serial))
 	_, err = st.ApplyFeed(ctx, &FeedBatch{Creates: []NewChild{nc}, At: now,
 		Resolve: &Resolution{ID: id, Status: ReviewCreated, Child: nc.SignpostID, By: by, At: now}})
 	if err != nil {

@@ -47,6 +47,8 @@ type env struct {
 	clock  *clock
 	jamie  string
 	riley  string
+
+	fixtures directory.DemoFixtureIDs
 }
 
 // newEnv starts the real directory over a real encrypted store in a temporary
@@ -70,7 +72,11 @@ func newEnv(t *testing.T, n int, tweak func(*directory.Config)) *env {
 	}
 	srv := directory.NewServer(st, cfg)
 	hs := httptest.NewServer(srv)
-	e := &env{t: t, store: st, server: srv, http: hs, clock: clk, jamie: signpost.SignpostID(1), riley: signpost.SignpostID(2)}
+	fx, err := directory.DemoFixtures(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, store: st, server: srv, http: hs, clock: clk, jamie: fx.Jamie, riley: fx.Riley, fixtures: fx}
 	t.Cleanup(func() {
 		hs.Close()
 		srv.Close()

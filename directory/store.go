@@ -81,6 +81,9 @@ type Store interface {
 	// ScanIdentities calls fn for every child the matcher may match: every
 	// child neither archived nor merged.
 	ScanIdentities(ctx context.Context, fn func(match.Identity) error) error
+	// IDCodec turns the serials AllocateSerials gives into Signpost IDs
+	// (in an order that cannot be guessed) and back.
+	IDCodec() *signpost.IDCodec
 	// AllocateSerials reserves n Signpost serials that no child has ever had
 	// and returns the first; the counter never goes back.
 	AllocateSerials(ctx context.Context, n int) (int, error)

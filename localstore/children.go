@@ -60,14 +60,14 @@ func decodeChild(s string) (*signpost.Child, error) {
 	return &c, nil
 }
 
-// activeInvolvement returns the index of username's active involvement in c,
-// or -1.
+// activeInvolvement returns the index of the signed-in user's active
+// involvement in c (the directory marks it Mine), or -1.
 func activeInvolvement(c *signpost.Child, username string) int {
 	if username == "" {
 		return -1
 	}
 	for i, inv := range c.Involvements {
-		if inv.Username == username && inv.Active() {
+		if inv.Mine && inv.Active() {
 			return i
 		}
 	}
@@ -259,7 +259,7 @@ func applyChange(c *signpost.Child, m *signpost.Mutation, u signpost.User) {
 		if role == "" {
 			role = u.JobTitle
 		}
-		c.Involvements = append(c.Involvements, signpost.Involvement{ID: pendingInvolvementID(m.ID), Practitioner: name, Username: u.Username,
+		c.Involvements = append(c.Involvements, signpost.Involvement{ID: pendingInvolvementID(m.ID), Practitioner: name, Mine: true,
 			Organisation: u.Organisation, Role: role, Phone: u.Phone, Email: u.Email, StartedOn: changeDay(m)})
 	case signpost.MutEndInvolvement:
 		if i >= 0 {

@@ -103,7 +103,7 @@ func child(n int, given, family string, onCaseload bool) signpost.Child {
 		Involvements: []signpost.Involvement{{ID: "inv-hv", Practitioner: "Harriet Visitor", Username: "hv.smith", Organisation: "Health Visiting", Role: "Health visitor", StartedOn: "2015-04-01"}},
 	}
 	if onCaseload {
-		c.Involvements = append(c.Involvements, signpost.Involvement{ID: "inv-" + c.SignpostID, Practitioner: nurseName, Username: nurse,
+		c.Involvements = append(c.Involvements, signpost.Involvement{ID: "inv-" + c.SignpostID, Practitioner: nurseName, Username: nurse, Mine: true,
 			Organisation: "Leeds Community Healthcare", Role: "School nurse", StartedOn: "2024-09-01"})
 	}
 	return c

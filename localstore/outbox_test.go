@@ -66,7 +66,7 @@ func TestEnqueueAssignsUUIDv7AndAppliesOptimisticStart(t *testing.T) {
 	c, err := f.s.Child(ctx, jamie.SignpostID)
 	must(t, err)
 	inv := c.Involvements[len(c.Involvements)-1]
-	if inv.ID != "pending:"+m.ID || inv.Username != nurse || inv.Practitioner != nurseName || inv.StartedOn != "2025-03-10" || inv.Role != "School nurse" {
+	if inv.ID != "pending:"+m.ID || !inv.Mine || inv.Practitioner != nurseName || inv.StartedOn != "2025-03-10" || inv.Role != "School nurse" {
 		t.Fatalf("optimistic involvement %+v", inv)
 	}
 	items, err := f.s.Outbox(ctx)

@@ -259,7 +259,7 @@ func TestShieldingWhileOfflinePurgesTheCachedCopy(t *testing.T) {
 	ctx := context.Background()
 	w.signIn("nurse")
 	w.sync()
-	jamie := signpost.SignpostID(1)
+	jamie := w.store.IDCodec().ID(1)
 	c, err := w.cache.Child(ctx, jamie)
 	if err != nil || c.Address != "22 Park Row, Leeds" {
 		t.Fatalf("cached Jamie: %+v %v", c, err)

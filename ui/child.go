@@ -259,7 +259,7 @@ func (s *childScreen) actions(rec *Record, u signpost.User, mine *signpost.Invol
 func myInvolvement(c *signpost.Child, username string) *signpost.Involvement {
 	for i := range c.Involvements {
 		inv := &c.Involvements[i]
-		if inv.Username == username && username != "" && inv.Active() {
+		if inv.Mine && inv.Active() {
 			return inv
 		}
 	}
@@ -322,7 +322,7 @@ func involvementBox(inv signpost.Involvement, me string) fyne.CanvasObject {
 	if who == "" {
 		who = "A practitioner"
 	}
-	if inv.Username == me && me != "" {
+	if inv.Mine {
 		who += " (you)"
 	}
 	role := strings.Trim(inv.Role+", "+inv.Organisation, ", ")

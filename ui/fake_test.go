@@ -301,14 +301,14 @@ func jamie() *signpost.Child {
 		School: &signpost.Setting{Name: "Park Row Primary School", Phone: "0113 496 0500"},
 		GP:     &signpost.Setting{Name: "Leeds City Medical Practice", Phone: "0113 496 0600"},
 		Involvements: []signpost.Involvement{
-			{ID: "i1", Practitioner: "Nadia Shah", Username: "nurse", Organisation: "Leeds Community Healthcare NHS Trust", Role: "School nurse", Phone: "0113 496 0101", Email: "nadia.shah@example.nhs.uk", StartedOn: "2024-09-10", CAF: true},
+			{ID: "i1", Practitioner: "Nadia Shah", Username: "nurse", Mine: true, Organisation: "Leeds Community Healthcare NHS Trust", Role: "School nurse", Phone: "0113 496 0101", Email: "nadia.shah@example.nhs.uk", StartedOn: "2024-09-10", CAF: true},
 			{ID: "i2", Practitioner: "Sean O'Connell", Username: "social", Organisation: "Manchester City Council Children's Services", Role: "Social worker", Phone: "0161 496 0202", Email: "sean.oconnell@example.gov.uk", StartedOn: "2021-02-01", EndedOn: "2022-06-30"},
 		}}
 }
 
 func riley() *signpost.Child {
 	full := &signpost.Child{SignpostID: "SP000000026", GivenName: "Riley", FamilyName: "Shielded", DateOfBirth: "2012-07-01", Gender: "female", Authority: "Leeds", Shielded: true, Address: "1 Hidden Lane",
-		Involvements: []signpost.Involvement{{ID: "i3", Practitioner: "Nadia Shah", Username: "nurse", Role: "School nurse", StartedOn: "2025-01-15", Phone: "0113 496 0101"},
+		Involvements: []signpost.Involvement{{ID: "i3", Practitioner: "Nadia Shah", Username: "nurse", Mine: true, Role: "School nurse", StartedOn: "2025-01-15", Phone: "0113 496 0101"},
 			{ID: "i4", Practitioner: "Hidden Worker", Username: "other", Role: "Family support", StartedOn: "2025-02-01", Phone: "0113 000 0000"}}}
 	return full.Redact("nurse")
 }

@@ -28,7 +28,7 @@ func TestMainServesDemoOnPortZeroAndReseedsNothing(t *testing.T) {
 			t.Fatalf("healthz: %v %v", res, err)
 		}
 		res.Body.Close()
-		c, err := m.Store.Child(ctx, signpost.SignpostID(1))
+		c, err := m.Store.Child(ctx, m.Store.IDCodec().ID(1))
 		if err != nil || c.FamilyName != "Fixture" || c.GivenName != "Jamie" || c.DateOfBirth != "2015-03-14" {
 			t.Fatalf("round %d: Jamie Fixture = %+v, %v", round, c, err)
 		}

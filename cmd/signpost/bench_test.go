@@ -116,7 +116,7 @@ func newBenchEnv() (*benchEnv, error) {
 	added := 0
 	for serial := 3000; added < 475 && serial < 9000; serial++ {
 		inv := signpost.Involvement{Role: "School nurse", StartedOn: "2025-09-01", CAF: serial%9 == 0, LeadProfessional: serial%13 == 0}
-		if _, err := st.AddInvolvement(ctx, signpost.SignpostID(serial), "nurse", inv); err == nil {
+		if _, err := st.AddInvolvement(ctx, st.IDCodec().ID(serial), "nurse", inv); err == nil {
 			added++
 		}
 	}

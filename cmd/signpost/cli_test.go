@@ -30,6 +30,10 @@ func TestHeadlessCommandsEndToEnd(t *testing.T) {
 	if err := directory.SeedDemo(ctx, st, 50, time.Now(), directory.PasswordParams{Memory: 1024, Time: 1, Threads: 1}); err != nil {
 		t.Fatal(err)
 	}
+	fx, err := directory.DemoFixtures(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := directory.NewServer(st, directory.Config{SearchRate: 100, SearchBurst: 100, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	defer srv.Close()
 	hs := httptest.NewServer(srv)
@@ -66,16 +70,16 @@ func TestHeadlessCommandsEndToEnd(t *testing.T) {
 	if c, _, e := sh("search", "--family", "Smith", "--dob", "2016-02-30"); c != 1 || !strings.Contains(e, "real date") {
 		t.Errorf("bad date: %d %q", c, e)
 	}
-	if c, o, e := sh("involvement", "end", "--child", "SP000000018"); c != 0 || !strings.Contains(o, "synced") {
+	if c, o, e := sh("involvement", "end", "--child", fx.Jamie); c != 0 || !strings.Contains(o, "synced") {
 		t.Errorf("end involvement: %d %q %q", c, o, e)
 	}
-	if c, o, e := sh("involvement", "start", "--child", "SP000000018", "--role", "School nurse"); c != 0 || !strings.Contains(o, "saved and synced") {
+	if c, o, e := sh("involvement", "start", "--child", fx.Jamie, "--role", "School nurse"); c != 0 || !strings.Contains(o, "saved and synced") {
 		t.Errorf("start again (fetched online): %d %q %q", c, o, e)
 	}
 	if c, _, e := sh("involvement", "start", "--child", "12345"); c != 1 || !strings.Contains(e, "Signpost ID") {
 		t.Errorf("bad child id: %d %q", c, e)
 	}
-	if c, _, e := sh("involvement", "pause", "--child", "SP000000018"); c != 1 || !strings.Contains(e, "start or involvement end") {
+	if c, _, e := sh("involvement", "pause", "--child", fx.Jamie); c != 1 || !strings.Contains(e, "start or involvement end") {
 		t.Errorf("bad verb: %d %q", c, e)
 	}
 	// Offline: the directory is gone; search falls back to the cache, changes queue.
@@ -83,7 +87,7 @@ func TestHeadlessCommandsEndToEnd(t *testing.T) {
 	if c, o, _ := sh("search", "--family", "Fixture", "--dob", "2015-03-14"); c != 0 || !strings.Contains(o, "offline") || !strings.Contains(o, "Jamie") {
 		t.Errorf("offline search: %d %q", c, o)
 	}
-	if c, o, _ := sh("involvement", "end", "--child", "SP000000018"); c != 0 || !strings.Contains(o, "waiting to sync") {
+	if c, o, _ := sh("involvement", "end", "--child", fx.Jamie); c != 0 || !strings.Contains(o, "waiting to sync") {
 		t.Errorf("offline change: %d %q", c, o)
 	}
 	if c, _, e := sh("sync"); c != 3 || !strings.Contains(e, "cannot reach") {

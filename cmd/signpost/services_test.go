@@ -27,6 +27,7 @@ type testDirectory struct {
 	store *sqlcipher.Store
 	srv   *directory.Server
 	hs    *httptest.Server
+	fx    directory.DemoFixtureIDs // the named children's Signpost IDs
 }
 
 func startTestDirectory(t testing.TB, children int) *testDirectory {
@@ -41,7 +42,11 @@ func startTestDirectory(t testing.TB, children int) *testDirectory {
 	}
 	srv := directory.NewServer(st, directory.Config{SearchRate: 100, SearchBurst: 100, WaitTimeout: time.Second,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	d := &testDirectory{store: st, srv: srv, hs: httptest.NewServer(srv)}
+	fx, err := directory.DemoFixtures(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &testDirectory{store: st, srv: srv, hs: httptest.NewServer(srv), fx: fx}
 	t.Cleanup(func() {
 		d.hs.Close()
 		srv.Close()
@@ -168,7 +173,7 @@ func TestServicesViewSearchAndRecordInvolvementOnline(t *testing.T) {
 	d := startTestDirectory(t, 50)
 	s, rec := enrolled(t, d, "nurse")
 
-	jamie, err := s.ViewChild(ctx, "SP000000018", "")
+	jamie, err := s.ViewChild(ctx, d.fx.Jamie, "")
 	if err != nil || !jamie.OnCaseload || !jamie.FromCache || len(jamie.Child.Involvements) != 2 {
 		t.Fatalf("Jamie from the cache: %+v %v", jamie, err)
 	}
@@ -237,7 +242,7 @@ func TestServicesOfflineSearchesTheCacheAndQueues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.EndInvolvement(ctx, "SP000000018"); err != nil {
+	if err := s.EndInvolvement(ctx, d.fx.Jamie); err != nil {
 		t.Fatal(err)
 	}
 	items, err := s.Outbox(ctx)
@@ -248,7 +253,7 @@ func TestServicesOfflineSearchesTheCacheAndQueues(t *testing.T) {
 	if !strings.Contains(items[0].Description, "Ada Field") || (items[0].State != ui.ChangePending && items[0].State != ui.ChangeInFlight) {
 		t.Errorf("met child queued as %+v", items[0])
 	}
-	r, err := s.Refresh(ctx, "SP000000018")
+	r, err := s.Refresh(ctx, d.fx.Jamie)
 	if err != nil || len(r.Pending) != 1 || r.OnCaseload {
 		t.Errorf("Jamie after ending offline: %+v %v", r, err)
 	}
@@ -256,7 +261,7 @@ func TestServicesOfflineSearchesTheCacheAndQueues(t *testing.T) {
 	if _, err := s.Devices(ctx); signpost.KindOf(err) != signpost.KindUnavailable && signpost.KindOf(err) != signpost.KindForbidden {
 		t.Errorf("devices offline: %v", err)
 	}
-	if _, err := s.ViewChild(ctx, "SP000000034", "visit"); signpost.KindOf(err) == "" {
+	if _, err := s.ViewChild(ctx, d.fx.SamSmiths[0], "visit"); signpost.KindOf(err) == "" {
 		t.Error("a child never cached opened offline")
 	}
 }
@@ -265,32 +270,32 @@ func TestServicesShieldingAndBreakGlass(t *testing.T) {
 	ctx := context.Background()
 	d := startTestDirectory(t, 50)
 	nurse, _ := enrolled(t, d, "nurse")
-	riley, err := nurse.ViewChild(ctx, "SP000000026", "")
+	riley, err := nurse.ViewChild(ctx, d.fx.Riley, "")
 	if err != nil || !riley.Child.Redacted || riley.Child.Address != "" || !strings.Contains(riley.Child.ContactVia, "Leeds") {
 		t.Fatalf("the nurse's copy of a shielded child: %+v %v", riley, err)
 	}
-	if _, err := nurse.BreakGlass(ctx, "SP000000026", "worried"); signpost.KindOf(err) != signpost.KindForbidden {
+	if _, err := nurse.BreakGlass(ctx, d.fx.Riley, "worried"); signpost.KindOf(err) != signpost.KindForbidden {
 		t.Errorf("a school nurse broke glass: %v", err)
 	}
 	social, _ := enrolled(t, d, "social")
-	full, err := social.BreakGlass(ctx, "SP000000026", "child protection enquiry")
+	full, err := social.BreakGlass(ctx, d.fx.Riley, "child protection enquiry")
 	if err != nil || !full.BrokeGlass || full.Child.Address == "" {
 		t.Fatalf("break-glass: %+v %v", full, err)
 	}
-	if c, err := social.Refresh(ctx, "SP000000026"); err == nil && c.Child.Address != "" {
+	if c, err := social.Refresh(ctx, d.fx.Riley); err == nil && c.Child.Address != "" {
 		t.Error("the unredacted record was kept in the social worker's cache")
 	}
 	manager, _ := enrolled(t, d, "manager")
-	shielded, err := manager.Shield(ctx, "SP000000018", signpost.ShieldRequest{Reason: "family fleeing abuse", ReviewDate: time.Now().AddDate(0, 3, 0).Format(signpost.DateLayout)})
+	shielded, err := manager.Shield(ctx, d.fx.Jamie, signpost.ShieldRequest{Reason: "family fleeing abuse", ReviewDate: time.Now().AddDate(0, 3, 0).Format(signpost.DateLayout)})
 	if err != nil || !shielded.Child.Shielded {
 		t.Fatalf("shield: %+v %v", shielded, err)
 	}
 	nurse.SyncNow()
 	waitFor(t, "the nurse's cache loses Jamie's unshielded copy", func() bool {
-		r, err := nurse.Refresh(ctx, "SP000000018")
+		r, err := nurse.Refresh(ctx, d.fx.Jamie)
 		return err == nil && r.Child.Redacted && r.Child.Address == ""
 	})
-	if _, err := manager.Unshield(ctx, "SP000000018"); err != nil {
+	if _, err := manager.Unshield(ctx, d.fx.Jamie); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -313,7 +318,7 @@ func TestServicesRemoteWipeAndReceipt(t *testing.T) {
 	if laptop.ID == "" || laptop.State != signpost.DeviceActive {
 		t.Fatalf("devices %+v", devs)
 	}
-	if _, err := it.ViewChild(ctx, "SP000000018", "curious"); err == nil {
+	if _, err := it.ViewChild(ctx, d.fx.Jamie, "curious"); err == nil {
 		t.Error("IT staff opened a child's record")
 	}
 	got, err := it.OrderWipe(ctx, laptop.ID)

@@ -66,6 +66,8 @@ type Store struct {
 
 	search atomic.Pointer[searchIndex] // nil until BuildSearchIndex
 
+	ids *signpost.IDCodec // serial → Signpost ID, keyed per store
+
 	// The audit file is written on every search. Its checkpoints (copying
 	// the write-ahead log into the file, with two fsyncs) run on a
 	// connection of their own, so no search waits for one.
@@ -179,8 +181,61 @@ func Open(ctx context.Context, path string, key []byte) (*Store, error) {
 		s.ar.Close()
 		return nil, err
 	}
+	if s.ids, err = loadIDCodec(ctx, s.w); err != nil {
+		s.Close()
+		return nil, translateOpen(path, err)
+	}
 	return s, nil
 }
+
+// idKeySetting holds the store's Signpost ID key (64 hex digits), or
+// "none" for a store that issued IDs in order before they were scrambled.
+const idKeySetting = "signpost_id_key"
+
+// loadIDCodec reads the store's Signpost ID key, making one for a store
+// that has none yet. A store that already holds children without a key
+// issued its IDs in order, and goes on doing so (scrambling now could give
+// a new child the ID of an old one).
+func loadIDCodec(ctx context.Context, w *sql.DB) (*signpost.IDCodec, error) {
+	var v string
+	err := inTx(ctx, w, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, idKeySetting).Scan(&v)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		var any int
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM children)`).Scan(&any); err != nil {
+			return err
+		}
+		v = "none"
+		if any == 0 {
+			key := make([]byte, 32)
+			if _, err := rand.Read(key); err != nil {
+				return err
+			}
+			v = hex.EncodeToString(key)
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)`, idKeySetting, v)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading the Signpost ID key: %w", err)
+	}
+	if v == "none" {
+		return signpost.NewIDCodec(nil), nil
+	}
+	key, err := hex.DecodeString(v)
+	if err != nil || len(key) != 32 {
+		return nil, fmt.Errorf("the store's Signpost ID key is damaged")
+	}
+	return signpost.NewIDCodec(key), nil
+}
+
+// IDCodec returns how this store turns serials into Signpost IDs.
+func (s *Store) IDCodec() *signpost.IDCodec { return s.ids }
 
 // startCheckpointer turns off the audit writer's own checkpoints and runs
 // them twice a second from a separate connection instead (a passive
