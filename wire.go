@@ -49,11 +49,54 @@ type Policy struct {
 	OfflineWipeDays       int `json:"offline_wipe_days"`
 	MaxPassphraseAttempts int `json:"max_passphrase_attempts"`
 	LookupRetentionDays   int `json:"lookup_retention_days"`
+
+	// The directory's limits on one account in a day, against someone
+	// reading the directory record by record. They stay in the directory:
+	// ForDevices leaves them out of what devices are sent.
+
+	// MaxOffCaseloadViewsPerDay is how many records of children not on
+	// their caseload a person may open in a day; past it, views are refused
+	// until the next day.
+	MaxOffCaseloadViewsPerDay int `json:"max_off_caseload_views_per_day,omitempty"`
+	// Past these, the account's authority's management team is alerted and
+	// the account is slowed for the rest of the day: searches, records
+	// opened off the caseload, and Signpost IDs asked for that do not exist.
+	HarvestSearchesPerDay int `json:"harvest_searches_per_day,omitempty"`
+	HarvestViewsPerDay    int `json:"harvest_views_per_day,omitempty"`
+	HarvestMissesPerDay   int `json:"harvest_misses_per_day,omitempty"`
 }
 
 // DefaultPolicy is the policy until the directory says otherwise.
 func DefaultPolicy() Policy {
-	return Policy{IdleLockMinutes: 10, OfflineLockHours: 72, OfflineWipeDays: 30, MaxPassphraseAttempts: 10, LookupRetentionDays: 30}
+	return Policy{IdleLockMinutes: 10, OfflineLockHours: 72, OfflineWipeDays: 30, MaxPassphraseAttempts: 10, LookupRetentionDays: 30,
+		MaxOffCaseloadViewsPerDay: 50, HarvestSearchesPerDay: 100, HarvestViewsPerDay: 30, HarvestMissesPerDay: 20}
+}
+
+// Check reports a policy that makes no sense: a limit below 1, or a harvest
+// threshold above the daily cap it warns of.
+func (p Policy) Check() error {
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"idle_lock_minutes", p.IdleLockMinutes}, {"offline_lock_hours", p.OfflineLockHours}, {"offline_wipe_days", p.OfflineWipeDays},
+		{"max_passphrase_attempts", p.MaxPassphraseAttempts}, {"lookup_retention_days", p.LookupRetentionDays},
+		{"max_off_caseload_views_per_day", p.MaxOffCaseloadViewsPerDay}, {"harvest_searches_per_day", p.HarvestSearchesPerDay},
+		{"harvest_views_per_day", p.HarvestViewsPerDay}, {"harvest_misses_per_day", p.HarvestMissesPerDay}} {
+		if f.v < 1 {
+			return FieldError(f.name, "%s must be at least 1", f.name)
+		}
+	}
+	if p.OfflineWipeDays*24 < p.OfflineLockHours {
+		return FieldError("offline_wipe_days", "a device must lock (offline_lock_hours) before it wipes (offline_wipe_days)")
+	}
+	return nil
+}
+
+// ForDevices returns the policy as devices are sent it: without the
+// directory's own limits.
+func (p Policy) ForDevices() Policy {
+	p.MaxOffCaseloadViewsPerDay, p.HarvestSearchesPerDay, p.HarvestViewsPerDay, p.HarvestMissesPerDay = 0, 0, 0, 0
+	return p
 }
 
 // SearchRequest is a signposting search (POST /v1/search).
@@ -240,6 +283,31 @@ type WipeReceipt struct {
 	Lost     int       `json:"lost"`
 	WipedAt  time.Time `json:"wiped_at"`
 	Received time.Time `json:"received,omitempty"`
+}
+
+// Alert kinds.
+const (
+	AlertBreakGlass = "break_glass"
+	AlertHarvest    = "harvest"
+)
+
+// Alert is something an authority's management team must look at: a
+// break-glass access to one of its children, or one of its accounts
+// searching or opening records far more than a day's work needs.
+type Alert struct {
+	ID       int64     `json:"id"`
+	At       time.Time `json:"at"`
+	Kind     string    `json:"kind"`
+	ChildID  string    `json:"child_id,omitempty"`
+	Username string    `json:"username"`
+	Reason   string    `json:"reason"`
+}
+
+// AlertsResponse is one page of alerts, newest first (GET /v1/alerts);
+// Next, when set, is the before= of the next page.
+type AlertsResponse struct {
+	Alerts []Alert `json:"alerts"`
+	Next   string  `json:"next,omitempty"`
 }
 
 // ErrorResponse is the body of every error answer.

@@ -162,7 +162,7 @@ func (s *Server) signIn(r *http.Request, req *signpost.SessionRequest) (*signpos
 	}
 	s.signin.reset(req.Username)
 	s.audit.record(ctx, AuditEvent{At: now, UserID: acc.ID, Username: acc.Username, DeviceID: d.ID, Action: "sign_in"})
-	return &signpost.SessionResponse{Token: token, ExpiresAt: se.ExpiresAt, User: acc.User, Policy: s.Policy(ctx), ServerTime: now}, nil
+	return &signpost.SessionResponse{Token: token, ExpiresAt: se.ExpiresAt, User: acc.User, Policy: s.Policy(ctx).ForDevices(), ServerTime: now}, nil
 }
 
 // limiter is a token bucket per key.

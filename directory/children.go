@@ -66,30 +66,78 @@ func (s *Server) childFor(r *http.Request, a Actor) (*signpost.Child, error) {
 	return c, nil
 }
 
+// handleChild opens one child's record. Every opening counts against the
+// per-account rate limit (with searches); a record off the caseload needs a
+// reason and counts towards the day's cap; a Signpost ID that does not
+// exist counts as a miss. All three are watched for harvesting.
 func (s *Server) handleChild(w http.ResponseWriter, r *http.Request, a Actor) {
+	ctx := r.Context()
+	reason := strings.TrimSpace(r.URL.Query().Get("reason"))
+	if err := signpost.CheckReason("reason", reason, signpost.MaxReasonLen); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if a.Role == signpost.RoleITAdmin {
+		s.fail(w, r, &signpost.Error{Kind: signpost.KindForbidden, Message: "IT administrators manage devices; they cannot open children's records"})
+		return
+	}
+	if !signpost.ValidSignpostID(r.PathValue("id")) {
+		s.fail(w, r, signpost.FieldError("id", "that is not a valid Signpost ID (SP, eight digits and a check digit)"))
+		return
+	}
+	if !s.limiter.take(a.Username, s.cfg.Now()) {
+		s.fail(w, r, &signpost.Error{Kind: signpost.KindRateLimited, Message: "too many searches and records opened in a short time; wait a moment and try again"})
+		return
+	}
+	now := s.cfg.Now()
 	c, err := s.childFor(r, a)
+	if signpost.KindOf(err) == signpost.KindNotFound {
+		// Asking for Signpost IDs that do not exist is how a walk through
+		// the ID space looks.
+		if herr := s.slowed(a, "misses"); herr != nil {
+			s.fail(w, r, herr)
+			return
+		}
+		id := signpost.NormaliseSignpostID(r.PathValue("id"))
+		s.audit.record(ctx, AuditEvent{At: now, UserID: a.UserID, Username: a.Username, DeviceID: a.DeviceID, Action: "view_miss",
+			Params: `{"signpost_id":"` + id + `"}`, Reason: reason})
+		s.noteCount(ctx, a, "misses", s.watch.add(ctx, s.store, a, s.today(), "view_miss"))
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	reason := strings.TrimSpace(r.URL.Query().Get("reason"))
-	if len(reason) > 500 {
-		s.fail(w, r, signpost.FieldError("reason", "reason is longer than 500 characters"))
-		return
-	}
-	if reason == "" && !onCaseload(a, c) {
+	off := !onCaseload(a, c)
+	if reason == "" && off {
 		s.fail(w, r, signpost.FieldError("reason", "say why you are opening this record: the child is not on your caseload"))
 		return
 	}
-	now := s.cfg.Now()
-	if err := s.audit.write(r.Context(), AuditEvent{At: now, UserID: a.UserID, Username: a.Username, DeviceID: a.DeviceID,
-		Action: "view", ChildID: c.SignpostID, Reason: reason}); err != nil {
-		s.fail(w, r, signpost.Internal("recording the view in the audit", err))
+	if off {
+		if err := s.slowed(a, "views"); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	p := s.Policy(ctx)
+	n, err := s.store.RecordView(ctx, ViewRecord{UserID: a.UserID, ChildID: c.SignpostID, Expires: now.AddDate(0, 0, p.LookupRetentionDays),
+		Day: s.today(), OffCaseload: off, Max: p.MaxOffCaseloadViewsPerDay})
+	if signpost.KindOf(err) == signpost.KindRateLimited {
+		s.audit.record(ctx, AuditEvent{At: now, UserID: a.UserID, Username: a.Username, DeviceID: a.DeviceID, Action: "view_refused",
+			ChildID: c.SignpostID, Reason: reason, Flags: "daily_cap"})
+		if s.watch.firstAlert(a, s.today(), "cap") {
+			s.alertHarvest(ctx, a, "cap", n, p.MaxOffCaseloadViewsPerDay, s.today())
+		}
+	}
+	if err != nil {
+		s.fail(w, r, err)
 		return
 	}
-	days := s.Policy(r.Context()).LookupRetentionDays
-	if err := s.store.AddLookup(r.Context(), a.UserID, c.SignpostID, now.AddDate(0, 0, days)); err != nil {
-		s.fail(w, r, err)
+	if off {
+		s.noteCount(ctx, a, "views", n)
+	}
+	if err := s.audit.write(ctx, AuditEvent{At: now, UserID: a.UserID, Username: a.Username, DeviceID: a.DeviceID,
+		Action: "view", ChildID: c.SignpostID, Reason: reason}); err != nil {
+		s.fail(w, r, signpost.Internal("recording the view in the audit", err))
 		return
 	}
 	writeJSON(w, http.StatusOK, View(a, c))

@@ -22,8 +22,14 @@ func (s *Server) Search(ctx context.Context, a Actor, req signpost.SearchRequest
 		return nil, err
 	}
 	if !s.limiter.take(a.Username, s.cfg.Now()) {
-		return nil, &signpost.Error{Kind: signpost.KindRateLimited, Message: "too many searches in a short time; wait a moment and try again"}
+		return nil, &signpost.Error{Kind: signpost.KindRateLimited, Message: "too many searches and records opened in a short time; wait a moment and try again"}
 	}
+	if err := s.slowed(a, "searches"); err != nil {
+		return nil, err
+	}
+	// Counted before it is audited: the first count of the day reads the
+	// audit's, which this search is not yet in.
+	searches := s.watch.add(ctx, s.store, a, s.today(), "search")
 	keys.FamilyName = q.FamilyName
 	cands, err := s.store.Candidates(ctx, keys)
 	if err != nil {
@@ -74,6 +80,7 @@ func (s *Server) Search(ctx context.Context, a Actor, req signpost.SearchRequest
 		Action: "search", Reason: strings.TrimSpace(req.Reason), Params: string(pj), Results: ids, Flags: flags}); err != nil {
 		return nil, signpost.Internal("recording the search in the audit", err)
 	}
+	s.noteCount(ctx, a, "searches", searches)
 	if resp.TooMany {
 		return resp, nil
 	}

@@ -39,10 +39,13 @@ type Server struct {
 	audit   *auditor
 	limiter *limiter
 	signin  *limiter
+	slow    *limiter // accounts past a harvest threshold
+	watch   *watch
 	mux     *http.ServeMux
 
 	policyMu gosync.Mutex
 	policy   *signpost.Policy
+	policyAt time.Time
 }
 
 // NewServer returns a server over store. Close it to flush the audit.
@@ -78,6 +81,8 @@ func NewServer(store Store, cfg Config) *Server {
 		audit:   newAuditor(store, cfg.Logger),
 		limiter: newLimiter(cfg.SearchRate, cfg.SearchBurst),
 		signin:  newLimiter(5.0/900, 5), // five failed sign-ins per 15 minutes per username
+		slow:    newLimiter(slowRate, 1),
+		watch:   newWatch(),
 		mux:     http.NewServeMux(),
 	}
 	s.routes()
@@ -98,6 +103,7 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /v1/sync/push", s.authed(s.handlePush, true))
 	s.mux.Handle("GET /v1/sync/pull", s.authed(s.handlePull, false))
 	s.mux.Handle("GET /v1/sync/wait", s.authed(s.handleWait, false))
+	s.mux.Handle("GET /v1/alerts", s.authed(s.handleAlerts, false))
 	s.mux.Handle("GET /v1/devices", s.authed(s.handleDevices, false))
 	s.mux.Handle("POST /v1/devices/{id}/wipe", s.authed(s.handleOrderWipe, false))
 	s.mux.Handle("POST /v1/devices/{id}/wiped", s.authed(s.handleWiped, true))
@@ -359,20 +365,22 @@ func (s *Server) accountByID(ctx context.Context, id int64, username string) (*A
 	return acc, nil
 }
 
-// Policy returns the policy devices must follow.
+// policyFresh is how long the policy is kept before it is read again (the
+// operator changes it with signpost-directory policy, another process).
+const policyFresh = time.Minute
+
+// Policy returns the directory's policy: what devices must follow, and the
+// directory's own limits.
 func (s *Server) Policy(ctx context.Context) signpost.Policy {
 	s.policyMu.Lock()
 	defer s.policyMu.Unlock()
-	if s.policy != nil {
+	if s.policy != nil && time.Since(s.policyAt) < policyFresh {
 		return *s.policy
 	}
-	p := signpost.DefaultPolicy()
-	if v, err := s.store.Setting(ctx, "policy"); err == nil && v != "" {
-		if err := json.Unmarshal([]byte(v), &p); err != nil {
-			s.log.Warn("stored policy is unreadable; using defaults", "err", err)
-			p = signpost.DefaultPolicy()
-		}
+	p, err := StoredPolicy(ctx, s.store)
+	if err != nil {
+		s.log.Warn("stored policy is unreadable; using defaults", "err", err)
 	}
-	s.policy = &p
+	s.policy, s.policyAt = &p, time.Now()
 	return p
 }

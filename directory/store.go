@@ -56,6 +56,16 @@ type Store interface {
 	ClearShield(ctx context.Context, signpostID string) error
 	// AddLookup puts a child in a user's scope until expires.
 	AddLookup(ctx context.Context, userID int64, signpostID string, expires time.Time) error
+	// RecordView records that someone opened a child's record: the look-up
+	// that keeps it in their scope until v.Expires and, for a child off
+	// their caseload, that child in the day's count. It returns the number
+	// of children off their caseload opened on v.Day; once v.Max are
+	// counted, a child not yet among them is refused (KindRateLimited) and
+	// nothing is recorded.
+	RecordView(ctx context.Context, v ViewRecord) (int, error)
+	// AccessCount returns how many audit events of action (search,
+	// view_miss) a user made on day (YYYY-MM-DD, England's calendar).
+	AccessCount(ctx context.Context, userID int64, day, action string) (int, error)
 
 	// Push applies each mutation exactly once, in order, recording its id with
 	// its result in the same transaction; a replay returns the first result.
@@ -69,9 +79,12 @@ type Store interface {
 	Audit(ctx context.Context, evs []AuditEvent) error
 	// AuditForChild returns every audit event about a child, oldest first.
 	AuditForChild(ctx context.Context, signpostID string) ([]AuditEvent, error)
-	// Alert records something the owning authority must look at (break-glass).
+	// Alert records something the owning authority must look at
+	// (break-glass, harvest). An alert whose Dedupe key was already used is
+	// not recorded again.
 	Alert(ctx context.Context, al Alert) error
-	Alerts(ctx context.Context, authority string) ([]Alert, error)
+	// Alerts lists an authority's alerts, newest first, one page.
+	Alerts(ctx context.Context, f AlertFilter) ([]Alert, error)
 
 	Setting(ctx context.Context, key string) (string, error)
 	SetSetting(ctx context.Context, key, value string) error
@@ -320,14 +333,38 @@ type AuditEvent struct {
 	// Mutation is the id of the pushed mutation that carried an offline
 	// event; an event with the same Mutation is recorded only once.
 	Mutation string
+	// ClaimedAt is when a device says an offline event happened (At is
+	// when the directory received it); zero for online events.
+	ClaimedAt time.Time
 }
 
 // Alert is a notice to an authority's management team.
 type Alert struct {
+	ID        int64
 	At        time.Time
 	Authority string
 	ChildID   string
 	Username  string
 	Kind      string
 	Reason    string
+	// Dedupe, when set, makes the alert one of a kind: a second alert with
+	// the same key is not recorded.
+	Dedupe string
+}
+
+// AlertFilter selects a page of an authority's alerts, newest first.
+type AlertFilter struct {
+	Authority string
+	BeforeID  int64 // 0 for the newest
+	Limit     int   // 0 for 100
+}
+
+// ViewRecord is one opening of a child's record (Store.RecordView).
+type ViewRecord struct {
+	UserID      int64
+	ChildID     string // Signpost ID
+	Expires     time.Time
+	Day         string // YYYY-MM-DD, England's calendar
+	OffCaseload bool
+	Max         int
 }

@@ -71,7 +71,7 @@ func (s *Server) handlePull(w http.ResponseWriter, r *http.Request, a Actor) {
 		s.fail(w, r, err)
 		return
 	}
-	policy := s.Policy(r.Context())
+	policy := s.Policy(r.Context()).ForDevices()
 	resp := signpost.PullResponse{
 		Changes:    make([]signpost.Child, 0, len(page.Changes)),
 		Removals:   page.Removals,

@@ -186,7 +186,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			if d.Receipt != nil {
 				state += fmt.Sprintf(" (receipt %s: %d pushed, %d lost)", d.Receipt.Received.Format(time.DateTime), d.Receipt.Pushed, d.Receipt.Lost)
 			}
-			fmt.Fprintf(stdout, "%-36s  %-12s  %-24s  %-20s  %s\n", d.ID, d.User, d.Name, d.LastSeen.Format(time.DateTime), state)
+			fmt.Fprintf(stdout, "%-36s  %-12s  %-24s  %-20s  %s\n", d.ID, signpost.Printable(d.User), signpost.Printable(d.Name), d.LastSeen.Format(time.DateTime), state)
 		}
 		return nil
 	case "wipe":
@@ -222,16 +222,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "subject-access report for %s: %d events\n", signpost.NormaliseSignpostID(f.child), len(evs))
 		for _, ev := range evs {
-			fmt.Fprintf(stdout, "%s  %-12s  %-14s  device %-36s  reason %q %s\n", ev.At.Format(time.DateTime), ev.Username, ev.Action, ev.DeviceID, ev.Reason, ev.Flags)
+			claimed := ""
+			if !ev.ClaimedAt.IsZero() {
+				claimed = "  (offline, on the device at " + ev.ClaimedAt.Format(time.DateTime) + ")"
+			}
+			fmt.Fprintf(stdout, "%s  %-12s  %-14s  device %-36s  reason %q %s%s\n", ev.At.Format(time.DateTime), signpost.Printable(ev.Username), ev.Action, ev.DeviceID,
+				signpost.Printable(ev.Reason), ev.Flags, claimed)
 		}
 		return nil
 	case "alerts":
-		als, err := st.Alerts(ctx, f.authority)
+		als, err := st.Alerts(ctx, directory.AlertFilter{Authority: f.authority, Limit: 1000})
 		if err != nil {
 			return err
 		}
 		for _, al := range als {
-			fmt.Fprintf(stdout, "%s  %s  %s by %s: %q\n", al.At.Format(time.DateTime), al.ChildID, al.Kind, al.Username, al.Reason)
+			fmt.Fprintf(stdout, "%s  %s  %s by %s: %q\n", al.At.Format(time.DateTime), al.ChildID, al.Kind, signpost.Printable(al.Username), signpost.Printable(al.Reason))
 		}
 		return nil
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"math"
 	"time"
 
 	"signpost"
@@ -244,18 +245,32 @@ func (s *Store) SetSetting(ctx context.Context, key, value string) error {
 	}))
 }
 
-// Alert records a notice for an authority.
+// Alert records a notice for an authority; one with a Dedupe key already
+// used is not recorded again.
 func (s *Store) Alert(ctx context.Context, al directory.Alert) error {
 	return wrap("recording an alert", s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO alerts (at, authority, child_id, username, kind, reason) VALUES (?, ?, ?, ?, ?, ?)`,
-			ts(al.At), al.Authority, al.ChildID, al.Username, al.Kind, al.Reason)
+		var dedupe any
+		if al.Dedupe != "" {
+			dedupe = al.Dedupe
+		}
+		_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO alerts (at, authority, child_id, username, kind, reason, dedupe) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			ts(al.At), al.Authority, al.ChildID, al.Username, al.Kind, al.Reason, dedupe)
 		return err
 	}))
 }
 
-// Alerts lists an authority's alerts, newest first.
-func (s *Store) Alerts(ctx context.Context, authority string) ([]directory.Alert, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT at, authority, child_id, username, kind, reason FROM alerts WHERE authority = ? ORDER BY id DESC`, authority)
+// Alerts lists a page of an authority's alerts, newest first.
+func (s *Store) Alerts(ctx context.Context, f directory.AlertFilter) ([]directory.Alert, error) {
+	limit := f.Limit
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	before := f.BeforeID
+	if before <= 0 {
+		before = math.MaxInt64
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT id, at, authority, child_id, username, kind, reason, COALESCE(dedupe, '') FROM alerts
+		WHERE authority = ? AND id < ? ORDER BY id DESC LIMIT ?`, f.Authority, before, limit)
 	if err != nil {
 		return nil, wrap("listing alerts", err)
 	}
@@ -264,7 +279,7 @@ func (s *Store) Alerts(ctx context.Context, authority string) ([]directory.Alert
 	for rows.Next() {
 		var al directory.Alert
 		var at string
-		if err := rows.Scan(&at, &al.Authority, &al.ChildID, &al.Username, &al.Kind, &al.Reason); err != nil {
+		if err := rows.Scan(&al.ID, &at, &al.Authority, &al.ChildID, &al.Username, &al.Kind, &al.Reason, &al.Dedupe); err != nil {
 			return nil, wrap("listing alerts", err)
 		}
 		al.At = parseTS(at)

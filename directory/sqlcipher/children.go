@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -426,24 +427,76 @@ func (s *Store) AddLookup(ctx context.Context, userID int64, signpostID string, 
 		if err != nil {
 			return err
 		}
-		in, err := inScope(ctx, tx, userID, cid, time.Now())
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO lookups (user_id, child_id, expires_at) VALUES (?, ?, ?)
-			ON CONFLICT (user_id, child_id) DO UPDATE SET expires_at = excluded.expires_at`, userID, cid, ts(expires)); err != nil {
-			return err
-		}
-		if in {
-			return nil
-		}
-		return logScope(ctx, tx, userID, cid, scopeEnter)
+		return addLookup(ctx, tx, userID, cid, expires)
 	})
 	if err == nil {
 		s.broadcast()
 	}
 	return wrap("recording a look-up", err)
 }
+
+func addLookup(ctx context.Context, tx *sql.Tx, userID, cid int64, expires time.Time) error {
+	in, err := inScope(ctx, tx, userID, cid, time.Now())
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO lookups (user_id, child_id, expires_at) VALUES (?, ?, ?)
+		ON CONFLICT (user_id, child_id) DO UPDATE SET expires_at = excluded.expires_at`, userID, cid, ts(expires)); err != nil {
+		return err
+	}
+	if in {
+		return nil
+	}
+	return logScope(ctx, tx, userID, cid, scopeEnter)
+}
+
+// RecordView records a look-up and, off the caseload, the day's count, in
+// one transaction, refusing a child past the day's cap.
+func (s *Store) RecordView(ctx context.Context, v directory.ViewRecord) (int, error) {
+	var n int
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		cid, err := childRowID(ctx, tx, v.ChildID)
+		if err != nil {
+			return err
+		}
+		if v.OffCaseload {
+			var counted int
+			if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM daily_views WHERE user_id = ? AND day = ? AND child_id = ?)`,
+				v.UserID, v.Day, cid).Scan(&counted); err != nil {
+				return err
+			}
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM daily_views WHERE user_id = ? AND day = ?`, v.UserID, v.Day).Scan(&n); err != nil {
+				return err
+			}
+			if counted == 0 {
+				if v.Max > 0 && n >= v.Max {
+					return &signpost.Error{Kind: signpost.KindRateLimited, Message: fmt.Sprintf(
+						"you have opened %d records of children not on your caseload today, the most the policy allows; your management team has been told, and can raise the limit", n)}
+				}
+				if _, err := tx.ExecContext(ctx, `INSERT INTO daily_views (user_id, day, child_id) VALUES (?, ?, ?)`, v.UserID, v.Day, cid); err != nil {
+					return err
+				}
+				n++
+			}
+		}
+		return addLookup(ctx, tx, v.UserID, cid, v.Expires)
+	})
+	if err == nil {
+		s.broadcast()
+	}
+	return n, wrap("recording a look-up", err)
+}
+
+// AccessCount returns a user's count of action on day.
+func (s *Store) AccessCount(ctx context.Context, userID int64, day, action string) (int, error) {
+	var n int
+	err := s.ar.QueryRowContext(calm(ctx), `SELECT COALESCE((SELECT n FROM access_counts WHERE user_id = ? AND day = ? AND action = ?), 0)`,
+		userID, day, action).Scan(&n)
+	return n, wrap("reading the audit", err)
+}
+
+// countedActions are the audit actions counted per person and day.
+var countedActions = map[string]bool{"search": true, "view_miss": true}
 
 // Audit records events in one transaction of the audit file.
 func (s *Store) Audit(ctx context.Context, evs []directory.AuditEvent) error {
@@ -452,8 +505,8 @@ func (s *Store) Audit(ctx context.Context, evs []directory.AuditEvent) error {
 }
 
 func insertAudit(ctx context.Context, tx *sql.Tx, evs []directory.AuditEvent) error {
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO audit (at, user_id, username, device_id, action, child_id, reason, params, results, flags)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO audit (at, user_id, username, device_id, action, child_id, reason, params, results, flags, claimed_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return err
 	}
@@ -478,9 +531,19 @@ func insertAudit(ctx context.Context, tx *sql.Tx, evs []directory.AuditEvent) er
 			b, _ := json.Marshal(ev.Results)
 			results = string(b)
 		}
-		res, err := ins.ExecContext(ctx, ts(ev.At), ev.UserID, ev.Username, ev.DeviceID, ev.Action, ev.ChildID, ev.Reason, ev.Params, results, ev.Flags)
+		claimed := ""
+		if !ev.ClaimedAt.IsZero() {
+			claimed = ts(ev.ClaimedAt)
+		}
+		res, err := ins.ExecContext(ctx, ts(ev.At), ev.UserID, ev.Username, ev.DeviceID, ev.Action, ev.ChildID, ev.Reason, ev.Params, results, ev.Flags, claimed)
 		if err != nil {
 			return err
+		}
+		if countedActions[ev.Action] {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO access_counts (user_id, day, action, n) VALUES (?, ?, ?, 1)
+				ON CONFLICT (user_id, day, action) DO UPDATE SET n = n + 1`, ev.UserID, signpost.Today(ev.At).Format(signpost.DateLayout), ev.Action); err != nil {
+				return err
+			}
 		}
 		id, _ := res.LastInsertId()
 		if ev.Mutation != "" {
@@ -504,7 +567,7 @@ func insertAudit(ctx context.Context, tx *sql.Tx, evs []directory.AuditEvent) er
 // AuditForChild returns every event about a child or that returned it.
 func (s *Store) AuditForChild(ctx context.Context, signpostID string) ([]directory.AuditEvent, error) {
 	id := signpost.NormaliseSignpostID(signpostID)
-	rows, err := s.ar.QueryContext(ctx, `SELECT id, at, user_id, username, device_id, action, child_id, reason, params, results, flags FROM audit
+	rows, err := s.ar.QueryContext(ctx, `SELECT id, at, user_id, username, device_id, action, child_id, reason, params, results, flags, claimed_at FROM audit
 		WHERE id IN (SELECT audit_id FROM audit_children WHERE child_id = ?) ORDER BY id`, id)
 	if err != nil {
 		return nil, wrap("reading the audit", err)
@@ -513,11 +576,14 @@ func (s *Store) AuditForChild(ctx context.Context, signpostID string) ([]directo
 	var out []directory.AuditEvent
 	for rows.Next() {
 		var ev directory.AuditEvent
-		var at, results string
-		if err := rows.Scan(&ev.ID, &at, &ev.UserID, &ev.Username, &ev.DeviceID, &ev.Action, &ev.ChildID, &ev.Reason, &ev.Params, &results, &ev.Flags); err != nil {
+		var at, results, claimed string
+		if err := rows.Scan(&ev.ID, &at, &ev.UserID, &ev.Username, &ev.DeviceID, &ev.Action, &ev.ChildID, &ev.Reason, &ev.Params, &results, &ev.Flags, &claimed); err != nil {
 			return nil, wrap("reading the audit", err)
 		}
 		ev.At = parseTS(at)
+		if claimed != "" {
+			ev.ClaimedAt = parseTS(claimed)
+		}
 		if results != "" {
 			_ = json.Unmarshal([]byte(results), &ev.Results)
 		}

@@ -1,0 +1,200 @@
+package directory
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	gosync "sync"
+
+	"signpost"
+)
+
+// Against reading the directory record by record. Every account's searches,
+// records opened off its caseload and Signpost IDs asked for that do not
+// exist are counted per day (England's calendar). Past the policy's
+// thresholds the account's authority's management team gets a harvest alert
+// (once a day and kind) and the account is slowed for the rest of the day;
+// records off the caseload stop altogether at the policy's daily cap.
+//
+// The counts live in the store (the off-caseload views with the look-ups,
+// searches and misses with the audit), so a restart forgets nothing; the
+// watch keeps each account's counts of the day in memory after the first
+// read.
+
+// watch holds today's counts per account.
+type watch struct {
+	mu    gosync.Mutex
+	day   string
+	users map[int64]*dayCounts
+}
+
+type dayCounts struct {
+	loaded  map[string]bool
+	counts  map[string]int
+	alerted map[string]bool
+}
+
+func newWatch() *watch { return &watch{users: map[int64]*dayCounts{}} }
+
+// add counts one event of action by a on day and returns the day's total,
+// reading the stored count the first time.
+func (w *watch) add(ctx context.Context, st Store, a Actor, day, action string) int {
+	w.mu.Lock()
+	if w.day != day {
+		w.day, w.users = day, map[int64]*dayCounts{}
+	}
+	dc := w.users[a.UserID]
+	if dc == nil {
+		dc = &dayCounts{loaded: map[string]bool{}, counts: map[string]int{}, alerted: map[string]bool{}}
+		w.users[a.UserID] = dc
+	}
+	loaded := dc.loaded[action]
+	w.mu.Unlock()
+	if !loaded {
+		// The stored count holds events already audited today (before a
+		// restart); this one is audited after, so it is added below.
+		n, err := st.AccessCount(ctx, a.UserID, day, action)
+		w.mu.Lock()
+		if err == nil && !dc.loaded[action] {
+			dc.counts[action] += n
+			dc.loaded[action] = true
+		}
+		w.mu.Unlock()
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	dc.counts[action]++
+	return dc.counts[action]
+}
+
+// alerted reports whether an alert of kind for a was raised today by this
+// process.
+func (w *watch) alerted(a Actor, day, kind string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.day != day {
+		return false
+	}
+	dc := w.users[a.UserID]
+	return dc != nil && dc.alerted[kind]
+}
+
+// firstAlert reports whether an alert of kind for a has not been raised today
+// by this process, and marks it raised.
+func (w *watch) firstAlert(a Actor, day, kind string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.day != day {
+		w.day, w.users = day, map[int64]*dayCounts{}
+	}
+	dc := w.users[a.UserID]
+	if dc == nil {
+		dc = &dayCounts{loaded: map[string]bool{}, counts: map[string]int{}, alerted: map[string]bool{}}
+		w.users[a.UserID] = dc
+	}
+	if dc.alerted[kind] {
+		return false
+	}
+	dc.alerted[kind] = true
+	return true
+}
+
+// today is the day by which counts are kept.
+func (s *Server) today() string {
+	return signpost.Today(s.cfg.Now()).Format(signpost.DateLayout)
+}
+
+// harvestThreshold says what a count of what is past, in the policy.
+func harvestThreshold(p signpost.Policy, what string) int {
+	switch what {
+	case "searches":
+		return p.HarvestSearchesPerDay
+	case "views":
+		return p.HarvestViewsPerDay
+	case "misses":
+		return p.HarvestMissesPerDay
+	}
+	return 0
+}
+
+// slowed returns the error to answer a with while the account is slowed for
+// what (it passed the day's threshold), or nil if it may go on.
+func (s *Server) slowed(a Actor, what string) error {
+	if !s.watch.alerted(a, s.today(), what) || s.slow.take(a.Username+"\x00"+what, s.cfg.Now()) {
+		return nil
+	}
+	return &signpost.Error{Kind: signpost.KindRateLimited, Message: fmt.Sprintf(
+		"you have made unusually many %s today; your management team has been told, and you can make one more every %d seconds until tomorrow",
+		harvestNoun(what), int(1/slowRate))}
+}
+
+// noteCount handles a's n-th event of what today: past the policy's
+// threshold it raises the day's alert, and the account is slowed from then
+// on.
+func (s *Server) noteCount(ctx context.Context, a Actor, what string, n int) {
+	limit := harvestThreshold(s.Policy(ctx), what)
+	if limit <= 0 || n <= limit {
+		return
+	}
+	day := s.today()
+	if s.watch.firstAlert(a, day, what) {
+		s.alertHarvest(ctx, a, what, n, limit, day)
+		// Slowed from the next one on: the quarter-minute starts now.
+		s.slow.take(a.Username+"\x00"+what, s.cfg.Now())
+	}
+}
+
+// slowRate is how fast an account past a harvest threshold may go on: one
+// event a quarter-minute.
+const slowRate = 1.0 / 15
+
+func harvestNoun(what string) string {
+	switch what {
+	case "searches":
+		return "searches"
+	case "views":
+		return "openings of records of children not on your caseload"
+	}
+	return "requests for Signpost IDs that do not exist"
+}
+
+// alertHarvest tells a's authority's management team, once a day and kind.
+func (s *Server) alertHarvest(ctx context.Context, a Actor, what string, n, limit int, day string) {
+	reason := fmt.Sprintf("%s made %d %s on %s; the policy expects at most %d in a day", a.Username, n, harvestNoun(what), day, limit)
+	if what == "cap" {
+		reason = fmt.Sprintf("%s reached the daily cap of %d records of children not on their caseload on %s, and was refused more", a.Username, limit, day)
+	}
+	al := Alert{At: s.cfg.Now(), Authority: a.Authority, Username: a.Username, Kind: signpost.AlertHarvest, Reason: reason,
+		Dedupe: "harvest:" + what + ":" + fmt.Sprint(a.UserID) + ":" + day}
+	if err := s.store.Alert(context.WithoutCancel(ctx), al); err != nil {
+		s.log.Error("harvest alert not recorded", "user", a.Username, "err", err)
+		return
+	}
+	s.log.Warn("harvest alert", "user", a.Username, "what", what, "count", n)
+}
+
+// SetPolicy stores the directory's policy (what every device follows, and
+// the directory's own limits); a running directory reads it within a minute.
+func SetPolicy(ctx context.Context, st Store, p signpost.Policy) error {
+	if err := p.Check(); err != nil {
+		return err
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		return signpost.Internal("saving the policy", err)
+	}
+	return st.SetSetting(ctx, "policy", string(b))
+}
+
+// StoredPolicy returns the policy stored, over the defaults.
+func StoredPolicy(ctx context.Context, st Store) (signpost.Policy, error) {
+	p := signpost.DefaultPolicy()
+	v, err := st.Setting(ctx, "policy")
+	if err != nil || v == "" {
+		return p, err
+	}
+	if err := json.Unmarshal([]byte(v), &p); err != nil {
+		return signpost.DefaultPolicy(), signpost.Internal("reading the stored policy", err)
+	}
+	return p, nil
+}
