@@ -1,16 +1,18 @@
 package directory
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
 	"math"
+	"net"
 	"net/http"
 	"strings"
-	gosync "sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/pquerna/otp"
@@ -106,8 +108,17 @@ func (s *Server) signIn(r *http.Request, req *signpost.SessionRequest) (*signpos
 			return nil, signpost.FieldError(f.name, "%s is required", strings.ReplaceAll(f.name, "_", " "))
 		}
 	}
-	if len(req.Username) > 100 || len(req.Password) > 1024 || len(req.DeviceName) > 100 {
-		return nil, signpost.FieldError("username", "username, password or device name is too long")
+	if err := signpost.CheckText("username", req.Username, signpost.MaxNameLen); err != nil {
+		return nil, err
+	}
+	if utf8.RuneCountInString(req.Password) > signpost.MaxPasswordLen {
+		return nil, signpost.FieldError("password", "password is longer than %d characters", signpost.MaxPasswordLen)
+	}
+	if len(req.OTP) > 16 {
+		return nil, signpost.FieldError("otp", "the security code is the 6 digits your authenticator app shows")
+	}
+	if err := signpost.CheckText("device_name", req.DeviceName, signpost.MaxNameLen); err != nil {
+		return nil, err
 	}
 	dev, err := uuid.Parse(req.DeviceID)
 	if err != nil {
@@ -115,20 +126,28 @@ func (s *Server) signIn(r *http.Request, req *signpost.SessionRequest) (*signpos
 	}
 	req.DeviceID = dev.String()
 	now := s.cfg.Now()
-	if !s.signin.peek(req.Username, now) {
-		return nil, &signpost.Error{Kind: signpost.KindRateLimited, Message: "too many failed sign-ins for this account; wait 15 minutes or ask your IT service"}
+
+	// Tokens are spent before the password is checked, so concurrent guesses
+	// cannot all pass a check made before any of them fails. A successful
+	// sign-in gives them back; so does one the directory was too busy to check.
+	addr := clientAddr(r)
+	refundAddr, ok := s.signinAddr.Take(addr)
+	if !ok {
+		wait := s.signinAddr.Wait(addr)
+		return nil, retryLater(wait, signpost.KindRateLimited, "too many failed sign-ins from this network address; try again in %s or ask your IT service", minutes(wait))
 	}
-	acc, err := s.store.Account(ctx, req.Username)
-	if signpost.KindOf(err) == signpost.KindNotFound {
-		CheckPassword(req.Password, dummyHash)
-		s.signin.take(req.Username, now)
-		return nil, errSignIn
+	refundAccount, ok := s.signin.Take(req.Username)
+	if !ok {
+		refundAddr()
+		return nil, retryLater(s.signin.Wait(req.Username), signpost.KindRateLimited, "too many failed sign-ins for this account; wait 15 minutes or ask your IT service")
 	}
+	acc, err := s.checkPassword(ctx, req.Username, req.Password)
 	if err != nil {
+		refundAccount()
+		refundAddr()
 		return nil, err
 	}
-	if !CheckPassword(req.Password, acc.PasswordHash) || !validTOTP(req.OTP, acc.TOTPSecret, now) {
-		s.signin.take(req.Username, now)
+	if acc == nil || !validTOTP(req.OTP, acc.TOTPSecret, now) {
 		return nil, errSignIn
 	}
 	if acc.Disabled {
@@ -160,67 +179,49 @@ func (s *Server) signIn(r *http.Request, req *signpost.SessionRequest) (*signpos
 	if err := s.store.CreateSession(ctx, se); err != nil {
 		return nil, err
 	}
-	s.signin.reset(req.Username)
+	s.signin.Forget(req.Username)
+	refundAddr()
 	s.audit.record(ctx, AuditEvent{At: now, UserID: acc.ID, Username: acc.Username, DeviceID: d.ID, Action: "sign_in"})
 	return &signpost.SessionResponse{Token: token, ExpiresAt: se.ExpiresAt, User: acc.User, Policy: s.Policy(ctx).ForDevices(), ServerTime: now}, nil
 }
 
-// limiter is a token bucket per key.
-type limiter struct {
-	mu      gosync.Mutex
-	rate    float64
-	burst   float64
-	buckets map[string]*bucket
-}
-
-type bucket struct {
-	tokens float64
-	at     time.Time
-}
-
-func newLimiter(rate float64, burst int) *limiter {
-	return &limiter{rate: rate, burst: float64(burst), buckets: map[string]*bucket{}}
-}
-
-func (l *limiter) fill(key string, now time.Time) *bucket {
-	b, ok := l.buckets[key]
-	if !ok {
-		if len(l.buckets) > 100000 { // forget idle buckets rather than grow forever
-			for k, v := range l.buckets {
-				if now.Sub(v.at).Seconds()*l.rate >= l.burst {
-					delete(l.buckets, k)
-				}
-			}
-		}
-		b = &bucket{tokens: l.burst, at: now}
-		l.buckets[key] = b
+// checkPassword returns username's account if password is theirs, nil if
+// not. An unknown user is checked against a dummy hash, so both take as long.
+// The hash runs in one of the gate's slots: busy is an unavailable error.
+func (s *Server) checkPassword(ctx context.Context, username, password string) (*Account, error) {
+	acc, err := s.store.Account(ctx, username)
+	if err != nil && signpost.KindOf(err) != signpost.KindNotFound {
+		return nil, err
 	}
-	b.tokens = math.Min(l.burst, b.tokens+now.Sub(b.at).Seconds()*l.rate)
-	b.at = now
-	return b
-}
-
-// take spends a token; false when none is left.
-func (l *limiter) take(key string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b := l.fill(key, now)
-	if b.tokens < 1 {
-		return false
+	leave, gerr := s.passwords.enter(ctx)
+	if gerr != nil {
+		return nil, gerr
 	}
-	b.tokens--
-	return true
+	defer leave()
+	s.passwordChecks.Add(1)
+	if err != nil {
+		CheckPassword(password, dummyHash)
+		return nil, nil
+	}
+	if !CheckPassword(password, acc.PasswordHash) {
+		return nil, nil
+	}
+	return acc, nil
 }
 
-// peek reports whether a token is left without spending it.
-func (l *limiter) peek(key string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.fill(key, now).tokens >= 1
+// clientAddr is the host of the request's remote address: the key of the
+// per-address sign-in limit.
+func clientAddr(r *http.Request) string {
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
 }
 
-func (l *limiter) reset(key string) {
-	l.mu.Lock()
-	delete(l.buckets, key)
-	l.mu.Unlock()
+// minutes says a wait in whole minutes, for a message.
+func minutes(d time.Duration) string {
+	if n := int(math.Ceil(d.Minutes())); n > 1 {
+		return fmt.Sprintf("%d minutes", n)
+	}
+	return "a minute"
 }

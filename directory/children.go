@@ -85,8 +85,8 @@ func (s *Server) handleChild(w http.ResponseWriter, r *http.Request, a Actor) {
 		s.fail(w, r, signpost.FieldError("id", "that is not a valid Signpost ID (SP, eight digits and a check digit)"))
 		return
 	}
-	if !s.limiter.take(a.Username, s.cfg.Now()) {
-		s.fail(w, r, &signpost.Error{Kind: signpost.KindRateLimited, Message: "too many searches and records opened in a short time; wait a moment and try again"})
+	if !s.searches.Allow(a.Username) {
+		s.fail(w, r, retryLater(s.searches.Wait(a.Username), signpost.KindRateLimited, "too many searches and records opened in a short time; wait a moment and try again"))
 		return
 	}
 	now := s.cfg.Now()
@@ -127,6 +127,7 @@ func (s *Server) handleChild(w http.ResponseWriter, r *http.Request, a Actor) {
 		if s.watch.firstAlert(a, s.today(), "cap") {
 			s.alertHarvest(ctx, a, "cap", n, p.MaxOffCaseloadViewsPerDay, s.today())
 		}
+		err = retryLater(s.untilTomorrow(), signpost.KindRateLimited, "%s", signpost.MessageOf(err))
 	}
 	if err != nil {
 		s.fail(w, r, err)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	gosync "sync"
+	"time"
 
 	"signpost"
 )
@@ -99,6 +100,18 @@ func (w *watch) firstAlert(a Actor, day, kind string) bool {
 	return true
 }
 
+// untilTomorrow is how long until the day's counts start again.
+func (s *Server) untilTomorrow() time.Duration {
+	now := s.cfg.Now()
+	day := signpost.Today(now) // midnight UTC of England's date
+	for next := day.AddDate(0, 0, 1); ; next = next.Add(time.Hour) {
+		if signpost.Today(next).After(day) && !next.Before(now) {
+			// The first hour at which England's date has moved on.
+			return next.Sub(now)
+		}
+	}
+}
+
 // today is the day by which counts are kept.
 func (s *Server) today() string {
 	return signpost.Today(s.cfg.Now()).Format(signpost.DateLayout)
@@ -120,12 +133,13 @@ func harvestThreshold(p signpost.Policy, what string) int {
 // slowed returns the error to answer a with while the account is slowed for
 // what (it passed the day's threshold), or nil if it may go on.
 func (s *Server) slowed(a Actor, what string) error {
-	if !s.watch.alerted(a, s.today(), what) || s.slow.take(a.Username+"\x00"+what, s.cfg.Now()) {
+	key := a.Username + "\x00" + what
+	if !s.watch.alerted(a, s.today(), what) || s.slow.Allow(key) {
 		return nil
 	}
-	return &signpost.Error{Kind: signpost.KindRateLimited, Message: fmt.Sprintf(
+	return retryLater(s.slow.Wait(key), signpost.KindRateLimited,
 		"you have made unusually many %s today; your management team has been told, and you can make one more every %d seconds until tomorrow",
-		harvestNoun(what), int(1/slowRate))}
+		harvestNoun(what), int(1/slowRate))
 }
 
 // noteCount handles a's n-th event of what today: past the policy's
@@ -140,7 +154,7 @@ func (s *Server) noteCount(ctx context.Context, a Actor, what string, n int) {
 	if s.watch.firstAlert(a, day, what) {
 		s.alertHarvest(ctx, a, what, n, limit, day)
 		// Slowed from the next one on: the quarter-minute starts now.
-		s.slow.take(a.Username+"\x00"+what, s.cfg.Now())
+		s.slow.Allow(a.Username + "\x00" + what)
 	}
 }
 

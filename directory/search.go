@@ -21,8 +21,8 @@ func (s *Server) Search(ctx context.Context, a Actor, req signpost.SearchRequest
 	if err != nil {
 		return nil, err
 	}
-	if !s.limiter.take(a.Username, s.cfg.Now()) {
-		return nil, &signpost.Error{Kind: signpost.KindRateLimited, Message: "too many searches and records opened in a short time; wait a moment and try again"}
+	if !s.searches.Allow(a.Username) {
+		return nil, retryLater(s.searches.Wait(a.Username), signpost.KindRateLimited, "too many searches and records opened in a short time; wait a moment and try again")
 	}
 	if err := s.slowed(a, "searches"); err != nil {
 		return nil, err

@@ -9,8 +9,11 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime"
+	"strconv"
 	"strings"
 	gosync "sync"
+	"sync/atomic"
 	"time"
 
 	"signpost"
@@ -29,23 +32,42 @@ type Config struct {
 	Now          func() time.Time
 	Logger       *slog.Logger
 	PasswordCost PasswordParams
+	// PasswordSlots bounds the password checks that run at once (default:
+	// the CPU count). Each is a memory-hard hash (19 MiB with
+	// DefaultPasswordParams), so this bounds the memory sign-in can take; a
+	// sign-in waits at most PasswordWait (default 2 s) for a slot, else it is
+	// answered 503 with Retry-After.
+	PasswordSlots int
+	PasswordWait  time.Duration
+	// SignInAddrRate and SignInAddrBurst bound failed sign-ins per client
+	// address (default 30 per 15 minutes, 30 at once), besides the 5 per 15
+	// minutes per account: fresh usernames do not buy fresh guesses.
+	SignInAddrRate  float64
+	SignInAddrBurst int
 }
 
 // Server serves the v1 API over a Store.
 type Server struct {
-	store   Store
-	cfg     Config
-	log     *slog.Logger
-	audit   *auditor
-	limiter *limiter
-	signin  *limiter
-	slow    *limiter // accounts past a harvest threshold
-	watch   *watch
-	mux     *http.ServeMux
+	store Store
+	cfg   Config
+	log   *slog.Logger
+	audit *auditor
+	mux   *http.ServeMux
+
+	searches   *limiter // searches and records opened, per user
+	signin     *limiter // failed sign-ins per account name
+	signinAddr *limiter // failed sign-ins per client address
+	passwords  *gate    // password checks at once
+	slow       *limiter // accounts past a harvest threshold
+	watch      *watch
 
 	policyMu gosync.Mutex
 	policy   *signpost.Policy
 	policyAt time.Time
+
+	// passwordChecks counts the password hashes computed at sign-in, so
+	// tests can prove how many guesses were actually checked.
+	passwordChecks atomic.Int64
 }
 
 // NewServer returns a server over store. Close it to flush the audit.
@@ -74,16 +96,30 @@ func NewServer(store Store, cfg Config) *Server {
 	if cfg.PasswordCost == (PasswordParams{}) {
 		cfg.PasswordCost = DefaultPasswordParams
 	}
+	if cfg.PasswordSlots <= 0 {
+		cfg.PasswordSlots = runtime.NumCPU()
+	}
+	if cfg.PasswordWait <= 0 {
+		cfg.PasswordWait = 2 * time.Second
+	}
+	if cfg.SignInAddrRate == 0 {
+		cfg.SignInAddrRate = 30.0 / 900
+	}
+	if cfg.SignInAddrBurst == 0 {
+		cfg.SignInAddrBurst = 30
+	}
 	s := &Server{
-		store:   store,
-		cfg:     cfg,
-		log:     cfg.Logger,
-		audit:   newAuditor(store, cfg.Logger),
-		limiter: newLimiter(cfg.SearchRate, cfg.SearchBurst),
-		signin:  newLimiter(5.0/900, 5), // five failed sign-ins per 15 minutes per username
-		slow:    newLimiter(slowRate, 1),
-		watch:   newWatch(),
-		mux:     http.NewServeMux(),
+		store:      store,
+		cfg:        cfg,
+		log:        cfg.Logger,
+		audit:      newAuditor(store, cfg.Logger),
+		mux:        http.NewServeMux(),
+		searches:   newLimiter(cfg.SearchRate, cfg.SearchBurst, cfg.Now),
+		signin:     newLimiter(5.0/900, 5, cfg.Now), // five failed sign-ins per 15 minutes per username
+		signinAddr: newLimiter(cfg.SignInAddrRate, cfg.SignInAddrBurst, cfg.Now),
+		passwords:  newGate(cfg.PasswordSlots, cfg.PasswordWait),
+		slow:       newLimiter(slowRate, 1, cfg.Now),
+		watch:      newWatch(),
 	}
 	s.routes()
 	return s
@@ -221,6 +257,14 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status := statusOf(de.Kind)
 	if status >= 500 {
 		s.log.Error("request failed", "route", r.Pattern, "kind", de.Kind, "err", err)
+	}
+	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+		after := time.Second
+		var re *retryError
+		if errors.As(err, &re) {
+			after = re.after
+		}
+		w.Header().Set("Retry-After", strconv.Itoa(retrySeconds(after)))
 	}
 	body := map[string]any{"error": &signpost.Error{Kind: de.Kind, Message: de.Message, Field: de.Field}}
 	if de.Kind == signpost.KindGone {
