@@ -49,6 +49,11 @@ type Child struct {
 	MergedInto   string        `json:"merged_into,omitempty"`
 	// Redacted is true when fields were withheld from this copy.
 	Redacted bool `json:"redacted,omitempty"`
+	// Seq is the directory's change number when this copy was read: of two
+	// copies of a child, the one with the higher Seq is the newer, and a
+	// cache never replaces a newer copy with an older one (a record fetched
+	// just before a shielding must not overwrite the shielded copy).
+	Seq int64 `json:"seq,omitempty"`
 }
 
 // Carer is a parent or carer of a child.

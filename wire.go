@@ -203,11 +203,13 @@ const (
 	RemovedMerged    = "merged"
 )
 
-// Removal tells a cache to delete its copy of a child.
+// Removal tells a cache to delete its copy of a child. Seq is the change
+// number of the removal: a copy of the child read before it is stale.
 type Removal struct {
 	SignpostID string `json:"signpost_id"`
 	Reason     string `json:"reason"`
 	MergedInto string `json:"merged_into,omitempty"`
+	Seq        int64  `json:"seq,omitempty"`
 }
 
 // Directive kinds.

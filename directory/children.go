@@ -155,8 +155,8 @@ func (s *Server) handleBreakGlass(w http.ResponseWriter, r *http.Request, a Acto
 		s.fail(w, r, signpost.FieldError("reason", "break-glass needs a reason; it is recorded and sent to the child's authority"))
 		return
 	}
-	if len(req.Reason) > 1000 {
-		s.fail(w, r, signpost.FieldError("reason", "reason is longer than 1000 characters"))
+	if err := signpost.CheckReason("reason", req.Reason, signpost.MaxReasonLen); err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	if a.Role != signpost.RoleManagement && !a.ChildProtection {
@@ -194,6 +194,14 @@ func (s *Server) shieldChild(r *http.Request, a Actor) (*signpost.Child, error) 
 	if err != nil {
 		return nil, err
 	}
+	// A child with no authority has no management team to see it once
+	// shielded, and a team with no authority is no child's.
+	if a.Authority == "" {
+		return nil, &signpost.Error{Kind: signpost.KindForbidden, Message: "your account belongs to no local authority, so you cannot shield or unshield children"}
+	}
+	if c.Authority == "" {
+		return nil, &signpost.Error{Kind: signpost.KindConflict, Message: "this child's record has no local authority, so no management team could see it once shielded; the authority must be set first"}
+	}
 	if c.Authority != a.Authority {
 		return nil, &signpost.Error{Kind: signpost.KindForbidden, Message: "only the management team of " + c.Authority + " may shield or unshield this child"}
 	}
@@ -210,6 +218,10 @@ func (s *Server) handleShield(w http.ResponseWriter, r *http.Request, a Actor) {
 	now := s.cfg.Now()
 	if req.Reason == "" {
 		s.fail(w, r, signpost.FieldError("reason", "shielding needs a reason"))
+		return
+	}
+	if err := signpost.CheckReason("reason", req.Reason, signpost.MaxReasonLen); err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	review, ok := signpost.ParseDate(strings.TrimSpace(req.ReviewDate))
@@ -234,6 +246,10 @@ func (s *Server) handleShield(w http.ResponseWriter, r *http.Request, a Actor) {
 }
 
 func (s *Server) handleUnshield(w http.ResponseWriter, r *http.Request, a Actor) {
+	if err := signpost.CheckReason("reason", strings.TrimSpace(r.URL.Query().Get("reason")), signpost.MaxReasonLen); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	c, err := s.shieldChild(r, a)
 	if err != nil {
 		s.fail(w, r, err)

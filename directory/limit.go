@@ -73,6 +73,32 @@ func (l *limiter) Allow(key string) bool {
 	return l.bucket(key, now).AllowN(now, 1)
 }
 
+// AllowN spends n of key's tokens and reports whether there were n.
+func (l *limiter) AllowN(key string, n int) bool {
+	now := l.now()
+	return l.bucket(key, now).AllowN(now, n)
+}
+
+// WaitN returns how long until key has n tokens again (for n above the
+// burst, how long until a full bucket).
+func (l *limiter) WaitN(key string, n int) time.Duration {
+	now := l.now()
+	l.mu.Lock()
+	b, ok := l.keys[key]
+	l.mu.Unlock()
+	if !ok {
+		return 0
+	}
+	missing := float64(min(n, l.burst)) - b.TokensAt(now)
+	if missing <= 0 {
+		return 0
+	}
+	if l.limit <= 0 {
+		return math.MaxInt64
+	}
+	return time.Duration(missing / float64(l.limit) * float64(time.Second))
+}
+
 // Take spends one of key's tokens, if there is one, and returns a function
 // that gives it back (for an attempt that turned out not to count: a
 // successful sign-in, or one the directory was too busy to check).

@@ -24,14 +24,19 @@ const MaxBody = 1 << 20
 
 // Config tunes a Server; zero values take the defaults.
 type Config struct {
-	SessionTTL   time.Duration // default 12 h
-	WaitTimeout  time.Duration // long-poll, default 25 s
-	SearchRate   float64       // searches per second per user, default 2
-	SearchBurst  int           // default 20
-	PullLimit    int           // default page size, 500
-	Now          func() time.Time
-	Logger       *slog.Logger
-	PasswordCost PasswordParams
+	SessionTTL  time.Duration // default 12 h
+	WaitTimeout time.Duration // long-poll, default 25 s
+	SearchRate  float64       // searches per second per user, default 2
+	SearchBurst int           // default 20
+	// PushBytesPerSecond and PushBurstBytes limit how much one user may
+	// push (defaults 256 KiB a second, 8 MiB at once: a week offline is a
+	// few hundred KiB).
+	PushBytesPerSecond float64
+	PushBurstBytes     int
+	PullLimit          int // default page size, 500
+	Now                func() time.Time
+	Logger             *slog.Logger
+	PasswordCost       PasswordParams
 	// PasswordSlots bounds the password checks that run at once (default:
 	// the CPU count). Each is a memory-hard hash (19 MiB with
 	// DefaultPasswordParams), so this bounds the memory sign-in can take; a
@@ -59,6 +64,7 @@ type Server struct {
 	signinAddr *limiter // failed sign-ins per client address
 	passwords  *gate    // password checks at once
 	slow       *limiter // accounts past a harvest threshold
+	pushed     *limiter // bytes pushed, per user
 	watch      *watch
 
 	policyMu gosync.Mutex
@@ -83,6 +89,12 @@ func NewServer(store Store, cfg Config) *Server {
 	}
 	if cfg.SearchBurst == 0 {
 		cfg.SearchBurst = 20
+	}
+	if cfg.PushBytesPerSecond == 0 {
+		cfg.PushBytesPerSecond = 256 << 10
+	}
+	if cfg.PushBurstBytes == 0 {
+		cfg.PushBurstBytes = 8 << 20
 	}
 	if cfg.PullLimit == 0 {
 		cfg.PullLimit = 500
@@ -119,6 +131,7 @@ func NewServer(store Store, cfg Config) *Server {
 		signinAddr: newLimiter(cfg.SignInAddrRate, cfg.SignInAddrBurst, cfg.Now),
 		passwords:  newGate(cfg.PasswordSlots, cfg.PasswordWait),
 		slow:       newLimiter(slowRate, 1, cfg.Now),
+		pushed:     newLimiter(cfg.PushBytesPerSecond, cfg.PushBurstBytes, cfg.Now),
 		watch:      newWatch(),
 	}
 	s.routes()

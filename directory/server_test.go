@@ -56,6 +56,8 @@ type env struct {
 	riley  string
 
 	fixtures directory.DemoFixtureIDs
+	path     string // the store file
+	key      []byte
 }
 
 // newEnv starts the real directory over a real encrypted store in a temporary
@@ -64,7 +66,8 @@ func newEnv(t *testing.T, n int, tweak func(*directory.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	key := bytes.Repeat([]byte{7}, 32)
-	st, err := sqlcipher.Open(ctx, filepath.Join(t.TempDir(), "directory.db"), key)
+	path := filepath.Join(t.TempDir(), "directory.db")
+	st, err := sqlcipher.Open(ctx, path, key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +91,7 @@ func newEnv(t *testing.T, n int, tweak func(*directory.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, store: st, server: srv, http: hs, clock: clk, jamie: fx.Jamie, riley: fx.Riley, fixtures: fx}
+	e := &env{t: t, store: st, server: srv, http: hs, clock: clk, jamie: fx.Jamie, riley: fx.Riley, fixtures: fx, path: path, key: key}
 	t.Cleanup(func() {
 		hs.Close()
 		srv.Close()
@@ -759,7 +762,7 @@ func TestBadInputNeverFailsServerSide(t *testing.T) {
 		{"push unknown kind", "POST", "/v1/sync/push", nurse, `{"mutations":[{"id":"` + uuid.NewString() + `","kind":"delete_child","child_id":"` + e.jamie + `"}]}`, 200, ""},
 		{"push bad date", "POST", "/v1/sync/push", nurse, `{"mutations":[{"id":"` + uuid.NewString() + `","kind":"end_involvement","child_id":"` + e.jamie + `","on":"2020-13-45"}]}`, 200, ""},
 		{"shield without reason", "POST", "/v1/children/" + e.riley + "/shield", nurse, `{"reason":"","review_date":"2030-01-01"}`, 400, "reason"},
-		{"shield bad review", "POST", "/v1/children/" + e.riley + "/shield", nurse, `{"reason":"x","review_date":"soon"}`, 400, "review_date"},
+		{"shield bad review", "POST", "/v1/children/" + e.riley + "/shield", nurse, `{"reason":"family fleeing abuse","review_date":"soon"}`, 400, "review_date"},
 		{"session missing fields", "POST", "/v1/session", "", `{"username":"nurse"}`, 400, "password"},
 		{"session bad device id", "POST", "/v1/session", "", `{"username":"nurse","password":"x","otp":"1","device_id":"laptop","device_name":"x"}`, 400, "device_id"},
 		{"unknown path", "GET", "/v1/nothing", nurse, ``, 404, ""},

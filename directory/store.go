@@ -2,6 +2,8 @@ package directory
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"time"
 
 	"signpost"
@@ -52,6 +54,9 @@ type Store interface {
 	Child(ctx context.Context, signpostID string) (*signpost.Child, error)
 	// Candidates returns the children matching any of the keys given.
 	Candidates(ctx context.Context, k CandidateKeys) ([]signpost.Candidate, error)
+	// ShieldedNow returns which of the children given are shielded, read
+	// from the store itself (not from any index kept in memory).
+	ShieldedNow(ctx context.Context, signpostIDs []string) (map[string]bool, error)
 	SetShield(ctx context.Context, signpostID string, s *Shield) error
 	ClearShield(ctx context.Context, signpostID string) error
 	// AddLookup puts a child in a user's scope until expires.
@@ -71,9 +76,9 @@ type Store interface {
 	// its result in the same transaction; a replay returns the first result.
 	Push(ctx context.Context, a Actor, ms []signpost.Mutation, now time.Time) ([]signpost.MutationResult, error)
 	// Pull returns, unredacted, what changed in a's scope after cursor.
-	Pull(ctx context.Context, a Actor, cursor int64, limit int, now time.Time) (*PullPage, error)
+	Pull(ctx context.Context, a Actor, cursor Cursor, limit int, now time.Time) (*PullPage, error)
 	// HasChanges reports whether Pull after cursor would return anything.
-	HasChanges(ctx context.Context, a Actor, cursor int64, now time.Time) (bool, error)
+	HasChanges(ctx context.Context, a Actor, cursor Cursor, now time.Time) (bool, error)
 
 	// Audit records events (one transaction for the lot).
 	Audit(ctx context.Context, evs []AuditEvent) error
@@ -313,8 +318,42 @@ type Shield struct {
 type PullPage struct {
 	Changes  []signpost.Child
 	Removals []signpost.Removal
-	Cursor   int64
+	Cursor   Cursor
 	More     bool
+}
+
+// Cursor is where a pull stopped: every change up to change number Seq was
+// sent, but for, when Child is set, the children changed at Seq whose row
+// number is above Child. A feed batch gives thousands of children one
+// change number, and a page may end among them. On the wire it is "Seq" or
+// "Seq.Child".
+type Cursor struct{ Seq, Child int64 }
+
+func (c Cursor) String() string {
+	if c.Child == 0 {
+		return strconv.FormatInt(c.Seq, 10)
+	}
+	return strconv.FormatInt(c.Seq, 10) + "." + strconv.FormatInt(c.Child, 10)
+}
+
+// ParseCursor reads a cursor a pull gave; "" is the start.
+func ParseCursor(s string) (Cursor, error) {
+	bad := signpost.FieldError("cursor", "cursor must be the value a previous pull returned")
+	if s == "" {
+		return Cursor{}, nil
+	}
+	seq, child, composite := strings.Cut(s, ".")
+	var c Cursor
+	var err error
+	if c.Seq, err = strconv.ParseInt(seq, 10, 64); err != nil || c.Seq < 0 {
+		return Cursor{}, bad
+	}
+	if composite {
+		if c.Child, err = strconv.ParseInt(child, 10, 64); err != nil || c.Child <= 0 {
+			return Cursor{}, bad
+		}
+	}
+	return c, nil
 }
 
 // AuditEvent is one recorded search, view or change.

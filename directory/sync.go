@@ -1,6 +1,10 @@
 package directory
 
 import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -12,6 +16,19 @@ import (
 const MaxPush = 1000
 
 func (s *Server) handlePush(w http.ResponseWriter, r *http.Request, a Actor) {
+	// Pushes are limited by volume: every change and offline view is kept
+	// for good (in the audit, or sent to everyone who opens the child).
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		s.fail(w, r, decodeErr(err))
+		return
+	}
+	if !s.pushed.AllowN(a.Username, len(body)) {
+		s.fail(w, r, retryLater(s.pushed.WaitN(a.Username, len(body)), signpost.KindRateLimited,
+			"this device has sent a great deal in a short time; its changes are kept and will be sent again shortly"))
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
 	var req signpost.PushRequest
 	if err := decode(r, &req); err != nil {
 		s.fail(w, r, err)
@@ -38,16 +55,8 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request, a Actor) {
 	writeJSON(w, http.StatusOK, signpost.PushResponse{Results: results})
 }
 
-func parseCursor(r *http.Request) (int64, error) {
-	v := r.URL.Query().Get("cursor")
-	if v == "" {
-		return 0, nil
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 0 {
-		return 0, signpost.FieldError("cursor", "cursor must be the value a previous pull returned")
-	}
-	return n, nil
+func parseCursor(r *http.Request) (Cursor, error) {
+	return ParseCursor(r.URL.Query().Get("cursor"))
 }
 
 func (s *Server) handlePull(w http.ResponseWriter, r *http.Request, a Actor) {
@@ -76,7 +85,7 @@ func (s *Server) handlePull(w http.ResponseWriter, r *http.Request, a Actor) {
 		Changes:    make([]signpost.Child, 0, len(page.Changes)),
 		Removals:   page.Removals,
 		Directives: []signpost.Directive{{Kind: signpost.DirectivePolicy, Policy: &policy}},
-		Cursor:     strconv.FormatInt(page.Cursor, 10),
+		Cursor:     page.Cursor.String(),
 		More:       page.More,
 		ServerTime: now,
 	}
@@ -118,17 +127,26 @@ func (s *Server) handleWait(w http.ResponseWriter, r *http.Request, a Actor) {
 			return
 		}
 		if has {
-			writeJSON(w, http.StatusOK, signpost.WaitResponse{Changed: true, Directives: []signpost.Directive{}, Cursor: strconv.FormatInt(cursor, 10)})
+			writeJSON(w, http.StatusOK, signpost.WaitResponse{Changed: true, Directives: []signpost.Directive{}, Cursor: cursor.String()})
 			return
 		}
 		select {
 		case <-changed:
 		case <-poll.C:
 		case <-timeout.C:
-			writeJSON(w, http.StatusOK, signpost.WaitResponse{Changed: false, Directives: []signpost.Directive{}, Cursor: strconv.FormatInt(cursor, 10)})
+			writeJSON(w, http.StatusOK, signpost.WaitResponse{Changed: false, Directives: []signpost.Directive{}, Cursor: cursor.String()})
 			return
 		case <-ctx.Done():
 			return
 		}
 	}
+}
+
+// decodeErr is the answer to a body that could not be read.
+func decodeErr(err error) error {
+	var maxErr *http.MaxBytesError
+	if errors.As(err, &maxErr) {
+		return &signpost.Error{Kind: signpost.KindTooLarge, Field: "body", Message: fmt.Sprintf("the body is larger than %d bytes", MaxBody)}
+	}
+	return &signpost.Error{Kind: signpost.KindInvalid, Field: "body", Message: "the body could not be read", Err: err}
 }

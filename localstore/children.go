@@ -151,6 +151,11 @@ func loadEnv(ctx context.Context, tx *sql.Tx, now time.Time) (env, error) {
 
 // putServerCopy stores the directory's copy of c and rebuilds the shown copy on
 // it. lookupUntil, when set, extends the child's expiry as a signposting result.
+//
+// A copy older than the one held, or than the child's last removal (by the
+// directory's change numbers), is stale and is not stored: a record fetched
+// unshielded just before a shielding must not overwrite the shielded copy a
+// pull brought meanwhile, nor come back after the pull purged it.
 func putServerCopy(ctx context.Context, tx *sql.Tx, e env, c *signpost.Child, lookupUntil string) error {
 	sent := *c
 	sent.SignpostID = signpost.NormaliseSignpostID(sent.SignpostID)
@@ -165,6 +170,29 @@ func putServerCopy(ctx context.Context, tx *sql.Tx, e env, c *signpost.Child, lo
 	old, err := loadChild(ctx, tx, sent.SignpostID)
 	if err != nil {
 		return err
+	}
+	if sent.Seq > 0 {
+		var removedAt int64
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE((SELECT seq FROM removed WHERE signpost_id = ?), 0)`, sent.SignpostID).Scan(&removedAt); err != nil {
+			return err
+		}
+		if sent.Seq < removedAt {
+			return nil
+		}
+		if old != nil {
+			held, err := decodeChild(old.server)
+			if err != nil {
+				return err
+			}
+			if sent.Seq < held.Seq {
+				return nil
+			}
+		}
+		if removedAt > 0 {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM removed WHERE signpost_id = ?`, sent.SignpostID); err != nil {
+				return err
+			}
+		}
 	}
 	if old != nil {
 		exp = old.expiresAt
@@ -344,8 +372,15 @@ func (s *Store) ApplyPull(ctx context.Context, resp *signpost.PullResponse) erro
 			}
 		}
 		for _, r := range resp.Removals {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM children WHERE signpost_id = ?`, signpost.NormaliseSignpostID(r.SignpostID)); err != nil {
+			id := signpost.NormaliseSignpostID(r.SignpostID)
+			if _, err := tx.ExecContext(ctx, `DELETE FROM children WHERE signpost_id = ?`, id); err != nil {
 				return err
+			}
+			if r.Seq > 0 {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO removed (signpost_id, seq) VALUES (?, ?)
+					ON CONFLICT (signpost_id) DO UPDATE SET seq = max(seq, excluded.seq)`, id, r.Seq); err != nil {
+					return err
+				}
 			}
 		}
 		for i := range resp.Changes {

@@ -328,3 +328,46 @@ func TestSetUserBelongsToOneUser(t *testing.T) {
 	_, err = f.s.Token(ctx)
 	wantKind(t, err, signpost.KindLocked)
 }
+
+// A record fetched unshielded just before a shielding, whose answer arrives
+// after the pull that brought the shielded copy, must not overwrite it; nor
+// may it bring back a child a pull removed.
+func TestAStaleCopyNeverOverwritesANewerOne(t *testing.T) {
+	f := newFixture(t, signpost.Policy{})
+	ctx := context.Background()
+	full := child(3, "Kim", "Late", false)
+	full.Address, full.Postcode = "1 Refuge Road", "LS6 1AA"
+	full.Seq = 10
+	must(t, f.s.SaveLookup(ctx, &full))
+
+	redacted := full.Redact(nurse)
+	redacted.Seq = 12
+	resp := pull(*redacted)
+	resp.Removals = []signpost.Removal{{SignpostID: full.SignpostID, Reason: signpost.RemovedShielded, Seq: 11}}
+	must(t, f.s.ApplyPull(ctx, resp))
+
+	late := full // the GET that was in flight
+	must(t, f.s.SaveLookup(ctx, &late))
+	c, err := f.s.Child(ctx, full.SignpostID)
+	must(t, err)
+	if !c.Shielded || c.Address != "" || c.Postcode != "" {
+		t.Fatalf("a stale unshielded copy replaced the shielded one: %+v", c)
+	}
+
+	// A child removed from the cache does not come back in an older copy,
+	// but does in a newer one.
+	gone := child(4, "Lou", "Left", false)
+	gone.Seq = 15
+	must(t, f.s.SaveLookup(ctx, &gone))
+	leave := pull()
+	leave.Removals = []signpost.Removal{{SignpostID: gone.SignpostID, Reason: signpost.RemovedLeftScope, Seq: 20}}
+	must(t, f.s.ApplyPull(ctx, leave))
+	must(t, f.s.SaveLookup(ctx, &gone))
+	_, err = f.s.Child(ctx, gone.SignpostID)
+	wantKind(t, err, signpost.KindNotFound)
+	gone.Seq = 25
+	must(t, f.s.SaveLookup(ctx, &gone))
+	if _, err := f.s.Child(ctx, gone.SignpostID); err != nil {
+		t.Fatalf("a copy newer than the removal was not stored: %v", err)
+	}
+}

@@ -604,10 +604,9 @@ func (s *services) currentEngine() *psync.Engine {
 // record dresses a child for the screen: on the caseload or not, and the
 // practitioner's changes to the child not yet confirmed.
 func (s *services) record(ctx context.Context, st *localstore.Store, c *signpost.Child, fromCache bool) (*ui.Record, error) {
-	username := s.State().User.Username
 	rec := &ui.Record{Child: c, FromCache: fromCache}
 	for _, inv := range c.Involvements {
-		if inv.Username == username && username != "" && inv.Active() {
+		if inv.Mine && inv.Active() {
 			rec.OnCaseload = true
 		}
 	}

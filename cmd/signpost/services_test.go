@@ -179,7 +179,7 @@ func TestServicesViewSearchAndRecordInvolvementOnline(t *testing.T) {
 	}
 	var sean signpost.Involvement
 	for _, inv := range jamie.Child.Involvements {
-		if inv.Username == "social" {
+		if inv.Practitioner == "Sean O'Connell" {
 			sean = inv
 		}
 	}

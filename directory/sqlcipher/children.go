@@ -253,6 +253,9 @@ func (s *Store) Child(ctx context.Context, signpostID string) (*signpost.Child, 
 			return err
 		}
 		c = ch
+		if err := tx.QueryRowContext(ctx, `SELECT value FROM counters WHERE name = 'seq'`).Scan(&c.Seq); err != nil {
+			return err
+		}
 		return fillChild(ctx, tx, id, c)
 	})
 	return c, wrap("reading a child", err)
@@ -357,6 +360,31 @@ func scanCandidates(rows *sql.Rows, err error) ([]signpost.Candidate, error) {
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// ShieldedNow returns which of the children are shielded, from the table.
+func (s *Store) ShieldedNow(ctx context.Context, ids []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = signpost.NormaliseSignpostID(id)
+	}
+	rows, err := s.QueryContext(ctx, `SELECT signpost_id FROM children WHERE shielded = 1 AND signpost_id IN (?`+strings.Repeat(`, ?`, len(ids)-1)+`)`, args...)
+	if err != nil {
+		return nil, wrap("searching", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, wrap("searching", err)
+		}
+		out[id] = true
+	}
+	return out, wrap("searching", rows.Err())
 }
 
 // SetShield shields a child: its record is redacted from the next response on,

@@ -2,9 +2,14 @@ package sqlcipher
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -74,14 +79,21 @@ func pushOne(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.Mut
 	m.ID = id.String()
 	res.ID = m.ID
 
-	// A replay answers with the first result.
+	// A replay answers with the first result; the same id with other
+	// content is not a replay, and is refused (a client must never reuse
+	// an id).
+	digest := mutationDigest(m)
 	var first signpost.MutationResult
 	var owner int64
-	err = tx.QueryRowContext(ctx, `SELECT user_id, status, reason, child_id, involvement_id, candidates FROM mutations WHERE id = ?`, m.ID).
-		Scan(&owner, &first.FirstStatus, &first.Reason, &first.ChildID, &first.InvolvementID, &first.Candidates)
+	var firstDigest string
+	err = tx.QueryRowContext(ctx, `SELECT user_id, status, reason, child_id, involvement_id, candidates, digest FROM mutations WHERE id = ?`, m.ID).
+		Scan(&owner, &first.FirstStatus, &first.Reason, &first.ChildID, &first.InvolvementID, &first.Candidates, &firstDigest)
 	switch {
 	case err == nil && owner != a.UserID:
 		res.Status, res.Reason = signpost.ResultRejected, "the change id was already used by someone else"
+		return res, false, nil
+	case err == nil && firstDigest != "" && firstDigest != digest:
+		res.Status, res.Reason = signpost.ResultRejected, "this change id was already used for a different change; the change was not applied (the app must give every change an id of its own)"
 		return res, false, nil
 	case err == nil:
 		first.ID, first.Status = m.ID, signpost.ResultDuplicate
@@ -112,19 +124,54 @@ func pushOne(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.Mut
 	if _, err := tx.ExecContext(ctx, `RELEASE m`); err != nil {
 		return res, false, err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO mutations (id, user_id, device_id, kind, status, reason, child_id, involvement_id, candidates, applied_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, m.ID, a.UserID, a.DeviceID, m.Kind, res.Status, res.Reason, res.ChildID, res.InvolvementID, res.Candidates, ts(now))
+	_, err = tx.ExecContext(ctx, `INSERT INTO mutations (id, user_id, device_id, kind, status, reason, child_id, involvement_id, candidates, applied_at, digest)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, m.ID, a.UserID, a.DeviceID, m.Kind, res.Status, res.Reason, res.ChildID, res.InvolvementID, res.Candidates, ts(now), digest)
 	return res, res.Status == signpost.ResultApplied && m.Kind != signpost.MutView, err
 }
 
+// mutationDigest is a digest of everything a mutation says (its id already
+// normalised), to tell a replay from another change under a reused id.
+func mutationDigest(m *signpost.Mutation) string {
+	b, _ := json.Marshal(m)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// clockSkew is how far ahead of the directory's clock a device's may run.
+const clockSkew = 5 * time.Minute
+
+// checkTexts refuses a mutation whose typed text breaks the shared rules.
+func checkTexts(m *signpost.Mutation) error {
+	checks := []error{
+		signpost.CheckText("role", m.Role, signpost.MaxRoleLen),
+		signpost.CheckReason("reason", m.Reason, signpost.MaxReasonLen),
+	}
+	if id := m.Identity; id != nil {
+		checks = append(checks,
+			signpost.CheckText("given_name", id.GivenName, signpost.MaxNameLen),
+			signpost.CheckText("family_name", id.FamilyName, signpost.MaxNameLen),
+			signpost.CheckText("postcode", id.Postcode, 16),
+			signpost.CheckText("gender", id.Gender, 16))
+	}
+	for _, err := range checks {
+		if err != nil {
+			return reject("%s", signpost.MessageOf(err))
+		}
+	}
+	return nil
+}
+
 func apply(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.Mutation, now time.Time, res *signpost.MutationResult, audit *[]directory.AuditEvent) error {
+	if err := checkTexts(m); err != nil {
+		return err
+	}
 	day := m.On
 	if day == "" {
 		at := m.At
 		if at.IsZero() || at.After(now) {
 			at = now
 		}
-		day = at.UTC().Format(signpost.DateLayout)
+		day = signpost.Today(at).Format(signpost.DateLayout)
 	} else if _, ok := signpost.ParseDate(day); !ok {
 		return reject("the date %q is not a real date written YYYY-MM-DD", day)
 	}
@@ -139,15 +186,15 @@ func apply(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.Mutat
 		return reject("IT administrators do not record involvements")
 	}
 	res.ChildID = signpost.NormaliseSignpostID(m.ChildID)
-	cid, status, err := liveChild(ctx, tx, m.ChildID)
+	cid, status, dob, err := liveChild(ctx, tx, m.ChildID)
 	if err != nil {
 		return err
 	}
 	if status != signpost.StatusActive {
 		return reject("this child's record is %s; involvements can no longer be changed", status)
 	}
-	var invID string
-	err = tx.QueryRowContext(ctx, `SELECT id FROM involvements WHERE child_id = ? AND user_id = ? AND ended_on = ''`, cid, a.UserID).Scan(&invID)
+	var invID, started string
+	err = tx.QueryRowContext(ctx, `SELECT id, started_on FROM involvements WHERE child_id = ? AND user_id = ? AND ended_on = ''`, cid, a.UserID).Scan(&invID, &started)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
@@ -156,6 +203,9 @@ func apply(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.Mutat
 		if invID != "" { // already involved: the same outcome as starting again
 			res.InvolvementID = invID
 			return nil
+		}
+		if err := signpost.CheckStartDate("on", day, dob, now); err != nil {
+			return reject("%s", signpost.MessageOf(err))
 		}
 		res.InvolvementID = uuid.Must(uuid.NewV7()).String()
 		return insertInvolvement(ctx, tx, res.InvolvementID, cid, a.UserID, signpost.Involvement{Role: strings.TrimSpace(m.Role), StartedOn: day})
@@ -169,6 +219,9 @@ func apply(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.Mutat
 	}
 	switch m.Kind {
 	case signpost.MutEndInvolvement:
+		if err := signpost.CheckEndDate("on", day, started, now); err != nil {
+			return reject("%s", signpost.MessageOf(err))
+		}
 		_, err = tx.ExecContext(ctx, `UPDATE involvements SET ended_on = ?, lead = 0 WHERE id = ?`, day, invID)
 	case signpost.MutSetCAF:
 		_, err = tx.ExecContext(ctx, `UPDATE involvements SET caf = ? WHERE id = ?`, b2i(m.Value), invID)
@@ -196,20 +249,21 @@ func apply(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.Mutat
 	return nil
 }
 
-func liveChild(ctx context.Context, tx *sql.Tx, signpostID string) (int64, string, error) {
+// liveChild returns a child's row id, status and date of birth.
+func liveChild(ctx context.Context, tx *sql.Tx, signpostID string) (int64, string, string, error) {
 	if !signpost.ValidSignpostID(signpostID) {
-		return 0, "", reject("%q is not a valid Signpost ID", signpostID)
+		return 0, "", "", reject("%q is not a valid Signpost ID", signpostID)
 	}
 	var id int64
-	var status, merged string
-	err := tx.QueryRowContext(ctx, `SELECT id, status, merged_into FROM children WHERE signpost_id = ?`, signpost.NormaliseSignpostID(signpostID)).Scan(&id, &status, &merged)
+	var status, merged, dob string
+	err := tx.QueryRowContext(ctx, `SELECT id, status, merged_into, dob FROM children WHERE signpost_id = ?`, signpost.NormaliseSignpostID(signpostID)).Scan(&id, &status, &merged, &dob)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, "", reject("no child with Signpost ID %s", signpost.NormaliseSignpostID(signpostID))
+		return 0, "", "", reject("no child with Signpost ID %s", signpost.NormaliseSignpostID(signpostID))
 	}
 	if merged != "" {
-		return 0, "", reject("this record was merged into %s; use that one", merged)
+		return 0, "", "", reject("this record was merged into %s; use that one", merged)
 	}
-	return id, status, err
+	return id, status, dob, err
 }
 
 // applyMetChild matches a child met in the field by identity: one confident
@@ -264,15 +318,37 @@ func applyMetChild(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpo
 	return apply(ctx, tx, a, &sub, now, res, audit)
 }
 
-// applyView records an offline view event in the audit, checking its hash chain.
+// applyView records an offline view event in the audit, checking its hash
+// chain. The device's time for it is a claim: it is kept beside the time the
+// directory received it, and refused if it is in the future or before the
+// device was enrolled. Only a child that exists can have been viewed, and
+// only by someone who may view children.
 func applyView(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.Mutation, now time.Time, res *signpost.MutationResult, audit *[]directory.AuditEvent) error {
+	if a.Role == signpost.RoleITAdmin {
+		return reject("IT administrators cannot open children's records, so they have no views to record")
+	}
 	if !signpost.ValidSignpostID(m.ChildID) {
 		return reject("%q is not a valid Signpost ID", m.ChildID)
 	}
 	res.ChildID = signpost.NormaliseSignpostID(m.ChildID)
-	var last string
-	if err := tx.QueryRowContext(ctx, `SELECT last_audit_hash FROM devices WHERE id = ?`, a.DeviceID).Scan(&last); err != nil && !errors.Is(err, sql.ErrNoRows) {
+	var exists int
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM children WHERE signpost_id = ?)`, res.ChildID).Scan(&exists); err != nil {
 		return err
+	}
+	if exists == 0 {
+		return reject("no child with Signpost ID %s: a view of it cannot have happened", res.ChildID)
+	}
+	var last, enrolled string
+	if err := tx.QueryRowContext(ctx, `SELECT last_audit_hash, enrolled_at FROM devices WHERE id = ?`, a.DeviceID).Scan(&last, &enrolled); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	switch {
+	case m.At.IsZero():
+		return reject("the view has no time")
+	case m.At.After(now.Add(clockSkew)):
+		return reject("the view's time (%s) is in the future: check this device's clock", m.At.UTC().Format(time.RFC3339))
+	case enrolled != "" && m.At.Before(parseTS(enrolled).Add(-clockSkew)):
+		return reject("the view's time (%s) is before this device was enrolled", m.At.UTC().Format(time.RFC3339))
 	}
 	var flags []string
 	if m.PrevHash != last {
@@ -281,11 +357,7 @@ func applyView(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.M
 	if m.Hash != m.ViewHash() {
 		flags = append(flags, "hash_mismatch")
 	}
-	at := m.At
-	if at.IsZero() {
-		at = now
-	}
-	*audit = append(*audit, directory.AuditEvent{At: at, UserID: a.UserID, Username: a.Username, DeviceID: a.DeviceID,
+	*audit = append(*audit, directory.AuditEvent{At: now, ClaimedAt: m.At, UserID: a.UserID, Username: a.Username, DeviceID: a.DeviceID,
 		Action: "offline_view", ChildID: res.ChildID, Reason: m.Reason, Flags: strings.Join(flags, ","), Mutation: m.ID})
 	_, err := tx.ExecContext(ctx, `UPDATE devices SET last_audit_hash = ? WHERE id = ?`, m.Hash, a.DeviceID)
 	return err
@@ -297,7 +369,11 @@ const scopeSQL = `SELECT child_id FROM involvements WHERE user_id = ?1 AND ended
 // Pull returns, unredacted, the children in a's scope that changed after
 // cursor, the removals, and the cursor to ask from next. Archived and
 // merged children are never sent: they leave every cache by a removal.
-func (s *Store) Pull(ctx context.Context, a directory.Actor, cursor int64, limit int, now time.Time) (*directory.PullPage, error) {
+// Pages are ordered by (change number, row number), so a page that ends
+// among the thousands of children a feed batch changed at one number goes
+// on from there. Every child sent carries the change number of the read
+// (Child.Seq), and every removal its own: a cache keeps the newest copy.
+func (s *Store) Pull(ctx context.Context, a directory.Actor, cursor directory.Cursor, limit int, now time.Time) (*directory.PullPage, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, wrap("reading changes", err)
 	}
@@ -311,13 +387,18 @@ func (s *Store) Pull(ctx context.Context, a directory.Actor, cursor int64, limit
 		if err := tx.QueryRowContext(ctx, `SELECT value FROM counters WHERE name = 'seq'`).Scan(&head); err != nil {
 			return err
 		}
-		if cursor > head || cursor < 0 {
-			cursor = 0 // a cursor from another store: start again
+		if cursor.Seq > head || cursor.Seq < 0 {
+			cursor = directory.Cursor{} // a cursor from another store: start again
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT c.id, MAX(c.seq, COALESCE((SELECT MAX(seq) FROM scope_log l WHERE l.user_id = ?1 AND l.child_id = c.id), 0)) AS eff
-			FROM children c WHERE c.id IN (`+scopeSQL+`) AND c.status != 'archived' AND c.merged_into = ''
-			AND (c.seq > ?3 OR EXISTS (SELECT 1 FROM scope_log l WHERE l.user_id = ?1 AND l.child_id = c.id AND l.seq > ?3))
-			ORDER BY eff LIMIT ?4`, a.UserID, ts(now), cursor, limit+1)
+		after := cursor.Child
+		if after == 0 {
+			after = math.MaxInt64 // every child at cursor.Seq was sent
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT id, eff FROM (
+			SELECT c.id, MAX(c.seq, COALESCE((SELECT MAX(seq) FROM scope_log l WHERE l.user_id = ?1 AND l.child_id = c.id), 0)) AS eff
+			FROM children c WHERE c.id IN (`+scopeSQL+`) AND c.status != 'archived' AND c.merged_into = '')
+			WHERE eff > ?3 OR (eff = ?3 AND id > ?5)
+			ORDER BY eff, id LIMIT ?4`, a.UserID, ts(now), cursor.Seq, limit+1, after)
 		if err != nil {
 			return err
 		}
@@ -335,15 +416,13 @@ func (s *Store) Pull(ctx context.Context, a directory.Actor, cursor int64, limit
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		page.Cursor = head
+		page.Cursor = directory.Cursor{Seq: head}
 		if len(ids) > limit {
 			ids = ids[:limit]
 			page.More = true
-			page.Cursor = ids[limit-1].seq
+			page.Cursor = directory.Cursor{Seq: ids[limit-1].seq, Child: ids[limit-1].id}
 		}
-		inPage := map[int64]bool{}
 		for _, x := range ids {
-			inPage[x.id] = true
 			_, c, _, err := scanChild(tx.QueryRowContext(ctx, `SELECT `+childCols+` WHERE c.id = ?`, x.id))
 			if err != nil {
 				return err
@@ -351,26 +430,31 @@ func (s *Store) Pull(ctx context.Context, a directory.Actor, cursor int64, limit
 			if err := fillChild(ctx, tx, x.id, c); err != nil {
 				return err
 			}
+			c.Seq = head
 			page.Changes = append(page.Changes, *c)
 		}
-		rows, err = tx.QueryContext(ctx, `SELECT l.child_id, c.signpost_id, l.event, c.merged_into,
+		// Removals between the cursor and the end of the page. Their change
+		// numbers are their own (a scope event never shares one with a
+		// batch of children), so the change number alone bounds them.
+		rows, err = tx.QueryContext(ctx, `SELECT l.seq, c.signpost_id, l.event, c.merged_into,
 			(l.child_id IN (`+strings.ReplaceAll(strings.ReplaceAll(scopeSQL, "?1", "?3"), "?2", "?4")+`) AND c.status != 'archived' AND c.merged_into = '')
 			FROM scope_log l JOIN children c ON c.id = l.child_id
-			WHERE l.user_id = ?3 AND l.seq > ?1 AND l.seq <= ?2 AND l.event != 'enter' ORDER BY l.seq`, cursor, page.Cursor, a.UserID, ts(now))
+			WHERE l.user_id = ?3 AND l.seq > ?1 AND l.seq <= ?2 AND l.event != 'enter' ORDER BY l.seq DESC`, cursor.Seq, page.Cursor.Seq, a.UserID, ts(now))
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		seen := map[string]bool{}
 		for rows.Next() {
-			var cid int64
 			var r signpost.Removal
 			var event string
 			var stillIn bool
-			if err := rows.Scan(&cid, &r.SignpostID, &event, &r.MergedInto, &stillIn); err != nil {
+			if err := rows.Scan(&r.Seq, &r.SignpostID, &event, &r.MergedInto, &stillIn); err != nil {
 				return err
 			}
-			// A child still in scope is re-sent; only a shielding must purge the old copy first.
+			// A child still in scope is re-sent; only a shielding must purge
+			// the old copy first. The newest removal of a child is the one
+			// kept.
 			if seen[r.SignpostID] || (stillIn && event != signpost.RemovedShielded) {
 				continue
 			}
@@ -378,6 +462,7 @@ func (s *Store) Pull(ctx context.Context, a directory.Actor, cursor int64, limit
 			r.Reason = event
 			page.Removals = append(page.Removals, r)
 		}
+		slices.Reverse(page.Removals)
 		return rows.Err()
 	})
 	if err != nil {
@@ -387,10 +472,13 @@ func (s *Store) Pull(ctx context.Context, a directory.Actor, cursor int64, limit
 }
 
 // HasChanges reports whether a pull after cursor would return anything.
-func (s *Store) HasChanges(ctx context.Context, a directory.Actor, cursor int64, now time.Time) (bool, error) {
+func (s *Store) HasChanges(ctx context.Context, a directory.Actor, cursor directory.Cursor, now time.Time) (bool, error) {
+	if cursor.Child != 0 {
+		return true, nil // a pull stopped among one change number's children
+	}
 	var n int
 	err := s.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM scope_log WHERE user_id = ?1 AND seq > ?3)
 		OR EXISTS (SELECT 1 FROM children c WHERE c.seq > ?3 AND c.id IN (`+scopeSQL+`))
-		OR ?3 > (SELECT value FROM counters WHERE name = 'seq')`, a.UserID, ts(now), cursor).Scan(&n)
+		OR ?3 > (SELECT value FROM counters WHERE name = 'seq')`, a.UserID, ts(now), cursor.Seq).Scan(&n)
 	return n == 1, wrap("checking for changes", err)
 }

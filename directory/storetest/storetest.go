@@ -30,6 +30,7 @@ func Run(t *testing.T, open Open) {
 		{"Candidates", testCandidates},
 		{"PushExactlyOnce", testPushExactlyOnce},
 		{"PullScopeAndRemovals", testPullScopeAndRemovals},
+		{"PullPagesThroughOneChangeNumber", testPullPagesThroughOneChangeNumber},
 		{"AuditForChild", testAuditForChild},
 		{"ChangedSignals", testChangedSignals},
 		{"SerialsNeverRepeat", testSerialsNeverRepeat},
@@ -225,16 +226,74 @@ func testPushExactlyOnce(t *testing.T, st directory.Store) {
 	}
 }
 
-func pullAll(t *testing.T, st directory.Store, a directory.Actor, cursor int64) *directory.PullPage {
+func pullAll(t *testing.T, st directory.Store, a directory.Actor, cursor directory.Cursor) *directory.PullPage {
 	t.Helper()
 	p, err := st.Pull(ctx, a, cursor, 100, time.Now())
 	must(t, err)
 	return p
 }
 
+// A feed batch gives every child it changes one change number: a page that
+// ends among them must go on from there, not skip the rest.
+func testPullPagesThroughOneChangeNumber(t *testing.T, st directory.Store) {
+	a := actor(t, st, "ann")
+	ids := st.IDCodec()
+	first, err := st.AllocateSerials(ctx, 1200)
+	must(t, err)
+	var cs []signpost.Child
+	for i := 0; i < 1200; i++ {
+		cs = append(cs, child(0, "Pat", "Page", "2016-01-01"))
+		cs[i].SignpostID = ids.ID(first + i)
+	}
+	must(t, st.CreateChildren(ctx, cs))
+	for _, c := range cs {
+		must(t, st.AddLookup(ctx, a.UserID, c.SignpostID, time.Now().Add(time.Hour)))
+	}
+	cursor := directory.Cursor{}
+	for more := true; more; {
+		p, err := st.Pull(ctx, a, cursor, 500, time.Now())
+		must(t, err)
+		cursor, more = p.Cursor, p.More
+	}
+	var ups []directory.ChildUpdate
+	for _, c := range cs {
+		ups = append(ups, directory.ChildUpdate{SignpostID: c.SignpostID, School: &signpost.Setting{Code: "100009", Name: "Batch School", StartedOn: "2024-09-01"}})
+	}
+	_, err = st.ApplyFeed(ctx, &directory.FeedBatch{Updates: ups, At: time.Now()})
+	must(t, err)
+	got := map[string]bool{}
+	pages := 0
+	for more := true; more; pages++ {
+		p, err := st.Pull(ctx, a, cursor, 500, time.Now())
+		must(t, err)
+		for _, c := range p.Changes {
+			if c.School == nil || c.School.Name != "Batch School" {
+				t.Fatalf("a stale copy was sent: %+v", c.School)
+			}
+			if got[c.SignpostID] {
+				t.Fatalf("%s sent twice", c.SignpostID)
+			}
+			got[c.SignpostID] = true
+		}
+		if p.More && p.Cursor.Child == 0 {
+			t.Fatalf("page %d ended inside one change number with a plain cursor %v", pages, p.Cursor)
+		}
+		if has, _ := st.HasChanges(ctx, a, p.Cursor, time.Now()); has != p.More {
+			t.Errorf("HasChanges after page %d = %v, more = %v", pages, has, p.More)
+		}
+		if rt, err := directory.ParseCursor(p.Cursor.String()); err != nil || rt != p.Cursor {
+			t.Fatalf("cursor %v does not survive the wire: %v %v", p.Cursor, rt, err)
+		}
+		cursor, more = p.Cursor, p.More
+	}
+	if len(got) != 1200 || pages != 3 {
+		t.Fatalf("%d of 1200 children changed in one batch reached the cache, in %d pages", len(got), pages)
+	}
+}
+
 func testPullScopeAndRemovals(t *testing.T, st directory.Store) {
 	a := actor(t, st, "ann")
-	p := pullAll(t, st, a, 0)
+	p := pullAll(t, st, a, directory.Cursor{})
 	if len(p.Changes) != 0 {
 		t.Fatalf("empty scope pulled %d", len(p.Changes))
 	}
@@ -248,7 +307,7 @@ func testPullScopeAndRemovals(t *testing.T, st directory.Store) {
 		t.Error("HasChanges after entering scope")
 	}
 	p2 := pullAll(t, st, a, p.Cursor)
-	if len(p2.Changes) != 2 || p2.Cursor <= p.Cursor {
+	if len(p2.Changes) != 2 || p2.Cursor.Seq <= p.Cursor.Seq {
 		t.Fatalf("pull after start + lookup = %d changes, cursor %d→%d", len(p2.Changes), p.Cursor, p2.Cursor)
 	}
 	must(t, st.SetShield(ctx, signpost.SignpostID(1), &directory.Shield{Reason: "r", ReviewDate: "2030-01-01", By: "m", At: time.Now()}))
@@ -263,13 +322,13 @@ func testPullScopeAndRemovals(t *testing.T, st directory.Store) {
 		t.Errorf("after ending: %+v", p4)
 	}
 	// Expired lookups leave scope.
-	p5, err := st.Pull(ctx, a, 0, 100, time.Now().Add(2*time.Hour))
+	p5, err := st.Pull(ctx, a, directory.Cursor{}, 100, time.Now().Add(2*time.Hour))
 	must(t, err)
 	if len(p5.Changes) != 0 {
 		t.Errorf("expired lookup still pulled: %d", len(p5.Changes))
 	}
 	// A cursor from the future starts again.
-	p6 := pullAll(t, st, a, 1<<40)
+	p6 := pullAll(t, st, a, directory.Cursor{Seq: 1 << 40})
 	if len(p6.Changes) != 1 {
 		t.Errorf("future cursor: %d changes, want a full resync of 1", len(p6.Changes))
 	}
