@@ -21,6 +21,7 @@
 //	POST /v1/sync/push                      {mutations} → {results}: applied | duplicate | rejected
 //	GET  /v1/sync/pull?cursor=C&limit=N     {changes, removals, directives, cursor, more}
 //	GET  /v1/sync/wait?cursor=C             long-poll: returns when there is something to pull, or after ~25 s
+//	GET  /v1/alerts?before=ID&limit=N       management team: their authority's alerts, newest first {alerts, next}
 //	GET  /v1/devices                        IT admin: {devices}
 //	POST /v1/devices/{id}/wipe              IT admin: order a remote wipe
 //	POST /v1/devices/{id}/wiped             the device's receipt {pushed, lost, wiped_at}
@@ -42,4 +43,56 @@
 // "wipe"}]} on every request but its receipt. Its push is answered 410 too, but
 // is applied first and the body carries the results as well, so the device can
 // send its last changes before it wipes itself and lose nothing.
+//
+// # Limits on what one account may read
+//
+// Signpost IDs are issued in an order that cannot be guessed (a keyed
+// permutation per store), so they cannot be walked. Every search and every
+// record opened counts against one per-user rate limit (429 with
+// Retry-After). A person may open at most the policy's
+// max_off_caseload_views_per_day records of children not on their caseload
+// in a day (England's calendar; default 50): past it, 429 until the next day.
+// Searches, records opened off the caseload, and Signpost IDs asked for that
+// do not exist are counted per account and day; past the policy's harvest
+// thresholds the account's authority's management team gets an alert of
+// kind "harvest" (GET /v1/alerts) and the account is slowed to one such
+// request a quarter-minute for the rest of the day. Devices are not sent
+// these limits.
+//
+// # Records
+//
+// A child record never carries a practitioner's username: the involvements
+// of the person asking have "mine": true. Every record carries "seq", the
+// change number of its read, and every removal in a pull its own: a cache
+// keeps the copy with the highest number and never stores a copy older than
+// a removal of the child.
+//
+// # Text
+//
+// Text is counted in characters. Names (given_name, family_name, username,
+// device_name) are at most 100; every reason (search, ?reason= of a view,
+// break-glass, shield, unshield, an offline view) at most 500 and must say
+// something in words (at least two letters or digits); an involvement's role
+// at most 100. No text may hold control characters (line breaks, tabs,
+// escapes): a request that does gets 400 naming the field, a pushed change
+// is rejected with the reason.
+//
+// # Push, in detail
+//
+// A push is limited by volume per user (429 with Retry-After; nothing of it
+// is applied). Every change is stored with a digest of its content: the same
+// id with other content is rejected ("already used for a different change").
+// An involvement's start date (on, or the day of at) may not be in the
+// future or before the child's birth; an end date not in the future or
+// before the start. An offline view ("view") is recorded with the time the
+// directory received it and the time the device claims; it is rejected if
+// that claim is more than five minutes ahead of the directory's clock, before
+// the device was enrolled, of a child that does not exist, or from an IT
+// administrator.
+//
+// # Pull cursors
+//
+// A cursor is "N" (every change up to change number N was sent) or "N.R" (a
+// page ended among the children one feed batch changed at number N). Pass it
+// back unchanged.
 package directory

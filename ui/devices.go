@@ -120,7 +120,7 @@ func (s *devicesScreen) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	}
 	d, r := s.devices[i], o.(*deviceRow)
 	r.dev = d
-	r.name.SetText(d.Name + " — " + d.User)
+	r.name.SetText(signpost.Printable(d.Name) + " — " + signpost.Printable(d.User))
 	r.detail.SetText("Last seen " + when(d.LastSeen, s.app.now()) + " · device " + d.ID)
 	r.state.SetText(deviceState(d, s.app.now()))
 	switch d.State {
@@ -160,11 +160,11 @@ func deviceState(d signpost.Device, now time.Time) string {
 func (s *devicesScreen) onWipe(d signpost.Device) {
 	s.app.touch()
 	name := widget.NewEntry()
-	name.SetPlaceHolder(d.Name)
-	s.dlg = s.app.newFormDialog("Wipe "+d.Name, "Order the wipe",
+	name.SetPlaceHolder(signpost.Printable(d.Name))
+	s.dlg = s.app.newFormDialog("Wipe "+signpost.Printable(d.Name), "Order the wipe",
 		fmt.Sprintf("The laptop “%s” of %s will erase its Signpost cache the next time it contacts the directory. "+
 			"Changes it has not sent yet are sent first if they can be. This cannot be undone. "+
-			"Type the laptop's name to confirm.", d.Name, d.User),
+			"Type the laptop's name to confirm.", signpost.Printable(d.Name), signpost.Printable(d.User)),
 		[]*widget.FormItem{widget.NewFormItem("Laptop name", name)},
 		func() error {
 			if !strings.EqualFold(strings.TrimSpace(name.Text), d.Name) {

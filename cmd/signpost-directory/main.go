@@ -57,7 +57,8 @@ commands:
   wipe              --device ID   order a remote wipe
   revoke            --device ID   refuse the device's tokens from now on (no wipe)
   audit             --child ID    every search and view of a child (subject-access report)
-  alerts            --authority NAME   break-glass alerts for an authority
+  alerts            --authority NAME   break-glass and harvest alerts for an authority
+` + policyUsage + `
 
 every command takes --data DIR (default ./signpost-data) and --key-file FILE (default DIR/store.key)
 
@@ -70,6 +71,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	cmd, args := args[0], args[1:]
 	if ok, err := feedCommand(ctx, cmd, args, stdout, stderr); ok {
+		return err
+	}
+	if ok, err := policyCommand(ctx, cmd, args, stdout, stderr); ok {
 		return err
 	}
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)

@@ -101,3 +101,22 @@ func TestAdminCommands(t *testing.T) {
 		}
 	}
 }
+
+func TestPolicyCommandShowsAndChangesThePolicy(t *testing.T) {
+	c := cli{t, t.TempDir()}
+	if out := c.ok("policy"); !strings.Contains(out, `"max_off_caseload_views_per_day": 50`) {
+		t.Fatalf("policy:\n%s", out)
+	}
+	out := c.ok("policy", "--set", "max_off_caseload_views_per_day=80", "--set", "harvest_views_per_day=60")
+	if !strings.Contains(out, `"max_off_caseload_views_per_day": 80`) || !strings.Contains(out, `"harvest_views_per_day": 60`) {
+		t.Fatalf("after --set:\n%s", out)
+	}
+	if out := c.ok("policy"); !strings.Contains(out, `"max_off_caseload_views_per_day": 80`) {
+		t.Fatalf("the change was not kept:\n%s", out)
+	}
+	for _, bad := range [][]string{{"--set", "no_such_thing=3"}, {"--set", "harvest_views_per_day=many"}, {"--set", "harvest_views_per_day=0"}, {"--set", "harvest_views_per_day"}} {
+		if _, err := c.run(append([]string{"policy"}, bad...)...); err == nil {
+			t.Errorf("policy %v was accepted", bad)
+		}
+	}
+}
