@@ -11,7 +11,7 @@ DEB_PACKAGES := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxran
 BIN := bin
 DEMO_CHILDREN ?= 10000
 
-.PHONY: all build deps test vet bench bench-scale demo demo-directory clean fuzz
+.PHONY: all build deps test vet bench bench-scale bench-load demo demo-directory clean fuzz
 
 all: build
 
@@ -66,3 +66,16 @@ CHILDREN ?= 1000000
 bench-scale: deps
 	set -o pipefail; SIGNPOST_SCALE_CHILDREN=$(CHILDREN) $(GO) test -run '^TestBenchScale$$' -count=1 -timeout 0 -v ./cmd/signpost-directory \
 		| tee bench-scale.log | grep -E '^[a-z_0-9]+='
+
+## bench-load: DEVICES simulated laptops (default 200) doing a real day's mix
+## (long-poll + pull, pull, push, search, view) against signpost-directory in
+## its own process on loopback, on a store of CHILDREN children and HISTORY
+## applied mutations and audit events (defaults 1,000,000 each), for SECONDS
+## (LOAD_SECONDS, default 60); prints one name=value line per figure. IDLE=1: long-polls only.
+DEVICES ?= 200
+HISTORY ?= 1000000
+LOAD_SECONDS ?= 60
+bench-load: deps
+	set -o pipefail; SIGNPOST_LOAD_DEVICES=$(DEVICES) SIGNPOST_LOAD_CHILDREN=$(CHILDREN) SIGNPOST_LOAD_HISTORY=$(HISTORY) \
+		SIGNPOST_LOAD_SECONDS=$(LOAD_SECONDS) SIGNPOST_LOAD_IDLE=$(IDLE) SIGNPOST_LOAD_DIR=$(LOAD_DIR) SIGNPOST_LOAD_REUSE=$(REUSE) \
+		$(GO) test -run '^TestBenchLoad$$' -count=1 -timeout 0 -v ./cmd/signpost-directory | tee bench-load.log | grep -E '^[a-z_0-9.]+='

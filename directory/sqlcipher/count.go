@@ -11,6 +11,14 @@ func CountMutations(ctx context.Context, s *Store, username string) (int, error)
 	return n, wrap("counting mutations", err)
 }
 
+// CountDeviceMutations returns how many pushed mutations of a device the
+// directory has recorded.
+func CountDeviceMutations(ctx context.Context, s *Store, deviceID string) (int, error) {
+	var n int
+	err := s.queryRow(ctx, `SELECT count(*) FROM mutations WHERE device_id = ?`, deviceID).Scan(&n)
+	return n, wrap("counting mutations", err)
+}
+
 // CountAudit returns how many audit events of an action a device has: with
 // CountMutations, the proof that offline events were recorded exactly once.
 func CountAudit(ctx context.Context, s *Store, deviceID, action string) (int, error) {
