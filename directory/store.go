@@ -99,6 +99,15 @@ type Store interface {
 	// of the dead after a year and of young people at 18 (25 with consent),
 	// and purges records six years after they were archived.
 	Retain(ctx context.Context, today time.Time) (*Retention, error)
+
+	// Sign-in and device safety.
+
+	// UseTOTPStep records that a security code of time step step (RFC 6238)
+	// was accepted for the user, and reports true, if step is later than the
+	// last one recorded; else it changes nothing and reports false (a code
+	// is used once: RFC 6238 section 5.2). Check and record are one atomic
+	// step, so two sign-ins racing with one code cannot both pass.
+	UseTOTPStep(ctx context.Context, userID, step int64) (bool, error)
 }
 
 // BulkLoader is a Store that loads a national population faster without its

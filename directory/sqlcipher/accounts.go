@@ -97,6 +97,23 @@ func (s *Store) SetAccountDisabled(ctx context.Context, username string, disable
 	}))
 }
 
+// UseTOTPStep records step as the user's last accepted TOTP step if it is
+// later than the one recorded: one conditional update, so of two racing
+// sign-ins with one code exactly one changes the row.
+func (s *Store) UseTOTPStep(ctx context.Context, userID, step int64) (bool, error) {
+	var used bool
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?`, step, userID, step)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		used = n == 1
+		return err
+	})
+	return used, wrap("recording a security code", err)
+}
+
 // EnrolDevice records a device for a user, or returns the existing one.
 func (s *Store) EnrolDevice(ctx context.Context, id, name string, userID int64, at time.Time) (*directory.DeviceRecord, error) {
 	err := s.write(ctx, func(tx *sql.Tx) error {

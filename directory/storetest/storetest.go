@@ -5,6 +5,8 @@ package storetest
 
 import (
 	"context"
+	gosync "sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -37,6 +39,7 @@ func Run(t *testing.T, open Open) {
 		{"ReviewQueue", testReviewQueue},
 		{"MergeAndIdentities", testMergeAndIdentities},
 		{"Retention", testRetention},
+		{"TOTPStepUsedOnce", testTOTPStepUsedOnce},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := open(t)
@@ -477,5 +480,50 @@ func testRetention(t *testing.T, st directory.Store) {
 	must(t, err)
 	if r.ArchivedAdult != 1 {
 		t.Errorf("at 2041-01-01 (25): %+v", r)
+	}
+}
+
+func testTOTPStepUsedOnce(t *testing.T, st directory.Store) {
+	ann, err := st.Account(ctx, "ann")
+	must(t, err)
+	ben, err := st.Account(ctx, "ben")
+	must(t, err)
+	for _, tc := range []struct {
+		name string
+		user int64
+		step int64
+		want bool
+	}{
+		{"a first code", ann.ID, 100, true},
+		{"the same code again", ann.ID, 100, false},
+		{"an earlier code", ann.ID, 99, false},
+		{"the same step for another user", ben.ID, 100, true},
+		{"a later code", ann.ID, 101, true},
+	} {
+		got, err := st.UseTOTPStep(ctx, tc.user, tc.step)
+		must(t, err)
+		if got != tc.want {
+			t.Errorf("%s: UseTOTPStep = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	// Racing sign-ins with one code: exactly one is accepted.
+	var wg gosync.WaitGroup
+	var accepted atomic.Int32
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ok, err := st.UseTOTPStep(ctx, ann.ID, 200)
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				accepted.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := accepted.Load(); n != 1 {
+		t.Errorf("16 racing uses of one step: %d accepted, want 1", n)
 	}
 }
