@@ -25,6 +25,14 @@
 //	POST /v1/devices/{id}/wipe              IT admin: order a remote wipe
 //	POST /v1/devices/{id}/wiped             the device's receipt {pushed, lost, wiped_at}
 //
+// Sign-in needs the password and a TOTP code; a code signs in once (it and
+// every earlier one are refused from then on). Failed sign-ins are limited to
+// 5 per 15 minutes per account and 30 per 15 minutes per client address; the
+// limit is spent before the password is checked, and a successful sign-in
+// gives it back. Password checks run a few at a time (one per CPU): when all
+// are busy for 2 s the answer is 503 unavailable. Every 429 and 503 carries
+// Retry-After, in seconds. Sessions last 12 hours.
+//
 // Search needs family name and date of birth, or family name, given name and
 // postcode, or an identifier (signpost_id, nhs_number, upn). It tolerates typos,
 // name variants and day/month swaps, returns at most 10 matches and otherwise
@@ -41,5 +49,24 @@
 // A device ordered to wipe gets 410 with {"error": ..., "directives": [{"kind":
 // "wipe"}]} on every request but its receipt. Its push is answered 410 too, but
 // is applied first and the body carries the results as well, so the device can
-// send its last changes before it wipes itself and lose nothing.
+// send its last changes before it wipes itself and lose nothing. This holds
+// whatever the age of its token: the device's state is checked before the
+// session's expiry, and an expired token of a device ordered to wipe may do
+// just those two things, its push and its own receipt (for up to 94 days
+// after it expired, as long as a wipe order is honoured); anything else is
+// 410.
+//
+// A device moves only between these states; wiped and revoked are final:
+//
+//	active       → wipe_ordered (IT orders a wipe) | revoked
+//	wipe_ordered → wiped (the device's receipt)    | revoked
+//
+// Ordering a wipe of a revoked or wiped device is 409; ordering it again
+// changes nothing. Revoking a device ends all its sessions at once. The
+// devices list gives, for a device ordered to wipe, wipe_ordered_at and
+// wipe_ordered_by. A receipt is taken only for an outstanding order (else
+// 409), with pushed and lost from 0 to 1,000,000 (else 400 naming the field)
+// and a wiped_at after the order and not in the future, give or take five
+// minutes (else 400, field wiped_at); a receipt without wiped_at is dated by
+// its arrival.
 package directory

@@ -126,17 +126,17 @@ func (s *Server) Close() error { return s.audit.Close() }
 func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", s.handleHealth)
 	s.mux.HandleFunc("POST /v1/session", s.handleSession)
-	s.mux.Handle("POST /v1/search", s.authed(s.handleSearch, false))
-	s.mux.Handle("GET /v1/children/{id}", s.authed(s.handleChild, false))
-	s.mux.Handle("POST /v1/children/{id}/break-glass", s.authed(s.handleBreakGlass, false))
-	s.mux.Handle("POST /v1/children/{id}/shield", s.authed(s.handleShield, false))
-	s.mux.Handle("DELETE /v1/children/{id}/shield", s.authed(s.handleUnshield, false))
-	s.mux.Handle("POST /v1/sync/push", s.authed(s.handlePush, true))
-	s.mux.Handle("GET /v1/sync/pull", s.authed(s.handlePull, false))
-	s.mux.Handle("GET /v1/sync/wait", s.authed(s.handleWait, false))
-	s.mux.Handle("GET /v1/devices", s.authed(s.handleDevices, false))
-	s.mux.Handle("POST /v1/devices/{id}/wipe", s.authed(s.handleOrderWipe, false))
-	s.mux.Handle("POST /v1/devices/{id}/wiped", s.authed(s.handleWiped, true))
+	s.mux.Handle("POST /v1/search", s.authed(s.handleSearch, activeOnly))
+	s.mux.Handle("GET /v1/children/{id}", s.authed(s.handleChild, activeOnly))
+	s.mux.Handle("POST /v1/children/{id}/break-glass", s.authed(s.handleBreakGlass, activeOnly))
+	s.mux.Handle("POST /v1/children/{id}/shield", s.authed(s.handleShield, activeOnly))
+	s.mux.Handle("DELETE /v1/children/{id}/shield", s.authed(s.handleUnshield, activeOnly))
+	s.mux.Handle("POST /v1/sync/push", s.authed(s.handlePush, lastWords))
+	s.mux.Handle("GET /v1/sync/pull", s.authed(s.handlePull, activeOnly))
+	s.mux.Handle("GET /v1/sync/wait", s.authed(s.handleWait, activeOnly))
+	s.mux.Handle("GET /v1/devices", s.authed(s.handleDevices, activeOnly))
+	s.mux.Handle("POST /v1/devices/{id}/wipe", s.authed(s.handleOrderWipe, activeOnly))
+	s.mux.Handle("POST /v1/devices/{id}/wiped", s.authed(s.handleWiped, receipt))
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, signpost.Errorf(signpost.KindNotFound, "there is no %s %s in the v1 API", r.Method, r.URL.Path))
 	})
@@ -325,14 +325,25 @@ func jsonType(kind string) string {
 // actorKey is the context key of the signed-in Actor.
 type actorKey struct{}
 
-// authed wraps a handler that needs a signed-in user on an active device. A
-// device ordered to wipe gets 410 with the wipe directive, unless lastWords is
-// true: the receipt (how it reports having wiped) and push (which still
-// answers 410, but applies the device's last changes first, so a wipe loses
-// nothing that could be sent).
-func (s *Server) authed(h func(http.ResponseWriter, *http.Request, Actor), lastWords bool) http.Handler {
+// access is what a route lets a device ordered to wipe do.
+type access int
+
+const (
+	// activeOnly routes need an active device and a live session; a device
+	// ordered to wipe gets 410 with the wipe directive.
+	activeOnly access = iota
+	// lastWords is push: a device ordered to wipe may still send its last
+	// changes, which are applied and answered 410 with their results.
+	lastWords
+	// receipt is the device's own wipe receipt.
+	receipt
+)
+
+// authed wraps a handler that needs a signed-in user on a device the route's
+// access admits.
+func (s *Server) authed(h func(http.ResponseWriter, *http.Request, Actor), ac access) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		a, err := s.authenticate(r, lastWords)
+		a, err := s.authenticate(r, ac)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -341,7 +352,16 @@ func (s *Server) authed(h func(http.ResponseWriter, *http.Request, Actor), lastW
 	})
 }
 
-func (s *Server) authenticate(r *http.Request, receipt bool) (Actor, error) {
+var (
+	errGone         = &signpost.Error{Kind: signpost.KindGone, Message: "your IT service has ordered this device to be wiped"}
+	errSessionEnded = &signpost.Error{Kind: signpost.KindUnauthorized, Message: "your session has expired or is not valid; sign in again"}
+)
+
+// authenticate finds who is asking from the bearer token. The device's state
+// is checked before the token's age: a device ordered to wipe gets the order
+// however old its token is (up to WipeGrace after it expired), and may still
+// send its last push and its own receipt with it, and nothing else.
+func (s *Server) authenticate(r *http.Request, ac access) (Actor, error) {
 	ctx := r.Context()
 	h := r.Header.Get("Authorization")
 	token, ok := strings.CutPrefix(h, "Bearer ")
@@ -350,8 +370,8 @@ func (s *Server) authenticate(r *http.Request, receipt bool) (Actor, error) {
 	}
 	sum := sha256.Sum256([]byte(strings.TrimSpace(token)))
 	se, err := s.store.Session(ctx, sum[:])
-	if signpost.KindOf(err) == signpost.KindNotFound || (err == nil && !s.cfg.Now().Before(se.ExpiresAt)) {
-		return Actor{}, &signpost.Error{Kind: signpost.KindUnauthorized, Message: "your session has expired or is not valid; sign in again"}
+	if signpost.KindOf(err) == signpost.KindNotFound {
+		return Actor{}, errSessionEnded
 	}
 	if err != nil {
 		return Actor{}, err
@@ -360,29 +380,41 @@ func (s *Server) authenticate(r *http.Request, receipt bool) (Actor, error) {
 	if err != nil {
 		return Actor{}, err
 	}
+	now := s.cfg.Now()
 	switch dev.State {
 	case signpost.DeviceWipeOrdered:
-		if !receipt {
-			return Actor{}, &signpost.Error{Kind: signpost.KindGone, Message: "your IT service has ordered this device to be wiped"}
+		if now.Sub(se.ExpiresAt) > WipeGrace {
+			return Actor{}, errSessionEnded
+		}
+		if ac == activeOnly || (ac == receipt && r.PathValue("id") != dev.ID) {
+			return Actor{}, errGone
 		}
 	case signpost.DeviceRevoked:
 		return Actor{}, &signpost.Error{Kind: signpost.KindUnauthorized, Message: "this device has been revoked by your IT service"}
 	case signpost.DeviceWiped:
-		if !receipt || r.Pattern != "POST /v1/devices/{id}/wiped" {
-			return Actor{}, &signpost.Error{Kind: signpost.KindUnauthorized, Message: "this device was wiped; enrol it again"}
+		return Actor{}, &signpost.Error{Kind: signpost.KindUnauthorized, Message: "this device was wiped; enrol it again"}
+	default:
+		if !now.Before(se.ExpiresAt) {
+			return Actor{}, errSessionEnded
 		}
 	}
 	acc, err := s.accountByID(ctx, se.UserID, dev.User)
 	if err != nil {
 		return Actor{}, err
 	}
-	if acc.Disabled {
-		return Actor{}, &signpost.Error{Kind: signpost.KindUnauthorized, Message: "your account is disabled; contact your IT service"}
+	if acc.Disabled || !acc.Accredited {
+		switch {
+		case dev.State == signpost.DeviceWipeOrdered && ac == lastWords:
+			// The changes of a disabled account are not taken; the wipe is still ordered.
+			return Actor{}, errGone
+		case dev.State == signpost.DeviceWipeOrdered:
+			// Its receipt is still welcome.
+		case acc.Disabled:
+			return Actor{}, &signpost.Error{Kind: signpost.KindUnauthorized, Message: "your account is disabled; contact your IT service"}
+		default:
+			return Actor{}, &signpost.Error{Kind: signpost.KindForbidden, Message: "your organisation is not accredited to use Signpost"}
+		}
 	}
-	if !acc.Accredited {
-		return Actor{}, &signpost.Error{Kind: signpost.KindForbidden, Message: "your organisation is not accredited to use Signpost"}
-	}
-	now := s.cfg.Now()
 	if now.Sub(dev.LastSeen) > time.Minute {
 		if err := s.store.TouchDevice(ctx, dev.ID, now); err != nil {
 			s.log.Warn("could not record device contact", "err", err)
