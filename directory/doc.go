@@ -8,8 +8,12 @@
 // JSON over HTTPS; names are snake_case; every request but POST /v1/session
 // sends "Authorization: Bearer <token>". Bodies are at most 1 MiB (else 413);
 // unknown fields, malformed JSON, invalid identifiers and impossible dates get
-// 400. Every error has the body {"error": {"kind", "message", "field"}}, with
-// kind one of signpost's ErrorKind values.
+// 400. Every error the directory writes has the body {"error": {"kind",
+// "message", "field"}}, with kind one of signpost's ErrorKind values and field
+// the request field at fault, named as in the JSON ("mutations.at" for a
+// mutation's time). A path that is not clean (an empty, . or .. part, a
+// trailing slash) is 404, never a redirect; a known path with another
+// method is 405 with Allow. Times are RFC 3339.
 //
 //	GET  /healthz                           200 when the store answers
 //	POST /v1/session                        {username, password, otp, device_id, device_name} → {token, user, policy}
