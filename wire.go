@@ -272,6 +272,10 @@ type Device struct {
 	LastSeen time.Time    `json:"last_seen"`
 	State    string       `json:"state"`
 	Receipt  *WipeReceipt `json:"receipt,omitempty"`
+	// WipeOrderedAt and WipeOrderedBy say when and by whom a wipe was
+	// ordered; empty for a device never ordered to wipe.
+	WipeOrderedAt time.Time `json:"wipe_ordered_at,omitzero"`
+	WipeOrderedBy string    `json:"wipe_ordered_by,omitempty"`
 }
 
 // DevicesResponse lists devices (GET /v1/devices).

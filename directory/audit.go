@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	gosync "sync"
 	"time"
+
+	"signpost"
 )
 
 // auditor writes audit events with group commit: callers hand over an event
@@ -78,11 +80,22 @@ func (a *auditor) write(ctx context.Context, ev AuditEvent) error {
 	}
 }
 
-// record is write for events whose failure must not fail the request (it is logged).
+// record is write for events whose failure must not fail the request (it is
+// logged). It waits for the write even if the client has gone: the event
+// happened all the same.
 func (a *auditor) record(ctx context.Context, ev AuditEvent) {
-	if err := a.write(ctx, ev); err != nil {
+	if err := a.write(context.WithoutCancel(ctx), ev); err != nil {
 		a.log.Error("audit event not recorded", "action", ev.Action, "err", err)
 	}
+}
+
+// auditFailed is the error of a request whose audit write failed while
+// doing: the directory's fault, unless the client went away meanwhile.
+func auditFailed(ctx context.Context, doing string, err error) error {
+	if ctx.Err() != nil {
+		return &signpost.Error{Kind: signpost.KindUnavailable, Message: "the request was cancelled while " + doing, Err: err}
+	}
+	return signpost.Internal(doing, err)
 }
 
 // Close stops the writer after the queued events are written.

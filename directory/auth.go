@@ -75,9 +75,29 @@ func TOTPURL(username, secret string) string {
 	return fmt.Sprintf("otpauth://totp/Signpost:%s?algorithm=SHA1&digits=6&issuer=Signpost&period=30&secret=%s", username, secret)
 }
 
-func validTOTP(code, secret string, now time.Time) bool {
-	ok, err := totp.ValidateCustom(strings.TrimSpace(code), secret, now, totp.ValidateOpts{Period: 30, Skew: 1, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
-	return err == nil && ok
+// totpPeriod is the length of a TOTP time step.
+const totpPeriod = 30
+
+// totpStep returns the time step (RFC 6238's counter) whose code code is,
+// within one step either side of now for clock drift, and whether there is
+// one. Where two steps match (a one-in-a-million coincidence) the later wins,
+// which refuses more replays, never fewer.
+func totpStep(code, secret string, now time.Time) (int64, bool) {
+	code = strings.TrimSpace(code)
+	if len(code) != 6 {
+		return 0, false
+	}
+	opts := totp.ValidateOpts{Period: totpPeriod, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
+	cur := now.Unix() / totpPeriod
+	var step int64
+	ok := false
+	for s := cur - 1; s <= cur+1; s++ {
+		want, err := totp.GenerateCodeCustom(secret, time.Unix(s*totpPeriod, 0), opts)
+		if err == nil && subtle.ConstantTimeCompare([]byte(want), []byte(code)) == 1 {
+			step, ok = s, true
+		}
+	}
+	return step, ok
 }
 
 // dummyHash keeps the time of a sign-in for an unknown user like that of a known one.
@@ -147,7 +167,17 @@ func (s *Server) signIn(r *http.Request, req *signpost.SessionRequest) (*signpos
 		refundAddr()
 		return nil, err
 	}
-	if acc == nil || !validTOTP(req.OTP, acc.TOTPSecret, now) {
+	if acc == nil {
+		return nil, errSignIn
+	}
+	step, ok := totpStep(req.OTP, acc.TOTPSecret, now)
+	if !ok {
+		return nil, errSignIn
+	}
+	// A code is good for one sign-in: it and every earlier one are spent.
+	if fresh, err := s.store.UseTOTPStep(ctx, acc.ID, step); err != nil {
+		return nil, err
+	} else if !fresh {
 		return nil, errSignIn
 	}
 	if acc.Disabled {

@@ -125,6 +125,42 @@ func TestConcurrentWrongGuessesCheckAtMostFivePasswords(t *testing.T) {
 	}
 }
 
+func TestOneTOTPCodeSignsInOnce(t *testing.T) {
+	type attempt struct {
+		offset time.Duration // of the code from the server's clock
+		want   int
+	}
+	for _, tc := range []struct {
+		name     string
+		attempts []attempt
+	}{
+		{"the same code twice", []attempt{{0, 200}, {0, 401}}},
+		{"an earlier code after a later one", []attempt{{30 * time.Second, 200}, {0, 401}, {-30 * time.Second, 401}}},
+		{"the next code after one was used", []attempt{{0, 200}, {30 * time.Second, 200}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, 20, nil)
+			for i, at := range tc.attempts {
+				r := e.do("POST", "/v1/session", "", signpost.SessionRequest{Username: "social", Password: directory.DemoPassword,
+					OTP: code(t, e.clock.Now().Add(at.offset)), DeviceID: uuid.NewString(), DeviceName: "x"})
+				if r.status != at.want {
+					t.Errorf("sign-in %d (code %v from now): %d %s, want %d", i, at.offset, r.status, r.body, at.want)
+				}
+			}
+		})
+	}
+	t.Run("concurrent sign-ins with one code", func(t *testing.T) {
+		e := newEnv(t, 20, nil)
+		otp := code(t, e.clock.Now())
+		as := e.flood(t, 8, func(int) signpost.SessionRequest {
+			return signpost.SessionRequest{Username: "social", Password: directory.DemoPassword, OTP: otp, DeviceID: uuid.NewString(), DeviceName: "x"}
+		})
+		if got := statuses(as); got[200] != 1 || got[200]+got[401]+got[429] != len(as) {
+			t.Errorf("8 concurrent sign-ins with one code: %v, want exactly one 200 and the rest 401 or 429", got)
+		}
+	})
+}
+
 // heapPeak samples the heap in use every millisecond until stop is closed
 // and returns the highest value seen.
 func heapPeak(stop <-chan struct{}) <-chan uint64 {

@@ -138,7 +138,7 @@ func (s *Server) handleChild(w http.ResponseWriter, r *http.Request, a Actor) {
 	}
 	if err := s.audit.write(ctx, AuditEvent{At: now, UserID: a.UserID, Username: a.Username, DeviceID: a.DeviceID,
 		Action: "view", ChildID: c.SignpostID, Reason: reason}); err != nil {
-		s.fail(w, r, signpost.Internal("recording the view in the audit", err))
+		s.fail(w, r, auditFailed(ctx, "recording the view in the audit", err))
 		return
 	}
 	writeJSON(w, http.StatusOK, View(a, c))
@@ -175,7 +175,7 @@ func (s *Server) handleBreakGlass(w http.ResponseWriter, r *http.Request, a Acto
 	now := s.cfg.Now()
 	if err := s.audit.write(r.Context(), AuditEvent{At: now, UserID: a.UserID, Username: a.Username, DeviceID: a.DeviceID,
 		Action: "break_glass", ChildID: c.SignpostID, Reason: req.Reason, Flags: "break_glass"}); err != nil {
-		s.fail(w, r, signpost.Internal("recording break-glass in the audit", err))
+		s.fail(w, r, auditFailed(r.Context(), "recording break-glass in the audit", err))
 		return
 	}
 	if err := s.store.Alert(r.Context(), Alert{At: now, Authority: c.Authority, ChildID: c.SignpostID, Username: a.Username, Kind: "break_glass", Reason: req.Reason}); err != nil {

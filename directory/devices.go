@@ -2,9 +2,46 @@ package directory
 
 import (
 	"net/http"
+	"slices"
+	"time"
 
 	"signpost"
 )
+
+// deviceMoves are the only moves between device states; wiped and revoked
+// are final:
+//
+//	active       → wipe_ordered (IT orders a wipe) | revoked (IT revokes it)
+//	wipe_ordered → wiped (the device's receipt)    | revoked
+//
+// Ordering a wipe of a device already ordered to wipe changes nothing.
+var deviceMoves = map[string][]string{
+	signpost.DeviceActive:      {signpost.DeviceWipeOrdered, signpost.DeviceRevoked},
+	signpost.DeviceWipeOrdered: {signpost.DeviceWiped, signpost.DeviceRevoked},
+}
+
+// CheckDeviceMove returns nil if a device in state from may move to state to
+// (deviceMoves), else a conflict saying why. Every Store checks it inside the
+// transaction that moves the device.
+func CheckDeviceMove(from, to string) error {
+	if slices.Contains(deviceMoves[from], to) || (from == signpost.DeviceWipeOrdered && to == signpost.DeviceWipeOrdered) {
+		return nil
+	}
+	conflict := func(msg string) error { return &signpost.Error{Kind: signpost.KindConflict, Message: msg} }
+	switch {
+	case from == signpost.DeviceRevoked && to == signpost.DeviceWipeOrdered:
+		return conflict("this device was revoked, which is final: its sessions have ended and it can no longer reach the directory, so it cannot be wiped remotely")
+	case from == signpost.DeviceRevoked:
+		return conflict("this device was revoked, which is final")
+	case from == signpost.DeviceWiped:
+		return conflict("this device has already been wiped, which is final; to use it again, enrol it with a new cache")
+	case to == signpost.DeviceWiped:
+		return conflict("there is no wipe order for this device: a receipt answers one")
+	case to == signpost.DeviceActive:
+		return conflict("a device cannot be made active again; enrol it with a new cache")
+	}
+	return conflict("a device cannot move from " + from + " to " + to)
+}
 
 func itAdmin(a Actor) error {
 	if a.Role != signpost.RoleITAdmin {
@@ -26,36 +63,34 @@ func (s *Server) handleDevices(w http.ResponseWriter, r *http.Request, a Actor) 
 	writeJSON(w, http.StatusOK, signpost.DevicesResponse{Devices: ds})
 }
 
-// OrderWipe orders a remote wipe of a device; the device gets the wipe
+// handleOrderWipe orders a remote wipe of a device; the device gets the wipe
 // directive on its next request of any kind.
 func (s *Server) handleOrderWipe(w http.ResponseWriter, r *http.Request, a Actor) {
 	if err := itAdmin(a); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	d, err := s.store.Device(r.Context(), r.PathValue("id"))
+	now := s.cfg.Now()
+	d, err := s.store.MoveDevice(r.Context(), r.PathValue("id"), DeviceMove{To: signpost.DeviceWipeOrdered, By: a.Username, At: now})
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if d.State == signpost.DeviceWiped {
-		s.fail(w, r, &signpost.Error{Kind: signpost.KindConflict, Message: "this device has already been wiped"})
-		return
-	}
-	if err := s.store.SetDeviceState(r.Context(), d.ID, signpost.DeviceWipeOrdered); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.audit.record(r.Context(), AuditEvent{At: s.cfg.Now(), UserID: a.UserID, Username: a.Username, DeviceID: a.DeviceID, Action: "wipe_order", Reason: d.ID})
-	d, err = s.store.Device(r.Context(), d.ID)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	s.audit.record(r.Context(), AuditEvent{At: now, UserID: a.UserID, Username: a.Username, DeviceID: a.DeviceID, Action: "wipe_order", Reason: d.ID})
 	writeJSON(w, http.StatusAccepted, d.Device)
 }
 
-// handleWiped takes a device's receipt after it has wiped itself.
+// MaxReceiptCount bounds the counts of a wipe receipt: a cache holds far
+// fewer changes.
+const MaxReceiptCount = 1_000_000
+
+// receiptSkew is how far a device's clock may be off when it dates its wipe.
+const receiptSkew = 5 * time.Minute
+
+// handleWiped takes a device's receipt after it has wiped itself: only for an
+// outstanding order, with counts a cache can hold, dated after the order and
+// not in the future (give or take receiptSkew). A receipt without a date is
+// dated by its arrival.
 func (s *Server) handleWiped(w http.ResponseWriter, r *http.Request, a Actor) {
 	var rc signpost.WipeReceipt
 	if err := decode(r, &rc); err != nil {
@@ -67,13 +102,41 @@ func (s *Server) handleWiped(w http.ResponseWriter, r *http.Request, a Actor) {
 		s.fail(w, r, &signpost.Error{Kind: signpost.KindForbidden, Message: "a device can only report its own wipe"})
 		return
 	}
-	if rc.Pushed < 0 || rc.Lost < 0 {
-		s.fail(w, r, signpost.FieldError("pushed", "counts cannot be negative"))
+	d, err := s.store.Device(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
 		return
 	}
+	if err := CheckDeviceMove(d.State, signpost.DeviceWiped); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, c := range []struct {
+		field string
+		n     int
+	}{{"pushed", rc.Pushed}, {"lost", rc.Lost}} {
+		if c.n < 0 || c.n > MaxReceiptCount {
+			s.fail(w, r, signpost.FieldError(c.field, "%s must be a count of changes from 0 to %d", c.field, MaxReceiptCount))
+			return
+		}
+	}
 	now := s.cfg.Now()
-	if rc.WipedAt.IsZero() || rc.WipedAt.After(now) {
+	if rc.WipedAt.IsZero() {
 		rc.WipedAt = now
+	}
+	// An order made before the directory recorded when has no date; the
+	// wipe then cannot be older than the time an order is honoured.
+	ordered := d.WipeOrderedAt
+	if ordered.IsZero() {
+		ordered = now.Add(-WipeGrace)
+	}
+	switch {
+	case rc.WipedAt.Before(ordered.Add(-receiptSkew)):
+		s.fail(w, r, signpost.FieldError("wiped_at", "wiped_at is before the wipe was ordered (%s)", ordered.UTC().Format(time.RFC3339)))
+		return
+	case rc.WipedAt.After(now.Add(receiptSkew)):
+		s.fail(w, r, signpost.FieldError("wiped_at", "wiped_at is in the future; the directory's time is %s", now.UTC().Format(time.RFC3339)))
+		return
 	}
 	rc.Received = now
 	if err := s.store.RecordWipeReceipt(r.Context(), id, rc); err != nil {

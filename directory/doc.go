@@ -8,8 +8,12 @@
 // JSON over HTTPS; names are snake_case; every request but POST /v1/session
 // sends "Authorization: Bearer <token>". Bodies are at most 1 MiB (else 413);
 // unknown fields, malformed JSON, invalid identifiers and impossible dates get
-// 400. Every error has the body {"error": {"kind", "message", "field"}}, with
-// kind one of signpost's ErrorKind values.
+// 400. Every error the directory writes has the body {"error": {"kind",
+// "message", "field"}}, with kind one of signpost's ErrorKind values and field
+// the request field at fault, named as in the JSON ("mutations.at" for a
+// mutation's time). A path that is not clean (an empty, . or .. part, a
+// trailing slash) is 404, never a redirect; a known path with another
+// method is 405 with Allow. Times are RFC 3339.
 //
 //	GET  /healthz                           200 when the store answers
 //	POST /v1/session                        {username, password, otp, device_id, device_name} → {token, user, policy}
@@ -25,6 +29,14 @@
 //	GET  /v1/devices                        IT admin: {devices}
 //	POST /v1/devices/{id}/wipe              IT admin: order a remote wipe
 //	POST /v1/devices/{id}/wiped             the device's receipt {pushed, lost, wiped_at}
+//
+// Sign-in needs the password and a TOTP code; a code signs in once (it and
+// every earlier one are refused from then on). Failed sign-ins are limited to
+// 5 per 15 minutes per account and 30 per 15 minutes per client address; the
+// limit is spent before the password is checked, and a successful sign-in
+// gives it back. Password checks run a few at a time (one per CPU): when all
+// are busy for 2 s the answer is 503 unavailable. Every 429 and 503 carries
+// Retry-After, in seconds. Sessions last 12 hours.
 //
 // Search needs family name and date of birth, or family name, given name and
 // postcode, or an identifier (signpost_id, nhs_number, upn). It tolerates typos,
@@ -42,7 +54,26 @@
 // A device ordered to wipe gets 410 with {"error": ..., "directives": [{"kind":
 // "wipe"}]} on every request but its receipt. Its push is answered 410 too, but
 // is applied first and the body carries the results as well, so the device can
-// send its last changes before it wipes itself and lose nothing.
+// send its last changes before it wipes itself and lose nothing. This holds
+// whatever the age of its token: the device's state is checked before the
+// session's expiry, and an expired token of a device ordered to wipe may do
+// just those two things, its push and its own receipt (for up to 94 days
+// after it expired, as long as a wipe order is honoured); anything else is
+// 410.
+//
+// A device moves only between these states; wiped and revoked are final:
+//
+//	active       → wipe_ordered (IT orders a wipe) | revoked
+//	wipe_ordered → wiped (the device's receipt)    | revoked
+//
+// Ordering a wipe of a revoked or wiped device is 409; ordering it again
+// changes nothing. Revoking a device ends all its sessions at once. The
+// devices list gives, for a device ordered to wipe, wipe_ordered_at and
+// wipe_ordered_by. A receipt is taken only for an outstanding order (else
+// 409), with pushed and lost from 0 to 1,000,000 (else 400 naming the field)
+// and a wiped_at after the order and not in the future, give or take five
+// minutes (else 400, field wiped_at); a receipt without wiped_at is dated by
+// its arrival.
 //
 // # Limits on what one account may read
 //

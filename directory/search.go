@@ -24,6 +24,9 @@ func (s *Server) Search(ctx context.Context, a Actor, req signpost.SearchRequest
 	if !s.searches.Allow(a.Username) {
 		return nil, retryLater(s.searches.Wait(a.Username), signpost.KindRateLimited, "too many searches and records opened in a short time; wait a moment and try again")
 	}
+	if s.beforeSearch != nil {
+		s.beforeSearch(ctx)
+	}
 	if err := s.slowed(a, "searches"); err != nil {
 		return nil, err
 	}
@@ -99,7 +102,7 @@ func (s *Server) Search(ctx context.Context, a Actor, req signpost.SearchRequest
 	}
 	if err := s.audit.write(ctx, AuditEvent{At: s.cfg.Now(), UserID: a.UserID, Username: a.Username, DeviceID: a.DeviceID,
 		Action: "search", Reason: strings.TrimSpace(req.Reason), Params: string(pj), Results: ids, Flags: flags}); err != nil {
-		return nil, signpost.Internal("recording the search in the audit", err)
+		return nil, auditFailed(ctx, "recording the search in the audit", err)
 	}
 	s.noteCount(ctx, a, "searches", searches)
 	if resp.TooMany {

@@ -1,6 +1,7 @@
 package directory
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -9,6 +10,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"path"
+	"reflect"
 	"runtime"
 	"strconv"
 	"strings"
@@ -74,6 +77,8 @@ type Server struct {
 	// passwordChecks counts the password hashes computed at sign-in, so
 	// tests can prove how many guesses were actually checked.
 	passwordChecks atomic.Int64
+	// beforeSearch, set only by tests, runs as a search starts its work.
+	beforeSearch func(context.Context)
 }
 
 // NewServer returns a server over store. Close it to flush the audit.
@@ -144,18 +149,18 @@ func (s *Server) Close() error { return s.audit.Close() }
 func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", s.handleHealth)
 	s.mux.HandleFunc("POST /v1/session", s.handleSession)
-	s.mux.Handle("POST /v1/search", s.authed(s.handleSearch, false))
-	s.mux.Handle("GET /v1/children/{id}", s.authed(s.handleChild, false))
-	s.mux.Handle("POST /v1/children/{id}/break-glass", s.authed(s.handleBreakGlass, false))
-	s.mux.Handle("POST /v1/children/{id}/shield", s.authed(s.handleShield, false))
-	s.mux.Handle("DELETE /v1/children/{id}/shield", s.authed(s.handleUnshield, false))
-	s.mux.Handle("POST /v1/sync/push", s.authed(s.handlePush, true))
-	s.mux.Handle("GET /v1/sync/pull", s.authed(s.handlePull, false))
-	s.mux.Handle("GET /v1/sync/wait", s.authed(s.handleWait, false))
-	s.mux.Handle("GET /v1/alerts", s.authed(s.handleAlerts, false))
-	s.mux.Handle("GET /v1/devices", s.authed(s.handleDevices, false))
-	s.mux.Handle("POST /v1/devices/{id}/wipe", s.authed(s.handleOrderWipe, false))
-	s.mux.Handle("POST /v1/devices/{id}/wiped", s.authed(s.handleWiped, true))
+	s.mux.Handle("POST /v1/search", s.authed(s.handleSearch, activeOnly))
+	s.mux.Handle("GET /v1/children/{id}", s.authed(s.handleChild, activeOnly))
+	s.mux.Handle("POST /v1/children/{id}/break-glass", s.authed(s.handleBreakGlass, activeOnly))
+	s.mux.Handle("POST /v1/children/{id}/shield", s.authed(s.handleShield, activeOnly))
+	s.mux.Handle("DELETE /v1/children/{id}/shield", s.authed(s.handleUnshield, activeOnly))
+	s.mux.Handle("POST /v1/sync/push", s.authed(s.handlePush, lastWords))
+	s.mux.Handle("GET /v1/sync/pull", s.authed(s.handlePull, activeOnly))
+	s.mux.Handle("GET /v1/sync/wait", s.authed(s.handleWait, activeOnly))
+	s.mux.Handle("GET /v1/alerts", s.authed(s.handleAlerts, activeOnly))
+	s.mux.Handle("GET /v1/devices", s.authed(s.handleDevices, activeOnly))
+	s.mux.Handle("POST /v1/devices/{id}/wipe", s.authed(s.handleOrderWipe, activeOnly))
+	s.mux.Handle("POST /v1/devices/{id}/wiped", s.authed(s.handleWiped, receipt))
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, signpost.Errorf(signpost.KindNotFound, "there is no %s %s in the v1 API", r.Method, r.URL.Path))
 	})
@@ -174,6 +179,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log.Debug("request", "method", r.Method, "route", r.Pattern, "status", rec.status, "ms", time.Since(start).Milliseconds())
 	}()
 	r.Body = http.MaxBytesReader(rec, r.Body, MaxBody)
+	// The mux would answer a path that is not clean (.., //, a trailing
+	// slash) with a redirect and an HTML body, and one it cannot route (a
+	// CONNECT to a host) with plain text. No v1 path is either: JSON 404.
+	if !cleanPath(r.URL.Path) {
+		s.fail(rec, r, signpost.Errorf(signpost.KindNotFound, "there is no %s %s in the v1 API (paths have no empty, . or .. parts)", r.Method, signpost.Printable(r.URL.Path)))
+		return
+	}
 	// Method mismatches on known paths get our JSON error, not the mux's text.
 	if _, pattern := s.mux.Handler(r); pattern == "" || pattern == "/" {
 		if allow := s.allowed(r); allow != "" {
@@ -182,8 +194,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				Message: fmt.Sprintf("%s is not allowed on %s; use %s", r.Method, r.URL.Path, allow)}})
 			return
 		}
+		if pattern == "" {
+			s.fail(rec, r, signpost.Errorf(signpost.KindNotFound, "there is no %s %s in the v1 API", r.Method, signpost.Printable(r.URL.Path)))
+			return
+		}
 	}
 	s.mux.ServeHTTP(rec, r)
+}
+
+// cleanPath reports whether p is an absolute path with no empty, . or ..
+// parts and no trailing slash (but for the root).
+func cleanPath(p string) bool {
+	return strings.HasPrefix(p, "/") && path.Clean(p) == p
 }
 
 // allowed returns the methods the path accepts, if any.
@@ -261,16 +283,25 @@ func statusOf(kind signpost.ErrorKind) int {
 	return http.StatusInternalServerError
 }
 
-// fail writes err as the JSON error body. Internal causes go to the log only.
+// fail writes err as the JSON error body. Internal causes go to the log
+// only. Every 429 and 503 says when to try again (Retry-After, in seconds).
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var de *signpost.Error
-	if !errors.As(err, &de) {
+	switch {
+	case r.Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || signpost.KindOf(err) == signpost.KindUnavailable):
+		// The client went away: nobody hears the answer and nothing went
+		// wrong here, whatever the error on the way out called it.
+		s.log.Debug("client went away", "route", r.Pattern)
+		de = &signpost.Error{Kind: signpost.KindUnavailable, Message: "the request was cancelled"}
+	case !errors.As(err, &de):
 		de = signpost.Internal("answering the request", err)
+		fallthrough
+	default:
+		if statusOf(de.Kind) >= 500 {
+			s.log.Error("request failed", "route", r.Pattern, "kind", de.Kind, "err", err)
+		}
 	}
 	status := statusOf(de.Kind)
-	if status >= 500 {
-		s.log.Error("request failed", "route", r.Pattern, "kind", de.Kind, "err", err)
-	}
 	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
 		after := time.Second
 		var re *retryError
@@ -294,22 +325,27 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // decode reads a JSON body strictly into v: one object, no unknown fields.
+// An error names the field at fault as encoding/json does ("mutations.at").
 func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(r.Body)
+	b, err := io.ReadAll(r.Body) // at most MaxBody
+	var maxErr *http.MaxBytesError
+	if errors.As(err, &maxErr) {
+		return &signpost.Error{Kind: signpost.KindTooLarge, Field: "body", Message: fmt.Sprintf("the body is larger than %d bytes", MaxBody)}
+	} else if err != nil {
+		return &signpost.Error{Kind: signpost.KindUnavailable, Message: "the request body could not be read", Err: err}
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
+	err = dec.Decode(v)
 	if err == nil {
 		if _, err2 := dec.Token(); err2 != io.EOF {
 			return &signpost.Error{Kind: signpost.KindInvalid, Field: "body", Message: "the body must hold exactly one JSON object"}
 		}
 		return nil
 	}
-	var maxErr *http.MaxBytesError
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
-	case errors.As(err, &maxErr):
-		return &signpost.Error{Kind: signpost.KindTooLarge, Field: "body", Message: fmt.Sprintf("the body is larger than %d bytes", MaxBody)}
 	case errors.Is(err, io.EOF):
 		return &signpost.Error{Kind: signpost.KindInvalid, Field: "body", Message: "the body is empty; a JSON object is needed"}
 	case errors.As(err, &syn), errors.Is(err, io.ErrUnexpectedEOF):
@@ -324,7 +360,69 @@ func decode(r *http.Request, v any) error {
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return &signpost.Error{Kind: signpost.KindInvalid, Field: field, Message: fmt.Sprintf("unknown field %q", field)}
 	}
+	// A time that does not parse fails in time.Time's own decoding, which
+	// does not say where: find the field.
+	var doc any
+	if json.Unmarshal(b, &doc) == nil {
+		if field := badTime(doc, reflect.TypeOf(v), ""); field != "" {
+			return &signpost.Error{Kind: signpost.KindInvalid, Field: field, Message: fmt.Sprintf("%s must be a time written like 2025-03-14T09:30:00Z (RFC 3339)", field)}
+		}
+	}
 	return &signpost.Error{Kind: signpost.KindInvalid, Field: "body", Message: "the body could not be read as the expected JSON object"}
+}
+
+var timeType = reflect.TypeFor[time.Time]()
+
+// badTime returns the path, named as encoding/json names fields in its
+// errors (dotted, without indexes), of the first time.Time in t whose value
+// in the decoded JSON doc is not an RFC 3339 string; "" if none.
+func badTime(doc any, t reflect.Type, at string) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == timeType {
+		if doc == nil {
+			return "" // null leaves a time unset
+		}
+		var tm time.Time
+		if s, ok := doc.(string); !ok || tm.UnmarshalText([]byte(s)) != nil {
+			return at
+		}
+		return ""
+	}
+	switch t.Kind() {
+	case reflect.Slice, reflect.Array:
+		items, _ := doc.([]any)
+		for _, it := range items {
+			if f := badTime(it, t.Elem(), at); f != "" {
+				return f
+			}
+		}
+	case reflect.Struct:
+		obj, _ := doc.(map[string]any)
+		for i := range t.NumField() {
+			sf := t.Field(i)
+			name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+			if !sf.IsExported() || name == "-" {
+				continue
+			}
+			if name == "" {
+				name = sf.Name
+			}
+			for k, val := range obj {
+				if strings.EqualFold(k, name) {
+					path := name
+					if at != "" {
+						path = at + "." + name
+					}
+					if f := badTime(val, sf.Type, path); f != "" {
+						return f
+					}
+				}
+			}
+		}
+	}
+	return ""
 }
 
 func jsonType(kind string) string {
@@ -344,14 +442,25 @@ func jsonType(kind string) string {
 // actorKey is the context key of the signed-in Actor.
 type actorKey struct{}
 
-// authed wraps a handler that needs a signed-in user on an active device. A
-// device ordered to wipe gets 410 with the wipe directive, unless lastWords is
-// true: the receipt (how it reports having wiped) and push (which still
-// answers 410, but applies the device's last changes first, so a wipe loses
-// nothing that could be sent).
-func (s *Server) authed(h func(http.ResponseWriter, *http.Request, Actor), lastWords bool) http.Handler {
+// access is what a route lets a device ordered to wipe do.
+type access int
+
+const (
+	// activeOnly routes need an active device and a live session; a device
+	// ordered to wipe gets 410 with the wipe directive.
+	activeOnly access = iota
+	// lastWords is push: a device ordered to wipe may still send its last
+	// changes, which are applied and answered 410 with their results.
+	lastWords
+	// receipt is the device's own wipe receipt.
+	receipt
+)
+
+// authed wraps a handler that needs a signed-in user on a device the route's
+// access admits.
+func (s *Server) authed(h func(http.ResponseWriter, *http.Request, Actor), ac access) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		a, err := s.authenticate(r, lastWords)
+		a, err := s.authenticate(r, ac)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -360,7 +469,16 @@ func (s *Server) authed(h func(http.ResponseWriter, *http.Request, Actor), lastW
 	})
 }
 
-func (s *Server) authenticate(r *http.Request, receipt bool) (Actor, error) {
+var (
+	errGone         = &signpost.Error{Kind: signpost.KindGone, Message: "your IT service has ordered this device to be wiped"}
+	errSessionEnded = &signpost.Error{Kind: signpost.KindUnauthorized, Message: "your session has expired or is not valid; sign in again"}
+)
+
+// authenticate finds who is asking from the bearer token. The device's state
+// is checked before the token's age: a device ordered to wipe gets the order
+// however old its token is (up to WipeGrace after it expired), and may still
+// send its last push and its own receipt with it, and nothing else.
+func (s *Server) authenticate(r *http.Request, ac access) (Actor, error) {
 	ctx := r.Context()
 	h := r.Header.Get("Authorization")
 	token, ok := strings.CutPrefix(h, "Bearer ")
@@ -369,8 +487,8 @@ func (s *Server) authenticate(r *http.Request, receipt bool) (Actor, error) {
 	}
 	sum := sha256.Sum256([]byte(strings.TrimSpace(token)))
 	se, err := s.store.Session(ctx, sum[:])
-	if signpost.KindOf(err) == signpost.KindNotFound || (err == nil && !s.cfg.Now().Before(se.ExpiresAt)) {
-		return Actor{}, &signpost.Error{Kind: signpost.KindUnauthorized, Message: "your session has expired or is not valid; sign in again"}
+	if signpost.KindOf(err) == signpost.KindNotFound {
+		return Actor{}, errSessionEnded
 	}
 	if err != nil {
 		return Actor{}, err
@@ -379,29 +497,41 @@ func (s *Server) authenticate(r *http.Request, receipt bool) (Actor, error) {
 	if err != nil {
 		return Actor{}, err
 	}
+	now := s.cfg.Now()
 	switch dev.State {
 	case signpost.DeviceWipeOrdered:
-		if !receipt {
-			return Actor{}, &signpost.Error{Kind: signpost.KindGone, Message: "your IT service has ordered this device to be wiped"}
+		if now.Sub(se.ExpiresAt) > WipeGrace {
+			return Actor{}, errSessionEnded
+		}
+		if ac == activeOnly || (ac == receipt && r.PathValue("id") != dev.ID) {
+			return Actor{}, errGone
 		}
 	case signpost.DeviceRevoked:
 		return Actor{}, &signpost.Error{Kind: signpost.KindUnauthorized, Message: "this device has been revoked by your IT service"}
 	case signpost.DeviceWiped:
-		if !receipt || r.Pattern != "POST /v1/devices/{id}/wiped" {
-			return Actor{}, &signpost.Error{Kind: signpost.KindUnauthorized, Message: "this device was wiped; enrol it again"}
+		return Actor{}, &signpost.Error{Kind: signpost.KindUnauthorized, Message: "this device was wiped; enrol it again"}
+	default:
+		if !now.Before(se.ExpiresAt) {
+			return Actor{}, errSessionEnded
 		}
 	}
 	acc, err := s.accountByID(ctx, se.UserID, dev.User)
 	if err != nil {
 		return Actor{}, err
 	}
-	if acc.Disabled {
-		return Actor{}, &signpost.Error{Kind: signpost.KindUnauthorized, Message: "your account is disabled; contact your IT service"}
+	if acc.Disabled || !acc.Accredited {
+		switch {
+		case dev.State == signpost.DeviceWipeOrdered && ac == lastWords:
+			// The changes of a disabled account are not taken; the wipe is still ordered.
+			return Actor{}, errGone
+		case dev.State == signpost.DeviceWipeOrdered:
+			// Its receipt is still welcome.
+		case acc.Disabled:
+			return Actor{}, &signpost.Error{Kind: signpost.KindUnauthorized, Message: "your account is disabled; contact your IT service"}
+		default:
+			return Actor{}, &signpost.Error{Kind: signpost.KindForbidden, Message: "your organisation is not accredited to use Signpost"}
+		}
 	}
-	if !acc.Accredited {
-		return Actor{}, &signpost.Error{Kind: signpost.KindForbidden, Message: "your organisation is not accredited to use Signpost"}
-	}
-	now := s.cfg.Now()
 	if now.Sub(dev.LastSeen) > time.Minute {
 		if err := s.store.TouchDevice(ctx, dev.ID, now); err != nil {
 			s.log.Warn("could not record device contact", "err", err)

@@ -36,12 +36,18 @@ type Store interface {
 	Device(ctx context.Context, id string) (*DeviceRecord, error)
 	Devices(ctx context.Context) ([]signpost.Device, error)
 	TouchDevice(ctx context.Context, id string, at time.Time) error
-	// SetDeviceState moves a device to state (wipe_ordered, revoked, active).
-	SetDeviceState(ctx context.Context, id, state string) error
-	// RecordWipeReceipt marks the device wiped with the device's counts.
+	// RecordWipeReceipt marks the device wiped with the device's counts and
+	// ends its sessions, only while a wipe is ordered (CheckDeviceMove; else
+	// KindConflict). The counts and date are the caller's to check.
 	RecordWipeReceipt(ctx context.Context, id string, r signpost.WipeReceipt) error
 
+	// CreateSession stores a session and sweeps old ones: the device's own
+	// expired sessions (it has a new token now) and every session that
+	// expired more than WipeGrace ago. Other expired sessions are kept: a
+	// device ordered to wipe later may still use its expired token for its
+	// last push and its receipt.
 	CreateSession(ctx context.Context, s *Session) error
+	// Session returns the session of a token hash, expired or not.
 	Session(ctx context.Context, tokenHash []byte) (*Session, error)
 
 	// CreateChild stores a new child with carers, school and GP.
@@ -120,7 +126,35 @@ type Store interface {
 	// of the dead after a year and of young people at 18 (25 with consent),
 	// and purges records six years after they were archived.
 	Retain(ctx context.Context, today time.Time) (*Retention, error)
+
+	// Sign-in and device safety.
+
+	// UseTOTPStep records that a security code of time step step (RFC 6238)
+	// was accepted for the user, and reports true, if step is later than the
+	// last one recorded; else it changes nothing and reports false (a code
+	// is used once: RFC 6238 section 5.2). Check and record are one atomic
+	// step, so two sign-ins racing with one code cannot both pass.
+	UseTOTPStep(ctx context.Context, userID, step int64) (bool, error)
+	// MoveDevice moves a device to m.To in one transaction, if
+	// CheckDeviceMove allows it from the device's state (else KindConflict;
+	// an unknown device is KindNotFound), and returns the device as stored.
+	// Ordering a wipe records m.At and m.By as when and by whom (ordering it
+	// again changes nothing); revoking ends every session of the device.
+	MoveDevice(ctx context.Context, id string, m DeviceMove) (*DeviceRecord, error)
 }
+
+// DeviceMove is a change of a device's state: to what, by whom, when.
+type DeviceMove struct {
+	To string
+	By string // the username of the IT administrator, or "operator" at the command line
+	At time.Time
+}
+
+// WipeGrace is how long after its session expired a device ordered to wipe
+// may still use its token for its last words (its push and its receipt): as
+// with Intune, a wipe order is honoured for 94 days. Sessions are swept
+// once they have been expired for longer.
+const WipeGrace = 94 * 24 * time.Hour
 
 // BulkLoader is a Store that loads a national population faster without its
 // search indexes: BeginBulk drops them, EndBulk rebuilds them by sorting.

@@ -46,7 +46,7 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request, a Actor) {
 	if a.WipeOrdered {
 		// The device's last words: applied, and answered with the wipe order.
 		writeJSON(w, http.StatusGone, map[string]any{
-			"error":      &signpost.Error{Kind: signpost.KindGone, Message: "your IT service has ordered this device to be wiped"},
+			"error":      errGone,
 			"directives": []signpost.Directive{{Kind: signpost.DirectiveWipe, Reason: "your IT service ordered this device to be wiped"}},
 			"results":    results,
 		})
@@ -117,8 +117,12 @@ func (s *Server) handleWait(w http.ResponseWriter, r *http.Request, a Actor) {
 			s.fail(w, r, err)
 			return
 		}
-		if dev.State == signpost.DeviceWipeOrdered {
-			s.fail(w, r, &signpost.Error{Kind: signpost.KindGone, Message: "your IT service has ordered this device to be wiped"})
+		switch dev.State {
+		case signpost.DeviceWipeOrdered:
+			s.fail(w, r, errGone)
+			return
+		case signpost.DeviceRevoked, signpost.DeviceWiped:
+			s.fail(w, r, errSessionEnded)
 			return
 		}
 		has, err := s.store.HasChanges(ctx, a, cursor, s.cfg.Now())

@@ -157,7 +157,7 @@ func TestClientSeesWipeDirective(t *testing.T) {
 	ctx := context.Background()
 	c, _ := psync.NewClient(psync.ClientOptions{BaseURL: hs.URL})
 	dev := signIn(t, c, "nurse")
-	if err := st.SetDeviceState(ctx, dev, signpost.DeviceWipeOrdered); err != nil {
+	if _, err := st.MoveDevice(ctx, dev, directory.DeviceMove{To: signpost.DeviceWipeOrdered, By: "itadmin", At: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	_, err := c.Pull(ctx, "", 0)

@@ -329,8 +329,16 @@ func (e *Engine) receipt(ctx context.Context, pushed int, rep localstore.WipeRep
 	if at.IsZero() {
 		at = e.opts.Now()
 	}
+	ctx = context.WithoutCancel(ctx)
+	rc := signpost.WipeReceipt{Pushed: pushed, Lost: rep.PendingLost, WipedAt: at}
 	// Best effort: the directory shows the device as wipe ordered until it hears.
-	_ = e.c.Wiped(context.WithoutCancel(ctx), e.deviceID, signpost.WipeReceipt{Pushed: pushed, Lost: rep.PendingLost, WipedAt: at})
+	if err := e.c.Wiped(ctx, e.deviceID, rc); signpost.FieldOf(err) == "wiped_at" {
+		// This computer's clock is off (the wipe looks older than the order,
+		// or in the future): send it undated, and the directory dates it by
+		// its arrival.
+		rc.WipedAt = time.Time{}
+		_ = e.c.Wiped(ctx, e.deviceID, rc)
+	}
 }
 
 func wipedMessage(rep localstore.WipeReport) string {

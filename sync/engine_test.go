@@ -302,7 +302,7 @@ func TestRemoteWipeWhileLongPolling(t *testing.T) {
 		w.enqueue(signpost.MutSetCAF, cs[i].SignpostID, true)
 	}
 	dir, dev := w.cache.Dir(), w.cache.DeviceID()
-	if err := w.store.SetDeviceState(context.Background(), dev, signpost.DeviceWipeOrdered); err != nil {
+	if _, err := w.store.MoveDevice(context.Background(), dev, directory.DeviceMove{To: signpost.DeviceWipeOrdered, By: "itadmin", At: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	ordered := time.Now()
@@ -343,7 +343,7 @@ func TestRefusedTokenKeepsTheOutbox(t *testing.T) {
 	w.sync()
 	cs := w.caseload()
 	w.enqueue(signpost.MutSetCAF, cs[0].SignpostID, true)
-	if err := w.store.SetDeviceState(context.Background(), w.cache.DeviceID(), signpost.DeviceRevoked); err != nil {
+	if _, err := w.store.MoveDevice(context.Background(), w.cache.DeviceID(), directory.DeviceMove{To: signpost.DeviceRevoked, By: "itadmin", At: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	_, err := w.engine.Sync(context.Background())

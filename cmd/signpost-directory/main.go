@@ -194,24 +194,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return nil
 	case "wipe":
-		d, err := st.Device(ctx, f.device)
+		d, err := st.MoveDevice(ctx, f.device, directory.DeviceMove{To: signpost.DeviceWipeOrdered, By: "operator", At: time.Now()})
 		if err != nil {
-			return err
-		}
-		if d.State == signpost.DeviceWiped {
-			return errors.New("that device has already been wiped")
-		}
-		if err := st.SetDeviceState(ctx, d.ID, signpost.DeviceWipeOrdered); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "wipe ordered for %s (%s, %s): it wipes at its next contact\n", d.ID, d.User, d.Name)
 		return nil
 	case "revoke":
-		d, err := st.Device(ctx, f.device)
+		d, err := st.MoveDevice(ctx, f.device, directory.DeviceMove{To: signpost.DeviceRevoked, By: "operator", At: time.Now()})
 		if err != nil {
-			return err
-		}
-		if err := st.SetDeviceState(ctx, d.ID, signpost.DeviceRevoked); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "revoked %s (%s, %s)\n", d.ID, d.User, d.Name)

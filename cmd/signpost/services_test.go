@@ -354,8 +354,9 @@ func TestServicesRemoteWipeAndReceipt(t *testing.T) {
 		}
 		return false
 	})
-	// Set up again on the same folder.
-	code, _ := totp.GenerateCode(directory.DemoTOTPSecret, time.Now())
+	// Set up again on the same folder. The first enrolment spent the
+	// current security code (a code signs in once), so use the next one.
+	code, _ := totp.GenerateCode(directory.DemoTOTPSecret, time.Now().Add(30*time.Second))
 	err = nurse.Enrol(ctx, ui.EnrolRequest{Server: d.hs.URL, Username: "nurse", Password: directory.DemoPassword, OTP: code, DeviceName: "nurse-laptop-2", Passphrase: "another test passphrase"}, nil)
 	if err != nil || nurse.State().Stage != ui.StageReady {
 		t.Fatalf("enrolling again after the wipe: %v", err)

@@ -98,6 +98,23 @@ func (s *Store) SetAccountDisabled(ctx context.Context, username string, disable
 	}))
 }
 
+// UseTOTPStep records step as the user's last accepted TOTP step if it is
+// later than the one recorded: one conditional update, so of two racing
+// sign-ins with one code exactly one changes the row.
+func (s *Store) UseTOTPStep(ctx context.Context, userID, step int64) (bool, error) {
+	var used bool
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?`, step, userID, step)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		used = n == 1
+		return err
+	})
+	return used, wrap("recording a security code", err)
+}
+
 // EnrolDevice records a device for a user, or returns the existing one.
 func (s *Store) EnrolDevice(ctx context.Context, id, name string, userID int64, at time.Time) (*directory.DeviceRecord, error) {
 	err := s.write(ctx, func(tx *sql.Tx) error {
@@ -111,20 +128,24 @@ func (s *Store) EnrolDevice(ctx context.Context, id, name string, userID int64, 
 	return s.Device(ctx, id)
 }
 
-const deviceCols = `d.id, u.username, d.name, d.last_seen, d.state, d.receipt_pushed, d.receipt_lost, d.receipt_wiped, d.receipt_at, d.user_id, d.last_audit_hash
+const deviceCols = `d.id, u.username, d.name, d.last_seen, d.state, d.receipt_pushed, d.receipt_lost, d.receipt_wiped, d.receipt_at, d.user_id, d.last_audit_hash,
+	d.wipe_ordered_at, d.wipe_ordered_by
 	FROM devices d JOIN users u ON u.id = d.user_id`
 
 type rowScanner interface{ Scan(...any) error }
 
 func scanDevice(row rowScanner) (*directory.DeviceRecord, error) {
 	d := &directory.DeviceRecord{}
-	var lastSeen string
+	var lastSeen, ordered string
 	var pushed, lost sql.NullInt64
 	var wiped, rat sql.NullString
-	if err := row.Scan(&d.ID, &d.User, &d.Name, &lastSeen, &d.State, &pushed, &lost, &wiped, &rat, &d.UserID, &d.LastAuditHash); err != nil {
+	if err := row.Scan(&d.ID, &d.User, &d.Name, &lastSeen, &d.State, &pushed, &lost, &wiped, &rat, &d.UserID, &d.LastAuditHash, &ordered, &d.WipeOrderedBy); err != nil {
 		return nil, err
 	}
 	d.LastSeen = parseTS(lastSeen)
+	if ordered != "" {
+		d.WipeOrderedAt = parseTS(ordered)
+	}
 	if rat.Valid {
 		d.Receipt = &signpost.WipeReceipt{Pushed: int(pushed.Int64), Lost: int(lost.Int64), WipedAt: parseTS(wiped.String), Received: parseTS(rat.String)}
 	}
@@ -166,46 +187,88 @@ func (s *Store) TouchDevice(ctx context.Context, id string, at time.Time) error 
 	}))
 }
 
-// SetDeviceState moves a device to a new state.
-func (s *Store) SetDeviceState(ctx context.Context, id, state string) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE devices SET state = ? WHERE id = ?`, state, id)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return notFound("device")
-		}
-		return nil
-	})
-	if err == nil {
-		s.broadcast()
+// deviceState reads a device's state inside a transaction.
+func deviceState(ctx context.Context, tx *sql.Tx, id string) (string, error) {
+	var state string
+	err := tx.QueryRowContext(ctx, `SELECT state FROM devices WHERE id = ?`, id).Scan(&state)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", notFound("device")
 	}
-	return wrap("updating a device", err)
+	return state, err
 }
 
-// RecordWipeReceipt marks a device wiped, keeping the device's counts.
-func (s *Store) RecordWipeReceipt(ctx context.Context, id string, r signpost.WipeReceipt) error {
-	return wrap("recording a wipe receipt", s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE devices SET state = 'wiped', receipt_pushed = ?, receipt_lost = ?, receipt_wiped = ?, receipt_at = ? WHERE id = ?`,
-			r.Pushed, r.Lost, ts(r.WipedAt), ts(r.Received), id)
+// MoveDevice moves a device to another state by directory.CheckDeviceMove.
+func (s *Store) MoveDevice(ctx context.Context, id string, m directory.DeviceMove) (*directory.DeviceRecord, error) {
+	var d *directory.DeviceRecord
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		from, err := deviceState(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return notFound("device")
+		if err := directory.CheckDeviceMove(from, m.To); err != nil {
+			return err
+		}
+		switch {
+		case from == m.To:
+			// A repeated wipe order: the first one's time and author stand.
+		case m.To == signpost.DeviceWipeOrdered:
+			_, err = tx.ExecContext(ctx, `UPDATE devices SET state = ?, wipe_ordered_at = ?, wipe_ordered_by = ? WHERE id = ?`, m.To, ts(m.At), m.By, id)
+		default:
+			_, err = tx.ExecContext(ctx, `UPDATE devices SET state = ? WHERE id = ?`, m.To, id)
+		}
+		if err != nil {
+			return err
+		}
+		if m.To == signpost.DeviceRevoked {
+			// A revoked device's tokens are worthless from now on.
+			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE device_id = ?`, id); err != nil {
+				return err
+			}
+		}
+		d, err = scanDevice(tx.QueryRowContext(ctx, `SELECT `+deviceCols+` WHERE d.id = ?`, id))
+		return err
+	})
+	if err != nil {
+		return nil, wrap("moving a device to "+m.To, err)
+	}
+	s.broadcast()
+	return d, nil
+}
+
+// RecordWipeReceipt marks a device wiped, keeping the device's counts, if a
+// wipe was ordered.
+func (s *Store) RecordWipeReceipt(ctx context.Context, id string, r signpost.WipeReceipt) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		from, err := deviceState(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := directory.CheckDeviceMove(from, signpost.DeviceWiped); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE devices SET state = 'wiped', receipt_pushed = ?, receipt_lost = ?, receipt_wiped = ?, receipt_at = ? WHERE id = ?`,
+			r.Pushed, r.Lost, ts(r.WipedAt), ts(r.Received), id); err != nil {
+			return err
 		}
 		// A wiped device's tokens are worthless from now on.
 		_, err = tx.ExecContext(ctx, `DELETE FROM sessions WHERE device_id = ?`, id)
 		return err
-	}))
+	})
+	if err != nil {
+		return wrap("recording a wipe receipt", err)
+	}
+	s.broadcast()
+	return nil
 }
 
-// CreateSession stores a session.
+// CreateSession stores a session, sweeping the device's own expired ones and
+// all those expired for longer than directory.WipeGrace.
 func (s *Store) CreateSession(ctx context.Context, se *directory.Session) error {
 	return wrap("creating a session", s.write(ctx, func(tx *sql.Tx) error {
-		// Expired sessions are swept as new ones are made.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at < ?`, ts(se.CreatedAt)); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE device_id = ? AND expires_at < ?`, se.DeviceID, ts(se.CreatedAt)); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at < ?`, ts(se.CreatedAt.Add(-directory.WipeGrace))); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, device_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,

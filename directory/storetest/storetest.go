@@ -5,6 +5,8 @@ package storetest
 
 import (
 	"context"
+	gosync "sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -38,6 +40,9 @@ func Run(t *testing.T, open Open) {
 		{"ReviewQueue", testReviewQueue},
 		{"MergeAndIdentities", testMergeAndIdentities},
 		{"Retention", testRetention},
+		{"TOTPStepUsedOnce", testTOTPStepUsedOnce},
+		{"DeviceMovesByTheRules", testDeviceMoves},
+		{"SessionSweepKeepsWhatAWipeNeeds", testSessionSweep},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := open(t)
@@ -125,7 +130,8 @@ func testDevicesAndWipe(t *testing.T, st directory.Store) {
 	if d.UserID == b.ID || d.Name == "stolen" {
 		t.Errorf("device taken over: %+v", d)
 	}
-	must(t, st.SetDeviceState(ctx, a.DeviceID, signpost.DeviceWipeOrdered))
+	_, err = st.MoveDevice(ctx, a.DeviceID, directory.DeviceMove{To: signpost.DeviceWipeOrdered, By: "it", At: time.Now()})
+	must(t, err)
 	d, _ = st.Device(ctx, a.DeviceID)
 	if d.State != signpost.DeviceWipeOrdered {
 		t.Errorf("state = %s", d.State)
@@ -136,7 +142,7 @@ func testDevicesAndWipe(t *testing.T, st directory.Store) {
 	if len(ds) != 1 || ds[0].State != signpost.DeviceWiped || ds[0].Receipt == nil || ds[0].Receipt.Pushed != 4 || ds[0].Receipt.Lost != 1 || ds[0].User != "ann" {
 		t.Errorf("devices = %+v", ds)
 	}
-	if err := st.SetDeviceState(ctx, "nope", signpost.DeviceRevoked); signpost.KindOf(err) != signpost.KindNotFound {
+	if _, err := st.MoveDevice(ctx, "nope", directory.DeviceMove{To: signpost.DeviceRevoked, At: time.Now()}); signpost.KindOf(err) != signpost.KindNotFound {
 		t.Errorf("unknown device: %v", err)
 	}
 }
@@ -556,5 +562,154 @@ func testRetention(t *testing.T, st directory.Store) {
 	must(t, err)
 	if r.ArchivedAdult != 1 {
 		t.Errorf("at 2041-01-01 (25): %+v", r)
+	}
+}
+
+func testTOTPStepUsedOnce(t *testing.T, st directory.Store) {
+	ann, err := st.Account(ctx, "ann")
+	must(t, err)
+	ben, err := st.Account(ctx, "ben")
+	must(t, err)
+	for _, tc := range []struct {
+		name string
+		user int64
+		step int64
+		want bool
+	}{
+		{"a first code", ann.ID, 100, true},
+		{"the same code again", ann.ID, 100, false},
+		{"an earlier code", ann.ID, 99, false},
+		{"the same step for another user", ben.ID, 100, true},
+		{"a later code", ann.ID, 101, true},
+	} {
+		got, err := st.UseTOTPStep(ctx, tc.user, tc.step)
+		must(t, err)
+		if got != tc.want {
+			t.Errorf("%s: UseTOTPStep = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	// Racing sign-ins with one code: exactly one is accepted.
+	var wg gosync.WaitGroup
+	var accepted atomic.Int32
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ok, err := st.UseTOTPStep(ctx, ann.ID, 200)
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				accepted.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := accepted.Load(); n != 1 {
+		t.Errorf("16 racing uses of one step: %d accepted, want 1", n)
+	}
+}
+
+// session stores a session for a device, expiring at expires.
+func session(t *testing.T, st directory.Store, a directory.Actor, name string, created, expires time.Time) []byte {
+	t.Helper()
+	hash := []byte(name + "-0123456789abcdef0123456789abcdef")
+	must(t, st.CreateSession(ctx, &directory.Session{TokenHash: hash, UserID: a.UserID, DeviceID: a.DeviceID, CreatedAt: created, ExpiresAt: expires}))
+	return hash
+}
+
+func sessionExists(t *testing.T, st directory.Store, hash []byte) bool {
+	t.Helper()
+	_, err := st.Session(ctx, hash)
+	if err != nil && signpost.KindOf(err) != signpost.KindNotFound {
+		t.Fatal(err)
+	}
+	return err == nil
+}
+
+func testDeviceMoves(t *testing.T, st directory.Store) {
+	now := time.Now().UTC().Truncate(time.Second)
+	move := func(id, to, by string, at time.Time) (*directory.DeviceRecord, error) {
+		return st.MoveDevice(ctx, id, directory.DeviceMove{To: to, By: by, At: at})
+	}
+
+	// Revoking ends every session of the device, and is final.
+	rev := actor(t, st, "ann")
+	live := session(t, st, rev, "live", now, now.Add(time.Hour))
+	d, err := move(rev.DeviceID, signpost.DeviceRevoked, "it", now)
+	must(t, err)
+	if d.State != signpost.DeviceRevoked {
+		t.Errorf("after revoking: %s", d.State)
+	}
+	if sessionExists(t, st, live) {
+		t.Error("a revoked device's session survived")
+	}
+	for _, to := range []string{signpost.DeviceWipeOrdered, signpost.DeviceActive, signpost.DeviceRevoked} {
+		if _, err := move(rev.DeviceID, to, "it", now); signpost.KindOf(err) != signpost.KindConflict {
+			t.Errorf("revoked → %s: %v, want conflict", to, err)
+		}
+	}
+	if err := st.RecordWipeReceipt(ctx, rev.DeviceID, signpost.WipeReceipt{WipedAt: now, Received: now}); signpost.KindOf(err) != signpost.KindConflict {
+		t.Errorf("a receipt for a revoked device: %v, want conflict", err)
+	}
+
+	// A receipt needs an order; the order records when and by whom, once.
+	wip := actor(t, st, "ben")
+	keep := session(t, st, wip, "keep", now, now.Add(time.Hour))
+	if err := st.RecordWipeReceipt(ctx, wip.DeviceID, signpost.WipeReceipt{WipedAt: now, Received: now}); signpost.KindOf(err) != signpost.KindConflict {
+		t.Errorf("a receipt with no order: %v, want conflict", err)
+	}
+	d, err = move(wip.DeviceID, signpost.DeviceWipeOrdered, "it-first", now)
+	must(t, err)
+	if d.State != signpost.DeviceWipeOrdered || d.WipeOrderedBy != "it-first" || !d.WipeOrderedAt.Equal(now) {
+		t.Errorf("after the order: %+v", d.Device)
+	}
+	if !sessionExists(t, st, keep) {
+		t.Error("a wipe order ended the session the device needs for its last words")
+	}
+	d, err = move(wip.DeviceID, signpost.DeviceWipeOrdered, "it-again", now.Add(time.Hour))
+	must(t, err)
+	if d.WipeOrderedBy != "it-first" || !d.WipeOrderedAt.Equal(now) {
+		t.Errorf("a repeated order changed the first: %+v", d.Device)
+	}
+	if _, err := move(wip.DeviceID, signpost.DeviceActive, "it", now); signpost.KindOf(err) != signpost.KindConflict {
+		t.Errorf("wipe_ordered → active: %v, want conflict", err)
+	}
+	must(t, st.RecordWipeReceipt(ctx, wip.DeviceID, signpost.WipeReceipt{Pushed: 2, WipedAt: now, Received: now}))
+	if sessionExists(t, st, keep) {
+		t.Error("a wiped device's session survived its receipt")
+	}
+	if err := st.RecordWipeReceipt(ctx, wip.DeviceID, signpost.WipeReceipt{WipedAt: now, Received: now}); signpost.KindOf(err) != signpost.KindConflict {
+		t.Errorf("a second receipt: %v, want conflict", err)
+	}
+	for _, to := range []string{signpost.DeviceWipeOrdered, signpost.DeviceRevoked, signpost.DeviceActive} {
+		if _, err := move(wip.DeviceID, to, "it", now); signpost.KindOf(err) != signpost.KindConflict {
+			t.Errorf("wiped → %s: %v, want conflict", to, err)
+		}
+	}
+	if d, _ := st.Device(ctx, wip.DeviceID); d.State != signpost.DeviceWiped || d.Receipt == nil || d.Receipt.Pushed != 2 {
+		t.Errorf("after the receipt: %+v", d)
+	}
+}
+
+func testSessionSweep(t *testing.T, st directory.Store) {
+	now := time.Now().UTC()
+	day := 24 * time.Hour
+	old := actor(t, st, "ann")     // its session expired yesterday; a wipe may still be ordered
+	ancient := actor(t, st, "ann") // its session expired longer ago than a wipe order is honoured
+	other := actor(t, st, "ben")
+	recent := session(t, st, old, "recent", now.Add(-2*day), now.Add(-day))
+	gone := session(t, st, ancient, "ancient", now.Add(-100*day), now.Add(-directory.WipeGrace-day))
+	session(t, st, other, "new", now, now.Add(12*time.Hour))
+	if !sessionExists(t, st, recent) {
+		t.Error("another device's sign-in swept a session expired a day ago (a device ordered to wipe needs it)")
+	}
+	if sessionExists(t, st, gone) {
+		t.Error("a session expired longer than WipeGrace ago was kept")
+	}
+	// The device's own sign-in sweeps its expired session: it has a new token.
+	session(t, st, old, "renewed", now, now.Add(12*time.Hour))
+	if sessionExists(t, st, recent) {
+		t.Error("a device's new sign-in kept its own expired session")
 	}
 }
