@@ -70,7 +70,9 @@ type hostileEnv struct {
 	devs   map[string]string
 	sam    string // a Leeds Sam Smith, for shielding rows
 	samMcr string // a Manchester Sam Smith
-	gone   string // a device that has been wiped
+	// unknown is a valid Signpost ID that no child has.
+	unknown string
+	gone    string // a device that has been wiped
 	// goneToken was the wiped device's token.
 	goneToken string
 	// pusherID is a mutation id the pusher has used.
@@ -90,15 +92,18 @@ func newHostileEnv(t *testing.T) *hostileEnv {
 	}
 	u, _ := url.Parse(e.http.URL)
 	h := &hostileEnv{env: e, addr: u.Host, tokens: map[string]string{}, devs: map[string]string{},
-		sam: signpost.SignpostID(3), samMcr: signpost.SignpostID(4)}
+		sam: samSmith(t, e, "LS6 1AA"), samMcr: samSmith(t, e, "M14 5AB"), unknown: unknownChild(t, e)}
 	for _, user := range []string{"nurse", "social", "manager", "itadmin", "pusher"} {
 		h.tokens[user], h.devs[user] = e.login(user)
+		e.clock.Add(30 * time.Second) // a security code is good for one sign-in
 	}
 	// A device that has been wiped and has reported it.
 	tok, dev := e.login("wiper")
+	e.clock.Add(30 * time.Second)
 	if r := e.do("POST", "/v1/devices/"+dev+"/wipe", h.tokens["itadmin"], nil); r.status != 202 {
 		t.Fatalf("ordering a wipe: %d %s", r.status, r.body)
 	}
+	e.clock.Add(time.Second)
 	if r := e.do("POST", "/v1/devices/"+dev+"/wiped", tok, signpost.WipeReceipt{Pushed: 1, WipedAt: e.clock.Now()}); r.status != 200 {
 		t.Fatalf("receipt: %d %s", r.status, r.body)
 	}
@@ -124,6 +129,7 @@ func (h *hostileEnv) device(t *testing.T, as string) (string, string) {
 			if err != nil || st != 202 {
 				t.Fatalf("ordering a wipe: %d %s %v", st, body, err)
 			}
+			h.clock.Add(time.Second) // so the device wipes after the order
 		}
 		return tok, dev
 	}
@@ -143,7 +149,43 @@ func (h *hostileEnv) loginT(t *testing.T, user string) (string, string) {
 	if err := json.Unmarshal(body, &s); err != nil {
 		t.Fatal(err)
 	}
+	h.clock.Add(30 * time.Second) // a security code is good for one sign-in
 	return s.Token, dev
+}
+
+// samSmith returns the Signpost ID of the Sam Smith born 2016-01-01 at postcode.
+func samSmith(t *testing.T, e *env, postcode string) string {
+	t.Helper()
+	cands, err := e.store.Candidates(context.Background(), directory.CandidateKeys{DatesOfBirth: []string{"2016-01-01"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cands {
+		if c.Given == "Sam" && c.Family == "Smith" && c.Postcode == signpost.NormalisePostcode(postcode) {
+			return c.SignpostID
+		}
+	}
+	t.Fatalf("no Sam Smith at %s", postcode)
+	return ""
+}
+
+// unknownChild returns a valid Signpost ID that no child in the store has.
+func unknownChild(t *testing.T, e *env) string {
+	t.Helper()
+	for n := 99999999; n > 0; n -= 7919 {
+		id := signpost.SignpostID(n)
+		if _, err := e.store.Child(context.Background(), id); signpost.KindOf(err) == signpost.KindNotFound {
+			return id
+		}
+	}
+	t.Fatal("every Signpost ID tried is taken")
+	return ""
+}
+
+// badCheckDigit returns id with its check digit changed.
+func badCheckDigit(id string) string {
+	d := id[len(id)-1] - '0'
+	return id[:len(id)-1] + string(rune('0'+(d+1)%10))
 }
 
 // send writes one request as raw bytes and reads the answer.
@@ -248,15 +290,28 @@ func methodSet(s string) map[string]bool {
 // run sends a row and checks its answer; it returns the reasons it fails.
 func (h *hostileEnv) run(t *testing.T, row hostile) []string {
 	t.Helper()
+	// Each row gets a fresh security code: a code is good for one sign-in.
+	h.clock.Add(30 * time.Second)
 	tok, dev := h.device(t, row.as)
 	id1 := uuid.Must(uuid.NewV7()).String()
+	now := h.clock.Now()
+	today := signpost.Today(now)
+	times := strings.NewReplacer(
+		"{now}", now.UTC().Format(time.RFC3339Nano),
+		"{now+1h}", now.Add(time.Hour).UTC().Format(time.RFC3339Nano),
+		"{now+1d}", now.Add(24*time.Hour).UTC().Format(time.RFC3339Nano),
+		"{yesterday}", today.AddDate(0, 0, -1).Format(signpost.DateLayout),
+		"{today}", today.Format(signpost.DateLayout),
+		"{tomorrow}", today.AddDate(0, 0, 1).Format(signpost.DateLayout),
+		"{review}", today.AddDate(0, 6, 0).Format(signpost.DateLayout),
+		"{in2y}", today.AddDate(2, 0, 0).Format(signpost.DateLayout))
 	fill := func(s string) string {
 		s = strings.ReplaceAll(s, "{dev}", dev)
 		s = strings.ReplaceAll(s, "{id1}", id1)
 		if strings.Contains(s, "{otp}") {
-			s = strings.ReplaceAll(s, "{otp}", code(t, h.clock.Now()))
+			s = strings.ReplaceAll(s, "{otp}", code(t, now))
 		}
-		return s
+		return times.Replace(s)
 	}
 	var header []string
 	if tok != "" {
@@ -422,13 +477,11 @@ func TestHostileRequestCatalogue(t *testing.T) {
 }
 
 func hostileRows(h *hostileEnv) []hostile {
-	now := h.clock.Now().UTC()
-	today := signpost.Today(now)
-	day := func(d int) string { return today.AddDate(0, 0, d).Format(signpost.DateLayout) }
-	stamp := func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
-	review := day(180)
-	jamie, riley, sam, samMcr := h.jamie, h.riley, h.sam, h.samMcr
-	unknown := signpost.SignpostID(99999999)
+	// Times are filled in when a row runs (the clock moves on with every
+	// sign-in): {now}, {now+1h}, {now+1d}, {yesterday}, {today}, {tomorrow},
+	// {review} (six months on), {in2y}.
+
+	jamie, riley, sam, samMcr, unknown := h.jamie, h.riley, h.sam, h.samMcr, h.unknown
 	long := func(r string, n int) string { return strings.Repeat(r, n) }
 	jstr := func(s string) string { b, _ := json.Marshal(s); return string(b) }
 	obj := func(kv ...string) string {
@@ -467,7 +520,7 @@ func hostileRows(h *hostileEnv) []hostile {
 	}
 	// m makes a mutation: kind, child, then extra key/value pairs.
 	m := func(kind, child string, kv ...any) map[string]any {
-		mu := map[string]any{"id": uuid.Must(uuid.NewV7()).String(), "kind": kind, "at": stamp(now)}
+		mu := map[string]any{"id": uuid.Must(uuid.NewV7()).String(), "kind": kind, "at": "{now}"}
 		if child != "" {
 			mu["child_id"] = child
 		}
@@ -603,7 +656,7 @@ func hostileRows(h *hostileEnv) []hostile {
 		{name: "search reason with a bidi override", needs: "item 13", as: "nurse", method: "POST", path: "/v1/search", body: search("reason", `"\u202eschool asked"`), status: 200},
 
 		// /v1/children/{id}
-		{name: "child bad check digit", needs: "v1", as: "nurse", method: "GET", path: "/v1/children/" + jamie[:10] + "0", status: 400, kind: "invalid", field: "id"},
+		{name: "child bad check digit", needs: "v1", as: "nurse", method: "GET", path: "/v1/children/" + badCheckDigit(jamie), status: 400, kind: "invalid", field: "id"},
 		{name: "child lowercase id", needs: "v1", as: "nurse", method: "GET", path: "/v1/children/" + strings.ToLower(jamie), status: 200},
 		{name: "child id of 10^8", needs: "v1", as: "nurse", method: "GET", path: "/v1/children/SP1000000000", status: 400, kind: "invalid", field: "id"},
 		{name: "child negative id", needs: "v1", as: "nurse", method: "GET", path: "/v1/children/-1", status: 400, kind: "invalid", field: "id"},
@@ -652,24 +705,24 @@ func hostileRows(h *hostileEnv) []hostile {
 		{name: "break-glass reason one letter", needs: "item 13", as: "social", method: "POST", path: "/v1/children/" + riley + "/break-glass", body: `{"reason":"x"}`, status: 400, kind: "invalid", field: "reason", noLeak: true},
 
 		// shield
-		{name: "shield empty reason", needs: "v1", as: "manager", method: "POST", path: "/v1/children/" + sam + "/shield", body: obj("reason", `""`, "review_date", jstr(review)), status: 400, kind: "invalid", field: "reason"},
+		{name: "shield empty reason", needs: "v1", as: "manager", method: "POST", path: "/v1/children/" + sam + "/shield", body: obj("reason", `""`, "review_date", `"{review}"`), status: 400, kind: "invalid", field: "reason"},
 		{name: "shield impossible review date", needs: "v1", as: "manager", method: "POST", path: "/v1/children/" + sam + "/shield", body: obj("reason", `"fled abuse"`, "review_date", `"2030-02-30"`), status: 400, kind: "invalid", field: "review_date"},
-		{name: "shield review date in the past", needs: "v1", as: "manager", method: "POST", path: "/v1/children/" + sam + "/shield", body: obj("reason", `"fled abuse"`, "review_date", jstr(day(-1))), status: 400, kind: "invalid", field: "review_date"},
-		{name: "shield review date today", needs: "v1", as: "manager", method: "POST", path: "/v1/children/" + sam + "/shield", body: obj("reason", `"fled abuse"`, "review_date", jstr(day(0))), status: 400, kind: "invalid", field: "review_date"},
-		{name: "shield review date in two years", needs: "v1", as: "manager", method: "POST", path: "/v1/children/" + sam + "/shield", body: obj("reason", `"fled abuse"`, "review_date", jstr(day(730))), status: 400, kind: "invalid", field: "review_date"},
+		{name: "shield review date in the past", needs: "v1", as: "manager", method: "POST", path: "/v1/children/" + sam + "/shield", body: obj("reason", `"fled abuse"`, "review_date", `"{yesterday}"`), status: 400, kind: "invalid", field: "review_date"},
+		{name: "shield review date today", needs: "v1", as: "manager", method: "POST", path: "/v1/children/" + sam + "/shield", body: obj("reason", `"fled abuse"`, "review_date", `"{today}"`), status: 400, kind: "invalid", field: "review_date"},
+		{name: "shield review date in two years", needs: "v1", as: "manager", method: "POST", path: "/v1/children/" + sam + "/shield", body: obj("reason", `"fled abuse"`, "review_date", `"{in2y}"`), status: 400, kind: "invalid", field: "review_date"},
 		{name: "shield review date 9999-12-31", needs: "v1", as: "manager", method: "POST", path: "/v1/children/" + sam + "/shield", body: obj("reason", `"fled abuse"`, "review_date", `"9999-12-31"`), status: 400, kind: "invalid", field: "review_date"},
 		{name: "shield review date 0001-01-01", needs: "v1", as: "manager", method: "POST", path: "/v1/children/" + sam + "/shield", body: obj("reason", `"fled abuse"`, "review_date", `"0001-01-01"`), status: 400, kind: "invalid", field: "review_date"},
 		{name: "shield review date a number", needs: "v1", as: "manager", method: "POST", path: "/v1/children/" + sam + "/shield", body: `{"reason":"fled abuse","review_date":20300101}`, status: 400, kind: "invalid", field: "review_date"},
-		{name: "shield unknown field", needs: "v1", as: "manager", method: "POST", path: "/v1/children/" + sam + "/shield", body: obj("reason", `"fled abuse"`, "review_date", jstr(review), "shielded", "true"), status: 400, kind: "invalid", field: "shielded"},
-		{name: "shield by a practitioner", needs: "v1", as: "nurse", method: "POST", path: "/v1/children/" + sam + "/shield", body: obj("reason", `"fled abuse"`, "review_date", jstr(review)), status: 403, kind: "forbidden"},
-		{name: "shield by child protection", needs: "v1", as: "social", method: "POST", path: "/v1/children/" + sam + "/shield", body: obj("reason", `"fled abuse"`, "review_date", jstr(review)), status: 403, kind: "forbidden"},
-		{name: "shield by IT admin", needs: "v1", as: "itadmin", method: "POST", path: "/v1/children/" + sam + "/shield", body: obj("reason", `"fled abuse"`, "review_date", jstr(review)), status: 403, kind: "forbidden"},
-		{name: "shield another authority's child", needs: "v1", as: "manager", method: "POST", path: "/v1/children/" + samMcr + "/shield", body: obj("reason", `"fled abuse"`, "review_date", jstr(review)), status: 403, kind: "forbidden"},
-		{name: "shield bad id", needs: "v1", as: "manager", method: "POST", path: "/v1/children/SP12/shield", body: obj("reason", `"fled abuse"`, "review_date", jstr(review)), status: 400, kind: "invalid", field: "id"},
-		{name: "shield reason 501 characters", needs: "item 11", as: "manager", method: "POST", path: "/v1/children/" + sam + "/shield", body: obj("reason", jstr(long("r", 501)), "review_date", jstr(review)), status: 400, kind: "invalid", field: "reason"},
-		{name: "shield reason with newline", needs: "item 13", as: "manager", method: "POST", path: "/v1/children/" + sam + "/shield", body: obj("reason", `"fled\nabuse"`, "review_date", jstr(review)), status: 400, kind: "invalid", field: "reason"},
-		{name: "shield reason with C1 control", needs: "item 13", as: "manager", method: "POST", path: "/v1/children/" + sam + "/shield", body: obj("reason", `"fled\u009babuse"`, "review_date", jstr(review)), status: 400, kind: "invalid", field: "reason"},
-		{name: "shield reason a zero-width space", needs: "item 13", as: "manager", method: "POST", path: "/v1/children/" + sam + "/shield", body: obj("reason", `"\u200b"`, "review_date", jstr(review)), status: 400, kind: "invalid", field: "reason"},
+		{name: "shield unknown field", needs: "v1", as: "manager", method: "POST", path: "/v1/children/" + sam + "/shield", body: obj("reason", `"fled abuse"`, "review_date", `"{review}"`, "shielded", "true"), status: 400, kind: "invalid", field: "shielded"},
+		{name: "shield by a practitioner", needs: "v1", as: "nurse", method: "POST", path: "/v1/children/" + sam + "/shield", body: obj("reason", `"fled abuse"`, "review_date", `"{review}"`), status: 403, kind: "forbidden"},
+		{name: "shield by child protection", needs: "v1", as: "social", method: "POST", path: "/v1/children/" + sam + "/shield", body: obj("reason", `"fled abuse"`, "review_date", `"{review}"`), status: 403, kind: "forbidden"},
+		{name: "shield by IT admin", needs: "v1", as: "itadmin", method: "POST", path: "/v1/children/" + sam + "/shield", body: obj("reason", `"fled abuse"`, "review_date", `"{review}"`), status: 403, kind: "forbidden"},
+		{name: "shield another authority's child", needs: "v1", as: "manager", method: "POST", path: "/v1/children/" + samMcr + "/shield", body: obj("reason", `"fled abuse"`, "review_date", `"{review}"`), status: 403, kind: "forbidden"},
+		{name: "shield bad id", needs: "v1", as: "manager", method: "POST", path: "/v1/children/SP12/shield", body: obj("reason", `"fled abuse"`, "review_date", `"{review}"`), status: 400, kind: "invalid", field: "id"},
+		{name: "shield reason 501 characters", needs: "item 11", as: "manager", method: "POST", path: "/v1/children/" + sam + "/shield", body: obj("reason", jstr(long("r", 501)), "review_date", `"{review}"`), status: 400, kind: "invalid", field: "reason"},
+		{name: "shield reason with newline", needs: "item 13", as: "manager", method: "POST", path: "/v1/children/" + sam + "/shield", body: obj("reason", `"fled\nabuse"`, "review_date", `"{review}"`), status: 400, kind: "invalid", field: "reason"},
+		{name: "shield reason with C1 control", needs: "item 13", as: "manager", method: "POST", path: "/v1/children/" + sam + "/shield", body: obj("reason", `"fled\u009babuse"`, "review_date", `"{review}"`), status: 400, kind: "invalid", field: "reason"},
+		{name: "shield reason a zero-width space", needs: "item 13", as: "manager", method: "POST", path: "/v1/children/" + sam + "/shield", body: obj("reason", `"\u200b"`, "review_date", `"{review}"`), status: 400, kind: "invalid", field: "reason"},
 
 		// unshield
 		{name: "unshield by a practitioner", needs: "v1", as: "nurse", method: "DELETE", path: "/v1/children/" + riley + "/shield", status: 403, kind: "forbidden", noLeak: true},
@@ -723,7 +776,7 @@ func hostileRows(h *hostileEnv) []hostile {
 		push("push id not a UUID", "v1", []string{rej}, map[string]any{"id": "not-a-uuid", "kind": "set_caf", "child_id": jamie}),
 		push("push id empty", "v1", []string{rej}, map[string]any{"id": "", "kind": "set_caf", "child_id": jamie}),
 		push("push id SQL", "v1", []string{rej}, map[string]any{"id": "'; DELETE FROM mutations; --", "kind": "set_caf", "child_id": jamie}),
-		push("push child id bad check digit", "v1", []string{rej}, m(signpost.MutStartInvolvement, jamie[:10]+"0")),
+		push("push child id bad check digit", "v1", []string{rej}, m(signpost.MutStartInvolvement, badCheckDigit(jamie))),
 		push("push child id SQL", "v1", []string{rej}, m(signpost.MutSetCAF, "SP1' OR '1'='1")),
 		push("push child unknown", "v1", []string{rej}, m(signpost.MutStartInvolvement, unknown)),
 		push("push start impossible date", "v1", []string{rej}, m(signpost.MutStartInvolvement, riley, "on", "2020-02-30")),
@@ -750,18 +803,18 @@ func hostileRows(h *hostileEnv) []hostile {
 		push("push met child name with newline", "item 11", []string{rej}, m(signpost.MutMetChild, "", "identity", identity("given_name", "Jamie\nRoot"))),
 		push("push start 0001-01-01", "item 12", []string{rej}, m(signpost.MutStartInvolvement, riley, "on", "0001-01-01")),
 		push("push start 9999-12-31", "item 12", []string{rej}, m(signpost.MutStartInvolvement, riley, "on", "9999-12-31")),
-		push("push start tomorrow", "item 12", []string{rej}, m(signpost.MutStartInvolvement, riley, "on", day(1))),
+		push("push start tomorrow", "item 12", []string{rej}, m(signpost.MutStartInvolvement, riley, "on", "{tomorrow}")),
 		push("push start before birth", "item 12", []string{rej}, m(signpost.MutStartInvolvement, riley, "on", "2012-06-30")),
 		push("push start claimed at 0001-01-02", "item 12", []string{rej}, m(signpost.MutStartInvolvement, riley, "at", "0001-01-02T00:00:00Z")),
-		push("push start on the birthday", "item 12", []string{app, app}, m(signpost.MutStartInvolvement, riley, "on", "2012-07-01"), m(signpost.MutEndInvolvement, riley, "on", day(0))),
+		push("push start on the birthday", "item 12", []string{app, app}, m(signpost.MutStartInvolvement, riley, "on", "2012-07-01"), m(signpost.MutEndInvolvement, riley, "on", "{today}")),
 		push("push end before start", "item 12", []string{app, rej}, start(), m(signpost.MutEndInvolvement, jamie, "on", "2024-01-09")),
 		push("push end 0001-01-01", "item 12", []string{app, rej}, start(), m(signpost.MutEndInvolvement, jamie, "on", "0001-01-01")),
 		push("push end 9999-12-31", "item 12", []string{app, rej}, start(), m(signpost.MutEndInvolvement, jamie, "on", "9999-12-31")),
-		push("push end tomorrow", "item 12", []string{app, rej}, start(), m(signpost.MutEndInvolvement, jamie, "on", day(1))),
+		push("push end tomorrow", "item 12", []string{app, rej}, start(), m(signpost.MutEndInvolvement, jamie, "on", "{tomorrow}")),
 		push("push met child on a future day", "item 12", []string{rej}, m(signpost.MutMetChild, "", "on", "9999-12-31",
 			"identity", identity("given_name", "Sam", "family_name", "Smith", "date_of_birth", "2016-01-01", "postcode", "BD7 1DP"))),
 		push("push view of an unknown child", "item 9", []string{rej}, view("child_id", unknown)),
-		push("push view in the future", "item 9", []string{rej}, view("at", stamp(now.Add(24*time.Hour)))),
+		push("push view in the future", "item 9", []string{rej}, view("at", "{now+1d}")),
 		push("push view before enrolment", "item 9", []string{rej}, view("at", "2001-01-01T00:00:00Z")),
 		push("push view reason 501 characters", "item 11", []string{rej}, view("reason", long("r", 501))),
 		push("push view reason with newline", "item 13", []string{rej}, view("reason", "visit\nforged")),
@@ -769,22 +822,22 @@ func hostileRows(h *hostileEnv) []hostile {
 		push("push view reason a zero-width space", "item 13", []string{rej}, view("reason", "\u200b")),
 		{name: "push view by IT admin", needs: "item 9", as: "itadmin", method: "POST", path: "/v1/sync/push", body: mutationsJSON(view()), status: 200, results: []string{rej}},
 		{name: "push reused id same content", needs: "item 10", as: "pusher", method: "POST", path: "/v1/sync/push",
-			before: []string{mutationsJSON(map[string]any{"id": "{id1}", "kind": signpost.MutSetLead, "child_id": riley, "value": true, "at": stamp(now)})},
-			body:   mutationsJSON(map[string]any{"id": "{id1}", "kind": signpost.MutSetLead, "child_id": riley, "value": true, "at": stamp(now)}), status: 200, results: []string{dup}},
+			before: []string{mutationsJSON(map[string]any{"id": "{id1}", "kind": signpost.MutSetLead, "child_id": riley, "value": true, "at": "{now}"})},
+			body:   mutationsJSON(map[string]any{"id": "{id1}", "kind": signpost.MutSetLead, "child_id": riley, "value": true, "at": "{now}"}), status: 200, results: []string{dup}},
 		{name: "push reused id another kind", needs: "item 10", as: "pusher", method: "POST", path: "/v1/sync/push",
-			before: []string{mutationsJSON(map[string]any{"id": "{id1}", "kind": signpost.MutSetLead, "child_id": riley, "value": true, "at": stamp(now)})},
-			body:   mutationsJSON(map[string]any{"id": "{id1}", "kind": signpost.MutSetCAF, "child_id": riley, "value": true, "at": stamp(now)}), status: 200, results: []string{rej}},
+			before: []string{mutationsJSON(map[string]any{"id": "{id1}", "kind": signpost.MutSetLead, "child_id": riley, "value": true, "at": "{now}"})},
+			body:   mutationsJSON(map[string]any{"id": "{id1}", "kind": signpost.MutSetCAF, "child_id": riley, "value": true, "at": "{now}"}), status: 200, results: []string{rej}},
 		{name: "push reused id another child", needs: "item 10", as: "pusher", method: "POST", path: "/v1/sync/push",
-			before: []string{mutationsJSON(map[string]any{"id": "{id1}", "kind": signpost.MutSetLead, "child_id": riley, "value": true, "at": stamp(now)})},
-			body:   mutationsJSON(map[string]any{"id": "{id1}", "kind": signpost.MutSetLead, "child_id": jamie, "value": true, "at": stamp(now)}), status: 200, results: []string{rej}},
+			before: []string{mutationsJSON(map[string]any{"id": "{id1}", "kind": signpost.MutSetLead, "child_id": riley, "value": true, "at": "{now}"})},
+			body:   mutationsJSON(map[string]any{"id": "{id1}", "kind": signpost.MutSetLead, "child_id": jamie, "value": true, "at": "{now}"}), status: 200, results: []string{rej}},
 		{name: "push reused id another value", needs: "item 10", as: "pusher", method: "POST", path: "/v1/sync/push",
-			before: []string{mutationsJSON(map[string]any{"id": "{id1}", "kind": signpost.MutSetLead, "child_id": riley, "value": true, "at": stamp(now)})},
-			body:   mutationsJSON(map[string]any{"id": "{id1}", "kind": signpost.MutSetLead, "child_id": riley, "at": stamp(now)}), status: 200, results: []string{rej}},
+			before: []string{mutationsJSON(map[string]any{"id": "{id1}", "kind": signpost.MutSetLead, "child_id": riley, "value": true, "at": "{now}"})},
+			body:   mutationsJSON(map[string]any{"id": "{id1}", "kind": signpost.MutSetLead, "child_id": riley, "at": "{now}"}), status: 200, results: []string{rej}},
 		{name: "push reused id another role", needs: "item 10", as: "pusher", method: "POST", path: "/v1/sync/push",
-			before: []string{mutationsJSON(map[string]any{"id": "{id1}", "kind": signpost.MutStartInvolvement, "child_id": samMcr, "role": "Health visitor", "at": stamp(now)})},
-			body:   mutationsJSON(map[string]any{"id": "{id1}", "kind": signpost.MutStartInvolvement, "child_id": samMcr, "role": "Head of everything", "at": stamp(now)}), status: 200, results: []string{rej}},
+			before: []string{mutationsJSON(map[string]any{"id": "{id1}", "kind": signpost.MutStartInvolvement, "child_id": samMcr, "role": "Health visitor", "at": "{now}"})},
+			body:   mutationsJSON(map[string]any{"id": "{id1}", "kind": signpost.MutStartInvolvement, "child_id": samMcr, "role": "Head of everything", "at": "{now}"}), status: 200, results: []string{rej}},
 		{name: "push reused id by another user", needs: "v1", as: "social", method: "POST", path: "/v1/sync/push",
-			body: mutationsJSON(map[string]any{"id": h.pusherID, "kind": signpost.MutSetLead, "child_id": riley, "value": true, "at": stamp(now)}), status: 200, results: []string{rej}},
+			body: mutationsJSON(map[string]any{"id": h.pusherID, "kind": signpost.MutSetLead, "child_id": riley, "value": true, "at": "{now}"}), status: 200, results: []string{rej}},
 
 		// pull and wait
 		{name: "pull cursor letters", needs: "v1", as: "nurse", method: "GET", path: "/v1/sync/pull?cursor=abc", status: 400, kind: "invalid", field: "cursor"},
@@ -830,14 +883,14 @@ func hostileRows(h *hostileEnv) []hostile {
 		{name: "receipt pushed negative", needs: "v1", as: "wiping", method: "POST", path: "/v1/devices/{dev}/wiped", body: `{"pushed":-1,"lost":0}`, status: 400, kind: "invalid", field: "pushed"},
 		{name: "receipt again after the wipe was recorded", needs: "v1", method: "POST", path: "/v1/devices/" + h.gone + "/wiped", header: []string{"Authorization: Bearer " + h.goneToken},
 			body: `{"pushed":1,"lost":0}`, status: 401, kind: "unauthorized"},
-		{name: "receipt accepted", needs: "v1", as: "wiping", method: "POST", path: "/v1/devices/{dev}/wiped", body: `{"pushed":3,"lost":0,"wiped_at":"` + stamp(now) + `"}`, status: 200},
+		{name: "receipt accepted", needs: "v1", as: "wiping", method: "POST", path: "/v1/devices/{dev}/wiped", body: `{"pushed":3,"lost":0,"wiped_at":"{now}"}`, status: 200},
 		{name: "receipt lost negative", needs: "item 5", as: "wiping", method: "POST", path: "/v1/devices/{dev}/wiped", body: `{"pushed":0,"lost":-1}`, status: 400, kind: "invalid", field: "lost"},
 		{name: "receipt pushed over a million", needs: "item 5", as: "wiping", method: "POST", path: "/v1/devices/{dev}/wiped", body: `{"pushed":1000001,"lost":0}`, status: 400, kind: "invalid", field: "pushed"},
 		{name: "receipt lost over a million", needs: "item 5", as: "wiping", method: "POST", path: "/v1/devices/{dev}/wiped", body: `{"pushed":0,"lost":1000001}`, status: 400, kind: "invalid", field: "lost"},
-		{name: "receipt counts of a million", needs: "item 5", as: "wiping", method: "POST", path: "/v1/devices/{dev}/wiped", body: `{"pushed":1000000,"lost":1000000,"wiped_at":"` + stamp(now) + `"}`, status: 200},
+		{name: "receipt counts of a million", needs: "item 5", as: "wiping", method: "POST", path: "/v1/devices/{dev}/wiped", body: `{"pushed":1000000,"lost":1000000,"wiped_at":"{now}"}`, status: 200},
 		{name: "receipt wiped before the order", needs: "item 5", as: "wiping", method: "POST", path: "/v1/devices/{dev}/wiped", body: `{"pushed":1,"lost":0,"wiped_at":"2001-01-01T00:00:00Z"}`, status: 400, kind: "invalid", field: "wiped_at"},
-		{name: "receipt wiped in the future", needs: "item 5", as: "wiping", method: "POST", path: "/v1/devices/{dev}/wiped", body: `{"pushed":1,"lost":0,"wiped_at":"` + stamp(now.Add(time.Hour)) + `"}`, status: 400, kind: "invalid", field: "wiped_at"},
-		{name: "receipt without an order", needs: "item 5", as: "fresh", method: "POST", path: "/v1/devices/{dev}/wiped", body: `{"pushed":1,"lost":0,"wiped_at":"` + stamp(now) + `"}`, status: 409, kind: "conflict"},
+		{name: "receipt wiped in the future", needs: "item 5", as: "wiping", method: "POST", path: "/v1/devices/{dev}/wiped", body: `{"pushed":1,"lost":0,"wiped_at":"{now+1h}"}`, status: 400, kind: "invalid", field: "wiped_at"},
+		{name: "receipt without an order", needs: "item 5", as: "fresh", method: "POST", path: "/v1/devices/{dev}/wiped", body: `{"pushed":1,"lost":0,"wiped_at":"{now}"}`, status: 409, kind: "conflict"},
 		{name: "receipt wiped at not a time", needs: "item 14", as: "wiping", method: "POST", path: "/v1/devices/{dev}/wiped", body: `{"pushed":1,"lost":0,"wiped_at":"just now"}`, status: 400, kind: "invalid", field: "wiped_at"},
 
 		// paths that are not clean, and paths that are not there
