@@ -218,14 +218,15 @@ func (m *matrixEnv) cell(t *testing.T, row matrixRow, i int) []failure {
 		}
 	}
 	if row.records && status == 200 {
-		out = append(out, m.checkRecords(t, c, b)...)
+		out = append(out, m.checkRecords(t, c, b, row.full[c.role])...)
 	}
 	return out
 }
 
-// checkRecords checks the child records in an answer: no practitioner's
-// username anywhere, and "mine" on exactly the caller's own involvements.
-func (m *matrixEnv) checkRecords(t *testing.T, c *caller, b []byte) []failure {
+// checkRecords checks the child records in an answer: Riley's withheld
+// fields absent unless full, no practitioner's username anywhere, and "mine"
+// on exactly the caller's own involvements.
+func (m *matrixEnv) checkRecords(t *testing.T, c *caller, b []byte, full bool) []failure {
 	t.Helper()
 	var out []failure
 	var named []string
@@ -252,6 +253,15 @@ func (m *matrixEnv) checkRecords(t *testing.T, c *caller, b []byte) []failure {
 		}
 		if err := json.Unmarshal(raw, &rec); err != nil || rec.SignpostID == "" || rec.Involvements == nil {
 			continue // a search answer: identities only
+		}
+		if rec.SignpostID == m.riley && !full {
+			var keys map[string]json.RawMessage
+			_ = json.Unmarshal(raw, &keys)
+			for _, k := range []string{"address", "postcode", "nhs_number", "upn", "carers", "school", "gp"} {
+				if _, ok := keys[k]; ok {
+					out = append(out, failure{"v1", fmt.Sprintf("Riley's %s reaches the %s", k, c.role)})
+				}
+			}
 		}
 		truth, err := m.store.Child(context.Background(), rec.SignpostID)
 		if err != nil {
