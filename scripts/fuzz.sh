@@ -6,12 +6,16 @@
 # with the package's ordinary tests until the fault is fixed.
 #
 #   FUZZTIME=60s make fuzz          FUZZPARALLEL=1 make fuzz (workers per target)
+#   FUZZMINIMIZETIME=10s make fuzz  (time to minimise each new input)
 #   FUZZTARGETS="FuzzReader" make fuzz
 set -uo pipefail
 cd "$(dirname "$0")/.."
 GO=${GO:-go}
 FUZZTIME=${FUZZTIME:-30s}
 FUZZPARALLEL=${FUZZPARALLEL:-2}
+# Each new interesting input is minimised for at most this long (go test's
+# default, 60s, can spend a whole short run minimising one input).
+FUZZMINIMIZETIME=${FUZZMINIMIZETIME:-3s}
 
 # target package: what it decodes
 targets=(
@@ -36,7 +40,7 @@ for t in "${targets[@]}"; do
 	echo "== $name ($pkg) for $FUZZTIME"
 	start=$(date +%s)
 	{
-		$GO test -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZTIME" -parallel "$FUZZPARALLEL" "$pkg"
+		$GO test -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZTIME" -fuzzminimizetime "$FUZZMINIMIZETIME" -parallel "$FUZZPARALLEL" "$pkg"
 		echo $? >"$log.rc"
 	} 2>&1 | tee "$log" | grep -E '^(fuzz: elapsed|--- FAIL|    Failing input|ok|FAIL)'
 	rc=$(cat "$log.rc")

@@ -260,7 +260,9 @@ func syncOnce(t *testing.T, c *fuzzCache, d *fuzzDirectory, status uint8, body [
 	_, err := c.engine.Sync(context.Background())
 
 	var de *signpost.Error
-	if err != nil && (!errors.As(err, &de) || de.Kind == "" || strings.TrimSpace(de.Message) == "") {
+	// (MessageOf is what the app shows: a directory's error without a message
+	// is shown as a generic sentence.)
+	if err != nil && (!errors.As(err, &de) || de.Kind == "" || strings.TrimSpace(signpost.MessageOf(err)) == "") {
 		t.Fatalf("the sync failed with %v (%T), not a domain error", err, err)
 	}
 	d.mu.Lock()
