@@ -46,8 +46,11 @@ test: deps vet
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchtime 1x -count 1 -timeout 60m ./... | tee bench.out
 
+## fuzz: each fuzz target of a decoder of untrusted input for FUZZTIME, one after another,
+## then the executions and findings per target (scripts/fuzz.sh).
+FUZZTIME ?= 30s
 fuzz: deps
-	$(GO) test -run '^$$' -fuzz FuzzParseKeyFile -fuzztime 30s ./localstore
+	GO="$(GO)" FUZZTIME=$(FUZZTIME) ./scripts/fuzz.sh
 
 ## demo: the app, enrolled as the nurse, with a demo directory of its own on loopback (data in a
 ## temporary folder; closing the app stops it). Without a display, the directory alone.

@@ -12,8 +12,11 @@
 // (parameters, 64 MiB by default, stored in the file) and XChaCha20-Poly1305
 // seals the data key with the file's header as associated data. Changing the
 // passphrase re-wraps the data key; the database is never re-encrypted. The
-// key file is replaced atomically (temporary file, fsync, rename, fsync of the
-// folder) with mode 0600. Besides the wrapped key it holds only what a locked
+// key file (mode 0600) is two fixed-size slots overwritten in place
+// alternately, each with a generation and a checksum, fsynced after each
+// write; a reader takes the newest valid slot, so a write cut short leaves the
+// previous copy (keyfile.go says how). It is never replaced by rename, which
+// would leave every old copy of the wrapped key in freed disk blocks. Besides the wrapped key it holds only what a locked
 // cache must obey or report: the wrong-attempt counter, the offline limits,
 // the last contact with the directory, the device id and a bare count of
 // unsent changes — nothing about any child.
@@ -41,7 +44,8 @@
 // the clock was wound back, the time it removed is added back. After
 // Policy.OfflineLockHours the cache locks and will not unlock until
 // RecordContact follows an online sign-in; after Policy.OfflineWipeDays it
-// wipes. A wipe is a crypto-erase: the key file is overwritten with random
+// wipes. A wipe is a crypto-erase: the key file (both slots) and any
+// temporary key file left by an interrupted write are overwritten with random
 // bytes, synced and deleted, then the database, WAL and SHM files are
 // deleted. Errors of kind wiped carry a WipeReport (WipeReportOf).
 //

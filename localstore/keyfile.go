@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -26,7 +27,7 @@ import (
 // offline limits, the last contact with the directory, the device id and a bare
 // count of unsent changes. It never holds anything about a child.
 //
-// It is JSON:
+// Its content (one copy of it) is JSON:
 //
 //	{"format": "signpost-cache-key", "version": 1,
 //	 "kdf": {"name": "argon2id", "memory_kib": 65536, "iterations": 3, "threads": 4, "salt": "<base64>"},
@@ -41,6 +42,34 @@ import (
 // than weakening the wrap. The check catches accidental damage (a flipped bit,
 // a half-written copy) so it is reported as damage and not counted as a wrong
 // passphrase; it is not a defence against deliberate edits, which the AEAD is.
+//
+// # Two slots, overwritten in place
+//
+// The file is updated often (every passphrase attempt, every change to the
+// count of unsent changes), and each copy of it holds the wrapped key. Were it
+// replaced by rename, every old copy would stay in freed disk blocks, out of
+// reach of a wipe. So the file is exactly two slots of slotSize bytes, written
+// in place alternately: generation g goes to slot g%2, the slot that does not
+// hold the newest copy, and is fsynced before the write returns. A reader
+// takes the newest valid slot. Each 512-byte sector of a slot begins with the
+// slot's generation (its stamp), then comes a header (slotMagic, generation,
+// length), the JSON above, zero padding and a SHA-256 of the slot. A write cut
+// short leaves a slot whose sectors carry mixed stamps, some of them the next
+// generation: the other slot is then the newest copy and is used. A slot that
+// fails its checksum with consistent stamps is damage, not an interrupted
+// write, and is reported as such. When the wrap itself changes (a new
+// passphrase), both slots are written, the older first, so no copy under the
+// old passphrase stays in the file.
+//
+// A key file of the old format (the JSON alone, replaced by rename) is read
+// as it is and moved to the slots by its first update, without a rename: the
+// second slot is written first, past the old text, and then the first slot
+// over the old text. A crash between the two leaves the old text in the first
+// slot and a valid copy in the second, which is read.
+//
+// Only a new cache's first key file is put in place by renaming a temporary
+// file, to a name where no key file is: nothing is ever renamed over a key
+// file (which also fails on Windows while the file is open).
 
 const (
 	keyFileName    = "signpost-cache.key"
@@ -53,6 +82,23 @@ const (
 	// maxKeyFileSize bounds what is read, so a huge file cannot exhaust memory.
 	maxKeyFileSize = 64 << 10
 	saltSize       = 16
+
+	// The slotted file: two slots of slotSize bytes, each slotSectors
+	// sectors that begin with a stamp (the slot's generation).
+	slotSize    = 4096
+	sectorSize  = 512
+	slotSectors = slotSize / sectorSize
+	stampSize   = 8
+	keyFileSize = 2 * slotSize
+	slotMagic   = "SPKSLOT1"
+	// slotHeader is magic, generation (8 bytes) and payload length (4 bytes).
+	slotHeader = len(slotMagic) + 8 + 4
+	// slotData is what a slot holds besides its stamps; the checksum takes
+	// its last sha256.Size bytes.
+	slotData = slotSectors * (sectorSize - stampSize)
+	// maxSlotPayload is the longest key-file JSON a slot holds (about four
+	// times what one needs).
+	maxSlotPayload = slotData - slotHeader - sha256.Size
 )
 
 // KeySize is the length in bytes of the random data key that opens the database.
@@ -108,6 +154,16 @@ type keyFile struct {
 	Policy         lockPolicy `json:"policy"`
 	Contact        contact    `json:"contact"`
 	Check          string     `json:"check"`
+
+	// disk is how the file held this copy; it is not part of the JSON.
+	disk diskState
+}
+
+// diskState says where the next write of a key file goes.
+type diskState struct {
+	gen    uint64 // generation of the newest slot (0: none, or the old format)
+	legacy bool   // the file is in the old format, not yet moved to slots
+	nonce  []byte // the wrap's nonce as last written: a new wrap goes to both slots
 }
 
 type kdfHeader struct {
@@ -179,6 +235,7 @@ func (k *keyFile) clone() *keyFile {
 	c.KDF.Salt = bytes.Clone(k.KDF.Salt)
 	c.Nonce = bytes.Clone(k.Nonce)
 	c.WrappedKey = bytes.Clone(k.WrappedKey)
+	c.disk.nonce = bytes.Clone(k.disk.nonce)
 	return &c
 }
 
@@ -265,11 +322,136 @@ var (
 	errKeyFileNewer   = errors.New("key file from a newer version")
 )
 
-// parseKeyFile parses and checks a key file. It never panics, whatever b holds.
+// parseKeyFile parses and checks a key file: the newest valid slot of a
+// slotted file, or a file of the old format (one JSON copy). It never
+// panics, whatever b holds.
 func parseKeyFile(b []byte) (*keyFile, error) {
 	if len(b) > maxKeyFileSize {
 		return nil, fmt.Errorf("%w: %d bytes is too large", errKeyFileDamaged, len(b))
 	}
+	var slots [2]slot
+	newest := -1
+	for i := range slots {
+		if len(b) >= (i+1)*slotSize {
+			slots[i] = readSlot(b[i*slotSize:(i+1)*slotSize], i)
+		}
+		if slots[i].ok && (newest < 0 || slots[i].gen > slots[newest].gen) {
+			newest = i
+		}
+	}
+	if newest < 0 {
+		if !oldFormat(b) {
+			return nil, fmt.Errorf("%w: no valid copy in the key file", errKeyFileDamaged)
+		}
+		// The old format, perhaps with the second slot of its move to slots
+		// cut short after it (the gap between reads as zeros).
+		text := b
+		if len(text) > slotSize {
+			text = text[:slotSize]
+		}
+		k, err := parseKeyJSON(bytes.TrimRight(text, "\x00"))
+		if err != nil {
+			return nil, err
+		}
+		k.disk = diskState{legacy: true, nonce: bytes.Clone(k.Nonce)}
+		return k, nil
+	}
+	if len(b) != keyFileSize {
+		return nil, fmt.Errorf("%w: a key file of %d bytes, not %d", errKeyFileDamaged, len(b), keyFileSize)
+	}
+	best, other := slots[newest], slots[1-newest]
+	switch {
+	case other.ok:
+	case other.torn(best.gen + 1):
+		// The write of the next copy was cut short: best is the newest.
+	case newest == 1 && best.gen == 1 && oldFormat(b[:slotSize]):
+		// Moving from the old format: the old text is still in the first slot.
+	default:
+		return nil, fmt.Errorf("%w: one of the two copies in the key file is damaged", errKeyFileDamaged)
+	}
+	k, err := parseKeyJSON(best.payload)
+	if err != nil {
+		return nil, err
+	}
+	k.disk = diskState{gen: best.gen, nonce: bytes.Clone(k.Nonce)}
+	return k, nil
+}
+
+// oldFormat reports whether b begins as JSON: a key file of the old format.
+func oldFormat(b []byte) bool {
+	b = bytes.TrimLeft(b, " \t\r\n")
+	return len(b) > 0 && b[0] == '{'
+}
+
+// slot is one slot of a key file as read.
+type slot struct {
+	ok      bool     // stamps, header and checksum agree
+	gen     uint64   // its generation, when ok
+	payload []byte   // the key file's JSON, when ok
+	stamps  []uint64 // the stamp of each sector, whatever they say
+}
+
+// torn reports whether the slot is an interrupted write of generation gen:
+// some of its sectors carry gen and some do not.
+func (s slot) torn(gen uint64) bool {
+	some, all := false, len(s.stamps) > 0
+	for _, st := range s.stamps {
+		some = some || st == gen
+		all = all && st == gen
+	}
+	return some && !all
+}
+
+// readSlot decodes slot i (raw is slotSize bytes). It never panics.
+func readSlot(raw []byte, i int) slot {
+	var s slot
+	data := make([]byte, 0, slotData)
+	for sec := 0; sec < slotSectors; sec++ {
+		p := raw[sec*sectorSize : (sec+1)*sectorSize]
+		s.stamps = append(s.stamps, binary.BigEndian.Uint64(p[:stampSize]))
+		data = append(data, p[stampSize:]...)
+	}
+	sum := sha256.Sum256(raw[:slotSize-sha256.Size])
+	if !bytes.Equal(sum[:], raw[slotSize-sha256.Size:]) || string(data[:len(slotMagic)]) != slotMagic {
+		return s
+	}
+	gen := binary.BigEndian.Uint64(data[len(slotMagic):])
+	n := int(binary.BigEndian.Uint32(data[len(slotMagic)+8:]))
+	if gen == 0 || gen%2 != uint64(i) || n > maxSlotPayload {
+		return s
+	}
+	for _, st := range s.stamps {
+		if st != gen {
+			return s
+		}
+	}
+	s.ok, s.gen, s.payload = true, gen, data[slotHeader:slotHeader+n]
+	return s
+}
+
+// encodeSlot returns the slotSize bytes of generation gen holding payload.
+func encodeSlot(gen uint64, payload []byte) ([]byte, error) {
+	if len(payload) > maxSlotPayload {
+		return nil, fmt.Errorf("a key file of %d bytes does not fit a slot of %d", len(payload), maxSlotPayload)
+	}
+	data := make([]byte, slotData)
+	copy(data, slotMagic)
+	binary.BigEndian.PutUint64(data[len(slotMagic):], gen)
+	binary.BigEndian.PutUint32(data[len(slotMagic)+8:], uint32(len(payload)))
+	copy(data[slotHeader:], payload)
+	raw := make([]byte, slotSize)
+	for sec := 0; sec < slotSectors; sec++ {
+		p := raw[sec*sectorSize : (sec+1)*sectorSize]
+		binary.BigEndian.PutUint64(p[:stampSize], gen)
+		copy(p[stampSize:], data[sec*(sectorSize-stampSize):])
+	}
+	sum := sha256.Sum256(raw[:slotSize-sha256.Size])
+	copy(raw[slotSize-sha256.Size:], sum[:])
+	return raw, nil
+}
+
+// parseKeyJSON parses and checks one copy of the key file (its JSON).
+func parseKeyJSON(b []byte) (*keyFile, error) {
 	var head struct {
 		Format  string `json:"format"`
 		Version int    `json:"version"`
@@ -358,49 +540,104 @@ func readKeyFile(dir string) (*keyFile, error) {
 	return k, nil
 }
 
-// writeKeyFile replaces the key file atomically.
+// writeKeyFile saves k over the key file in place: the next generation into
+// the slot that does not hold the newest copy, then fsync. A new wrap, or a
+// file of the old format, is written to both slots, the other one first.
+// k.disk says where the file stands and is updated.
 func writeKeyFile(dir string, k *keyFile) error {
 	b, err := k.marshal()
 	if err != nil {
 		return signpost.Internal("writing the key file", err)
 	}
-	if err := writeFileAtomic(dir, keyFileName, b); err != nil {
+	gens := []uint64{k.disk.gen + 1}
+	if k.disk.legacy || !bytes.Equal(k.disk.nonce, k.Nonce) {
+		gens = append(gens, k.disk.gen+2)
+	}
+	if err := writeSlots(filepath.Join(dir, keyFileName), b, gens); err != nil {
 		return diskErr("saving the cache's key file", err)
 	}
+	k.disk = diskState{gen: gens[len(gens)-1], nonce: bytes.Clone(k.Nonce)}
 	return nil
 }
 
-// writeFileAtomic writes data to dir/name so that a crash leaves either the old
-// file or the new one: a temporary file in the same folder, fsync, rename, and
-// fsync of the folder so the rename itself is durable. The file has mode 0600.
-func writeFileAtomic(dir, name string, data []byte) (err error) {
-	f, err := os.CreateTemp(dir, "."+name+"-*.tmp")
+// writeSlots writes payload as each generation in gens, in order, into the
+// existing file at path, with an fsync after each.
+func writeSlots(path string, payload []byte, gens []uint64) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
 		return err
+	}
+	defer f.Close()
+	for _, g := range gens {
+		raw, err := encodeSlot(g, payload)
+		if err != nil {
+			return err
+		}
+		if _, err := f.WriteAt(raw, int64(g%2)*slotSize); err != nil {
+			return err
+		}
+		if err := f.Sync(); err != nil {
+			return err
+		}
+	}
+	return f.Close()
+}
+
+// createKeyFile makes the key file of a new cache with k in both slots. It
+// is written in full as a temporary file, synced, and only then given the
+// key file's name, which must not be taken, so that until the key file exists
+// there is no cache. The file has mode 0600.
+func createKeyFile(dir string, k *keyFile) (err error) {
+	b, err := k.marshal()
+	if err != nil {
+		return signpost.Internal("writing the key file", err)
+	}
+	path := filepath.Join(dir, keyFileName)
+	f, err := os.CreateTemp(dir, "."+keyFileName+"-*.tmp")
+	if err != nil {
+		return diskErr("saving the cache's key file", err)
 	}
 	tmp := f.Name()
 	defer func() {
 		if err != nil {
 			f.Close()
-			os.Remove(tmp)
+			if shred(tmp) == nil {
+				os.Remove(tmp)
+			}
 		}
 	}()
 	if err = f.Chmod(0o600); err != nil {
-		return err
+		return diskErr("saving the cache's key file", err)
 	}
-	if _, err = f.Write(data); err != nil {
-		return err
+	for _, g := range []uint64{1, 2} {
+		raw, err := encodeSlot(g, b)
+		if err != nil {
+			return signpost.Internal("writing the key file", err)
+		}
+		if _, err := f.WriteAt(raw, int64(g%2)*slotSize); err != nil {
+			return diskErr("saving the cache's key file", err)
+		}
 	}
 	if err = f.Sync(); err != nil {
-		return err
+		return diskErr("saving the cache's key file", err)
 	}
 	if err = f.Close(); err != nil {
-		return err
+		return diskErr("saving the cache's key file", err)
 	}
-	if err = os.Rename(tmp, filepath.Join(dir, name)); err != nil {
+	if _, err = os.Lstat(path); err == nil {
+		err = &signpost.Error{Kind: signpost.KindConflict, Message: "a cache already exists in this folder"}
 		return err
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return diskErr("saving the cache's key file", err)
 	}
-	return syncDir(dir)
+	if err = os.Rename(tmp, path); err != nil {
+		return diskErr("saving the cache's key file", err)
+	}
+	if err = syncDir(dir); err != nil {
+		return diskErr("saving the cache's key file", err)
+	}
+	k.disk = diskState{gen: 2, nonce: bytes.Clone(k.Nonce)}
+	return nil
 }
 
 func syncDir(dir string) error {
@@ -412,8 +649,9 @@ func syncDir(dir string) error {
 	return d.Sync()
 }
 
-// tempKeyFiles lists leftovers of interrupted key-file writes. Each may hold a
-// wrapped key (perhaps under an old passphrase), so they are destroyed, not
+// tempKeyFiles lists leftovers of interrupted key-file writes (a new cache's
+// first key file, or any update under the old rename scheme). Each may hold
+// a wrapped key (perhaps under an old passphrase), so they are destroyed, not
 // just ignored.
 func tempKeyFiles(dir string) []string {
 	m, _ := filepath.Glob(filepath.Join(dir, "."+keyFileName+"-*.tmp"))

@@ -3,7 +3,6 @@ package localstore
 import (
 	"bytes"
 	"errors"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -48,19 +47,26 @@ func TestKeyFileRoundTripsAndUnwraps(t *testing.T) {
 	}
 }
 
-func TestWriteFileAtomicLeavesNoTemporaryFiles(t *testing.T) {
+func TestWriteKeyFileLeavesNoTemporaryFiles(t *testing.T) {
 	dir := t.TempDir()
-	must(t, writeFileAtomic(dir, keyFileName, []byte("one")))
-	must(t, writeFileAtomic(dir, keyFileName, []byte("two")))
-	b, err := os.ReadFile(filepath.Join(dir, keyFileName))
+	kf, _ := sampleKeyFile(t)
+	must(t, createKeyFile(dir, kf))
+	kf.Pending = 1
+	must(t, writeKeyFile(dir, kf))
+	kf.Pending = 2
+	must(t, writeKeyFile(dir, kf))
+	got, err := readKeyFile(dir)
 	must(t, err)
-	if string(b) != "two" || len(tempKeyFiles(dir)) != 0 || len(cacheFiles(t, dir)) != 1 {
-		t.Fatalf("content %q, files %v", b, cacheFiles(t, dir))
+	if got.Pending != 2 || len(tempKeyFiles(dir)) != 0 || len(cacheFiles(t, dir)) != 1 {
+		t.Fatalf("pending %d, files %v", got.Pending, cacheFiles(t, dir))
 	}
 	// A folder that is not there: the error says so, and nothing is left.
-	err = writeFileAtomic(filepath.Join(dir, "missing"), keyFileName, []byte("x"))
+	err = createKeyFile(filepath.Join(dir, "missing"), kf.clone())
 	if err == nil {
 		t.Fatal("writing into a missing folder succeeded")
+	}
+	if err := writeKeyFile(filepath.Join(dir, "missing"), kf.clone()); err == nil {
+		t.Fatal("updating a key file in a missing folder succeeded")
 	}
 }
 
@@ -76,6 +82,22 @@ func FuzzParseKeyFile(f *testing.F) {
 	f.Add(bytes.Replace(good, []byte(`"iterations": 1`), []byte(`"iterations": 99999999999`), 1))
 	f.Add(bytes.Replace(good, []byte(`"failed_attempts": 0`), []byte(`"failed_attempts": -1`), 1))
 	f.Add(append(bytes.Clone(good), " {}"...))
+	// The slotted file: both slots, one torn, one missing.
+	slots := make([]byte, keyFileSize)
+	for _, g := range []uint64{1, 2} {
+		raw, err := encodeSlot(g, good)
+		if err != nil {
+			f.Fatal(err)
+		}
+		copy(slots[int(g%2)*slotSize:], raw)
+	}
+	f.Add(slots)
+	f.Add(slots[:slotSize])
+	torn := bytes.Clone(slots)
+	if raw, err := encodeSlot(3, good); err == nil {
+		copy(torn[slotSize:], raw[:3*sectorSize])
+	}
+	f.Add(torn)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		kf, err := parseKeyFile(data)
 		if err != nil {

@@ -165,7 +165,7 @@ func Create(ctx context.Context, dir, passphrase string, opts Options) (*Store, 
 		db.Close()
 		return fail(dbErr("creating the cache", err))
 	}
-	if err := writeKeyFile(s.dir, kf); err != nil {
+	if err := createKeyFile(s.dir, kf); err != nil {
 		db.Close()
 		return fail(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -488,8 +487,8 @@ func TestPolicyIsStoredInKeyFileForTheLockedCache(t *testing.T) {
 	}
 	b, err := os.ReadFile(filepath.Join(f.dir, keyFileName))
 	must(t, err)
-	var kf keyFile
-	must(t, json.Unmarshal(b, &kf))
+	kf, err := parseKeyFile(b)
+	must(t, err)
 	if kf.Policy.OfflineLockHours != 5 || kf.Policy.MaxAttempts != 4 || !kf.Contact.Server.Equal(resp.ServerTime) {
 		t.Fatalf("key file %+v", kf)
 	}

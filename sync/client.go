@@ -259,12 +259,12 @@ func (c *Client) Push(ctx context.Context, ms []signpost.Mutation) ([]signpost.M
 	var out signpost.PushResponse
 	if err := c.do(ctx, c.r, http.MethodPost, "/v1/sync/push", signpost.PushRequest{Mutations: ms}, &out); err != nil {
 		var g *GoneError
-		if errors.As(err, &g) && len(g.Results) == len(ms) {
+		if errors.As(err, &g) && answers(g.Results, ms) {
 			return g.Results, err
 		}
 		return nil, err
 	}
-	if len(out.Results) != len(ms) {
+	if !answers(out.Results, ms) { // one result per change, for that change
 		return nil, &signpost.Error{Kind: signpost.KindUnavailable, Message: "the directory answered a different number of changes than were sent; they will be sent again"}
 	}
 	return out.Results, nil

@@ -233,6 +233,9 @@ func (e *Engine) push(ctx context.Context, rep *Report) error {
 		if err != nil {
 			return err
 		}
+		if !understood(results) {
+			return nil // changes this version cannot read the answer to wait for the next sync
+		}
 		e.setOnline(true, nil)
 		e.emit(ctx, Event{Phase: PhasePushing, Done: rep.Pushed + rep.Rejected, Total: total})
 	}
@@ -304,7 +307,7 @@ func (e *Engine) wipe(ctx context.Context, pushed int) error {
 			break
 		}
 		results, _ := e.c.Push(ctx, batch)
-		if results == nil || e.st.MarkResults(ctx, results) != nil {
+		if results == nil || e.st.MarkResults(ctx, results) != nil || !understood(results) {
 			break
 		}
 		for _, r := range results {

@@ -183,7 +183,6 @@ func (r *Reader) Offset() int64 { return r.count.n }
 func (r *Reader) Next() (*Record, *Reject, error) {
 	for {
 		fields, err := r.csv.Read()
-		line, _ := r.csv.FieldPos(0)
 		if err == io.EOF {
 			return nil, nil, io.EOF
 		}
@@ -194,6 +193,7 @@ func (r *Reader) Next() (*Record, *Reject, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("reading the %s feed: %w", r.kind, err)
 		}
+		line, _ := r.csv.FieldPos(0) // only after a row was read: FieldPos panics on a row that failed to parse
 		if len(fields) == 1 && strings.TrimSpace(fields[0]) == "" {
 			continue // a blank line
 		}
