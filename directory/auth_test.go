@@ -94,7 +94,7 @@ func checkRetryAfter(t *testing.T, as []answer) {
 	}
 }
 
-func statuses(as []answer) map[int]int {
+func answerStatuses(as []answer) map[int]int {
 	m := map[int]int{}
 	for _, a := range as {
 		m[a.status]++
@@ -112,7 +112,7 @@ func TestConcurrentWrongGuessesCheckAtMostFivePasswords(t *testing.T) {
 	if checked > 5 || checked < 1 {
 		t.Errorf("40 concurrent wrong guesses had %d passwords checked; the design allows 5 per 15 minutes (and at least one must be checked)", checked)
 	}
-	for status, n := range statuses(as) {
+	for status, n := range answerStatuses(as) {
 		if status != http.StatusUnauthorized && status != http.StatusTooManyRequests {
 			t.Errorf("%d answers of %d, want only 401 and 429", n, status)
 		}
@@ -155,7 +155,7 @@ func TestOneTOTPCodeSignsInOnce(t *testing.T) {
 		as := e.flood(t, 8, func(int) signpost.SessionRequest {
 			return signpost.SessionRequest{Username: "social", Password: directory.DemoPassword, OTP: otp, DeviceID: uuid.NewString(), DeviceName: "x"}
 		})
-		if got := statuses(as); got[200] != 1 || got[200]+got[401]+got[429] != len(as) {
+		if got := answerStatuses(as); got[200] != 1 || got[200]+got[401]+got[429] != len(as) {
 			t.Errorf("8 concurrent sign-ins with one code: %v, want exactly one 200 and the rest 401 or 429", got)
 		}
 	})
@@ -215,11 +215,11 @@ func TestSignInFloodKeepsMemoryFlat(t *testing.T) {
 			})
 			close(stop)
 			growth := int64(<-peak) - int64(base)
-			t.Logf("%d sign-ins with fresh usernames: %v, %d passwords checked, heap growth %d MiB", n, statuses(as), e.server.PasswordChecks(), growth>>20)
+			t.Logf("%d sign-ins with fresh usernames: %v, %d passwords checked, heap growth %d MiB", n, answerStatuses(as), e.server.PasswordChecks(), growth>>20)
 			if growth > limit {
 				t.Errorf("heap grew by %d MiB during the flood, want under %d MiB (%d × 19 MiB would be %d MiB)", growth>>20, limit>>20, n, n*19)
 			}
-			for status, k := range statuses(as) {
+			for status, k := range answerStatuses(as) {
 				switch status {
 				case http.StatusUnauthorized, http.StatusTooManyRequests, http.StatusServiceUnavailable:
 				default:

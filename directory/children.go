@@ -3,6 +3,7 @@ package directory
 import (
 	"net/http"
 	"strings"
+	"unicode"
 	"time"
 
 	"signpost"
@@ -72,9 +73,14 @@ func (s *Server) childFor(r *http.Request, a Actor) (*signpost.Child, error) {
 // exist counts as a miss. All three are watched for harvesting.
 func (s *Server) handleChild(w http.ResponseWriter, r *http.Request, a Actor) {
 	ctx := r.Context()
-	reason := strings.TrimSpace(r.URL.Query().Get("reason"))
+	reason := r.URL.Query().Get("reason")
 	if err := signpost.CheckReason("reason", reason, signpost.MaxReasonLen); err != nil {
 		s.fail(w, r, err)
+		return
+	}
+	reason = strings.TrimSpace(reason)
+	if id := r.PathValue("id"); strings.ContainsFunc(id, unicode.IsSpace) {
+		s.fail(w, r, signpost.FieldError("id", "a Signpost ID in a path has no spaces or line breaks"))
 		return
 	}
 	if a.Role == signpost.RoleITAdmin {
@@ -150,13 +156,13 @@ func (s *Server) handleBreakGlass(w http.ResponseWriter, r *http.Request, a Acto
 		s.fail(w, r, err)
 		return
 	}
+	if err := signpost.CheckReason("reason", req.Reason, signpost.MaxReasonLen); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	req.Reason = strings.TrimSpace(req.Reason)
 	if req.Reason == "" {
 		s.fail(w, r, signpost.FieldError("reason", "break-glass needs a reason; it is recorded and sent to the child's authority"))
-		return
-	}
-	if err := signpost.CheckReason("reason", req.Reason, signpost.MaxReasonLen); err != nil {
-		s.fail(w, r, err)
 		return
 	}
 	if a.Role != signpost.RoleManagement && !a.ChildProtection {
@@ -214,6 +220,10 @@ func (s *Server) handleShield(w http.ResponseWriter, r *http.Request, a Actor) {
 		s.fail(w, r, err)
 		return
 	}
+	if err := signpost.CheckReason("reason", req.Reason, signpost.MaxReasonLen); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	req.Reason = strings.TrimSpace(req.Reason)
 	now := s.cfg.Now()
 	if req.Reason == "" {
@@ -246,7 +256,7 @@ func (s *Server) handleShield(w http.ResponseWriter, r *http.Request, a Actor) {
 }
 
 func (s *Server) handleUnshield(w http.ResponseWriter, r *http.Request, a Actor) {
-	if err := signpost.CheckReason("reason", strings.TrimSpace(r.URL.Query().Get("reason")), signpost.MaxReasonLen); err != nil {
+	if err := signpost.CheckReason("reason", r.URL.Query().Get("reason"), signpost.MaxReasonLen); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -99,7 +99,7 @@ func newMatrixEnv(t *testing.T) *matrixEnv {
 	}
 	revoked := &caller{role: "revoked device", user: "nurse"}
 	revoked.token, revoked.dev = login("nurse")
-	if err := e.store.SetDeviceState(ctx, revoked.dev, signpost.DeviceRevoked); err != nil {
+	if _, err := e.store.MoveDevice(ctx, revoked.dev, directory.DeviceMove{To: signpost.DeviceRevoked, By: "itadmin", At: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	m.callers = append(m.callers, disabled, revoked)

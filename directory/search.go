@@ -123,6 +123,20 @@ var genders = map[string]bool{"male": true, "female": true, "other": true, "unkn
 func (s *Server) parseSearch(req signpost.SearchRequest) (signpost.Query, CandidateKeys, bool, error) {
 	var q signpost.Query
 	var k CandidateKeys
+	// Text is checked as sent (a line break at the end is still one), then
+	// trimmed.
+	for _, f := range []struct {
+		name, v string
+		max     int
+	}{{"given_name", req.GivenName, signpost.MaxNameLen}, {"family_name", req.FamilyName, signpost.MaxNameLen}, {"postcode", req.Postcode, 16},
+		{"gender", req.Gender, 16}, {"date_of_birth", req.DateOfBirth, 16}, {"nhs_number", req.NHSNumber, 16}, {"upn", req.UPN, 16}, {"signpost_id", req.SignpostID, 16}} {
+		if err := signpost.CheckText(f.name, f.v, f.max); err != nil {
+			return q, k, false, err
+		}
+	}
+	if err := signpost.CheckReason("reason", req.Reason, signpost.MaxReasonLen); err != nil {
+		return q, k, false, err
+	}
 	trim := func(p *string) { *p = strings.TrimSpace(*p) }
 	for _, p := range []*string{&req.GivenName, &req.FamilyName, &req.DateOfBirth, &req.Gender, &req.Postcode, &req.NHSNumber, &req.UPN, &req.SignpostID, &req.Reason} {
 		trim(p)

@@ -186,6 +186,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.fail(rec, r, signpost.Errorf(signpost.KindNotFound, "there is no %s %s in the v1 API (paths have no empty, . or .. parts)", r.Method, signpost.Printable(r.URL.Path)))
 		return
 	}
+	// A query key given twice is ambiguous (which reason is audited, which
+	// cursor is pulled from?): refused, not guessed.
+	for k, vs := range r.URL.Query() {
+		if len(vs) > 1 && queryKeys[k] {
+			s.fail(rec, r, signpost.FieldError(k, "%s is given %d times; give it once", signpost.Printable(k), len(vs)))
+			return
+		}
+	}
 	// Method mismatches on known paths get our JSON error, not the mux's text.
 	if _, pattern := s.mux.Handler(r); pattern == "" || pattern == "/" {
 		if allow := s.allowed(r); allow != "" {
@@ -201,6 +209,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mux.ServeHTTP(rec, r)
 }
+
+// queryKeys are the query parameters the v1 API reads.
+var queryKeys = map[string]bool{"reason": true, "cursor": true, "limit": true, "before": true}
 
 // cleanPath reports whether p is an absolute path with no empty, . or ..
 // parts and no trailing slash (but for the root).
@@ -480,6 +491,9 @@ var (
 // send its last push and its own receipt with it, and nothing else.
 func (s *Server) authenticate(r *http.Request, ac access) (Actor, error) {
 	ctx := r.Context()
+	if len(r.Header.Values("Authorization")) > 1 {
+		return Actor{}, &signpost.Error{Kind: signpost.KindUnauthorized, Message: "the request has more than one Authorization header; send one bearer token"}
+	}
 	h := r.Header.Get("Authorization")
 	token, ok := strings.CutPrefix(h, "Bearer ")
 	if !ok || strings.TrimSpace(token) == "" {
