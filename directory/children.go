@@ -3,8 +3,8 @@ package directory
 import (
 	"net/http"
 	"strings"
-	"unicode"
 	"time"
+	"unicode"
 
 	"signpost"
 )
