@@ -17,16 +17,19 @@ import (
 // (once a day and kind) and the account is slowed for the rest of the day;
 // records off the caseload stop altogether at the policy's daily cap.
 //
-// The counts live in the store (the off-caseload views with the look-ups,
-// searches and misses with the audit), so a restart forgets nothing; the
-// watch keeps each account's counts of the day in memory after the first
-// read.
+// The counts live in the store: the off-caseload views with the look-ups,
+// in the same transaction; searches and misses are counted in memory (a
+// write per search would cost every search a commit) and saved every few
+// seconds and at Close, so a restart forgets at most those seconds. The
+// watch reads an account's stored counts the first time it is seen in a
+// day.
 
 // watch holds today's counts per account.
 type watch struct {
 	mu    gosync.Mutex
 	day   string
 	users map[int64]*dayCounts
+	dirty map[AccessCount]bool // counts to save (N unset), by user, day and action
 }
 
 type dayCounts struct {
@@ -35,7 +38,61 @@ type dayCounts struct {
 	alerted map[string]bool
 }
 
-func newWatch() *watch { return &watch{users: map[int64]*dayCounts{}} }
+func newWatch() *watch { return &watch{users: map[int64]*dayCounts{}, dirty: map[AccessCount]bool{}} }
+
+// saveEvery is how often the day's counts are saved.
+const saveEvery = 5 * time.Second
+
+// unsaved returns the counts changed since the last save, and forgets them.
+func (w *watch) unsaved() []AccessCount {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []AccessCount
+	for k := range w.dirty {
+		if dc := w.users[k.UserID]; dc != nil && k.Day == w.day {
+			k.N = dc.counts[k.Action]
+			out = append(out, k)
+		}
+	}
+	clear(w.dirty)
+	return out
+}
+
+// again marks counts whose save failed to be saved next time.
+func (w *watch) again(cs []AccessCount) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, c := range cs {
+		c.N = 0
+		w.dirty[c] = true
+	}
+}
+
+// save writes the counts changed since the last save.
+func (s *Server) saveCounts(ctx context.Context) {
+	cs := s.watch.unsaved()
+	if err := s.store.SaveAccessCounts(ctx, cs); err != nil {
+		s.log.Warn("the day's counts were not saved; trying again", "err", err)
+		s.watch.again(cs)
+	}
+}
+
+// runCounts saves the day's counts every saveEvery until stop is closed,
+// and once more then.
+func (s *Server) runCounts(stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	t := time.NewTicker(saveEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			s.saveCounts(context.Background())
+		case <-stop:
+			s.saveCounts(context.Background())
+			return
+		}
+	}
+}
 
 // add counts one event of action by a on day and returns the day's total,
 // reading the stored count the first time.
@@ -43,6 +100,7 @@ func (w *watch) add(ctx context.Context, st Store, a Actor, day, action string) 
 	w.mu.Lock()
 	if w.day != day {
 		w.day, w.users = day, map[int64]*dayCounts{}
+		clear(w.dirty)
 	}
 	dc := w.users[a.UserID]
 	if dc == nil {
@@ -52,8 +110,7 @@ func (w *watch) add(ctx context.Context, st Store, a Actor, day, action string) 
 	loaded := dc.loaded[action]
 	w.mu.Unlock()
 	if !loaded {
-		// The stored count holds events already audited today (before a
-		// restart); this one is audited after, so it is added below.
+		// The stored count holds the events saved before a restart.
 		n, err := st.AccessCount(ctx, a.UserID, day, action)
 		w.mu.Lock()
 		if err == nil && !dc.loaded[action] {
@@ -65,6 +122,7 @@ func (w *watch) add(ctx context.Context, st Store, a Actor, day, action string) 
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	dc.counts[action]++
+	w.dirty[AccessCount{UserID: a.UserID, Day: day, Action: action}] = true
 	return dc.counts[action]
 }
 

@@ -67,6 +67,9 @@ type Server struct {
 	signinAddr *limiter // failed sign-ins per client address
 	passwords  *gate    // password checks at once
 	slow       *limiter // accounts past a harvest threshold
+	countsStop chan struct{}
+	countsDone chan struct{}
+	closeOnce  gosync.Once
 	pushed     *limiter // bytes pushed, per user
 	watch      *watch
 
@@ -138,13 +141,23 @@ func NewServer(store Store, cfg Config) *Server {
 		slow:       newLimiter(slowRate, 1, cfg.Now),
 		pushed:     newLimiter(cfg.PushBytesPerSecond, cfg.PushBurstBytes, cfg.Now),
 		watch:      newWatch(),
+		countsStop: make(chan struct{}),
+		countsDone: make(chan struct{}),
 	}
 	s.routes()
+	go s.runCounts(s.countsStop, s.countsDone)
 	return s
 }
 
-// Close flushes the audit writer.
-func (s *Server) Close() error { return s.audit.Close() }
+// Close flushes the audit writer and saves the day's counts. It may be
+// called more than once.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.countsStop)
+		<-s.countsDone
+	})
+	return s.audit.Close()
+}
 
 func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", s.handleHealth)

@@ -74,9 +74,11 @@ type Store interface {
 	// counted, a child not yet among them is refused (KindRateLimited) and
 	// nothing is recorded.
 	RecordView(ctx context.Context, v ViewRecord) (int, error)
-	// AccessCount returns how many audit events of action (search,
-	// view_miss) a user made on day (YYYY-MM-DD, England's calendar).
+	// AccessCount returns the stored count of action (search, view_miss)
+	// by a user on day (YYYY-MM-DD, England's calendar).
 	AccessCount(ctx context.Context, userID int64, day, action string) (int, error)
+	// SaveAccessCounts stores counts of the day; a count is never lowered.
+	SaveAccessCounts(ctx context.Context, cs []AccessCount) error
 
 	// Push applies each mutation exactly once, in order, recording its id with
 	// its result in the same transaction; a replay returns the first result.
@@ -430,6 +432,13 @@ type AlertFilter struct {
 	Authority string
 	BeforeID  int64 // 0 for the newest
 	Limit     int   // 0 for 100
+}
+
+// AccessCount is how many events of an action a user made on a day.
+type AccessCount struct {
+	UserID      int64
+	Day, Action string
+	N           int
 }
 
 // ViewRecord is one opening of a child's record (Store.RecordView).

@@ -523,8 +523,22 @@ func (s *Store) AccessCount(ctx context.Context, userID int64, day, action strin
 	return n, wrap("reading the audit", err)
 }
 
-// countedActions are the audit actions counted per person and day.
-var countedActions = map[string]bool{"search": true, "view_miss": true}
+// SaveAccessCounts stores counts of the day, keeping the higher of a count
+// stored and the one given.
+func (s *Store) SaveAccessCounts(ctx context.Context, cs []directory.AccessCount) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	return wrap("saving the day's counts", inTx(calm(ctx), s.aw, func(tx *sql.Tx) error {
+		for _, c := range cs {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO access_counts (user_id, day, action, n) VALUES (?, ?, ?, ?)
+				ON CONFLICT (user_id, day, action) DO UPDATE SET n = max(n, excluded.n)`, c.UserID, c.Day, c.Action, c.N); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+}
 
 // Audit records events in one transaction of the audit file.
 func (s *Store) Audit(ctx context.Context, evs []directory.AuditEvent) error {
@@ -566,12 +580,6 @@ func insertAudit(ctx context.Context, tx *sql.Tx, evs []directory.AuditEvent) er
 		res, err := ins.ExecContext(ctx, ts(ev.At), ev.UserID, ev.Username, ev.DeviceID, ev.Action, ev.ChildID, ev.Reason, ev.Params, results, ev.Flags, claimed)
 		if err != nil {
 			return err
-		}
-		if countedActions[ev.Action] {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO access_counts (user_id, day, action, n) VALUES (?, ?, ?, 1)
-				ON CONFLICT (user_id, day, action) DO UPDATE SET n = n + 1`, ev.UserID, signpost.Today(ev.At).Format(signpost.DateLayout), ev.Action); err != nil {
-				return err
-			}
 		}
 		id, _ := res.LastInsertId()
 		if ev.Mutation != "" {

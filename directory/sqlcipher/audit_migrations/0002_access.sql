@@ -1,7 +1,7 @@
 -- access_counts keeps, per person and day (England's calendar), how many
 -- searches they made and how many Signpost IDs they asked for that do not
--- exist, written with the audit events themselves: a count the directory can
--- read in one step after a restart (issue 10).
+-- exist: the directory counts in memory and saves the counts every few
+-- seconds, and reads them back in one step after a restart (issue 10).
 CREATE TABLE access_counts (
 	user_id INTEGER NOT NULL,
 	day     TEXT NOT NULL,
