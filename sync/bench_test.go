@@ -17,7 +17,7 @@ func bigCaseload(b *testing.B, w *world, n int) {
 	ctx := context.Background()
 	added := 25
 	for serial := 1000; added < n; serial++ { // past the demo caseload's own children
-		_, err := w.store.AddInvolvement(ctx, signpost.SignpostID(serial), "nurse", signpost.Involvement{Role: "School nurse", StartedOn: "2025-01-01"})
+		_, err := w.store.AddInvolvement(ctx, w.store.IDCodec().ID(serial), "nurse", signpost.Involvement{Role: "School nurse", StartedOn: "2025-01-01"})
 		if err == nil {
 			added++
 		}

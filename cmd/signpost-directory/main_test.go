@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"signpost"
 )
 
 func TestMainServesDemoOnPortZeroAndReseedsNothing(t *testing.T) {
@@ -34,7 +33,7 @@ func TestMainServesDemoOnPortZeroAndReseedsNothing(t *testing.T) {
 		}
 		missing := 1
 		for ; missing < 5000; missing++ {
-			if _, err := m.Store.Child(ctx, signpost.SignpostID(missing)); err != nil {
+			if _, err := m.Store.Child(ctx, m.Store.IDCodec().ID(missing)); err != nil {
 				break
 			}
 		}
