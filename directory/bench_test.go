@@ -13,8 +13,8 @@ import (
 	"path/filepath"
 	"sort"
 	gosync "sync"
-	"testing"
 	"sync/atomic"
+	"testing"
 	"time"
 
 	"github.com/google/uuid"

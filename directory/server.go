@@ -67,6 +67,7 @@ type Server struct {
 	signinAddr *limiter // failed sign-ins per client address
 	passwords  *gate    // password checks at once
 	slow       *limiter // accounts past a harvest threshold
+	hub        *hub     // wakes long-polls
 	countsStop chan struct{}
 	countsDone chan struct{}
 	closeOnce  gosync.Once
@@ -141,6 +142,7 @@ func NewServer(store Store, cfg Config) *Server {
 		slow:       newLimiter(slowRate, 1, cfg.Now),
 		pushed:     newLimiter(cfg.PushBytesPerSecond, cfg.PushBurstBytes, cfg.Now),
 		watch:      newWatch(),
+		hub:        newHub(store, cfg.Logger, cfg.Now),
 		countsStop: make(chan struct{}),
 		countsDone: make(chan struct{}),
 	}
@@ -155,6 +157,7 @@ func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.countsStop)
 		<-s.countsDone
+		s.hub.close()
 	})
 	return s.audit.Close()
 }

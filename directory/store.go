@@ -19,9 +19,16 @@ import (
 type Store interface {
 	Ping(ctx context.Context) error
 	Close() error
-	// Changed returns a channel that is closed at the next committed change to
-	// children, involvements, scope or devices; the long-poll waits on it.
+	// Changed returns a channel that is closed at the next change committed
+	// by this process to children, involvements, scope or devices.
 	Changed() <-chan struct{}
+	// Head returns the change number the store has reached (by any
+	// process's writes).
+	Head(ctx context.Context) (int64, error)
+	// Affected returns the users whose pull the changes numbered in
+	// (from, to] may change: a changed child in their scope, a scope event
+	// of theirs, a move of one of their devices.
+	Affected(ctx context.Context, from, to int64, now time.Time) ([]int64, error)
 
 	CreateAuthority(ctx context.Context, code, name string) error
 	CreateOrganisation(ctx context.Context, name, authorityCode string, accredited bool) error

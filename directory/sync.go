@@ -96,7 +96,9 @@ func (s *Server) handlePull(w http.ResponseWriter, r *http.Request, a Actor) {
 }
 
 // handleWait long-polls: it answers as soon as a pull after cursor would
-// return something, or a directive is due, or after WaitTimeout.
+// return something, or a directive is due, or after WaitTimeout. It waits on
+// the hub, which wakes only the users a change concerns: a long-poll with
+// nothing new costs no query while it waits.
 func (s *Server) handleWait(w http.ResponseWriter, r *http.Request, a Actor) {
 	cursor, err := parseCursor(r)
 	if err != nil {
@@ -106,26 +108,22 @@ func (s *Server) handleWait(w http.ResponseWriter, r *http.Request, a Actor) {
 	ctx := r.Context()
 	timeout := time.NewTimer(s.cfg.WaitTimeout)
 	defer timeout.Stop()
-	// Changes made by another process (the admin commands) are not signalled
-	// in-process, so look again every two seconds as well.
-	poll := time.NewTicker(2 * time.Second)
-	defer poll.Stop()
 	for {
-		changed := s.store.Changed() // take it before checking, so no change is missed
+		woken := s.hub.watch(a.UserID) // taken before checking, so no change is missed
 		dev, err := s.store.Device(ctx, a.DeviceID)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		switch dev.State {
-		case signpost.DeviceWipeOrdered:
-			s.fail(w, r, errGone)
-			return
-		case signpost.DeviceRevoked, signpost.DeviceWiped:
-			s.fail(w, r, errSessionEnded)
+		if dev.State == signpost.DeviceWipeOrdered {
+			s.fail(w, r, &signpost.Error{Kind: signpost.KindGone, Message: "your IT service has ordered this device to be wiped"})
 			return
 		}
-		has, err := s.store.HasChanges(ctx, a, cursor, s.cfg.Now())
+		if dev.State != signpost.DeviceActive {
+			s.fail(w, r, &signpost.Error{Kind: signpost.KindUnauthorized, Message: "this device is no longer enrolled; sign in again"})
+			return
+		}
+		has, err := s.hub.has(ctx, a, cursor)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -135,8 +133,7 @@ func (s *Server) handleWait(w http.ResponseWriter, r *http.Request, a Actor) {
 			return
 		}
 		select {
-		case <-changed:
-		case <-poll.C:
+		case <-woken:
 		case <-timeout.C:
 			writeJSON(w, http.StatusOK, signpost.WaitResponse{Changed: false, Directives: []signpost.Directive{}, Cursor: cursor.String()})
 			return

@@ -51,6 +51,7 @@ import (
 //	SIGNPOST_LOAD_IDLE      1: the devices only hold long-polls (what idle laptops cost)
 //	SIGNPOST_LOAD_DIR       work folder (default a new one, removed after)
 //	SIGNPOST_LOAD_REUSE     1: keep and reuse the store in DIR
+//	SIGNPOST_LOAD_PROFILE   FILE: the server writes a CPU profile of its run there
 func TestBenchLoad(t *testing.T) {
 	devices := envInt("SIGNPOST_LOAD_DEVICES", 0)
 	if devices <= 0 {
@@ -319,7 +320,11 @@ func startServer(t *testing.T, bin, data, logPath string) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "serve", "--data", data, "--listen", addr, "--maintenance=false")
+	args := []string{"serve", "--data", data, "--listen", addr, "--maintenance=false"}
+	if p := os.Getenv("SIGNPOST_LOAD_PROFILE"); p != "" {
+		args = append(args, "--cpu-profile", p)
+	}
+	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	gosync "sync"
 	"syscall"
@@ -92,8 +93,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fs.BoolVar(&m.Maintenance, "maintenance", true, "run the retention rules at start and once a day")
 		fs.BoolVar(&m.SearchIndex, "search-index", true, "answer searches from an in-memory index of identities (built in the background at start)")
 		verbose := fs.Bool("v", false, "log every request")
+		cpuProfile := fs.String("cpu-profile", "", "write a CPU profile of the whole run to FILE (for measuring)")
 		if err := fs.Parse(args); err != nil {
 			return flagErr(err)
+		}
+		if *cpuProfile != "" {
+			f, err := os.Create(*cpuProfile)
+			if err != nil {
+				return err
+			}
+			if err := pprof.StartCPUProfile(f); err != nil {
+				return err
+			}
+			defer func() { pprof.StopCPUProfile(); f.Close() }()
 		}
 		level := slog.LevelInfo
 		if *verbose {

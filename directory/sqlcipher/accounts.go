@@ -225,6 +225,15 @@ func (s *Store) MoveDevice(ctx context.Context, id string, m directory.DeviceMov
 				return err
 			}
 		}
+		// A change number of its own, so a long-poll of the device's user
+		// (in this process or another) is woken by the move.
+		seq, err := nextSeq(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE devices SET seq = ? WHERE id = ?`, seq, id); err != nil {
+			return err
+		}
 		d, err = scanDevice(tx.QueryRowContext(ctx, `SELECT `+deviceCols+` WHERE d.id = ?`, id))
 		return err
 	})

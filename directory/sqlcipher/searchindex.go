@@ -93,13 +93,18 @@ func (s *Store) indexedCandidates(ctx context.Context, k directory.CandidateKeys
 	return out, true, nil
 }
 
-// refreshSearch applies the changes made since the index last looked.
+// refreshSearch applies the changes made since the index last looked. A
+// search never waits for it: while another search is refreshing, it reads
+// the index as it is (a search on a hidden field checks its matches against
+// the store, so a shielding is never missed).
 func (s *Store) refreshSearch(ctx context.Context, si *searchIndex) error {
 	now := time.Now().UnixNano()
 	if !si.stale.Load() && now-si.checked.Load() < int64(refreshEvery) {
 		return nil
 	}
-	si.refresh.Lock()
+	if !si.refresh.TryLock() {
+		return nil
+	}
 	defer si.refresh.Unlock()
 	if !si.stale.Load() && time.Now().UnixNano()-si.checked.Load() < int64(refreshEvery) {
 		return nil // another search refreshed it meanwhile

@@ -482,3 +482,36 @@ func (s *Store) HasChanges(ctx context.Context, a directory.Actor, cursor direct
 		OR ?3 > (SELECT value FROM counters WHERE name = 'seq')`, a.UserID, ts(now), cursor.Seq).Scan(&n)
 	return n == 1, wrap("checking for changes", err)
 }
+
+// Head returns the change number the store has reached.
+func (s *Store) Head(ctx context.Context) (int64, error) {
+	var head int64
+	err := s.queryRow(ctx, `SELECT value FROM counters WHERE name = 'seq'`).Scan(&head)
+	return head, wrap("reading the change number", err)
+}
+
+// Affected returns the users whose pull the changes numbered in (from, to]
+// may change: those with a changed child in scope (an active involvement or
+// a look-up), those with a scope event, and those with a device moved.
+func (s *Store) Affected(ctx context.Context, from, to int64, now time.Time) ([]int64, error) {
+	if to <= from {
+		return nil, nil
+	}
+	rows, err := s.QueryContext(ctx, `SELECT user_id FROM scope_log WHERE seq > ?1 AND seq <= ?2
+		UNION SELECT i.user_id FROM children c JOIN involvements i ON i.child_id = c.id AND i.ended_on = '' WHERE c.seq > ?1 AND c.seq <= ?2
+		UNION SELECT l.user_id FROM children c JOIN lookups l ON l.child_id = c.id AND l.expires_at > ?3 WHERE c.seq > ?1 AND c.seq <= ?2
+		UNION SELECT user_id FROM devices WHERE seq > ?1 AND seq <= ?2`, from, to, ts(now))
+	if err != nil {
+		return nil, wrap("finding whom changes concern", err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var u int64
+		if err := rows.Scan(&u); err != nil {
+			return nil, wrap("finding whom changes concern", err)
+		}
+		out = append(out, u)
+	}
+	return out, wrap("finding whom changes concern", rows.Err())
+}

@@ -33,6 +33,7 @@ func Run(t *testing.T, open Open) {
 		{"PushExactlyOnce", testPushExactlyOnce},
 		{"PullScopeAndRemovals", testPullScopeAndRemovals},
 		{"PullPagesThroughOneChangeNumber", testPullPagesThroughOneChangeNumber},
+		{"AffectedFindsWhomChangesConcern", testAffected},
 		{"AuditForChild", testAuditForChild},
 		{"ChangedSignals", testChangedSignals},
 		{"SerialsNeverRepeat", testSerialsNeverRepeat},
@@ -237,6 +238,39 @@ func pullAll(t *testing.T, st directory.Store, a directory.Actor, cursor directo
 	p, err := st.Pull(ctx, a, cursor, 100, time.Now())
 	must(t, err)
 	return p
+}
+
+func testAffected(t *testing.T, st directory.Store) {
+	ann, ben := actor(t, st, "ann"), actor(t, st, "ben")
+	h0, err := st.Head(ctx)
+	must(t, err)
+	must(t, st.AddLookup(ctx, ann.UserID, signpost.SignpostID(2), time.Now().Add(time.Hour)))
+	h1, _ := st.Head(ctx)
+	got, err := st.Affected(ctx, h0, h1, time.Now())
+	must(t, err)
+	if len(got) != 1 || got[0] != ann.UserID {
+		t.Fatalf("after ann's look-up: %v, want only ann (%d)", got, ann.UserID)
+	}
+	// A change to the child concerns everyone it is in scope of.
+	must(t, st.AddLookup(ctx, ben.UserID, signpost.SignpostID(2), time.Now().Add(time.Hour)))
+	h2, _ := st.Head(ctx)
+	_, err = st.ApplyFeed(ctx, &directory.FeedBatch{Updates: []directory.ChildUpdate{{SignpostID: signpost.SignpostID(2), School: &signpost.Setting{Code: "100010", Name: "Affected School", StartedOn: "2024-09-01"}}}, At: time.Now()})
+	must(t, err)
+	h3, _ := st.Head(ctx)
+	got, err = st.Affected(ctx, h2, h3, time.Now())
+	must(t, err)
+	if len(got) != 2 {
+		t.Fatalf("after a change to a child both looked up: %v", got)
+	}
+	// An expired look-up no longer concerns its user.
+	got, err = st.Affected(ctx, h2, h3, time.Now().Add(2*time.Hour))
+	must(t, err)
+	if len(got) != 0 {
+		t.Fatalf("after the look-ups expired: %v", got)
+	}
+	if got, _ := st.Affected(ctx, h3, h3, time.Now()); len(got) != 0 {
+		t.Fatalf("an empty range: %v", got)
+	}
 }
 
 // A feed batch gives every child it changes one change number: a page that
