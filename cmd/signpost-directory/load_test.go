@@ -82,11 +82,15 @@ func TestBenchLoad(t *testing.T) {
 		t.Fatalf("building: %v\n%s", err, out)
 	}
 	data := filepath.Join(dir, fmt.Sprintf("data-%d-%d", children, history))
+	phase := time.Now()
 	w := loadWorld(t, bin, data, children, history, devices, reuse)
+	figure("prepare_s", "%.1f", time.Since(phase).Seconds())
 	figure("store_mb", "%.0f", float64(dirSize(data))/(1<<20))
 
+	phase = time.Now()
 	srv := startServer(t, bin, data, filepath.Join(dir, "serve.log"))
 	defer srv.stop()
+	figure("serve_ready_s", "%.1f", time.Since(phase).Seconds())
 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConns: 4 * devices, MaxIdleConnsPerHost: 4 * devices, IdleConnTimeout: time.Minute}}
 	lg := &loadGen{base: srv.url, client: client, world: w, stats: newStats()}
@@ -179,7 +183,9 @@ func TestBenchLoad(t *testing.T) {
 	figure("generator_cpu_percent", "%.1f", 100*(self1-self0)/elapsed.Seconds())
 
 	if !idle {
+		phase = time.Now()
 		lg.checkExactlyOnce(t, devs, srv, data)
+		figure("check_s", "%.1f", time.Since(phase).Seconds())
 	}
 }
 
@@ -652,15 +658,12 @@ func (lg *loadGen) checkExactlyOnce(t *testing.T, devs []*device, srv *server, d
 	}
 	defer st.Close()
 	pushed, bad := 0, 0
+	muts, evs, err := sqlcipher.CountByDevice(ctx, st, "offline_view")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, d := range devs {
-		n, err := sqlcipher.CountDeviceMutations(ctx, st, d.id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		v, err := sqlcipher.CountAudit(ctx, st, d.id, "offline_view")
-		if err != nil {
-			t.Fatal(err)
-		}
+		n, v := muts[d.id], evs[d.id]
 		views := 0
 		for _, k := range d.views {
 			views += k

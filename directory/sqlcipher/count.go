@@ -1,6 +1,9 @@
 package sqlcipher
 
-import "context"
+import (
+	"context"
+	"database/sql"
+)
 
 // CountMutations returns how many pushed mutations of a user the directory
 // has recorded (applied or rejected): an operator's check, and the sync
@@ -17,6 +20,41 @@ func CountDeviceMutations(ctx context.Context, s *Store, deviceID string) (int, 
 	var n int
 	err := s.queryRow(ctx, `SELECT count(*) FROM mutations WHERE device_id = ?`, deviceID).Scan(&n)
 	return n, wrap("counting mutations", err)
+}
+
+// CountByDevice returns, per device, how many pushed mutations the
+// directory holds and how many audit events of action: the exactly-once
+// check of many devices at once (one pass over each table).
+func CountByDevice(ctx context.Context, s *Store, action string) (mutations, events map[string]int, err error) {
+	mutations, events = map[string]int{}, map[string]int{}
+	for _, q := range []struct {
+		db    interface{ QueryContext(context.Context, string, ...any) (*sql.Rows, error) }
+		query string
+		args  []any
+		into  map[string]int
+	}{
+		{s.r, `SELECT device_id, count(*) FROM mutations GROUP BY device_id`, nil, mutations},
+		{s.ar, `SELECT device_id, count(*) FROM audit WHERE action = ? GROUP BY device_id`, []any{action}, events},
+	} {
+		rows, err := q.db.QueryContext(ctx, q.query, q.args...)
+		if err != nil {
+			return nil, nil, wrap("counting", err)
+		}
+		for rows.Next() {
+			var dev string
+			var n int
+			if err := rows.Scan(&dev, &n); err != nil {
+				rows.Close()
+				return nil, nil, wrap("counting", err)
+			}
+			q.into[dev] = n
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, nil, wrap("counting", err)
+		}
+	}
+	return mutations, events, nil
 }
 
 // CountAudit returns how many audit events of an action a device has: with
