@@ -72,6 +72,7 @@ func (s *Server) handleOrderWipe(w http.ResponseWriter, r *http.Request, a Actor
 	}
 	now := s.cfg.Now()
 	d, err := s.store.MoveDevice(r.Context(), r.PathValue("id"), DeviceMove{To: signpost.DeviceWipeOrdered, By: a.Username, At: now})
+	s.auth.forgetDevices(r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -139,7 +140,9 @@ func (s *Server) handleWiped(w http.ResponseWriter, r *http.Request, a Actor) {
 		return
 	}
 	rc.Received = now
-	if err := s.store.RecordWipeReceipt(r.Context(), id, rc); err != nil {
+	err = s.store.RecordWipeReceipt(r.Context(), id, rc)
+	s.auth.forgetDevices(id)
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}

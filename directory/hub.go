@@ -3,6 +3,7 @@ package directory
 import (
 	"context"
 	"log/slog"
+	"math"
 	gosync "sync"
 	"time"
 )
@@ -21,10 +22,19 @@ type hub struct {
 	now   func() time.Time
 
 	mu      gosync.Mutex
+	start   int64           // the change number when the hub started: it knows every change after it
 	head    int64           // the change number the hub has read up to
-	marks   map[int64]int64 // user → highest change number concerning them, since known
-	known   map[int64]int64 // user → the head at which their mark was first learnt
+	marks   map[int64]int64 // user → highest change number concerning them, after start
 	waiters map[int64]chan struct{}
+	// taken is the store's Changed channel as the last catch-up took it:
+	// closed means this process has written since.
+	taken <-chan struct{}
+
+	catching gosync.Mutex // one catch-up at a time
+
+	// onMove is told the devices each batch of changes moved (the server
+	// forgets what it keeps of them).
+	onMove func(devices []string)
 
 	stop, done chan struct{}
 }
@@ -34,10 +44,12 @@ type hub struct {
 const hubPoll = time.Second
 
 func newHub(store Store, log *slog.Logger, now func() time.Time) *hub {
-	h := &hub{store: store, log: log, now: now, marks: map[int64]int64{}, known: map[int64]int64{}, waiters: map[int64]chan struct{}{},
+	h := &hub{store: store, log: log, now: now, marks: map[int64]int64{}, waiters: map[int64]chan struct{}{},
 		stop: make(chan struct{}), done: make(chan struct{})}
 	if head, err := store.Head(context.Background()); err == nil {
-		h.head = head
+		h.start, h.head = head, head
+	} else {
+		h.start = math.MaxInt64 // know nothing: every question goes to the store
 	}
 	go h.run()
 	return h
@@ -57,8 +69,10 @@ func (h *hub) run() {
 	t := time.NewTicker(hubPoll)
 	defer t.Stop()
 	for {
-		changed := h.store.Changed()
 		h.catchUp()
+		h.mu.Lock()
+		changed := h.taken
+		h.mu.Unlock()
 		select {
 		case <-h.stop:
 			return
@@ -70,8 +84,11 @@ func (h *hub) run() {
 
 // catchUp reads the changes after the hub's head and wakes whom they concern.
 func (h *hub) catchUp() {
+	h.catching.Lock()
+	defer h.catching.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	changed := h.store.Changed() // taken before reading, so no write is missed
 	head, err := h.store.Head(ctx)
 	if err != nil {
 		h.log.Warn("the long-poll hub could not read the change number", "err", err)
@@ -81,20 +98,24 @@ func (h *hub) catchUp() {
 	from := h.head
 	h.mu.Unlock()
 	if head <= from {
+		h.mu.Lock()
+		h.taken = changed
+		h.mu.Unlock()
 		return
 	}
-	users, err := h.store.Affected(ctx, from, head, h.now())
+	users, moved, err := h.store.Affected(ctx, from, head, h.now())
 	if err != nil {
 		h.log.Warn("the long-poll hub could not read whom changes concern", "err", err)
 		return
 	}
+	if h.onMove != nil && len(moved) > 0 {
+		h.onMove(moved)
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.head = head
+	h.head, h.taken = head, changed
 	for _, u := range users {
-		if _, ok := h.known[u]; ok {
-			h.marks[u] = max(h.marks[u], head)
-		}
+		h.marks[u] = max(h.marks[u], head)
 		if ch, ok := h.waiters[u]; ok {
 			close(ch)
 			delete(h.waiters, u)
@@ -115,32 +136,29 @@ func (h *hub) watch(user int64) <-chan struct{} {
 	return ch
 }
 
-// has reports whether a's pull after cursor would return anything: from the
-// user's mark once it is known, else (the first time) from the store.
+// has reports whether a's pull after cursor would return anything. For a
+// cursor from after the hub started it answers from the user's mark: a
+// change after the cursor that the hub has not read yet wakes the user's
+// long-poll as soon as it has. An older cursor is the store's question.
 func (h *hub) has(ctx context.Context, a Actor, cursor Cursor) (bool, error) {
 	if cursor.Child != 0 {
 		return true, nil // a pull stopped among one change number's children
 	}
+	// A write of this process the hub has not read yet (the device's own
+	// push, just answered) is read first: a pull after a push sees it.
 	h.mu.Lock()
-	at, known := h.known[a.UserID]
-	mark, head := h.marks[a.UserID], h.head
+	taken := h.taken
 	h.mu.Unlock()
-	if known && cursor.Seq >= at && cursor.Seq <= head {
+	select {
+	case <-taken:
+		h.catchUp()
+	default:
+	}
+	h.mu.Lock()
+	start, mark := h.start, h.marks[a.UserID]
+	h.mu.Unlock()
+	if cursor.Seq >= start {
 		return mark > cursor.Seq, nil
 	}
-	// Not yet known, or a cursor from before the hub knew the user (or
-	// from ahead of it): ask the store, and know from now on.
-	has, err := h.store.HasChanges(ctx, a, cursor, h.now())
-	if err != nil {
-		return false, err
-	}
-	h.mu.Lock()
-	if _, ok := h.known[a.UserID]; !ok && !has && cursor.Seq == h.head {
-		// Nothing concerns the user up to the hub's head: changes after
-		// it raise the mark.
-		h.known[a.UserID] = h.head
-		h.marks[a.UserID] = 0
-	}
-	h.mu.Unlock()
-	return has, nil
+	return h.store.HasChanges(ctx, a, cursor, h.now())
 }

@@ -68,6 +68,7 @@ type Server struct {
 	passwords  *gate    // password checks at once
 	slow       *limiter // accounts past a harvest threshold
 	hub        *hub     // wakes long-polls
+	auth       *authCache
 	countsStop chan struct{}
 	countsDone chan struct{}
 	closeOnce  gosync.Once
@@ -143,9 +144,11 @@ func NewServer(store Store, cfg Config) *Server {
 		pushed:     newLimiter(cfg.PushBytesPerSecond, cfg.PushBurstBytes, cfg.Now),
 		watch:      newWatch(),
 		hub:        newHub(store, cfg.Logger, cfg.Now),
+		auth:       newAuthCache(),
 		countsStop: make(chan struct{}),
 		countsDone: make(chan struct{}),
 	}
+	s.hub.onMove = func(ids []string) { s.auth.forgetDevices(ids...) }
 	s.routes()
 	go s.runCounts(s.countsStop, s.countsDone)
 	return s
@@ -516,18 +519,20 @@ func (s *Server) authenticate(r *http.Request, ac access) (Actor, error) {
 		return Actor{}, &signpost.Error{Kind: signpost.KindUnauthorized, Message: "sign in first: the request has no bearer token"}
 	}
 	sum := sha256.Sum256([]byte(strings.TrimSpace(token)))
-	se, err := s.store.Session(ctx, sum[:])
-	if signpost.KindOf(err) == signpost.KindNotFound {
-		return Actor{}, errSessionEnded
-	}
-	if err != nil {
-		return Actor{}, err
-	}
-	dev, err := s.store.Device(ctx, se.DeviceID)
-	if err != nil {
-		return Actor{}, err
-	}
 	now := s.cfg.Now()
+	se, acc, cached := s.auth.session(string(sum[:]), now)
+	if !cached {
+		var err error
+		if se, err = s.store.Session(ctx, sum[:]); signpost.KindOf(err) == signpost.KindNotFound {
+			return Actor{}, errSessionEnded
+		} else if err != nil {
+			return Actor{}, err
+		}
+	}
+	dev, err := s.device(ctx, se.DeviceID)
+	if err != nil {
+		return Actor{}, err
+	}
 	switch dev.State {
 	case signpost.DeviceWipeOrdered:
 		if now.Sub(se.ExpiresAt) > WipeGrace {
@@ -545,9 +550,11 @@ func (s *Server) authenticate(r *http.Request, ac access) (Actor, error) {
 			return Actor{}, errSessionEnded
 		}
 	}
-	acc, err := s.accountByID(ctx, se.UserID, dev.User)
-	if err != nil {
-		return Actor{}, err
+	if !cached {
+		if acc, err = s.accountByID(ctx, se.UserID, dev.User); err != nil {
+			return Actor{}, err
+		}
+		s.auth.put(string(sum[:]), se, acc, dev, now)
 	}
 	if acc.Disabled || !acc.Accredited {
 		switch {
@@ -565,10 +572,28 @@ func (s *Server) authenticate(r *http.Request, ac access) (Actor, error) {
 	if now.Sub(dev.LastSeen) > time.Minute {
 		if err := s.store.TouchDevice(ctx, dev.ID, now); err != nil {
 			s.log.Warn("could not record device contact", "err", err)
+		} else {
+			s.auth.touched(dev.ID, now)
 		}
 	}
 	return Actor{UserID: acc.ID, Username: acc.Username, Role: acc.Role, Authority: acc.Authority, DeviceID: dev.ID, ChildProtection: acc.ChildProtection,
 		WipeOrdered: dev.State == signpost.DeviceWipeOrdered}, nil
+}
+
+// device reads a device, from the cache while it is fresh.
+func (s *Server) device(ctx context.Context, id string) (*DeviceRecord, error) {
+	now := s.cfg.Now()
+	if d, ok := s.auth.device(id, now); ok {
+		return d, nil
+	}
+	d, err := s.store.Device(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	s.auth.mu.Lock()
+	s.auth.putDevice(d, now)
+	s.auth.mu.Unlock()
+	return d, nil
 }
 
 func (s *Server) accountByID(ctx context.Context, id int64, username string) (*Account, error) {

@@ -26,9 +26,9 @@ type Store interface {
 	// process's writes).
 	Head(ctx context.Context) (int64, error)
 	// Affected returns the users whose pull the changes numbered in
-	// (from, to] may change: a changed child in their scope, a scope event
-	// of theirs, a move of one of their devices.
-	Affected(ctx context.Context, from, to int64, now time.Time) ([]int64, error)
+	// (from, to] may change (a changed child in their scope, a scope event
+	// of theirs, a move of one of their devices) and the devices moved.
+	Affected(ctx context.Context, from, to int64, now time.Time) (users []int64, devices []string, err error)
 
 	CreateAuthority(ctx context.Context, code, name string) error
 	CreateOrganisation(ctx context.Context, name, authorityCode string, accredited bool) error

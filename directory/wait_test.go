@@ -104,3 +104,33 @@ func userID(t *testing.T, e *env, username string) int64 {
 	}
 	return a.ID
 }
+
+// What authenticating reads is kept a few seconds; a device moved by another
+// process (signpost-directory wipe or revoke) is read again as soon as the
+// hub hears of it.
+func TestADeviceMovedByAnotherProcessIsRefusedWithinASecond(t *testing.T) {
+	e := newEnv(t, 20, nil)
+	nurse, dev := e.login("nurse")
+	if r := e.do("GET", "/v1/sync/pull", nurse, nil); r.status != 200 {
+		t.Fatalf("pull: %d", r.status)
+	}
+	other, err := sqlcipher.Open(context.Background(), e.path, e.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := other.MoveDevice(context.Background(), dev, directory.DeviceMove{To: signpost.DeviceRevoked, By: "operator", At: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(2500 * time.Millisecond)
+	for {
+		r := e.do("GET", "/v1/sync/pull", nurse, nil)
+		if r.status == 401 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a device revoked by another process still pulls: %d", r.status)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -493,25 +493,39 @@ func (s *Store) Head(ctx context.Context) (int64, error) {
 // Affected returns the users whose pull the changes numbered in (from, to]
 // may change: those with a changed child in scope (an active involvement or
 // a look-up), those with a scope event, and those with a device moved.
-func (s *Store) Affected(ctx context.Context, from, to int64, now time.Time) ([]int64, error) {
+func (s *Store) Affected(ctx context.Context, from, to int64, now time.Time) ([]int64, []string, error) {
 	if to <= from {
-		return nil, nil
+		return nil, nil, nil
 	}
+	devs, err := s.QueryContext(ctx, `SELECT id FROM devices WHERE seq > ? AND seq <= ?`, from, to)
+	if err != nil {
+		return nil, nil, wrap("finding whom changes concern", err)
+	}
+	var moved []string
+	for devs.Next() {
+		var id string
+		if err := devs.Scan(&id); err != nil {
+			devs.Close()
+			return nil, nil, wrap("finding whom changes concern", err)
+		}
+		moved = append(moved, id)
+	}
+	devs.Close()
 	rows, err := s.QueryContext(ctx, `SELECT user_id FROM scope_log WHERE seq > ?1 AND seq <= ?2
 		UNION SELECT i.user_id FROM children c JOIN involvements i ON i.child_id = c.id AND i.ended_on = '' WHERE c.seq > ?1 AND c.seq <= ?2
 		UNION SELECT l.user_id FROM children c JOIN lookups l ON l.child_id = c.id AND l.expires_at > ?3 WHERE c.seq > ?1 AND c.seq <= ?2
 		UNION SELECT user_id FROM devices WHERE seq > ?1 AND seq <= ?2`, from, to, ts(now))
 	if err != nil {
-		return nil, wrap("finding whom changes concern", err)
+		return nil, nil, wrap("finding whom changes concern", err)
 	}
 	defer rows.Close()
 	var out []int64
 	for rows.Next() {
 		var u int64
 		if err := rows.Scan(&u); err != nil {
-			return nil, wrap("finding whom changes concern", err)
+			return nil, nil, wrap("finding whom changes concern", err)
 		}
 		out = append(out, u)
 	}
-	return out, wrap("finding whom changes concern", rows.Err())
+	return out, moved, wrap("finding whom changes concern", rows.Err())
 }

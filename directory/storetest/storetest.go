@@ -246,7 +246,7 @@ func testAffected(t *testing.T, st directory.Store) {
 	must(t, err)
 	must(t, st.AddLookup(ctx, ann.UserID, signpost.SignpostID(2), time.Now().Add(time.Hour)))
 	h1, _ := st.Head(ctx)
-	got, err := st.Affected(ctx, h0, h1, time.Now())
+	got, _, err := st.Affected(ctx, h0, h1, time.Now())
 	must(t, err)
 	if len(got) != 1 || got[0] != ann.UserID {
 		t.Fatalf("after ann's look-up: %v, want only ann (%d)", got, ann.UserID)
@@ -257,18 +257,18 @@ func testAffected(t *testing.T, st directory.Store) {
 	_, err = st.ApplyFeed(ctx, &directory.FeedBatch{Updates: []directory.ChildUpdate{{SignpostID: signpost.SignpostID(2), School: &signpost.Setting{Code: "100010", Name: "Affected School", StartedOn: "2024-09-01"}}}, At: time.Now()})
 	must(t, err)
 	h3, _ := st.Head(ctx)
-	got, err = st.Affected(ctx, h2, h3, time.Now())
+	got, _, err = st.Affected(ctx, h2, h3, time.Now())
 	must(t, err)
 	if len(got) != 2 {
 		t.Fatalf("after a change to a child both looked up: %v", got)
 	}
 	// An expired look-up no longer concerns its user.
-	got, err = st.Affected(ctx, h2, h3, time.Now().Add(2*time.Hour))
+	got, _, err = st.Affected(ctx, h2, h3, time.Now().Add(2*time.Hour))
 	must(t, err)
 	if len(got) != 0 {
 		t.Fatalf("after the look-ups expired: %v", got)
 	}
-	if got, _ := st.Affected(ctx, h3, h3, time.Now()); len(got) != 0 {
+	if got, _, _ := st.Affected(ctx, h3, h3, time.Now()); len(got) != 0 {
 		t.Fatalf("an empty range: %v", got)
 	}
 }
