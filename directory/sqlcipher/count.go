@@ -28,7 +28,9 @@ func CountDeviceMutations(ctx context.Context, s *Store, deviceID string) (int, 
 func CountByDevice(ctx context.Context, s *Store, action string) (mutations, events map[string]int, err error) {
 	mutations, events = map[string]int{}, map[string]int{}
 	for _, q := range []struct {
-		db    interface{ QueryContext(context.Context, string, ...any) (*sql.Rows, error) }
+		db interface {
+			QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+		}
 		query string
 		args  []any
 		into  map[string]int
