@@ -68,6 +68,8 @@ type Store struct {
 
 	ids *signpost.IDCodec // serial → Signpost ID, keyed per store
 
+	writes *combiner // the directory file's writes, combined
+
 	// The audit file is written on every search. Its checkpoints (copying
 	// the write-ahead log into the file, with two fsyncs) run on a
 	// connection of their own, so no search waits for one.
@@ -169,12 +171,15 @@ func Open(ctx context.Context, path string, key []byte) (*Store, error) {
 	if s.w, s.r, err = openFile(ctx, path, key, "migrations", 4, 4096); err != nil {
 		return nil, err
 	}
+	s.writes = newCombiner(s.w)
 	if s.aw, s.ar, err = openFile(ctx, AuditPath(path), key, "audit_migrations", 2, 1024); err != nil {
+		s.writes.close()
 		s.w.Close()
 		s.r.Close()
 		return nil, err
 	}
 	if err := s.startCheckpointer(ctx, AuditPath(path), key); err != nil {
+		s.writes.close()
 		s.w.Close()
 		s.r.Close()
 		s.aw.Close()
@@ -337,6 +342,7 @@ func translateOpen(path string, err error) error {
 
 // Close closes the store.
 func (s *Store) Close() error {
+	s.writes.close()
 	close(s.acpStop)
 	<-s.acpDone
 	s.stmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
@@ -416,9 +422,10 @@ func migrate(ctx context.Context, w *sql.DB, dir string) error {
 	return nil
 }
 
-// write runs fn in one write transaction of the directory file.
+// write runs fn in a write transaction of the directory file, shared with
+// the other writes waiting at the time (see combiner).
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	return inTx(ctx, s.w, fn)
+	return s.writes.do(ctx, fn)
 }
 
 func inTx(ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) error) error {

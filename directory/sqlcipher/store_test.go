@@ -2,6 +2,8 @@ package sqlcipher_test
 
 import (
 	"bytes"
+	"fmt"
+	gosync "sync"
 	"context"
 	"database/sql"
 	"encoding/hex"
@@ -194,5 +196,53 @@ func TestSearchIndexSeesAnotherProcessesWrites(t *testing.T) {
 			t.Fatal("the other process's child never reached the search index")
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Writes are combined into shared transactions: under many writers at once
+// each write still stands alone, one that fails taking nothing of the others
+// with it.
+func TestCombinedWritesStandAlone(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlcipher.Open(ctx, filepath.Join(t.TempDir(), "d.db"), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.CreateAuthority(ctx, "E08000035", "Leeds"); err != nil {
+		t.Fatal(err)
+	}
+	var wg gosync.WaitGroup
+	errs := make([]error, 200)
+	for i := range errs {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			if i%4 == 3 {
+				// A duplicate authority: refused alone.
+				errs[i] = st.CreateAuthority(ctx, "E08000035", "Leeds")
+				return
+			}
+			errs[i] = st.CreateAuthority(ctx, fmt.Sprintf("E%08d", i), fmt.Sprintf("Authority %d", i))
+		}(i)
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if i%4 == 3 && signpost.KindOf(err) != signpost.KindConflict {
+			t.Errorf("write %d (a duplicate): %v", i, err)
+		}
+		if i%4 != 3 && err != nil {
+			t.Errorf("write %d: %v", i, err)
+		}
+	}
+	// Every write that said it committed is there, once.
+	for i := range errs {
+		if i%4 == 3 {
+			continue
+		}
+		err := st.CreateOrganisation(ctx, fmt.Sprintf("Org %d", i), fmt.Sprintf("Authority %d", i), true)
+		if err != nil {
+			t.Fatalf("authority %d was not kept: %v", i, err)
+		}
 	}
 }
