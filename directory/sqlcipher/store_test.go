@@ -2,15 +2,15 @@ package sqlcipher_test
 
 import (
 	"bytes"
-	"fmt"
-	gosync "sync"
 	"context"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	gosync "sync"
 	"testing"
 	"time"
 
