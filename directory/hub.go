@@ -30,7 +30,13 @@ type hub struct {
 	// closed means this process has written since.
 	taken <-chan struct{}
 
-	catching gosync.Mutex // one catch-up at a time
+	// Catch-ups run one at a time, in rounds: a request that needs one
+	// while a round is running waits for the next round, which serves
+	// everyone who arrived during the last (so no queue of catch-ups).
+	rounds     *gosync.Cond // on mu
+	started    int          // rounds started
+	finished   int          // rounds finished
+	inProgress bool
 
 	// onMove is told the devices each batch of changes moved (the server
 	// forgets what it keeps of them).
@@ -46,6 +52,7 @@ const hubPoll = time.Second
 func newHub(store Store, log *slog.Logger, now func() time.Time) *hub {
 	h := &hub{store: store, log: log, now: now, marks: map[int64]int64{}, waiters: map[int64]chan struct{}{},
 		stop: make(chan struct{}), done: make(chan struct{})}
+	h.rounds = gosync.NewCond(&h.mu)
 	if head, err := store.Head(context.Background()); err == nil {
 		h.start, h.head = head, head
 	} else {
@@ -69,7 +76,7 @@ func (h *hub) run() {
 	t := time.NewTicker(hubPoll)
 	defer t.Stop()
 	for {
-		h.catchUp()
+		h.freshen()
 		h.mu.Lock()
 		changed := h.taken
 		h.mu.Unlock()
@@ -82,10 +89,31 @@ func (h *hub) run() {
 	}
 }
 
-// catchUp reads the changes after the hub's head and wakes whom they concern.
+// catchUp reads the changes after the hub's head and wakes whom they
+// concern.
+// freshen returns once a catch-up that started after the call has
+// finished: every change committed before the call has been read.
+func (h *hub) freshen() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	target := h.started + 1 // the round to come (one running now may have started before our write)
+	for h.finished < target {
+		if h.inProgress {
+			h.rounds.Wait()
+			continue
+		}
+		h.started++
+		h.inProgress = true
+		h.mu.Unlock()
+		h.catchUp()
+		h.mu.Lock()
+		h.finished, h.inProgress = h.started, false
+		h.rounds.Broadcast()
+	}
+}
+
+// catchUp reads the changes after the hub's head; freshen runs it.
 func (h *hub) catchUp() {
-	h.catching.Lock()
-	defer h.catching.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	changed := h.store.Changed() // taken before reading, so no write is missed
@@ -151,7 +179,7 @@ func (h *hub) has(ctx context.Context, a Actor, cursor Cursor) (bool, error) {
 	h.mu.Unlock()
 	select {
 	case <-taken:
-		h.catchUp()
+		h.freshen()
 	default:
 	}
 	h.mu.Lock()
