@@ -38,6 +38,7 @@ func (s *Store) CreateOrganisation(ctx context.Context, name, authority string, 
 
 // CreateAccount adds a user to an existing organisation.
 func (s *Store) CreateAccount(ctx context.Context, a *directory.Account) error {
+	defer s.records.accountsChanged()
 	return wrap("creating a user", s.write(ctx, func(tx *sql.Tx) error {
 		var oid int64
 		if err := tx.QueryRowContext(ctx, `SELECT id FROM organisations WHERE name = ?`, a.Organisation).Scan(&oid); errors.Is(err, sql.ErrNoRows) {
@@ -86,6 +87,7 @@ func (s *Store) accountByID(ctx context.Context, id int64) (*directory.Account, 
 
 // SetAccountDisabled disables or re-enables a user.
 func (s *Store) SetAccountDisabled(ctx context.Context, username string, disabled bool) error {
+	defer s.records.accountsChanged()
 	return wrap("updating a user", s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE users SET disabled = ? WHERE username = ?`, b2i(disabled), username)
 		if err != nil {

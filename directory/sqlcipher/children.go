@@ -245,20 +245,39 @@ func (s *Store) Child(ctx context.Context, signpostID string) (*signpost.Child, 
 	ctx = calm(ctx)
 	var c *signpost.Child
 	err := s.read(ctx, func(tx *sql.Tx) error {
-		id, ch, _, err := scanChild(tx.QueryRowContext(ctx, `SELECT `+childCols+` WHERE c.signpost_id = ?`, signpost.NormaliseSignpostID(signpostID)))
+		var id, seq int64
+		err := tx.QueryRowContext(ctx, `SELECT id, seq FROM children WHERE signpost_id = ?`, signpost.NormaliseSignpostID(signpostID)).Scan(&id, &seq)
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("child " + signpostID)
 		}
 		if err != nil {
 			return err
 		}
-		c = ch
-		if err := tx.QueryRowContext(ctx, `SELECT value FROM counters WHERE name = 'seq'`).Scan(&c.Seq); err != nil {
+		if c, err = s.record(ctx, tx, id, seq); err != nil {
 			return err
 		}
-		return fillChild(ctx, tx, id, c)
+		return tx.QueryRowContext(ctx, `SELECT value FROM counters WHERE name = 'seq'`).Scan(&c.Seq)
 	})
 	return c, wrap("reading a child", err)
+}
+
+// record returns row id's whole record at change number seq: from the
+// records kept, or read (and kept).
+func (s *Store) record(ctx context.Context, tx *sql.Tx, id, seq int64) (*signpost.Child, error) {
+	if c, ok := s.records.get(id, seq); ok {
+		return c, nil
+	}
+	_, c, got, err := scanChild(tx.QueryRowContext(ctx, `SELECT `+childCols+` WHERE c.id = ?`, id))
+	if err != nil {
+		return nil, err
+	}
+	if err := fillChild(ctx, tx, id, c); err != nil {
+		return nil, err
+	}
+	if got == seq {
+		s.records.put(id, seq, c)
+	}
+	return c, nil
 }
 
 // Candidates returns the children matching any of the keys.

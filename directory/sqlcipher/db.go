@@ -68,7 +68,8 @@ type Store struct {
 
 	ids *signpost.IDCodec // serial → Signpost ID, keyed per store
 
-	writes *combiner // the directory file's writes, combined
+	writes  *combiner // the directory file's writes, combined
+	records *records  // whole child records as last read
 
 	// The audit file is written on every search. Its checkpoints (copying
 	// the write-ahead log into the file, with two fsyncs) run on a
@@ -166,7 +167,7 @@ func Open(ctx context.Context, path string, key []byte) (*Store, error) {
 		// A key of the wrong length would silently be taken as a passphrase.
 		return nil, fmt.Errorf("store key must be %d bytes, got %d", KeySize, len(key))
 	}
-	s := &Store{path: path, notify: make(chan struct{})}
+	s := &Store{path: path, notify: make(chan struct{}), records: newRecords()}
 	var err error
 	if s.w, s.r, err = openFile(ctx, path, key, "migrations", 4, 4096); err != nil {
 		return nil, err

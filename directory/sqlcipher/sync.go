@@ -394,19 +394,19 @@ func (s *Store) Pull(ctx context.Context, a directory.Actor, cursor directory.Cu
 		if after == 0 {
 			after = math.MaxInt64 // every child at cursor.Seq was sent
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT id, eff FROM (
-			SELECT c.id, MAX(c.seq, COALESCE((SELECT MAX(seq) FROM scope_log l WHERE l.user_id = ?1 AND l.child_id = c.id), 0)) AS eff
+		rows, err := tx.QueryContext(ctx, `SELECT id, eff, seq FROM (
+			SELECT c.id, c.seq, MAX(c.seq, COALESCE((SELECT MAX(seq) FROM scope_log l WHERE l.user_id = ?1 AND l.child_id = c.id), 0)) AS eff
 			FROM children c WHERE c.id IN (`+scopeSQL+`) AND c.status != 'archived' AND c.merged_into = '')
 			WHERE eff > ?3 OR (eff = ?3 AND id > ?5)
 			ORDER BY eff, id LIMIT ?4`, a.UserID, ts(now), cursor.Seq, limit+1, after)
 		if err != nil {
 			return err
 		}
-		type idSeq struct{ id, seq int64 }
+		type idSeq struct{ id, seq, childSeq int64 }
 		var ids []idSeq
 		for rows.Next() {
 			var x idSeq
-			if err := rows.Scan(&x.id, &x.seq); err != nil {
+			if err := rows.Scan(&x.id, &x.seq, &x.childSeq); err != nil {
 				rows.Close()
 				return err
 			}
@@ -423,11 +423,8 @@ func (s *Store) Pull(ctx context.Context, a directory.Actor, cursor directory.Cu
 			page.Cursor = directory.Cursor{Seq: ids[limit-1].seq, Child: ids[limit-1].id}
 		}
 		for _, x := range ids {
-			_, c, _, err := scanChild(tx.QueryRowContext(ctx, `SELECT `+childCols+` WHERE c.id = ?`, x.id))
+			c, err := s.record(ctx, tx, x.id, x.childSeq)
 			if err != nil {
-				return err
-			}
-			if err := fillChild(ctx, tx, x.id, c); err != nil {
 				return err
 			}
 			c.Seq = head
