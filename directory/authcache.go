@@ -11,12 +11,13 @@ import (
 // three every time was an eighth of its work. What must take effect at once
 // does: a device moved (a wipe order, a revoke, by this process or another)
 // is read again as soon as the hub hears of it, and a receipt or a touch
-// updates or drops the entry here. An account disabled at the command line
-// takes effect within authFresh.
+// updates or drops the entry here. Disabling an account moves its devices'
+// change numbers, so it takes effect the same way.
 type authCache struct {
 	mu       gosync.Mutex
 	sessions map[string]authEntry // token hash → entry
 	devices  map[string]devEntry  // device id → entry
+	tokens   map[string][]string  // device id → token hashes kept
 }
 
 type authEntry struct {
@@ -30,14 +31,15 @@ type devEntry struct {
 	at  time.Time
 }
 
-// authFresh is how long an entry is trusted.
-const authFresh = 5 * time.Second
+// authFresh is how long an entry is trusted: longer than a long-poll, so
+// that a laptop's next long-poll reads nothing again.
+const authFresh = 30 * time.Second
 
 // authCacheMax bounds the entries kept; past it the cache starts again.
 const authCacheMax = 100_000
 
 func newAuthCache() *authCache {
-	return &authCache{sessions: map[string]authEntry{}, devices: map[string]devEntry{}}
+	return &authCache{sessions: map[string]authEntry{}, devices: map[string]devEntry{}, tokens: map[string][]string{}}
 }
 
 func (c *authCache) session(hash string, now time.Time) (*Session, *Account, bool) {
@@ -65,7 +67,10 @@ func (c *authCache) put(hash string, se *Session, acc *Account, dev *DeviceRecor
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.sessions)+len(c.devices) > authCacheMax {
-		c.sessions, c.devices = map[string]authEntry{}, map[string]devEntry{}
+		c.sessions, c.devices, c.tokens = map[string]authEntry{}, map[string]devEntry{}, map[string][]string{}
+	}
+	if _, had := c.sessions[hash]; !had {
+		c.tokens[se.DeviceID] = append(c.tokens[se.DeviceID], hash)
 	}
 	c.sessions[hash] = authEntry{se: se, acc: acc, at: now}
 	c.putDevice(dev, now)
@@ -87,13 +92,16 @@ func (c *authCache) touched(id string, at time.Time) {
 	}
 }
 
-// forgetDevices drops devices whose state changed (here, or in another
-// process: the hub tells). Their sessions' entries may stay: a device's
-// state gates every use of them, and is read again.
+// forgetDevices drops devices whose state changed, or whose account did
+// (here, or in another process: the hub tells), with their sessions.
 func (c *authCache) forgetDevices(ids ...string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, id := range ids {
 		delete(c.devices, id)
+		for _, h := range c.tokens[id] {
+			delete(c.sessions, h)
+		}
+		delete(c.tokens, id)
 	}
 }

@@ -134,3 +134,30 @@ func TestADeviceMovedByAnotherProcessIsRefusedWithinASecond(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+func TestAnAccountDisabledByAnotherProcessIsRefusedWithinASecond(t *testing.T) {
+	e := newEnv(t, 20, nil)
+	nurse, _ := e.login("nurse")
+	if r := e.do("GET", "/v1/sync/pull", nurse, nil); r.status != 200 {
+		t.Fatalf("pull: %d", r.status)
+	}
+	other, err := sqlcipher.Open(context.Background(), e.path, e.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if err := other.SetAccountDisabled(context.Background(), "nurse", true); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(2500 * time.Millisecond)
+	for {
+		r := e.do("GET", "/v1/sync/pull", nurse, nil)
+		if r.status == 401 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a disabled account still pulls: %d", r.status)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -123,15 +123,20 @@ func TestBenchLoad(t *testing.T) {
 	figure("signin_all_s", "%.1f", time.Since(start).Seconds())
 
 	ctx, cancel := context.WithCancel(context.Background())
+	var synced gosync.WaitGroup // every device's first sync
+	start = time.Now()
 	for _, d := range devs {
 		wg.Add(1)
-		go func(d *device) { defer wg.Done(); lg.waitLoop(ctx, d) }(d)
+		synced.Add(1)
+		go func(d *device) { defer wg.Done(); lg.waitLoop(ctx, d, synced.Done) }(d)
 		if !idle {
 			wg.Add(1)
 			go func(d *device) { defer wg.Done(); lg.actLoop(ctx, d) }(d)
 		}
 	}
-	time.Sleep(15 * time.Second) // warm up: every device has pulled, caches are warm
+	synced.Wait()
+	figure("first_sync_all_s", "%.1f", time.Since(start).Seconds())
+	time.Sleep(15 * time.Second) // warm up: caches are warm, long-polls are open
 	lg.stats.reset()
 	cpu0, rss0 := srv.cpuTicks(), srv.rssMB()
 	self0 := selfCPU()
@@ -552,8 +557,9 @@ func (lg *loadGen) pullAll(ctx context.Context, d *device) {
 }
 
 // waitLoop keeps a long-poll open, pulling whenever it says to.
-func (lg *loadGen) waitLoop(ctx context.Context, d *device) {
+func (lg *loadGen) waitLoop(ctx context.Context, d *device, synced func()) {
 	lg.pullAll(ctx, d)
+	synced()
 	for ctx.Err() == nil {
 		d.mu.Lock()
 		cursor := d.cursor

@@ -88,7 +88,7 @@ func (s *Store) accountByID(ctx context.Context, id int64) (*directory.Account, 
 // SetAccountDisabled disables or re-enables a user.
 func (s *Store) SetAccountDisabled(ctx context.Context, username string, disabled bool) error {
 	defer s.records.accountsChanged()
-	return wrap("updating a user", s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE users SET disabled = ? WHERE username = ?`, b2i(disabled), username)
 		if err != nil {
 			return err
@@ -96,8 +96,21 @@ func (s *Store) SetAccountDisabled(ctx context.Context, username string, disable
 		if n, _ := res.RowsAffected(); n == 0 {
 			return notFound("user " + username)
 		}
+		// The account's devices get a change number: a directory keeping
+		// what it read of them (in this process or another) reads again.
+		seq, err := nextSeq(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE devices SET seq = ? WHERE user_id = (SELECT id FROM users WHERE username = ?)`, seq, username); err != nil {
+			return err
+		}
 		return nil
-	}))
+	})
+	if err == nil {
+		s.broadcast()
+	}
+	return wrap("updating a user", err)
 }
 
 // UseTOTPStep records step as the user's last accepted TOTP step if it is
