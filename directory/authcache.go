@@ -31,9 +31,10 @@ type devEntry struct {
 	at  time.Time
 }
 
-// authFresh is how long an entry is trusted: longer than a long-poll, so
-// that a laptop's next long-poll reads nothing again.
-const authFresh = 30 * time.Second
+// authFresh is how long an entry is trusted: many long-polls, so that a
+// laptop waiting for news reads nothing again. What must take effect at once
+// (a device moved, an account disabled) drops the entry through the hub.
+const authFresh = 5 * time.Minute
 
 // authCacheMax bounds the entries kept; past it the cache starts again.
 const authCacheMax = 100_000
