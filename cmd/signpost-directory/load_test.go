@@ -51,7 +51,7 @@ import (
 //	SIGNPOST_LOAD_IDLE      1: the devices only hold long-polls (what idle laptops cost)
 //	SIGNPOST_LOAD_DIR       work folder (default a new one, removed after)
 //	SIGNPOST_LOAD_REUSE     1: keep and reuse the store in DIR
-//	SIGNPOST_LOAD_PROFILE   FILE: the server writes a CPU profile of its run there
+//	SIGNPOST_LOAD_PROFILE   FILE: a CPU profile of the server during the measured run goes there
 func TestBenchLoad(t *testing.T) {
 	devices := envInt("SIGNPOST_LOAD_DEVICES", 0)
 	if devices <= 0 {
@@ -91,6 +91,7 @@ func TestBenchLoad(t *testing.T) {
 	srv := startServer(t, bin, data, filepath.Join(dir, "serve.log"))
 	defer srv.stop()
 	figure("serve_ready_s", "%.1f", time.Since(phase).Seconds())
+	figure("server_rss_ready_mb", "%.0f", srv.rssMB())
 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConns: 4 * devices, MaxIdleConnsPerHost: 4 * devices, IdleConnTimeout: time.Minute}}
 	lg := &loadGen{base: srv.url, client: client, world: w, stats: newStats()}
@@ -142,6 +143,13 @@ func TestBenchLoad(t *testing.T) {
 	self0 := selfCPU()
 	begin := time.Now()
 	peakRSS := rss0
+	if p := os.Getenv("SIGNPOST_LOAD_PROFILE"); p != "" {
+		go func() {
+			if err := srv.profile(seconds-2, p); err != nil {
+				t.Logf("profile: %v", err)
+			}
+		}()
+	}
 	for time.Since(begin) < time.Duration(seconds)*time.Second {
 		time.Sleep(time.Second)
 		peakRSS = max(peakRSS, srv.rssMB())
@@ -315,8 +323,23 @@ func loadWorld(t *testing.T, bin, data string, children, history, devices int, r
 
 // server is signpost-directory serve in a process of its own.
 type server struct {
-	cmd *exec.Cmd
-	url string
+	cmd   *exec.Cmd
+	url   string
+	pprof string // the server's profiles, when asked for
+}
+
+// profile writes a CPU profile of the server over the next seconds to path.
+func (s *server) profile(seconds int, path string) error {
+	res, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", s.pprof, seconds))
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o600)
 }
 
 func startServer(t *testing.T, bin, data, logPath string) *server {
@@ -332,15 +355,22 @@ func startServer(t *testing.T, bin, data, logPath string) *server {
 		t.Fatal(err)
 	}
 	args := []string{"serve", "--data", data, "--listen", addr, "--maintenance=false"}
-	if p := os.Getenv("SIGNPOST_LOAD_PROFILE"); p != "" {
-		args = append(args, "--cpu-profile", p)
+	s := &server{url: "http://" + addr}
+	if os.Getenv("SIGNPOST_LOAD_PROFILE") != "" {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.pprof = l.Addr().String()
+		l.Close()
+		args = append(args, "--pprof", s.pprof)
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	s := &server{cmd: cmd, url: "http://" + addr}
+	s.cmd = cmd
 	deadline := time.Now().Add(10 * time.Minute)
 	for {
 		b, _ := os.ReadFile(logPath)

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	httppprof "net/http/pprof"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -94,8 +95,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fs.BoolVar(&m.SearchIndex, "search-index", true, "answer searches from an in-memory index of identities (built in the background at start)")
 		verbose := fs.Bool("v", false, "log every request")
 		cpuProfile := fs.String("cpu-profile", "", "write a CPU profile of the whole run to FILE (for measuring)")
+		pprofAddr := fs.String("pprof", "", "serve Go's profiles (net/http/pprof) on this loopback address, for measuring")
 		if err := fs.Parse(args); err != nil {
 			return flagErr(err)
+		}
+		if *pprofAddr != "" {
+			host, _, err := net.SplitHostPort(*pprofAddr)
+			if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+				return fmt.Errorf("--pprof must be a loopback address such as 127.0.0.1:6060")
+			}
+			ln, err := net.Listen("tcp", *pprofAddr)
+			if err != nil {
+				return err
+			}
+			defer ln.Close()
+			go http.Serve(ln, pprofMux())
 		}
 		if *cpuProfile != "" {
 			f, err := os.Create(*cpuProfile)
@@ -318,6 +332,14 @@ func (m *Main) OpenStore(ctx context.Context) (*sqlcipher.Store, error) {
 		return nil, &signpost.Error{Kind: signpost.KindInvalid, Message: err.Error(), Err: err}
 	}
 	return sqlcipher.Open(ctx, filepath.Join(m.DataDir, "directory.db"), key)
+}
+
+// pprofMux serves Go's profiles.
+func pprofMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", httppprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", httppprof.Profile)
+	return mux
 }
 
 // Run opens the store, seeds the demo if asked, and starts serving.
