@@ -278,9 +278,11 @@ type Device struct {
 	WipeOrderedBy string    `json:"wipe_ordered_by,omitempty"`
 }
 
-// DevicesResponse lists devices (GET /v1/devices).
+// DevicesResponse is a page of devices, most recently seen first (GET
+// /v1/devices); Next, when set, is the after= of the next page.
 type DevicesResponse struct {
 	Devices []Device `json:"devices"`
+	Next    string   `json:"next,omitempty"`
 }
 
 // WipeReceipt is what a device reports after wiping itself.

@@ -3,7 +3,11 @@ package directory
 import (
 	"net/http"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
+
+	"github.com/google/uuid"
 
 	"signpost"
 )
@@ -55,12 +59,35 @@ func (s *Server) handleDevices(w http.ResponseWriter, r *http.Request, a Actor) 
 		s.fail(w, r, err)
 		return
 	}
-	ds, err := s.store.Devices(r.Context())
+	q := r.URL.Query()
+	f := DeviceFilter{Limit: 100}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			s.fail(w, r, signpost.FieldError("limit", "limit must be a whole number from 1 to 500"))
+			return
+		}
+		f.Limit = n
+	}
+	if v := q.Get("after"); v != "" {
+		seen, id, ok := strings.Cut(v, "|")
+		if _, err := time.Parse(time.RFC3339Nano, seen); !ok || err != nil || uuid.Validate(id) != nil {
+			s.fail(w, r, signpost.FieldError("after", "after must be the next value a previous page gave"))
+			return
+		}
+		f.After = v
+	}
+	ds, err := s.store.Devices(r.Context(), DeviceFilter{After: f.After, Limit: f.Limit + 1})
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, signpost.DevicesResponse{Devices: ds})
+	resp := signpost.DevicesResponse{Devices: ds}
+	if len(ds) > f.Limit {
+		resp.Devices = ds[:f.Limit]
+		resp.Next = DevicePos(ds[f.Limit-1])
+	}
+	writeJSON(w, http.StatusOK, resp)
 }
 
 // handleOrderWipe orders a remote wipe of a device; the device gets the wipe

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -237,6 +238,50 @@ func TestDeviceMovesAreOnlyTheDocumentedOnes(t *testing.T) {
 			if err != nil && (signpost.KindOf(err) != signpost.KindConflict || signpost.MessageOf(err) == "") {
 				t.Errorf("%s → %s refused with %v, want a conflict with a message", from, to, err)
 			}
+		}
+	}
+}
+
+func TestDevicesListIsPaged(t *testing.T) {
+	e := newEnv(t, 20, nil)
+	admin, _ := e.login("itadmin")
+	for i := 0; i < 7; i++ {
+		e.login("nurse")
+	}
+	seen := map[string]bool{}
+	after, pages := "", 0
+	for {
+		path := "/v1/devices?limit=3"
+		if after != "" {
+			path += "&after=" + url.QueryEscape(after)
+		}
+		r := e.do("GET", path, admin, nil)
+		if r.status != 200 {
+			t.Fatalf("%s: %d %s", path, r.status, r.body)
+		}
+		var page signpost.DevicesResponse
+		r.json(t, &page)
+		pages++
+		if len(page.Devices) > 3 {
+			t.Fatalf("a page of %d, limit 3", len(page.Devices))
+		}
+		for _, d := range page.Devices {
+			if seen[d.ID] {
+				t.Fatalf("%s listed twice", d.ID)
+			}
+			seen[d.ID] = true
+		}
+		if page.Next == "" {
+			break
+		}
+		after = page.Next
+	}
+	if len(seen) != 8 || pages != 3 {
+		t.Fatalf("%d devices in %d pages, want 8 in 3", len(seen), pages)
+	}
+	for _, bad := range []string{"?limit=0", "?limit=501", "?after=yesterday", "?after=" + url.QueryEscape("2026-01-01T00:00:00Z|not-a-uuid")} {
+		if r := e.do("GET", "/v1/devices"+bad, admin, nil); r.status != 400 {
+			t.Errorf("%s: %d", bad, r.status)
 		}
 	}
 }

@@ -26,7 +26,7 @@
 //	GET  /v1/sync/pull?cursor=C&limit=N     {changes, removals, directives, cursor, more}
 //	GET  /v1/sync/wait?cursor=C             long-poll: returns when there is something to pull, or after ~25 s
 //	GET  /v1/alerts?before=ID&limit=N       management team: their authority's alerts, newest first {alerts, next}
-//	GET  /v1/devices                        IT admin: {devices}
+//	GET  /v1/devices?after=P&limit=N        IT admin: a page of devices, most recently seen first {devices, next}
 //	POST /v1/devices/{id}/wipe              IT admin: order a remote wipe
 //	POST /v1/devices/{id}/wiped             the device's receipt {pushed, lost, wiped_at}
 //

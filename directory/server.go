@@ -230,7 +230,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // queryKeys are the query parameters the v1 API reads.
-var queryKeys = map[string]bool{"reason": true, "cursor": true, "limit": true, "before": true}
+var queryKeys = map[string]bool{"reason": true, "cursor": true, "limit": true, "before": true, "after": true}
 
 // cleanPath reports whether p is an absolute path with no empty, . or ..
 // parts and no trailing slash (but for the root).

@@ -41,7 +41,8 @@ type Store interface {
 	// stored device (an existing one is returned unchanged but for its name).
 	EnrolDevice(ctx context.Context, id, name string, userID int64, at time.Time) (*DeviceRecord, error)
 	Device(ctx context.Context, id string) (*DeviceRecord, error)
-	Devices(ctx context.Context) ([]signpost.Device, error)
+	// Devices lists a page of devices, most recently seen first.
+	Devices(ctx context.Context, f DeviceFilter) ([]signpost.Device, error)
 	TouchDevice(ctx context.Context, id string, at time.Time) error
 	// RecordWipeReceipt marks the device wiped with the device's counts and
 	// ends its sessions, only while a wipe is ordered (CheckDeviceMove; else
@@ -150,6 +151,20 @@ type Store interface {
 	// Ordering a wipe records m.At and m.By as when and by whom (ordering it
 	// again changes nothing); revoking ends every session of the device.
 	MoveDevice(ctx context.Context, id string, m DeviceMove) (*DeviceRecord, error)
+}
+
+// DeviceFilter selects a page of devices: those after After (a device's
+// DevicePos from a previous page; "" for the first), at most Limit (0 for
+// 100).
+type DeviceFilter struct {
+	After string
+	Limit int
+}
+
+// DevicePos is where a device stands in the list (most recently seen first,
+// then by id), to page on from it.
+func DevicePos(d signpost.Device) string {
+	return d.LastSeen.UTC().Format(time.RFC3339Nano) + "|" + d.ID
 }
 
 // DeviceMove is a change of a device's state: to what, by whom, when.

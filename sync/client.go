@@ -289,10 +289,15 @@ func (c *Client) Wait(ctx context.Context, cursor string) (*signpost.WaitRespons
 	return &out, c.do(ctx, c.wait, http.MethodGet, "/v1/sync/wait?cursor="+url.QueryEscape(cursor), nil, &out)
 }
 
-// Devices lists enrolled devices (IT admin).
-func (c *Client) Devices(ctx context.Context) ([]signpost.Device, error) {
+// Devices lists a page of enrolled devices, most recently seen first (IT
+// admin): after is "" for the first page, else the Next of the one before.
+func (c *Client) Devices(ctx context.Context, after string) (*signpost.DevicesResponse, error) {
 	var out signpost.DevicesResponse
-	return out.Devices, c.do(ctx, c.r, http.MethodGet, "/v1/devices", nil, &out)
+	path := "/v1/devices"
+	if after != "" {
+		path += "?after=" + url.QueryEscape(after)
+	}
+	return &out, c.do(ctx, c.r, http.MethodGet, path, nil, &out)
 }
 
 // OrderWipe orders a remote wipe of a device (IT admin).

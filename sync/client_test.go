@@ -89,7 +89,7 @@ func TestClientRoundTripsTheWire(t *testing.T) {
 	if signpost.KindOf(err) != signpost.KindInvalid || signpost.FieldOf(err) != "date_of_birth" {
 		t.Errorf("bad date: %v", err)
 	}
-	if _, err := c.Devices(ctx); signpost.KindOf(err) != signpost.KindForbidden {
+	if _, err := c.Devices(ctx, ""); signpost.KindOf(err) != signpost.KindForbidden {
 		t.Errorf("nurse listing devices: %v", err)
 	}
 }
@@ -141,7 +141,7 @@ func TestClientErrors(t *testing.T) {
 		t.Errorf("502: %v after %d calls, want unavailable after 3", err, calls.Load())
 	}
 	start := time.Now()
-	_, err = g.Devices(ctx)
+	_, err = g.Devices(ctx, "")
 	if !psync.IsOffline(err) || time.Since(start) > 2500*time.Millisecond {
 		t.Errorf("hanging directory: %v after %v", err, time.Since(start))
 	}

@@ -206,7 +206,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "disable-user":
 		return st.SetAccountDisabled(ctx, f.username, !f.enable)
 	case "devices":
-		ds, err := st.Devices(ctx)
+		ds, err := st.Devices(ctx, directory.DeviceFilter{Limit: 1000})
 		if err != nil {
 			return err
 		}

@@ -761,8 +761,12 @@ func (s *services) Devices(ctx context.Context) ([]signpost.Device, error) {
 	if err != nil {
 		return nil, err
 	}
-	ds, err := c.Devices(ctx)
-	return ds, s.online(err, needOnline)
+	// The laptops most recently seen; the IT screen shows a page.
+	page, err := c.Devices(ctx, "")
+	if err != nil {
+		return nil, s.online(err, needOnline)
+	}
+	return page.Devices, nil
 }
 
 func (s *services) OrderWipe(ctx context.Context, id string) (signpost.Device, error) {

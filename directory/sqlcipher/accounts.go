@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"math"
 	"time"
 
@@ -176,9 +177,18 @@ func (s *Store) Device(ctx context.Context, id string) (*directory.DeviceRecord,
 	return d, wrap("reading a device", err)
 }
 
-// Devices lists every device, most recently seen first.
-func (s *Store) Devices(ctx context.Context) ([]signpost.Device, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+deviceCols+` ORDER BY d.last_seen DESC`)
+// Devices lists a page of devices, most recently seen first.
+func (s *Store) Devices(ctx context.Context, f directory.DeviceFilter) ([]signpost.Device, error) {
+	limit := f.Limit
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	seen, id, _ := strings.Cut(f.After, "|")
+	if f.After == "" {
+		seen = "\uffff" // after everything: the first page
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+deviceCols+` WHERE d.last_seen < ?1 OR (d.last_seen = ?1 AND d.id > ?2)
+		ORDER BY d.last_seen DESC, d.id LIMIT ?3`, seen, id, limit)
 	if err != nil {
 		return nil, wrap("listing devices", err)
 	}

@@ -138,7 +138,7 @@ func testDevicesAndWipe(t *testing.T, st directory.Store) {
 		t.Errorf("state = %s", d.State)
 	}
 	must(t, st.RecordWipeReceipt(ctx, a.DeviceID, signpost.WipeReceipt{Pushed: 4, Lost: 1, WipedAt: time.Now(), Received: time.Now()}))
-	ds, err := st.Devices(ctx)
+	ds, err := st.Devices(ctx, directory.DeviceFilter{})
 	must(t, err)
 	if len(ds) != 1 || ds[0].State != signpost.DeviceWiped || ds[0].Receipt == nil || ds[0].Receipt.Pushed != 4 || ds[0].Receipt.Lost != 1 || ds[0].User != "ann" {
 		t.Errorf("devices = %+v", ds)
