@@ -122,7 +122,7 @@ func benchSearch(b *testing.B, n int) {
 
 func benchSearchWith(b *testing.B, st *sqlcipher.Store, n int, seeded time.Time, workers int) {
 	clk := benchClock()
-	srv := directory.NewServer(st, directory.Config{Now: clk.Now, SearchRate: 1e9, SearchBurst: 1e9, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))})
+	srv := directory.NewServer(st, directory.Config{Now: clk.Now, SearchRate: 1e9, SearchBurst: 1e9, PerUserInflight: 1000, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))})
 	defer srv.Close()
 	hs := httptest.NewServer(srv)
 	defer hs.Close()

@@ -31,6 +31,9 @@ type Config struct {
 	WaitTimeout time.Duration // long-poll, default 25 s
 	SearchRate  float64       // searches per second per user, default 2
 	SearchBurst int           // default 20
+	// PerUserInflight is how many requests of one user are answered at
+	// once (default 8; long-polls apart): past it, 429.
+	PerUserInflight int
 	// PushBytesPerSecond and PushBurstBytes limit how much one user may
 	// push (defaults 256 KiB a second, 8 MiB at once: a week offline is a
 	// few hundred KiB).
@@ -69,6 +72,7 @@ type Server struct {
 	slow       *limiter // accounts past a harvest threshold
 	hub        *hub     // wakes long-polls
 	auth       *authCache
+	inflight   *inflight
 	countsStop chan struct{}
 	countsDone chan struct{}
 	closeOnce  gosync.Once
@@ -105,6 +109,9 @@ func NewServer(store Store, cfg Config) *Server {
 	}
 	if cfg.PushBurstBytes == 0 {
 		cfg.PushBurstBytes = 8 << 20
+	}
+	if cfg.PerUserInflight == 0 {
+		cfg.PerUserInflight = 8
 	}
 	if cfg.PullLimit == 0 {
 		cfg.PullLimit = 500
@@ -145,6 +152,7 @@ func NewServer(store Store, cfg Config) *Server {
 		watch:      newWatch(),
 		hub:        newHub(store, cfg.Logger, cfg.Now),
 		auth:       newAuthCache(),
+		inflight:   &inflight{max: cfg.PerUserInflight, n: map[int64]int{}},
 		countsStop: make(chan struct{}),
 		countsDone: make(chan struct{}),
 	}
@@ -469,6 +477,12 @@ func jsonType(kind string) string {
 	return "number"
 }
 
+// ActorOf returns who is asking, in a request's context.
+func ActorOf(ctx context.Context) (Actor, bool) {
+	a, ok := ctx.Value(actorKey{}).(Actor)
+	return a, ok
+}
+
 // actorKey is the context key of the signed-in Actor.
 type actorKey struct{}
 
@@ -495,8 +509,42 @@ func (s *Server) authed(h func(http.ResponseWriter, *http.Request, Actor), ac ac
 			s.fail(w, r, err)
 			return
 		}
+		// One person's flood of requests cannot take every worker: a few
+		// at a time each (a long-poll, which mostly waits, apart).
+		if r.Pattern != "GET /v1/sync/wait" {
+			if !s.inflight.enter(a.UserID) {
+				s.fail(w, r, retryLater(time.Second, signpost.KindRateLimited, "too many of your requests are being answered at once; wait a moment and try again"))
+				return
+			}
+			defer s.inflight.leave(a.UserID)
+		}
 		h(w, r.WithContext(context.WithValue(r.Context(), actorKey{}, a)), a)
 	})
+}
+
+// inflight counts each user's requests being answered.
+type inflight struct {
+	mu  gosync.Mutex
+	max int
+	n   map[int64]int
+}
+
+func (f *inflight) enter(user int64) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.n[user] >= f.max {
+		return false
+	}
+	f.n[user]++
+	return true
+}
+
+func (f *inflight) leave(user int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.n[user]--; f.n[user] <= 0 {
+		delete(f.n, user)
+	}
 }
 
 var (

@@ -118,7 +118,7 @@ func TestBenchScale(t *testing.T) {
 
 	m := NewMain()
 	m.DataDir, m.Listen, m.Maintenance = data, "127.0.0.1:0", false
-	m.Config.SearchRate, m.Config.SearchBurst = 1e9, 1e9
+	m.Config.SearchRate, m.Config.SearchBurst, m.Config.PerUserInflight = 1e9, 1e9, 1000
 	m.Config.PasswordCost = directory.PasswordParams{Memory: 1024, Time: 1, Threads: 1}
 	start := time.Now()
 	if err := m.Run(ctx); err != nil {
