@@ -377,6 +377,7 @@ func (s *Store) Pull(ctx context.Context, a directory.Actor, cursor directory.Cu
 	if err := ctx.Err(); err != nil {
 		return nil, wrap("reading changes", err)
 	}
+	asked := ctx // a client that gives up stops the page's reading
 	ctx = calm(ctx)
 	if limit <= 0 {
 		limit = 500
@@ -423,6 +424,9 @@ func (s *Store) Pull(ctx context.Context, a directory.Actor, cursor directory.Cu
 			page.Cursor = directory.Cursor{Seq: ids[limit-1].seq, Child: ids[limit-1].id}
 		}
 		for _, x := range ids {
+			if err := asked.Err(); err != nil {
+				return err
+			}
 			c, err := s.record(ctx, tx, x.id, x.childSeq)
 			if err != nil {
 				return err
