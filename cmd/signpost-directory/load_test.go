@@ -58,7 +58,10 @@ func TestBenchLoad(t *testing.T) {
 		t.Skip("set SIGNPOST_LOAD_DEVICES (make bench-load DEVICES=N)")
 	}
 	children := envInt("SIGNPOST_LOAD_CHILDREN", 1_000_000)
-	history := envInt("SIGNPOST_LOAD_HISTORY", 1_000_000)
+	history := 1_000_000
+	if v, err := strconv.Atoi(os.Getenv("SIGNPOST_LOAD_HISTORY")); err == nil && v >= 0 {
+		history = v // 0: an empty history
+	}
 	seconds := envInt("SIGNPOST_LOAD_SECONDS", 60)
 	idle := os.Getenv("SIGNPOST_LOAD_IDLE") == "1"
 	reuse := os.Getenv("SIGNPOST_LOAD_REUSE") == "1"
