@@ -22,6 +22,15 @@ type combiner struct {
 	in   chan *writeReq
 	done chan struct{}
 	once gosync.Once
+
+	// before, when set, runs just before each commit (after every write
+	// of the transaction): the store commits there, in one transaction of
+	// its own file, the audit events the writes left (an audit event a
+	// push carries must be durable before the push is). mark and undo let
+	// a write that fails take back what it left.
+	before func(ctx context.Context) error
+	mark   func() int
+	undo   func(int)
 }
 
 type writeReq struct {
@@ -34,10 +43,10 @@ type writeReq struct {
 const combineMax = 64
 
 func newCombiner(db *sql.DB) *combiner {
-	c := &combiner{db: db, in: make(chan *writeReq, 256), done: make(chan struct{})}
-	go c.run()
-	return c
+	return &combiner{db: db, in: make(chan *writeReq, 256), done: make(chan struct{})}
 }
+
+func (c *combiner) start() { go c.run() }
 
 func (c *combiner) close() {
 	c.once.Do(func() { close(c.in) })
@@ -96,7 +105,14 @@ func (c *combiner) commit(batch []*writeReq) {
 			r.err <- err
 			return
 		}
-		r.err <- inTx(context.WithoutCancel(r.ctx), c.db, func(tx *sql.Tx) error { return runSafely(r.fn, tx) })
+		r.err <- inTx(context.WithoutCancel(r.ctx), c.db, func(tx *sql.Tx) error {
+			m := c.markNow()
+			if err := runSafely(r.fn, tx); err != nil {
+				c.undoTo(m)
+				return err
+			}
+			return c.beforeCommit(context.WithoutCancel(r.ctx))
+		})
 		return
 	}
 	ctx := context.Background()
@@ -116,8 +132,10 @@ func (c *combiner) commit(batch []*writeReq) {
 			answer(err)
 			return
 		}
+		m := c.markNow()
 		results[i] = runSafely(r.fn, tx)
 		if results[i] != nil {
+			c.undoTo(m)
 			if _, err := tx.ExecContext(ctx, `ROLLBACK TO w`); err != nil {
 				tx.Rollback()
 				answer(err)
@@ -129,6 +147,11 @@ func (c *combiner) commit(batch []*writeReq) {
 			answer(err)
 			return
 		}
+	}
+	if err := c.beforeCommit(ctx); err != nil {
+		tx.Rollback()
+		answer(err)
+		return
 	}
 	if err := tx.Commit(); err != nil {
 		answer(err)
@@ -148,4 +171,24 @@ func runSafely(fn func(tx *sql.Tx) error, tx *sql.Tx) (err error) {
 		}
 	}()
 	return fn(tx)
+}
+
+func (c *combiner) markNow() int {
+	if c.mark == nil {
+		return 0
+	}
+	return c.mark()
+}
+
+func (c *combiner) undoTo(m int) {
+	if c.undo != nil {
+		c.undo(m)
+	}
+}
+
+func (c *combiner) beforeCommit(ctx context.Context) error {
+	if c.before == nil {
+		return nil
+	}
+	return c.before(ctx)
 }

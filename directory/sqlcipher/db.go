@@ -69,6 +69,10 @@ type Store struct {
 	ids *signpost.IDCodec // serial → Signpost ID, keyed per store
 
 	writes  *combiner // the directory file's writes, combined
+	// pendingAudit holds the audit events the writes of the transaction
+	// being combined left, committed together just before it; only the
+	// combiner's goroutine touches it.
+	pendingAudit []directory.AuditEvent
 	records *records  // whole child records as last read
 
 	// The audit file is written on every search. Its checkpoints (copying
@@ -173,6 +177,10 @@ func Open(ctx context.Context, path string, key []byte) (*Store, error) {
 		return nil, err
 	}
 	s.writes = newCombiner(s.w)
+	s.writes.before = s.commitPendingAudit
+	s.writes.mark = func() int { return len(s.pendingAudit) }
+	s.writes.undo = func(n int) { s.pendingAudit = s.pendingAudit[:n] }
+	s.writes.start()
 	if s.aw, s.ar, err = openFile(ctx, AuditPath(path), key, "audit_migrations", 2, 1024); err != nil {
 		s.writes.close()
 		s.w.Close()
@@ -238,6 +246,19 @@ func loadIDCodec(ctx context.Context, w *sql.DB) (*signpost.IDCodec, error) {
 		return nil, fmt.Errorf("the store's Signpost ID key is damaged")
 	}
 	return signpost.NewIDCodec(key), nil
+}
+
+// commitPendingAudit commits the audit events the combined writes left, in
+// one transaction of the audit file, before their own commit: if the
+// directory dies between the two, a device's replay finds its events there
+// (by mutation id) and they are not recorded twice.
+func (s *Store) commitPendingAudit(ctx context.Context) error {
+	if len(s.pendingAudit) == 0 {
+		return nil
+	}
+	evs := s.pendingAudit
+	s.pendingAudit = nil
+	return inTx(ctx, s.aw, func(tx *sql.Tx) error { return insertAudit(ctx, tx, evs) })
 }
 
 // IDCodec returns how this store turns serials into Signpost IDs.

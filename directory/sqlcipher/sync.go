@@ -53,12 +53,10 @@ func (s *Store) Push(ctx context.Context, a directory.Actor, ms []signpost.Mutat
 			results = append(results, r)
 		}
 		// Offline view events are committed to the audit file first, keyed by
-		// mutation id: if the directory dies before the commit below, the
-		// device's replay finds them there and they are not recorded twice.
-		if len(audit) == 0 {
-			return nil
-		}
-		return inTx(ctx, s.aw, func(atx *sql.Tx) error { return insertAudit(ctx, atx, audit) })
+		// mutation id, with those of the other writes combined with this one
+		// (see commitPendingAudit).
+		s.pendingAudit = append(s.pendingAudit, audit...)
+		return nil
 	})
 	if err != nil {
 		return nil, wrap("applying changes", err)
