@@ -4,8 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strings"
 	"math"
+	"strings"
 	"time"
 
 	"signpost"

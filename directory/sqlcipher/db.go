@@ -68,12 +68,12 @@ type Store struct {
 
 	ids *signpost.IDCodec // serial → Signpost ID, keyed per store
 
-	writes  *combiner // the directory file's writes, combined
+	writes *combiner // the directory file's writes, combined
 	// pendingAudit holds the audit events the writes of the transaction
 	// being combined left, committed together just before it; only the
 	// combiner's goroutine touches it.
 	pendingAudit []directory.AuditEvent
-	records *records  // whole child records as last read
+	records      *records // whole child records as last read
 
 	// The audit file is written on every search. Its checkpoints (copying
 	// the write-ahead log into the file, with two fsyncs) run on a
