@@ -35,14 +35,7 @@ func benchStore(b *testing.B, n int) (*sqlcipher.Store, time.Time) {
 	if n < 100000 {
 		dir = b.TempDir()
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		b.Fatal(err)
-	}
-	key, err := sqlcipher.LoadOrCreateKey(filepath.Join(dir, "store.key"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	st, err := sqlcipher.Open(ctx, filepath.Join(dir, "directory.db"), key)
+	st, err := sqlcipher.OpenDir(ctx, dir, "")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -16,7 +16,6 @@ import (
 	httppprof "net/http/pprof"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime/pprof"
 	"strings"
 	gosync "sync"
@@ -320,18 +319,7 @@ func NewMain() *Main {
 
 // OpenStore opens the store in DataDir with the key file.
 func (m *Main) OpenStore(ctx context.Context) (*sqlcipher.Store, error) {
-	if err := os.MkdirAll(m.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("making data folder %s: %w", m.DataDir, err)
-	}
-	keyFile := m.KeyFile
-	if keyFile == "" {
-		keyFile = filepath.Join(m.DataDir, "store.key")
-	}
-	key, err := sqlcipher.LoadOrCreateKey(keyFile)
-	if err != nil {
-		return nil, &signpost.Error{Kind: signpost.KindInvalid, Message: err.Error(), Err: err}
-	}
-	return sqlcipher.Open(ctx, filepath.Join(m.DataDir, "directory.db"), key)
+	return sqlcipher.OpenDir(ctx, m.DataDir, m.KeyFile)
 }
 
 // pprofMux serves Go's profiles.

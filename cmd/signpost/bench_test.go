@@ -105,11 +105,7 @@ func newBenchEnv() (*benchEnv, error) {
 	}
 
 	// 475 more children for the nurse, written straight into the store.
-	key, err := sqlcipher.LoadOrCreateKey(filepath.Join(data, "store.key"))
-	if err != nil {
-		return nil, err
-	}
-	st, err := sqlcipher.Open(ctx, filepath.Join(data, "directory.db"), key)
+	st, err := sqlcipher.OpenDir(ctx, data, "")
 	if err != nil {
 		return nil, err
 	}

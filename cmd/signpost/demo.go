@@ -41,14 +41,7 @@ type demoDirectory struct {
 
 // startDemoDirectory seeds a demo directory in dir and serves it on loopback.
 func startDemoDirectory(ctx context.Context, dir string, children int, log *slog.Logger) (*demoDirectory, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
-	}
-	key, err := sqlcipher.LoadOrCreateKey(filepath.Join(dir, "store.key"))
-	if err != nil {
-		return nil, err
-	}
-	st, err := sqlcipher.Open(ctx, filepath.Join(dir, "directory.db"), key)
+	st, err := sqlcipher.OpenDir(ctx, dir, "")
 	if err != nil {
 		return nil, err
 	}
