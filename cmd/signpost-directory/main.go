@@ -5,7 +5,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -303,13 +302,11 @@ type Main struct {
 	// start; searches read the store's indexes until it is ready.
 	SearchIndex bool
 
-	Store  *sqlcipher.Store
-	Server *directory.Server
-	ln     net.Listener
-	http   *http.Server
-	tls    bool
-	cancel context.CancelFunc
-	bg     gosync.WaitGroup
+	Store    *sqlcipher.Store
+	Server   *directory.Server
+	Listener *directory.Listener
+	cancel   context.CancelFunc
+	bg       gosync.WaitGroup
 }
 
 // NewMain returns a Main with defaults.
@@ -332,16 +329,9 @@ func pprofMux() *http.ServeMux {
 
 // Run opens the store, seeds the demo if asked, and starts serving.
 func (m *Main) Run(ctx context.Context) error {
-	useTLS := m.TLSCert != "" || m.TLSKey != ""
-	if useTLS && (m.TLSCert == "" || m.TLSKey == "") {
-		return errors.New("--tls-cert and --tls-key go together")
-	}
-	host, _, err := net.SplitHostPort(m.Listen)
-	if err != nil {
-		return fmt.Errorf("--listen %q is not host:port", m.Listen)
-	}
-	if ip := net.ParseIP(host); !useTLS && !m.Insecure && host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return fmt.Errorf("plain HTTP is only allowed on loopback: give --tls-cert and --tls-key to listen on %s (or --insecure)", m.Listen)
+	lc := directory.ListenConfig{Addr: m.Listen, TLSCert: m.TLSCert, TLSKey: m.TLSKey, Insecure: m.Insecure}
+	if err := lc.Check(); err != nil {
+		return err
 	}
 	st, err := m.OpenStore(ctx)
 	if err != nil {
@@ -362,32 +352,18 @@ func (m *Main) Run(ctx context.Context) error {
 		log.Info("demo ready", "children", m.DemoChildren, "seconds", time.Since(start).Seconds())
 	}
 	m.Server = directory.NewServer(st, m.Config)
-	ln, err := net.Listen("tcp", m.Listen)
+	lc.Logger = log
+	l, err := directory.Listen(m.Server, lc)
 	if err != nil {
 		m.Server.Close()
 		st.Close()
-		return fmt.Errorf("listening on %s: %w", m.Listen, err)
+		return err
 	}
-	m.ln, m.tls = ln, useTLS
-	// Requests (long-polls above all) and the daily maintenance end when
-	// the directory closes.
+	m.Listener = l
+	// The daily maintenance and the index build end when the directory
+	// closes.
 	base, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
-	m.http = &http.Server{Handler: m.Server, BaseContext: func(net.Listener) context.Context { return base }, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	if useTLS {
-		cert, err := tls.LoadX509KeyPair(m.TLSCert, m.TLSKey)
-		if err != nil {
-			ln.Close()
-			m.Server.Close()
-			st.Close()
-			return fmt.Errorf("loading TLS certificate: %w", err)
-		}
-		m.http.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-		go m.http.ServeTLS(ln, "", "")
-	} else {
-		go m.http.Serve(ln)
-	}
 	if m.SearchIndex {
 		m.bg.Add(1)
 		go func() {
@@ -418,18 +394,12 @@ func (m *Main) Run(ctx context.Context) error {
 			directory.RunMaintenance(base, st, now, every, log)
 		}()
 	}
-	log.Info("directory listening", "addr", ln.Addr().String(), "tls", useTLS)
+	log.Info("directory listening", "addr", l.Addr().String(), "tls", l.TLS())
 	return nil
 }
 
 // URL returns the base URL the directory serves on.
-func (m *Main) URL() string {
-	scheme := "http"
-	if m.tls {
-		scheme = "https"
-	}
-	return scheme + "://" + m.ln.Addr().String()
-}
+func (m *Main) URL() string { return m.Listener.URL() }
 
 // Close stops serving, flushes the audit and closes the store.
 func (m *Main) Close() error {
@@ -437,10 +407,8 @@ func (m *Main) Close() error {
 	if m.cancel != nil {
 		m.cancel()
 	}
-	if m.http != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		errs = append(errs, m.http.Shutdown(ctx))
+	if m.Listener != nil {
+		errs = append(errs, m.Listener.Close())
 	}
 	m.bg.Wait()
 	if m.Server != nil {

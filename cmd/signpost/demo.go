@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -32,11 +30,10 @@ const (
 
 // demoDirectory is a directory served in-process.
 type demoDirectory struct {
-	store  *sqlcipher.Store
-	server *directory.Server
-	http   *http.Server
-	cancel context.CancelFunc
-	URL    string
+	store    *sqlcipher.Store
+	server   *directory.Server
+	listener *directory.Listener
+	URL      string
 }
 
 // startDemoDirectory seeds a demo directory in dir and serves it on loopback.
@@ -50,25 +47,18 @@ func startDemoDirectory(ctx context.Context, dir string, children int, log *slog
 		return nil, fmt.Errorf("seeding the demo directory: %w", err)
 	}
 	srv := directory.NewServer(st, directory.Config{Logger: log})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := directory.Listen(srv, directory.ListenConfig{Addr: "127.0.0.1:0", Logger: log})
 	if err != nil {
 		srv.Close()
 		st.Close()
 		return nil, err
 	}
-	base, cancel := context.WithCancel(context.Background())
-	hs := &http.Server{Handler: srv, BaseContext: func(net.Listener) context.Context { return base },
-		ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	go hs.Serve(ln)
-	return &demoDirectory{store: st, server: srv, http: hs, cancel: cancel, URL: "http://" + ln.Addr().String()}, nil
+	return &demoDirectory{store: st, server: srv, listener: l, URL: l.URL()}, nil
 }
 
 // Close stops serving (long-polls first), flushes the audit and closes the store.
 func (d *demoDirectory) Close() error {
-	d.cancel()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	return errors.Join(d.http.Shutdown(ctx), d.server.Close(), d.store.Close())
+	return errors.Join(d.listener.Close(), d.server.Close(), d.store.Close())
 }
 
 // demo is a running demo: the directory, the enrolled services, the folder.
