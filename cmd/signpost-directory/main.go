@@ -23,6 +23,7 @@ import (
 
 	"signpost"
 	"signpost/directory"
+	"signpost/directory/demo"
 	"signpost/directory/sqlcipher"
 )
 
@@ -129,7 +130,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		defer m.Close()
 		if m.Demo {
-			fmt.Fprintf(stdout, "demo directory ready: accounts nurse, social, manager, itadmin; password %s; TOTP secret %s\n", directory.DemoPassword, directory.DemoTOTPSecret)
+			fmt.Fprintf(stdout, "demo directory ready: accounts nurse, social, manager, itadmin; password %s; TOTP secret %s\n", demo.Password, demo.TOTPSecret)
 		}
 		fmt.Fprintf(stdout, "listening on %s (data in %s)\n", m.URL(), m.DataDir)
 		<-ctx.Done()
@@ -345,7 +346,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	if m.Demo {
 		start := time.Now()
-		if err := directory.SeedDemo(ctx, st, m.DemoChildren, time.Now(), directory.DefaultPasswordParams); err != nil {
+		if err := demo.Seed(ctx, st, m.DemoChildren, time.Now(), directory.DefaultPasswordParams); err != nil {
 			st.Close()
 			return fmt.Errorf("seeding the demo: %w", err)
 		}

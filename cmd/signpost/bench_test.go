@@ -24,7 +24,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"signpost"
-	"signpost/directory"
+	demodir "signpost/directory/demo"
 	"signpost/directory/sqlcipher"
 	"signpost/localstore"
 	"signpost/ui"
@@ -125,8 +125,8 @@ func newBenchEnv() (*benchEnv, error) {
 	if err != nil {
 		return nil, err
 	}
-	code, _ := totp.GenerateCode(directory.DemoTOTPSecret, time.Now())
-	if err := s.Enrol(ctx, ui.EnrolRequest{Server: e.url, Username: "nurse", Password: directory.DemoPassword, OTP: code,
+	code, _ := totp.GenerateCode(demodir.TOTPSecret, time.Now())
+	if err := s.Enrol(ctx, ui.EnrolRequest{Server: e.url, Username: "nurse", Password: demodir.Password, OTP: code,
 		DeviceName: "bench-laptop", Passphrase: benchPassphrase}, nil); err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"signpost/directory"
+	demodir "signpost/directory/demo"
 	"signpost/directory/sqlcipher"
 	"signpost/ui"
 )
@@ -42,7 +43,7 @@ func startDemoDirectory(ctx context.Context, dir string, children int, log *slog
 	if err != nil {
 		return nil, err
 	}
-	if err := directory.SeedDemo(ctx, st, children, time.Now(), directory.DefaultPasswordParams); err != nil {
+	if err := demodir.Seed(ctx, st, children, time.Now(), directory.DefaultPasswordParams); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("seeding the demo directory: %w", err)
 	}
@@ -92,19 +93,19 @@ func startDemo(ctx context.Context, log *slog.Logger, out io.Writer) (*demo, err
 		return nil, err
 	}
 	fmt.Fprintf(out, "signpost demo: directory %s with %d children (data in %s, removed on exit)\n", d.dirc.URL, n, tmp)
-	fmt.Fprintf(out, "signpost demo: accounts nurse, social, manager, itadmin; password %s; TOTP secret %s\n", directory.DemoPassword, directory.DemoTOTPSecret)
+	fmt.Fprintf(out, "signpost demo: accounts nurse, social, manager, itadmin; password %s; TOTP secret %s\n", demodir.Password, demodir.TOTPSecret)
 	d.svc, err = newServices(ctx, serviceOptions{Dir: filepath.Join(tmp, "cache"), Logger: log,
 		Hint: "Demo: the passphrase is “" + demoPassphrase + "”."})
 	if err != nil {
 		d.Close()
 		return nil, err
 	}
-	code, err := totp.GenerateCode(directory.DemoTOTPSecret, time.Now())
+	code, err := totp.GenerateCode(demodir.TOTPSecret, time.Now())
 	if err != nil {
 		d.Close()
 		return nil, err
 	}
-	err = d.svc.Enrol(ctx, ui.EnrolRequest{Server: d.dirc.URL, Username: user, Password: directory.DemoPassword,
+	err = d.svc.Enrol(ctx, ui.EnrolRequest{Server: d.dirc.URL, Username: user, Password: demodir.Password,
 		OTP: code, DeviceName: "Demo laptop", Passphrase: demoPassphrase}, nil)
 	if err != nil {
 		d.Close()
