@@ -58,12 +58,14 @@ func feedCommand(ctx context.Context, cmd string, args []string, stdout, stderr 
 	return false, nil
 }
 
+// newFlags returns the flags every command takes (--data, --key-file) and
+// the Main they set.
 func newFlags(cmd string, stderr io.Writer) (*flag.FlagSet, *Main) {
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	m := NewMain()
 	fs.StringVar(&m.DataDir, "data", "signpost-data", "folder holding the store and its key")
-	fs.StringVar(&m.KeyFile, "key-file", "", "file holding the store key (default DATA/store.key)")
+	fs.StringVar(&m.KeyFile, "key-file", "", "file holding the store key (64 hex digits); created 0600 if absent (default DATA/store.key)")
 	return fs, m
 }
 
