@@ -200,6 +200,7 @@ type Summary struct {
 	Deciding time.Duration
 }
 
+// String is the summary in one line, as the import command prints it.
 func (s *Summary) String() string {
 	return fmt.Sprintf("read %d, created %d, updated %d, unchanged %d, merged %d, queued for review %d (already queued %d), held %d, rejected %d, unmatched %d",
 		s.Read, s.Created, s.Updated, s.Unchanged, s.Merged, s.Queued, s.AlreadyQueued, s.Held, s.Rejected, s.Unmatched)
