@@ -18,6 +18,7 @@ import (
 
 	"signpost"
 	"signpost/directory"
+	"signpost/directory/demo"
 )
 
 // answer is a reply with its headers, for checks on Retry-After.
@@ -119,7 +120,7 @@ func TestConcurrentWrongGuessesCheckAtMostFivePasswords(t *testing.T) {
 	}
 	checkRetryAfter(t, as)
 	// The right password is refused too now: the account is throttled, not just the guesses.
-	r := e.do("POST", "/v1/session", "", signpost.SessionRequest{Username: "manager", Password: directory.DemoPassword, OTP: code(t, e.clock.Now()), DeviceID: uuid.NewString(), DeviceName: "x"})
+	r := e.do("POST", "/v1/session", "", signpost.SessionRequest{Username: "manager", Password: demo.Password, OTP: code(t, e.clock.Now()), DeviceID: uuid.NewString(), DeviceName: "x"})
 	if r.status != http.StatusTooManyRequests {
 		t.Errorf("the right password after 40 wrong guesses: %d %s, want 429", r.status, r.body)
 	}
@@ -141,7 +142,7 @@ func TestOneTOTPCodeSignsInOnce(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, 20, nil)
 			for i, at := range tc.attempts {
-				r := e.do("POST", "/v1/session", "", signpost.SessionRequest{Username: "social", Password: directory.DemoPassword,
+				r := e.do("POST", "/v1/session", "", signpost.SessionRequest{Username: "social", Password: demo.Password,
 					OTP: code(t, e.clock.Now().Add(at.offset)), DeviceID: uuid.NewString(), DeviceName: "x"})
 				if r.status != at.want {
 					t.Errorf("sign-in %d (code %v from now): %d %s, want %d", i, at.offset, r.status, r.body, at.want)
@@ -153,7 +154,7 @@ func TestOneTOTPCodeSignsInOnce(t *testing.T) {
 		e := newEnv(t, 20, nil)
 		otp := code(t, e.clock.Now())
 		as := e.flood(t, 8, func(int) signpost.SessionRequest {
-			return signpost.SessionRequest{Username: "social", Password: directory.DemoPassword, OTP: otp, DeviceID: uuid.NewString(), DeviceName: "x"}
+			return signpost.SessionRequest{Username: "social", Password: demo.Password, OTP: otp, DeviceID: uuid.NewString(), DeviceName: "x"}
 		})
 		if got := answerStatuses(as); got[200] != 1 || got[200]+got[401]+got[429] != len(as) {
 			t.Errorf("8 concurrent sign-ins with one code: %v, want exactly one 200 and the rest 401 or 429", got)

@@ -21,6 +21,7 @@ import (
 
 	"signpost"
 	"signpost/directory"
+	"signpost/directory/demo"
 	"signpost/directory/population"
 	"signpost/directory/sqlcipher"
 )
@@ -35,19 +36,12 @@ func benchStore(b *testing.B, n int) (*sqlcipher.Store, time.Time) {
 	if n < 100000 {
 		dir = b.TempDir()
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		b.Fatal(err)
-	}
-	key, err := sqlcipher.LoadOrCreateKey(filepath.Join(dir, "store.key"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	st, err := sqlcipher.Open(ctx, filepath.Join(dir, "directory.db"), key)
+	st, err := sqlcipher.OpenDir(ctx, dir, "")
 	if err != nil {
 		b.Fatal(err)
 	}
 	start := time.Now()
-	if err := directory.SeedDemo(ctx, st, n, time.Now(), cheap); err != nil {
+	if err := demo.Seed(ctx, st, n, time.Now(), cheap); err != nil {
 		b.Fatal(err)
 	}
 	if d := time.Since(start); d > time.Second {
@@ -81,7 +75,7 @@ func benchClock() *clock {
 // searchMix returns a realistic mix of searches for children of the demo
 // population: exact, typo, day/month swap, name + postcode, and too-many.
 func searchMix(n, count int, seeded time.Time) []signpost.SearchRequest {
-	gen := population.New(directory.DemoSeed, seeded)
+	gen := population.New(demo.PopulationSeed, seeded)
 	out := make([]signpost.SearchRequest, 0, count)
 	for i := 0; len(out) < count; i++ {
 		serial := 15 + (i*7919)%n

@@ -16,6 +16,7 @@ import (
 
 	"signpost"
 	"signpost/directory"
+	"signpost/directory/demo"
 )
 
 // raw sends a request exactly as given (no redirect followed) and returns
@@ -44,7 +45,7 @@ func TestEveryAnswerIsTheJSONErrorBody(t *testing.T) {
 	nurse, dev := e.login("nurse")
 	long := strings.Repeat("é", signpost.MaxNameLen+1) // 101 characters, 202 bytes
 	session := func(mod func(*signpost.SessionRequest)) string {
-		req := signpost.SessionRequest{Username: "nurse", Password: directory.DemoPassword, OTP: "123456", DeviceID: uuid.NewString(), DeviceName: "Laptop"}
+		req := signpost.SessionRequest{Username: "nurse", Password: demo.Password, OTP: "123456", DeviceID: uuid.NewString(), DeviceName: "Laptop"}
 		mod(&req)
 		b, _ := json.Marshal(req)
 		return string(b)

@@ -16,6 +16,7 @@ import (
 
 	"signpost"
 	"signpost/directory"
+	"signpost/directory/demo"
 	"signpost/directory/sqlcipher"
 )
 
@@ -40,7 +41,7 @@ func FuzzRequestBodies(f *testing.F) {
 		f.Fatal(err)
 	}
 	clk := &clock{t: time.Now().UTC()}
-	if err := directory.SeedDemo(ctx, st, 20, clk.Now(), cheap); err != nil {
+	if err := demo.Seed(ctx, st, 20, clk.Now(), cheap); err != nil {
 		f.Fatal(err)
 	}
 	srv := directory.NewServer(st, directory.Config{Now: clk.Now, SearchRate: 1e9, SearchBurst: 1 << 30, WaitTimeout: time.Second,

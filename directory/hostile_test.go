@@ -19,6 +19,7 @@ import (
 
 	"signpost"
 	"signpost/directory"
+	"signpost/directory/demo"
 )
 
 // The hostile-request catalogue (issue 10, "Keep them closed"): every kind of
@@ -86,7 +87,7 @@ func newHostileEnv(t *testing.T) *hostileEnv {
 	for _, u := range []string{"pusher", "wiper"} {
 		if err := e.store.CreateAccount(ctx, &directory.Account{User: signpost.User{Username: u, DisplayName: "Test " + u, Role: signpost.RolePractitioner,
 			JobTitle: "Health visitor", Organisation: "Leeds Community Healthcare NHS Trust"},
-			PasswordHash: directory.HashPassword(directory.DemoPassword, cheap), TOTPSecret: directory.DemoTOTPSecret, Accredited: true}); err != nil {
+			PasswordHash: directory.HashPassword(demo.Password, cheap), TOTPSecret: demo.TOTPSecret, Accredited: true}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -140,7 +141,7 @@ func (h *hostileEnv) device(t *testing.T, as string) (string, string) {
 func (h *hostileEnv) loginT(t *testing.T, user string) (string, string) {
 	t.Helper()
 	dev := uuid.NewString()
-	b, _ := json.Marshal(signpost.SessionRequest{Username: user, Password: directory.DemoPassword, OTP: code(t, h.clock.Now()), DeviceID: dev, DeviceName: "row laptop"})
+	b, _ := json.Marshal(signpost.SessionRequest{Username: user, Password: demo.Password, OTP: code(t, h.clock.Now()), DeviceID: dev, DeviceName: "row laptop"})
 	st, _, body, err := h.send("POST", "/v1/session", nil, "", string(b))
 	if err != nil || st != 200 {
 		t.Fatalf("sign-in of %s: %d %s %v", user, st, body, err)
@@ -505,7 +506,7 @@ func hostileRows(h *hostileEnv) []hostile {
 	}
 	nested := `{"family_name":` + long("[", 20000) + long("]", 20000) + `}`
 	session := func(kv ...string) string {
-		base := map[string]string{"username": `"nurse"`, "password": jstr(directory.DemoPassword), "otp": `"{otp}"`,
+		base := map[string]string{"username": `"nurse"`, "password": jstr(demo.Password), "otp": `"{otp}"`,
 			"device_id": `"` + uuid.NewString() + `"`, "device_name": `"Laptop"`}
 		for i := 0; i+1 < len(kv); i += 2 {
 			base[kv[i]] = kv[i+1]

@@ -8,6 +8,7 @@ import (
 
 	"signpost"
 	"signpost/directory"
+	"signpost/directory/demo"
 	"signpost/directory/sqlcipher"
 )
 
@@ -110,7 +111,7 @@ func TestShieldingNeedsAnAuthorityOnBothSides(t *testing.T) {
 	ctx := context.Background()
 	must(t, e.store.CreateOrganisation(ctx, "National Team", "", true))
 	must(t, e.store.CreateAccount(ctx, &directory.Account{User: signpost.User{Username: "nomad", DisplayName: "No Where", Role: signpost.RoleManagement, Organisation: "National Team"},
-		PasswordHash: directory.HashPassword(directory.DemoPassword, cheap), TOTPSecret: directory.DemoTOTPSecret, Accredited: true}))
+		PasswordHash: directory.HashPassword(demo.Password, cheap), TOTPSecret: demo.TOTPSecret, Accredited: true}))
 	first, err := e.store.AllocateSerials(ctx, 1)
 	must(t, err)
 	orphan := signpost.Child{SignpostID: e.store.IDCodec().ID(first), GivenName: "Ola", FamilyName: "Nowhere", DateOfBirth: "2014-04-04", Gender: "female"}

@@ -15,6 +15,7 @@ import (
 
 	"signpost"
 	"signpost/directory"
+	"signpost/directory/demo"
 )
 
 // The role × endpoint matrix (issue 10): every v1 endpoint asked by every
@@ -73,7 +74,7 @@ func newMatrixEnv(t *testing.T) *matrixEnv {
 		{User: signpost.User{Username: "leaver", DisplayName: "Lee Leaver", Role: signpost.RolePractitioner, Organisation: "Leeds Community Healthcare NHS Trust"}},
 		{User: signpost.User{Username: "wiper", DisplayName: "Test wiper", Role: signpost.RolePractitioner, Organisation: "Leeds Community Healthcare NHS Trust"}},
 	} {
-		a.PasswordHash, a.TOTPSecret, a.Accredited = directory.HashPassword(directory.DemoPassword, cheap), directory.DemoTOTPSecret, true
+		a.PasswordHash, a.TOTPSecret, a.Accredited = directory.HashPassword(demo.Password, cheap), demo.TOTPSecret, true
 		if err := e.store.CreateAccount(ctx, &a); err != nil {
 			t.Fatal(err)
 		}
@@ -121,7 +122,7 @@ func matrixRows(m *matrixEnv) []matrixRow {
 			if c.role == "revoked device" {
 				dev = c.dev
 			}
-			b, _ := json.Marshal(signpost.SessionRequest{Username: c.user, Password: directory.DemoPassword, OTP: "{otp}", DeviceID: dev, DeviceName: "Matrix laptop"})
+			b, _ := json.Marshal(signpost.SessionRequest{Username: c.user, Password: demo.Password, OTP: "{otp}", DeviceID: dev, DeviceName: "Matrix laptop"})
 			return string(b)
 		}, want: statuses{200, 200, 200, 200, 200, 401, 401, 403}},
 		{endpoint: "POST /v1/search", method: "POST", path: fixed("/v1/search"),

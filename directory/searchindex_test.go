@@ -8,6 +8,7 @@ import (
 
 	"signpost"
 	"signpost/directory"
+	"signpost/directory/demo"
 	"signpost/directory/population"
 )
 
@@ -17,7 +18,7 @@ func TestInMemorySearchIndexAgreesWithTheStore(t *testing.T) {
 	e := newEnv(t, 3000, nil)
 	ctx := context.Background()
 	token, _ := e.login("social")
-	gen := population.New(directory.DemoSeed, e.clock.Now())
+	gen := population.New(demo.PopulationSeed, e.clock.Now())
 	var queries []signpost.SearchRequest
 	for i := 0; i < 120; i++ {
 		c := gen.Next(20 + i*23)

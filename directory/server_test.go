@@ -20,6 +20,7 @@ import (
 
 	"signpost"
 	"signpost/directory"
+	"signpost/directory/demo"
 	"signpost/directory/sqlcipher"
 )
 
@@ -55,7 +56,7 @@ type env struct {
 	jamie  string
 	riley  string
 
-	fixtures directory.DemoFixtureIDs
+	fixtures demo.FixtureIDs
 	path     string // the store file
 	key      []byte
 }
@@ -72,7 +73,7 @@ func newEnv(t *testing.T, n int, tweak func(*directory.Config)) *env {
 		t.Fatal(err)
 	}
 	clk := &clock{t: time.Now().UTC()}
-	if err := directory.SeedDemo(ctx, st, n, clk.Now(), cheap); err != nil {
+	if err := demo.Seed(ctx, st, n, clk.Now(), cheap); err != nil {
 		t.Fatal(err)
 	}
 	// Tests search far more than a day's work; the harvest limits have
@@ -87,7 +88,7 @@ func newEnv(t *testing.T, n int, tweak func(*directory.Config)) *env {
 	}
 	srv := directory.NewServer(st, cfg)
 	hs := httptest.NewServer(srv)
-	fx, err := directory.DemoFixtures(ctx, st)
+	fx, err := demo.Fixtures(ctx, st)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +148,7 @@ func (e *env) do(method, path, token string, body any) resp {
 
 func code(t testing.TB, at time.Time) string {
 	t.Helper()
-	c, err := totp.GenerateCode(directory.DemoTOTPSecret, at)
+	c, err := totp.GenerateCode(demo.TOTPSecret, at)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +161,7 @@ func code(t testing.TB, at time.Time) string {
 func (e *env) login(user string) (string, string) {
 	e.t.Helper()
 	dev := uuid.NewString()
-	r := e.do("POST", "/v1/session", "", signpost.SessionRequest{Username: user, Password: directory.DemoPassword, OTP: code(e.t, e.clock.Now()), DeviceID: dev, DeviceName: user + "'s laptop"})
+	r := e.do("POST", "/v1/session", "", signpost.SessionRequest{Username: user, Password: demo.Password, OTP: code(e.t, e.clock.Now()), DeviceID: dev, DeviceName: user + "'s laptop"})
 	if r.status != 200 {
 		e.t.Fatalf("sign-in of %s: %d %s", user, r.status, r.body)
 	}
@@ -173,7 +174,7 @@ func (e *env) login(user string) (string, string) {
 func TestSignInNeedsPasswordAndTOTP(t *testing.T) {
 	e := newEnv(t, 50, nil)
 	now := e.clock.Now()
-	good := signpost.SessionRequest{Username: "nurse", Password: directory.DemoPassword, OTP: code(t, now), DeviceID: uuid.NewString(), DeviceName: "Laptop"}
+	good := signpost.SessionRequest{Username: "nurse", Password: demo.Password, OTP: code(t, now), DeviceID: uuid.NewString(), DeviceName: "Laptop"}
 	r := e.do("POST", "/v1/session", "", good)
 	if r.status != 200 {
 		t.Fatalf("good sign-in: %d %s", r.status, r.body)
@@ -215,7 +216,7 @@ func TestSignInRefusesDisabledUnaccreditedAndRepeatedFailures(t *testing.T) {
 	if r := e.do("GET", "/v1/sync/pull", token, nil); r.status != 401 {
 		t.Errorf("disabled user's token: %d, want 401", r.status)
 	}
-	r := e.do("POST", "/v1/session", "", signpost.SessionRequest{Username: "social", Password: directory.DemoPassword, OTP: code(t, e.clock.Now()), DeviceID: uuid.NewString(), DeviceName: "x"})
+	r := e.do("POST", "/v1/session", "", signpost.SessionRequest{Username: "social", Password: demo.Password, OTP: code(t, e.clock.Now()), DeviceID: uuid.NewString(), DeviceName: "x"})
 	if r.status != 401 || !strings.Contains(string(r.body), "disabled") {
 		t.Errorf("disabled sign-in: %d %s", r.status, r.body)
 	}
@@ -224,10 +225,10 @@ func TestSignInRefusesDisabledUnaccreditedAndRepeatedFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := e.store.CreateAccount(ctx, &directory.Account{User: signpost.User{Username: "volunteer", DisplayName: "Val", Role: signpost.RolePractitioner, Organisation: "Unaccredited Youth Club"},
-		PasswordHash: directory.HashPassword(directory.DemoPassword, cheap), TOTPSecret: directory.DemoTOTPSecret}); err != nil {
+		PasswordHash: directory.HashPassword(demo.Password, cheap), TOTPSecret: demo.TOTPSecret}); err != nil {
 		t.Fatal(err)
 	}
-	r = e.do("POST", "/v1/session", "", signpost.SessionRequest{Username: "volunteer", Password: directory.DemoPassword, OTP: code(t, e.clock.Now()), DeviceID: uuid.NewString(), DeviceName: "x"})
+	r = e.do("POST", "/v1/session", "", signpost.SessionRequest{Username: "volunteer", Password: demo.Password, OTP: code(t, e.clock.Now()), DeviceID: uuid.NewString(), DeviceName: "x"})
 	if r.status != 403 || !strings.Contains(string(r.body), "accredited") {
 		t.Errorf("unaccredited sign-in: %d %s, want 403", r.status, r.body)
 	}
@@ -235,7 +236,7 @@ func TestSignInRefusesDisabledUnaccreditedAndRepeatedFailures(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		e.do("POST", "/v1/session", "", signpost.SessionRequest{Username: "manager", Password: "guess-" + fmt.Sprint(i), OTP: "000000", DeviceID: uuid.NewString(), DeviceName: "x"})
 	}
-	r = e.do("POST", "/v1/session", "", signpost.SessionRequest{Username: "manager", Password: directory.DemoPassword, OTP: code(t, e.clock.Now()), DeviceID: uuid.NewString(), DeviceName: "x"})
+	r = e.do("POST", "/v1/session", "", signpost.SessionRequest{Username: "manager", Password: demo.Password, OTP: code(t, e.clock.Now()), DeviceID: uuid.NewString(), DeviceName: "x"})
 	if r.status != 429 {
 		t.Errorf("sign-in after 5 failures: %d %s, want 429", r.status, r.body)
 	}
@@ -341,7 +342,7 @@ func TestShieldingMatrixNoHiddenFieldLeaks(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := e.store.CreateAccount(ctx, &directory.Account{User: signpost.User{Username: "mcrmanager", DisplayName: "M", Role: signpost.RoleManagement, Organisation: "Manchester Signpost Team"},
-		PasswordHash: directory.HashPassword(directory.DemoPassword, cheap), TOTPSecret: directory.DemoTOTPSecret, Accredited: true}); err != nil {
+		PasswordHash: directory.HashPassword(demo.Password, cheap), TOTPSecret: demo.TOTPSecret, Accredited: true}); err != nil {
 		t.Fatal(err)
 	}
 	for _, user := range []string{"nurse", "social", "manager", "mcrmanager", "itadmin"} {
@@ -612,7 +613,7 @@ func TestRemoteWipeGivesGoneEverywhereButReceipt(t *testing.T) {
 			t.Errorf("%s %s after wipe order: %d %s", rq.method, rq.path, r.status, r.body)
 		}
 	}
-	r := e.do("POST", "/v1/session", "", signpost.SessionRequest{Username: "nurse", Password: directory.DemoPassword, OTP: code(t, e.clock.Now()), DeviceID: dev, DeviceName: "x"})
+	r := e.do("POST", "/v1/session", "", signpost.SessionRequest{Username: "nurse", Password: demo.Password, OTP: code(t, e.clock.Now()), DeviceID: dev, DeviceName: "x"})
 	if r.status != 410 {
 		t.Errorf("sign-in on a device ordered to wipe: %d %s", r.status, r.body)
 	}
@@ -800,7 +801,7 @@ func TestDemoSeedingIsIdempotent(t *testing.T) {
 	ctx := context.Background()
 	social, _ := e.login("social")
 	e.push(social, mut(signpost.MutStartInvolvement, e.jamie))
-	if err := directory.SeedDemo(ctx, e.store, 100, e.clock.Now(), cheap); err != nil {
+	if err := demo.Seed(ctx, e.store, 100, e.clock.Now(), cheap); err != nil {
 		t.Fatal(err)
 	}
 	c, _ := e.store.Child(ctx, e.jamie)
@@ -863,7 +864,7 @@ func TestRevokedDeviceIsRefused(t *testing.T) {
 	if r := e.do("GET", "/v1/sync/pull", nurse, nil); r.status != 401 {
 		t.Errorf("revoked device's token: %d %s", r.status, r.body)
 	}
-	r := e.do("POST", "/v1/session", "", signpost.SessionRequest{Username: "nurse", Password: directory.DemoPassword, OTP: code(t, e.clock.Now()), DeviceID: dev, DeviceName: "x"})
+	r := e.do("POST", "/v1/session", "", signpost.SessionRequest{Username: "nurse", Password: demo.Password, OTP: code(t, e.clock.Now()), DeviceID: dev, DeviceName: "x"})
 	if r.status != 403 {
 		t.Errorf("sign-in on a revoked device: %d %s", r.status, r.body)
 	}

@@ -180,15 +180,6 @@ type DeviceMove struct {
 // once they have been expired for longer.
 const WipeGrace = 94 * 24 * time.Hour
 
-// BulkLoader is a Store that loads a national population faster without its
-// search indexes: BeginBulk drops them, EndBulk rebuilds them by sorting.
-// In between, searches are slow and only the feed importer may write.
-type BulkLoader interface {
-	BeginBulk(ctx context.Context) error
-	// EndBulk may use up to maxCacheMB MiB of memory to read the store once.
-	EndBulk(ctx context.Context, maxCacheMB int) error
-}
-
 // FeedBatch is a batch of import decisions, applied in one transaction in
 // this order: creates, updates, merges, review items, resolution.
 type FeedBatch struct {

@@ -19,6 +19,7 @@ import (
 
 	"signpost"
 	"signpost/directory"
+	"signpost/directory/demo"
 	"signpost/directory/sqlcipher"
 	"signpost/localstore"
 	psync "signpost/sync"
@@ -156,7 +157,7 @@ func chaosSetup(t *testing.T, addr string) (storePath, cacheDir string, deviceID
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := directory.SeedDemo(ctx, st, 100, time.Now(), cheap); err != nil {
+	if err := demo.Seed(ctx, st, 100, time.Now(), cheap); err != nil {
 		t.Fatal(err)
 	}
 	srv := directory.NewServer(st, directory.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
@@ -173,7 +174,7 @@ func chaosSetup(t *testing.T, addr string) (storePath, cacheDir string, deviceID
 	}
 	c, _ := psync.NewClient(psync.ClientOptions{BaseURL: "http://" + addr})
 	e := psync.NewEngine(c, cache, psync.EngineOptions{})
-	if _, err := e.SignIn(ctx, "nurse", directory.DemoPassword, otp(t), "chaos laptop"); err != nil {
+	if _, err := e.SignIn(ctx, "nurse", demo.Password, otp(t), "chaos laptop"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.Sync(ctx); err != nil {

@@ -19,6 +19,7 @@ import (
 
 	"signpost"
 	"signpost/directory"
+	"signpost/directory/demo"
 	"signpost/directory/sqlcipher"
 	psync "signpost/sync"
 )
@@ -33,7 +34,7 @@ func directoryServer(t *testing.T, children int) (*httptest.Server, *sqlcipher.S
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := directory.SeedDemo(ctx, st, children, time.Now(), cheap); err != nil {
+	if err := demo.Seed(ctx, st, children, time.Now(), cheap); err != nil {
 		t.Fatal(err)
 	}
 	srv := directory.NewServer(st, directory.Config{WaitTimeout: 3 * time.Second, SearchRate: 1000, SearchBurst: 1000,
@@ -44,7 +45,7 @@ func directoryServer(t *testing.T, children int) (*httptest.Server, *sqlcipher.S
 }
 
 func otp(t *testing.T) string {
-	c, err := totp.GenerateCode(directory.DemoTOTPSecret, time.Now())
+	c, err := totp.GenerateCode(demo.TOTPSecret, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +55,7 @@ func otp(t *testing.T) string {
 func signIn(t *testing.T, c *psync.Client, user string) string {
 	t.Helper()
 	dev := uuid.NewString()
-	if _, err := c.SignIn(context.Background(), signpost.SessionRequest{Username: user, Password: directory.DemoPassword, OTP: otp(t), DeviceID: dev, DeviceName: "test laptop"}); err != nil {
+	if _, err := c.SignIn(context.Background(), signpost.SessionRequest{Username: user, Password: demo.Password, OTP: otp(t), DeviceID: dev, DeviceName: "test laptop"}); err != nil {
 		t.Fatal(err)
 	}
 	return dev
@@ -108,7 +109,7 @@ func TestClientErrors(t *testing.T) {
 
 	hs, _ := directoryServer(t, 20)
 	c, _ := psync.NewClient(psync.ClientOptions{BaseURL: hs.URL})
-	_, err := c.SignIn(ctx, signpost.SessionRequest{Username: "nurse", Password: directory.DemoPassword, OTP: "000000", DeviceID: uuid.NewString(), DeviceName: "x"})
+	_, err := c.SignIn(ctx, signpost.SessionRequest{Username: "nurse", Password: demo.Password, OTP: "000000", DeviceID: uuid.NewString(), DeviceName: "x"})
 	if signpost.KindOf(err) != signpost.KindUnauthorized || !strings.Contains(signpost.MessageOf(err), "security code") {
 		t.Errorf("wrong TOTP: %v", err)
 	}

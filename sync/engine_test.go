@@ -17,6 +17,7 @@ import (
 
 	"signpost"
 	"signpost/directory"
+	"signpost/directory/demo"
 	"signpost/directory/sqlcipher"
 	"signpost/localstore"
 	psync "signpost/sync"
@@ -50,7 +51,7 @@ func newWorld(t *testing.T, children int) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := directory.SeedDemo(ctx, st, children, time.Now(), cheap); err != nil {
+	if err := demo.Seed(ctx, st, children, time.Now(), cheap); err != nil {
 		t.Fatal(err)
 	}
 	w := &world{t: t, store: st}
@@ -112,7 +113,7 @@ func (w *world) start() {
 
 func (w *world) signIn(user string) {
 	w.t.Helper()
-	if _, err := w.engine.SignIn(context.Background(), user, directory.DemoPassword, otp(w.t), "Test laptop"); err != nil {
+	if _, err := w.engine.SignIn(context.Background(), user, demo.Password, otp(w.t), "Test laptop"); err != nil {
 		w.t.Fatal(err)
 	}
 }
@@ -363,7 +364,7 @@ func TestRefusedTokenKeepsTheOutbox(t *testing.T) {
 
 func TestWrongTOTPAtSignIn(t *testing.T) {
 	w := newWorld(t, 20)
-	_, err := w.engine.SignIn(context.Background(), "nurse", directory.DemoPassword, "123456", "x")
+	_, err := w.engine.SignIn(context.Background(), "nurse", demo.Password, "123456", "x")
 	if signpost.KindOf(err) != signpost.KindUnauthorized {
 		t.Errorf("wrong TOTP: %v", err)
 	}

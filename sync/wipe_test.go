@@ -16,6 +16,7 @@ import (
 
 	"signpost"
 	"signpost/directory"
+	"signpost/directory/demo"
 	"signpost/directory/sqlcipher"
 	"signpost/localstore"
 	psync "signpost/sync"
@@ -44,7 +45,7 @@ func newClockedWorld(t *testing.T, children int, server, device *clock) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := directory.SeedDemo(ctx, st, children, server.Now(), cheap); err != nil {
+	if err := demo.Seed(ctx, st, children, server.Now(), cheap); err != nil {
 		t.Fatal(err)
 	}
 	w := &world{t: t, store: st}
@@ -92,11 +93,11 @@ func TestWipeOrderReachesACacheWhoseSessionExpired(t *testing.T) {
 			server := &clock{t: time.Now().UTC()}
 			device := &clock{t: server.Now().Add(tc.skew)}
 			w := newClockedWorld(t, 100, server, device)
-			code, err := totp.GenerateCode(directory.DemoTOTPSecret, server.Now())
+			code, err := totp.GenerateCode(demo.TOTPSecret, server.Now())
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := w.engine.SignIn(ctx, "nurse", directory.DemoPassword, code, "Test laptop"); err != nil {
+			if _, err := w.engine.SignIn(ctx, "nurse", demo.Password, code, "Test laptop"); err != nil {
 				t.Fatal(err)
 			}
 			w.sync()

@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
-	"runtime/debug"
 	"runtime/pprof"
 	"sort"
 	"strconv"
@@ -22,6 +21,7 @@ import (
 	"signpost"
 	"signpost/directory"
 	"signpost/directory/feed"
+	"signpost/directory/importer"
 	"signpost/directory/population"
 )
 
@@ -58,12 +58,14 @@ func feedCommand(ctx context.Context, cmd string, args []string, stdout, stderr 
 	return false, nil
 }
 
+// newFlags returns the flags every command takes (--data, --key-file) and
+// the Main they set.
 func newFlags(cmd string, stderr io.Writer) (*flag.FlagSet, *Main) {
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	m := NewMain()
 	fs.StringVar(&m.DataDir, "data", "signpost-data", "folder holding the store and its key")
-	fs.StringVar(&m.KeyFile, "key-file", "", "file holding the store key (default DATA/store.key)")
+	fs.StringVar(&m.KeyFile, "key-file", "", "file holding the store key (64 hex digits); created 0600 if absent (default DATA/store.key)")
 	return fs, m
 }
 
@@ -171,56 +173,14 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer st.Close()
-	if err := st.SetWriterCache(ctx, *cacheMB); err != nil {
-		return err
-	}
-	start := time.Now()
-	im, err := directory.NewImporter(ctx, st, day)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "read %d children's identities in %.1fs\n", im.Children(), time.Since(start).Seconds())
-	if *bulk {
-		// A national load holds every new child until the last feed is
-		// decided: collect garbage sooner, so the heap stays nearer to what
-		// is live (at the cost of some more collector time).
-		debug.SetGCPercent(50)
-		if err := st.BeginBulk(ctx); err != nil {
-			return err
-		}
-	}
-	runErr := importFeeds(ctx, im, feeds, files, *rejects, *outcomes, stdout, stderr)
-	if *bulk {
-		// The importer's index and held children are garbage now: give
-		// their memory back, and let the rebuild read the store into it.
-		im = nil
-		debug.FreeOSMemory()
-		if ctx.Err() != nil {
-			// Stopped (Ctrl-C, SIGTERM): stop now rather than spend minutes
-			// on indexes. The store rebuilds any it lacks when it is next
-			// opened, and running the same import again completes it.
-			fmt.Fprintln(stderr, "stopped: the search indexes will be rebuilt when the store is next opened; run the same import again to complete it")
-		} else {
-			t := time.Now()
-			fmt.Fprintln(stderr, "rebuilding the search indexes...")
-			if err := st.EndBulk(ctx, rebuildCacheMB(*cacheMB)); err != nil {
-				if runErr == nil {
-					runErr = err
-				}
-			} else {
-				fmt.Fprintf(stdout, "rebuilt the search indexes in %.1fs\n", time.Since(t).Seconds())
-			}
-		}
-	}
-	if runErr != nil {
-		return runErr
-	}
-	fmt.Fprintf(stdout, "done in %.1fs\n", time.Since(start).Seconds())
-	return nil
+	return importer.Load(ctx, st, importer.LoadOptions{Today: day, CacheMB: *cacheMB, Bulk: *bulk, Stdout: stdout, Stderr: stderr},
+		func(ctx context.Context, im *importer.Engine) error {
+			return importFeeds(ctx, im, feeds, files, *rejects, *outcomes, stdout, stderr)
+		})
 }
 
 // importFeeds applies the feeds as one run and prints a summary of each.
-func importFeeds(ctx context.Context, im *directory.Importer, feeds []feedArg, in []*os.File, rejectsPath, outcomesPath string, stdout, stderr io.Writer) error {
+func importFeeds(ctx context.Context, im *importer.Engine, feeds []feedArg, in []*os.File, rejectsPath, outcomesPath string, stdout, stderr io.Writer) error {
 	several := len(feeds) > 1
 	var closers []*os.File
 	defer func() {
@@ -232,9 +192,9 @@ func importFeeds(ctx context.Context, im *directory.Importer, feeds []feedArg, i
 	if fd, ok := stderr.(interface{ Fd() uintptr }); ok && term.IsTerminal(int(fd.Fd())) {
 		bar = &progress{w: stderr}
 	}
-	files := make([]directory.FeedFile, len(feeds))
+	files := make([]importer.File, len(feeds))
 	for i, f := range feeds {
-		opts := directory.ImportOptions{Source: filepath.Base(f.path)}
+		opts := importer.Options{Source: filepath.Base(f.path)}
 		for _, x := range []struct {
 			path string
 			w    *io.Writer
@@ -266,7 +226,7 @@ func importFeeds(ctx context.Context, im *directory.Importer, feeds []feedArg, i
 				bar.update(kind, phase, done, total)
 			}
 		}
-		files[i] = directory.FeedFile{Kind: f.kind, R: in[i], Opts: opts}
+		files[i] = importer.File{Kind: f.kind, R: in[i], Opts: opts}
 	}
 	t := time.Now()
 	sums, err := im.ImportAll(ctx, files)
@@ -433,18 +393,18 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		return nil
 	case "link":
-		if err := directory.LinkReview(ctx, st, *id, *child, *by, now); err != nil {
+		if err := importer.LinkReview(ctx, st, *id, *child, *by, now); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "review item %d linked to %s\n", *id, signpost.NormaliseSignpostID(*child))
 	case "create":
-		sid, err := directory.CreateFromReview(ctx, st, *id, *by, now)
+		sid, err := importer.CreateFromReview(ctx, st, *id, *by, now)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "review item %d: created %s\n", *id, sid)
 	case "dismiss":
-		if err := directory.DismissReview(ctx, st, *id, *by, now); err != nil {
+		if err := importer.DismissReview(ctx, st, *id, *by, now); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "review item %d dismissed\n", *id)
@@ -479,7 +439,7 @@ func runAdmin(ctx context.Context, cmd string, args []string, stdout, stderr io.
 	defer st.Close()
 	switch cmd {
 	case "merge":
-		if err := directory.Merge(ctx, st, *from, *into, time.Now().UTC()); err != nil {
+		if err := importer.Merge(ctx, st, *from, *into, time.Now().UTC()); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "merged %s into %s\n", signpost.NormaliseSignpostID(*from), signpost.NormaliseSignpostID(*into))
@@ -540,21 +500,4 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "\n  ground truth: %s\n", filepath.Join(*out, population.TruthFile))
 	return nil
-}
-
-// rebuildCacheMB is the page cache the index rebuild may use: half the
-// memory available now (Linux says; elsewhere the writer's cache stays).
-func rebuildCacheMB(cacheMB int) int {
-	raw, err := os.ReadFile("/proc/meminfo")
-	if err != nil {
-		return cacheMB
-	}
-	for _, line := range strings.Split(string(raw), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "MemAvailable:" {
-			if kb, err := strconv.Atoi(f[1]); err == nil {
-				return max(cacheMB, kb/1024/2)
-			}
-		}
-	}
-	return cacheMB
 }

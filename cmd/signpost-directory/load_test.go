@@ -28,6 +28,7 @@ import (
 
 	"signpost"
 	"signpost/directory"
+	"signpost/directory/demo"
 	"signpost/directory/feed"
 	"signpost/directory/match"
 	"signpost/directory/population"
@@ -236,7 +237,7 @@ func loadWorld(t *testing.T, bin, data string, children, history, devices int, r
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := directory.SeedDemo(ctx, st, 0, today, directory.PasswordParams{Memory: 1024, Time: 1, Threads: 1}); err != nil {
+		if err := demo.Seed(ctx, st, 0, today, directory.PasswordParams{Memory: 1024, Time: 1, Threads: 1}); err != nil {
 			t.Fatal(err)
 		}
 		st.Close()
@@ -283,7 +284,7 @@ func loadWorld(t *testing.T, bin, data string, children, history, devices int, r
 		}
 		a := &directory.Account{User: signpost.User{Username: u, DisplayName: "Load " + u, Role: signpost.RolePractitioner, JobTitle: "School nurse",
 			Organisation: "Leeds Community Healthcare NHS Trust", Phone: "0113 496 0000", Email: u + "@example.nhs.uk"},
-			PasswordHash: hash, TOTPSecret: directory.DemoTOTPSecret, Accredited: true}
+			PasswordHash: hash, TOTPSecret: demo.TOTPSecret, Accredited: true}
 		if err := st.CreateAccount(ctx, a); err != nil && signpost.KindOf(err) != signpost.KindConflict {
 			t.Fatal(err)
 		}
@@ -298,7 +299,7 @@ func loadWorld(t *testing.T, bin, data string, children, history, devices int, r
 		// The history belongs to an account of its own, so the load's
 		// exactly-once counts stay the devices'.
 		a := &directory.Account{User: signpost.User{Username: "history", DisplayName: "History", Role: signpost.RolePractitioner,
-			Organisation: "Leeds Community Healthcare NHS Trust"}, PasswordHash: hash, TOTPSecret: directory.DemoTOTPSecret, Accredited: true}
+			Organisation: "Leeds Community Healthcare NHS Trust"}, PasswordHash: hash, TOTPSecret: demo.TOTPSecret, Accredited: true}
 		if err := st.CreateAccount(ctx, a); err != nil && signpost.KindOf(err) != signpost.KindConflict {
 			t.Fatal(err)
 		}
@@ -554,7 +555,7 @@ func (lg *loadGen) signIn(i int) (*device, error) {
 	d := &device{n: i, user: lg.world.users[i], id: uuid.NewString(), rng: rand.New(rand.NewPCG(uint64(i), 7)),
 		pushed: map[string]signpost.Mutation{}, views: map[string]int{}}
 	for attempt := 0; ; attempt++ {
-		code, _ := totp.GenerateCode(directory.DemoTOTPSecret, time.Now())
+		code, _ := totp.GenerateCode(demo.TOTPSecret, time.Now())
 		var s signpost.SessionResponse
 		status, err := lg.do(context.Background(), "session", "POST", "/v1/session", "", signpost.SessionRequest{Username: d.user, Password: loadPassword, OTP: code,
 			DeviceID: d.id, DeviceName: d.user + "'s laptop"}, &s, time.Minute)

@@ -5,7 +5,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,7 +15,6 @@ import (
 	httppprof "net/http/pprof"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime/pprof"
 	"strings"
 	gosync "sync"
@@ -25,6 +23,7 @@ import (
 
 	"signpost"
 	"signpost/directory"
+	"signpost/directory/demo"
 	"signpost/directory/sqlcipher"
 )
 
@@ -78,100 +77,87 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if ok, err := policyCommand(ctx, cmd, args, stdout, stderr); ok {
 		return err
 	}
-	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	m := NewMain()
-	fs.StringVar(&m.DataDir, "data", "signpost-data", "folder holding the store and its key")
-	fs.StringVar(&m.KeyFile, "key-file", "", "file holding the store key (64 hex digits); created 0600 if absent (default DATA/store.key)")
 	switch cmd {
 	case "serve":
-		fs.StringVar(&m.Listen, "listen", "127.0.0.1:8443", "address to listen on")
-		fs.StringVar(&m.TLSCert, "tls-cert", "", "TLS certificate (PEM)")
-		fs.StringVar(&m.TLSKey, "tls-key", "", "TLS private key (PEM)")
-		fs.BoolVar(&m.Insecure, "insecure", false, "allow plain HTTP on a non-loopback address (never in production)")
-		fs.BoolVar(&m.Demo, "demo", false, "seed the demo population and accounts (idempotent)")
-		fs.IntVar(&m.DemoChildren, "demo-children", 10000, "number of generated demo children")
-		fs.BoolVar(&m.Maintenance, "maintenance", true, "run the retention rules at start and once a day")
-		fs.BoolVar(&m.SearchIndex, "search-index", true, "answer searches from an in-memory index of identities (built in the background at start)")
-		verbose := fs.Bool("v", false, "log every request")
-		cpuProfile := fs.String("cpu-profile", "", "write a CPU profile of the whole run to FILE (for measuring)")
-		pprofAddr := fs.String("pprof", "", "serve Go's profiles (net/http/pprof) on this loopback address, for measuring")
-		if err := fs.Parse(args); err != nil {
-			return flagErr(err)
+		return runServe(ctx, args, stdout, stderr)
+	case "create-authority":
+		return runCreateAuthority(ctx, args, stderr)
+	case "create-org":
+		return runCreateOrg(ctx, args, stderr)
+	case "create-user":
+		return runCreateUser(ctx, args, stdout, stderr)
+	case "disable-user":
+		return runDisableUser(ctx, args, stderr)
+	case "devices":
+		return runDevices(ctx, args, stdout, stderr)
+	case "wipe", "revoke":
+		return runMoveDevice(ctx, cmd, args, stdout, stderr)
+	case "audit":
+		return runAudit(ctx, args, stdout, stderr)
+	case "alerts":
+		return runAlerts(ctx, args, stdout, stderr)
+	}
+	return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, m := newFlags("serve", stderr)
+	fs.StringVar(&m.Listen, "listen", "127.0.0.1:8443", "address to listen on")
+	fs.StringVar(&m.TLSCert, "tls-cert", "", "TLS certificate (PEM)")
+	fs.StringVar(&m.TLSKey, "tls-key", "", "TLS private key (PEM)")
+	fs.BoolVar(&m.Insecure, "insecure", false, "allow plain HTTP on a non-loopback address (never in production)")
+	fs.BoolVar(&m.Demo, "demo", false, "seed the demo population and accounts (idempotent)")
+	fs.IntVar(&m.DemoChildren, "demo-children", 10000, "number of generated demo children")
+	fs.BoolVar(&m.Maintenance, "maintenance", true, "run the retention rules at start and once a day")
+	fs.BoolVar(&m.SearchIndex, "search-index", true, "answer searches from an in-memory index of identities (built in the background at start)")
+	verbose := fs.Bool("v", false, "log every request")
+	cpuProfile := fs.String("cpu-profile", "", "write a CPU profile of the whole run to FILE (for measuring)")
+	pprofAddr := fs.String("pprof", "", "serve Go's profiles (net/http/pprof) on this loopback address, for measuring")
+	if err := fs.Parse(args); err != nil {
+		return flagErr(err)
+	}
+	if *pprofAddr != "" {
+		host, _, err := net.SplitHostPort(*pprofAddr)
+		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+			return fmt.Errorf("--pprof must be a loopback address such as 127.0.0.1:6060")
 		}
-		if *pprofAddr != "" {
-			host, _, err := net.SplitHostPort(*pprofAddr)
-			if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
-				return fmt.Errorf("--pprof must be a loopback address such as 127.0.0.1:6060")
-			}
-			ln, err := net.Listen("tcp", *pprofAddr)
-			if err != nil {
-				return err
-			}
-			defer ln.Close()
-			go http.Serve(ln, pprofMux())
-		}
-		if *cpuProfile != "" {
-			f, err := os.Create(*cpuProfile)
-			if err != nil {
-				return err
-			}
-			if err := pprof.StartCPUProfile(f); err != nil {
-				return err
-			}
-			defer func() { pprof.StopCPUProfile(); f.Close() }()
-		}
-		level := slog.LevelInfo
-		if *verbose {
-			level = slog.LevelDebug
-		}
-		m.Config.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-		if err := m.Run(ctx); err != nil {
+		ln, err := net.Listen("tcp", *pprofAddr)
+		if err != nil {
 			return err
 		}
-		defer m.Close()
-		if m.Demo {
-			fmt.Fprintf(stdout, "demo directory ready: accounts nurse, social, manager, itadmin; password %s; TOTP secret %s\n", directory.DemoPassword, directory.DemoTOTPSecret)
+		defer ln.Close()
+		go http.Serve(ln, pprofMux())
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
 		}
-		fmt.Fprintf(stdout, "listening on %s (data in %s)\n", m.URL(), m.DataDir)
-		<-ctx.Done()
-		return nil
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	m.Config.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	if err := m.Run(ctx); err != nil {
+		return err
+	}
+	defer m.Close()
+	if m.Demo {
+		fmt.Fprintf(stdout, "demo directory ready: accounts nurse, social, manager, itadmin; password %s; TOTP secret %s\n", demo.Password, demo.TOTPSecret)
+	}
+	fmt.Fprintf(stdout, "listening on %s (data in %s)\n", m.URL(), m.DataDir)
+	<-ctx.Done()
+	return nil
+}
 
-	var f struct {
-		code, name, authority, username, role, org, job, phone, email, device, child string
-		accredited, childProtection, enable                                          bool
-	}
-	switch cmd {
-	case "create-authority":
-		fs.StringVar(&f.code, "code", "", "ONS GSS code")
-		fs.StringVar(&f.name, "name", "", "name")
-	case "create-org":
-		fs.StringVar(&f.name, "name", "", "organisation name")
-		fs.StringVar(&f.authority, "authority", "", "authority name or code")
-		fs.BoolVar(&f.accredited, "accredited", true, "whether its users may sign in")
-	case "create-user":
-		fs.StringVar(&f.username, "username", "", "username")
-		fs.StringVar(&f.name, "name", "", "display name")
-		fs.StringVar(&f.role, "role", "", "practitioner, management or itadmin")
-		fs.StringVar(&f.org, "org", "", "organisation name")
-		fs.StringVar(&f.job, "job", "", "job title")
-		fs.StringVar(&f.phone, "phone", "", "work phone")
-		fs.StringVar(&f.email, "email", "", "work email")
-		fs.BoolVar(&f.childProtection, "child-protection", false, "holds a child-protection role (may use break-glass)")
-	case "disable-user":
-		fs.StringVar(&f.username, "username", "", "username")
-		fs.BoolVar(&f.enable, "enable", false, "re-enable instead")
-	case "devices":
-	case "wipe", "revoke":
-		fs.StringVar(&f.device, "device", "", "device id")
-	case "audit":
-		fs.StringVar(&f.child, "child", "", "Signpost ID")
-	case "alerts":
-		fs.StringVar(&f.authority, "authority", "", "authority name")
-	default:
-		return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
-	}
+// withStore parses the flags of a command that works on the store, opens
+// the store and runs do on it.
+func withStore(ctx context.Context, fs *flag.FlagSet, m *Main, args []string, do func(*sqlcipher.Store) error) error {
 	if err := fs.Parse(args); err != nil {
 		return flagErr(err)
 	}
@@ -180,32 +166,72 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close()
-	switch cmd {
-	case "create-authority":
-		if f.code == "" || f.name == "" {
+	return do(st)
+}
+
+func runCreateAuthority(ctx context.Context, args []string, stderr io.Writer) error {
+	fs, m := newFlags("create-authority", stderr)
+	code := fs.String("code", "", "ONS GSS code")
+	name := fs.String("name", "", "name")
+	return withStore(ctx, fs, m, args, func(st *sqlcipher.Store) error {
+		if *code == "" || *name == "" {
 			return errors.New("--code and --name are required")
 		}
-		return st.CreateAuthority(ctx, f.code, f.name)
-	case "create-org":
-		if f.name == "" {
+		return st.CreateAuthority(ctx, *code, *name)
+	})
+}
+
+func runCreateOrg(ctx context.Context, args []string, stderr io.Writer) error {
+	fs, m := newFlags("create-org", stderr)
+	name := fs.String("name", "", "organisation name")
+	authority := fs.String("authority", "", "authority name or code")
+	accredited := fs.Bool("accredited", true, "whether its users may sign in")
+	return withStore(ctx, fs, m, args, func(st *sqlcipher.Store) error {
+		if *name == "" {
 			return errors.New("--name is required")
 		}
-		return st.CreateOrganisation(ctx, f.name, f.authority, f.accredited)
-	case "create-user":
-		pw, err := secret("SIGNPOST_PASSWORD", "Password for "+f.username+": ", stderr)
+		return st.CreateOrganisation(ctx, *name, *authority, *accredited)
+	})
+}
+
+func runCreateUser(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, m := newFlags("create-user", stderr)
+	var u directory.NewUser
+	fs.StringVar(&u.Username, "username", "", "username")
+	fs.StringVar(&u.DisplayName, "name", "", "display name")
+	fs.StringVar(&u.Role, "role", "", "practitioner, management or itadmin")
+	fs.StringVar(&u.Organisation, "org", "", "organisation name")
+	fs.StringVar(&u.JobTitle, "job", "", "job title")
+	fs.StringVar(&u.Phone, "phone", "", "work phone")
+	fs.StringVar(&u.Email, "email", "", "work email")
+	fs.BoolVar(&u.ChildProtection, "child-protection", false, "holds a child-protection role (may use break-glass)")
+	return withStore(ctx, fs, m, args, func(st *sqlcipher.Store) error {
+		pw, err := secret("SIGNPOST_PASSWORD", "Password for "+u.Username+": ", stderr)
 		if err != nil {
 			return err
 		}
-		sec, url, err := directory.CreateUser(ctx, st, directory.NewUser{Username: f.username, DisplayName: f.name, Role: f.role, JobTitle: f.job,
-			Organisation: f.org, Phone: f.phone, Email: f.email, Password: pw, ChildProtection: f.childProtection})
+		u.Password = pw
+		sec, url, err := directory.CreateUser(ctx, st, u)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "created %s\nTOTP secret: %s\notpauth URL: %s\n", f.username, sec, url)
+		fmt.Fprintf(stdout, "created %s\nTOTP secret: %s\notpauth URL: %s\n", u.Username, sec, url)
 		return nil
-	case "disable-user":
-		return st.SetAccountDisabled(ctx, f.username, !f.enable)
-	case "devices":
+	})
+}
+
+func runDisableUser(ctx context.Context, args []string, stderr io.Writer) error {
+	fs, m := newFlags("disable-user", stderr)
+	username := fs.String("username", "", "username")
+	enable := fs.Bool("enable", false, "re-enable instead")
+	return withStore(ctx, fs, m, args, func(st *sqlcipher.Store) error {
+		return st.SetAccountDisabled(ctx, *username, !*enable)
+	})
+}
+
+func runDevices(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, m := newFlags("devices", stderr)
+	return withStore(ctx, fs, m, args, func(st *sqlcipher.Store) error {
 		ds, err := st.Devices(ctx, directory.DeviceFilter{Limit: 1000})
 		if err != nil {
 			return err
@@ -219,29 +245,40 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stdout, "%-36s  %-12s  %-24s  %-20s  %s\n", d.ID, signpost.Printable(d.User), signpost.Printable(d.Name), d.LastSeen.Format(time.DateTime), state)
 		}
 		return nil
-	case "wipe":
-		d, err := st.MoveDevice(ctx, f.device, directory.DeviceMove{To: signpost.DeviceWipeOrdered, By: "operator", At: time.Now()})
+	})
+}
+
+// runMoveDevice runs wipe (a remote wipe at the device's next contact) and
+// revoke (its tokens refused from now on).
+func runMoveDevice(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) error {
+	fs, m := newFlags(cmd, stderr)
+	device := fs.String("device", "", "device id")
+	to, done := signpost.DeviceRevoked, "revoked %s (%s, %s)\n"
+	if cmd == "wipe" {
+		to, done = signpost.DeviceWipeOrdered, "wipe ordered for %s (%s, %s): it wipes at its next contact\n"
+	}
+	return withStore(ctx, fs, m, args, func(st *sqlcipher.Store) error {
+		d, err := st.MoveDevice(ctx, *device, directory.DeviceMove{To: to, By: "operator", At: time.Now()})
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "wipe ordered for %s (%s, %s): it wipes at its next contact\n", d.ID, d.User, d.Name)
+		fmt.Fprintf(stdout, done, d.ID, d.User, d.Name)
 		return nil
-	case "revoke":
-		d, err := st.MoveDevice(ctx, f.device, directory.DeviceMove{To: signpost.DeviceRevoked, By: "operator", At: time.Now()})
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "revoked %s (%s, %s)\n", d.ID, d.User, d.Name)
-		return nil
-	case "audit":
-		if !signpost.ValidSignpostID(f.child) {
+	})
+}
+
+func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, m := newFlags("audit", stderr)
+	child := fs.String("child", "", "Signpost ID")
+	return withStore(ctx, fs, m, args, func(st *sqlcipher.Store) error {
+		if !signpost.ValidSignpostID(*child) {
 			return errors.New("--child must be a valid Signpost ID")
 		}
-		evs, err := st.AuditForChild(ctx, f.child)
+		evs, err := st.AuditForChild(ctx, *child)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "subject-access report for %s: %d events\n", signpost.NormaliseSignpostID(f.child), len(evs))
+		fmt.Fprintf(stdout, "subject-access report for %s: %d events\n", signpost.NormaliseSignpostID(*child), len(evs))
 		for _, ev := range evs {
 			claimed := ""
 			if !ev.ClaimedAt.IsZero() {
@@ -251,8 +288,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				signpost.Printable(ev.Reason), ev.Flags, claimed)
 		}
 		return nil
-	case "alerts":
-		als, err := st.Alerts(ctx, directory.AlertFilter{Authority: f.authority, Limit: 1000})
+	})
+}
+
+func runAlerts(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, m := newFlags("alerts", stderr)
+	authority := fs.String("authority", "", "authority name")
+	return withStore(ctx, fs, m, args, func(st *sqlcipher.Store) error {
+		als, err := st.Alerts(ctx, directory.AlertFilter{Authority: *authority, Limit: 1000})
 		if err != nil {
 			return err
 		}
@@ -260,8 +303,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stdout, "%s  %s  %s by %s: %q\n", al.At.Format(time.DateTime), al.ChildID, al.Kind, signpost.Printable(al.Username), signpost.Printable(al.Reason))
 		}
 		return nil
-	}
-	return nil
+	})
 }
 
 func flagErr(err error) error {
@@ -304,13 +346,11 @@ type Main struct {
 	// start; searches read the store's indexes until it is ready.
 	SearchIndex bool
 
-	Store  *sqlcipher.Store
-	Server *directory.Server
-	ln     net.Listener
-	http   *http.Server
-	tls    bool
-	cancel context.CancelFunc
-	bg     gosync.WaitGroup
+	Store    *sqlcipher.Store
+	Server   *directory.Server
+	Listener *directory.Listener
+	cancel   context.CancelFunc
+	bg       gosync.WaitGroup
 }
 
 // NewMain returns a Main with defaults.
@@ -320,18 +360,7 @@ func NewMain() *Main {
 
 // OpenStore opens the store in DataDir with the key file.
 func (m *Main) OpenStore(ctx context.Context) (*sqlcipher.Store, error) {
-	if err := os.MkdirAll(m.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("making data folder %s: %w", m.DataDir, err)
-	}
-	keyFile := m.KeyFile
-	if keyFile == "" {
-		keyFile = filepath.Join(m.DataDir, "store.key")
-	}
-	key, err := sqlcipher.LoadOrCreateKey(keyFile)
-	if err != nil {
-		return nil, &signpost.Error{Kind: signpost.KindInvalid, Message: err.Error(), Err: err}
-	}
-	return sqlcipher.Open(ctx, filepath.Join(m.DataDir, "directory.db"), key)
+	return sqlcipher.OpenDir(ctx, m.DataDir, m.KeyFile)
 }
 
 // pprofMux serves Go's profiles.
@@ -344,16 +373,9 @@ func pprofMux() *http.ServeMux {
 
 // Run opens the store, seeds the demo if asked, and starts serving.
 func (m *Main) Run(ctx context.Context) error {
-	useTLS := m.TLSCert != "" || m.TLSKey != ""
-	if useTLS && (m.TLSCert == "" || m.TLSKey == "") {
-		return errors.New("--tls-cert and --tls-key go together")
-	}
-	host, _, err := net.SplitHostPort(m.Listen)
-	if err != nil {
-		return fmt.Errorf("--listen %q is not host:port", m.Listen)
-	}
-	if ip := net.ParseIP(host); !useTLS && !m.Insecure && host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return fmt.Errorf("plain HTTP is only allowed on loopback: give --tls-cert and --tls-key to listen on %s (or --insecure)", m.Listen)
+	lc := directory.ListenConfig{Addr: m.Listen, TLSCert: m.TLSCert, TLSKey: m.TLSKey, Insecure: m.Insecure}
+	if err := lc.Check(); err != nil {
+		return err
 	}
 	st, err := m.OpenStore(ctx)
 	if err != nil {
@@ -367,39 +389,25 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	if m.Demo {
 		start := time.Now()
-		if err := directory.SeedDemo(ctx, st, m.DemoChildren, time.Now(), directory.DefaultPasswordParams); err != nil {
+		if err := demo.Seed(ctx, st, m.DemoChildren, time.Now(), directory.DefaultPasswordParams); err != nil {
 			st.Close()
 			return fmt.Errorf("seeding the demo: %w", err)
 		}
 		log.Info("demo ready", "children", m.DemoChildren, "seconds", time.Since(start).Seconds())
 	}
 	m.Server = directory.NewServer(st, m.Config)
-	ln, err := net.Listen("tcp", m.Listen)
+	lc.Logger = log
+	l, err := directory.Listen(m.Server, lc)
 	if err != nil {
 		m.Server.Close()
 		st.Close()
-		return fmt.Errorf("listening on %s: %w", m.Listen, err)
+		return err
 	}
-	m.ln, m.tls = ln, useTLS
-	// Requests (long-polls above all) and the daily maintenance end when
-	// the directory closes.
+	m.Listener = l
+	// The daily maintenance and the index build end when the directory
+	// closes.
 	base, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
-	m.http = &http.Server{Handler: m.Server, BaseContext: func(net.Listener) context.Context { return base }, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	if useTLS {
-		cert, err := tls.LoadX509KeyPair(m.TLSCert, m.TLSKey)
-		if err != nil {
-			ln.Close()
-			m.Server.Close()
-			st.Close()
-			return fmt.Errorf("loading TLS certificate: %w", err)
-		}
-		m.http.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-		go m.http.ServeTLS(ln, "", "")
-	} else {
-		go m.http.Serve(ln)
-	}
 	if m.SearchIndex {
 		m.bg.Add(1)
 		go func() {
@@ -430,18 +438,12 @@ func (m *Main) Run(ctx context.Context) error {
 			directory.RunMaintenance(base, st, now, every, log)
 		}()
 	}
-	log.Info("directory listening", "addr", ln.Addr().String(), "tls", useTLS)
+	log.Info("directory listening", "addr", l.Addr().String(), "tls", l.TLS())
 	return nil
 }
 
 // URL returns the base URL the directory serves on.
-func (m *Main) URL() string {
-	scheme := "http"
-	if m.tls {
-		scheme = "https"
-	}
-	return scheme + "://" + m.ln.Addr().String()
-}
+func (m *Main) URL() string { return m.Listener.URL() }
 
 // Close stops serving, flushes the audit and closes the store.
 func (m *Main) Close() error {
@@ -449,10 +451,8 @@ func (m *Main) Close() error {
 	if m.cancel != nil {
 		m.cancel()
 	}
-	if m.http != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		errs = append(errs, m.http.Shutdown(ctx))
+	if m.Listener != nil {
+		errs = append(errs, m.Listener.Close())
 	}
 	m.bg.Wait()
 	if m.Server != nil {

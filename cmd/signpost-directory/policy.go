@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"strconv"
@@ -28,11 +27,7 @@ func policyCommand(ctx context.Context, cmd string, args []string, stdout, stder
 	if cmd != "policy" {
 		return false, nil
 	}
-	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	m := NewMain()
-	fs.StringVar(&m.DataDir, "data", "signpost-data", "folder holding the store and its key")
-	fs.StringVar(&m.KeyFile, "key-file", "", "file holding the store key (default DATA/store.key)")
+	fs, m := newFlags(cmd, stderr)
 	var sets setFlags
 	fs.Var(&sets, "set", "NAME=N: change one setting (repeat for more), e.g. max_off_caseload_views_per_day=80")
 	if err := fs.Parse(args); err != nil {

@@ -23,6 +23,7 @@ import (
 
 	"signpost"
 	"signpost/directory"
+	"signpost/directory/demo"
 	"signpost/directory/feed"
 	"signpost/directory/population"
 	"signpost/directory/sqlcipher"
@@ -84,7 +85,7 @@ func TestBenchScale(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := directory.SeedDemo(ctx, st, 0, today, directory.PasswordParams{Memory: 1024, Time: 1, Threads: 1}); err != nil {
+		if err := demo.Seed(ctx, st, 0, today, directory.PasswordParams{Memory: 1024, Time: 1, Threads: 1}); err != nil {
 			t.Fatal(err)
 		}
 		st.Close()
@@ -308,11 +309,11 @@ func linkage(t *testing.T, dir, feeds string, merged map[string]string) *populat
 
 func signIn(t *testing.T, base string) string {
 	t.Helper()
-	code, err := totp.GenerateCode(directory.DemoTOTPSecret, time.Now())
+	code, err := totp.GenerateCode(demo.TOTPSecret, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, _ := json.Marshal(signpost.SessionRequest{Username: "nurse", Password: directory.DemoPassword, OTP: code, DeviceID: uuid.NewString(), DeviceName: "bench"})
+	body, _ := json.Marshal(signpost.SessionRequest{Username: "nurse", Password: demo.Password, OTP: code, DeviceID: uuid.NewString(), DeviceName: "bench"})
 	res, err := http.Post(base+"/v1/session", "application/json", bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)

@@ -24,7 +24,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"signpost"
-	"signpost/directory"
+	demodir "signpost/directory/demo"
 	"signpost/directory/sqlcipher"
 	"signpost/localstore"
 	"signpost/ui"
@@ -105,11 +105,7 @@ func newBenchEnv() (*benchEnv, error) {
 	}
 
 	// 475 more children for the nurse, written straight into the store.
-	key, err := sqlcipher.LoadOrCreateKey(filepath.Join(data, "store.key"))
-	if err != nil {
-		return nil, err
-	}
-	st, err := sqlcipher.Open(ctx, filepath.Join(data, "directory.db"), key)
+	st, err := sqlcipher.OpenDir(ctx, data, "")
 	if err != nil {
 		return nil, err
 	}
@@ -129,8 +125,8 @@ func newBenchEnv() (*benchEnv, error) {
 	if err != nil {
 		return nil, err
 	}
-	code, _ := totp.GenerateCode(directory.DemoTOTPSecret, time.Now())
-	if err := s.Enrol(ctx, ui.EnrolRequest{Server: e.url, Username: "nurse", Password: directory.DemoPassword, OTP: code,
+	code, _ := totp.GenerateCode(demodir.TOTPSecret, time.Now())
+	if err := s.Enrol(ctx, ui.EnrolRequest{Server: e.url, Username: "nurse", Password: demodir.Password, OTP: code,
 		DeviceName: "bench-laptop", Passphrase: benchPassphrase}, nil); err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"signpost/directory"
+	demodir "signpost/directory/demo"
 	"signpost/directory/sqlcipher"
 )
 
@@ -27,10 +28,10 @@ func TestHeadlessCommandsEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if err := directory.SeedDemo(ctx, st, 50, time.Now(), directory.PasswordParams{Memory: 1024, Time: 1, Threads: 1}); err != nil {
+	if err := demodir.Seed(ctx, st, 50, time.Now(), directory.PasswordParams{Memory: 1024, Time: 1, Threads: 1}); err != nil {
 		t.Fatal(err)
 	}
-	fx, err := directory.DemoFixtures(ctx, st)
+	fx, err := demodir.Fixtures(ctx, st)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,14 +41,14 @@ func TestHeadlessCommandsEndToEnd(t *testing.T) {
 	defer hs.Close()
 
 	data := filepath.Join(t.TempDir(), "cache")
-	t.Setenv("SIGNPOST_PASSWORD", directory.DemoPassword)
+	t.Setenv("SIGNPOST_PASSWORD", demodir.Password)
 	t.Setenv("SIGNPOST_PASSPHRASE", "a long cache passphrase")
 	sh := func(args ...string) (int, string, string) {
 		var out, errb bytes.Buffer
 		code := run(ctx, append([]string{"--data", data}, args...), strings.NewReader(""), &out, &errb)
 		return code, out.String(), errb.String()
 	}
-	code, _ := totp.GenerateCode(directory.DemoTOTPSecret, time.Now())
+	code, _ := totp.GenerateCode(demodir.TOTPSecret, time.Now())
 
 	if c, _, e := sh("status"); c != 1 || !strings.Contains(e, "enrol first") {
 		t.Errorf("status before enrolling: %d %q", c, e)

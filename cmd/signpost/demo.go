@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -16,6 +14,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"signpost/directory"
+	demodir "signpost/directory/demo"
 	"signpost/directory/sqlcipher"
 	"signpost/ui"
 )
@@ -32,50 +31,35 @@ const (
 
 // demoDirectory is a directory served in-process.
 type demoDirectory struct {
-	store  *sqlcipher.Store
-	server *directory.Server
-	http   *http.Server
-	cancel context.CancelFunc
-	URL    string
+	store    *sqlcipher.Store
+	server   *directory.Server
+	listener *directory.Listener
+	URL      string
 }
 
 // startDemoDirectory seeds a demo directory in dir and serves it on loopback.
 func startDemoDirectory(ctx context.Context, dir string, children int, log *slog.Logger) (*demoDirectory, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
-	}
-	key, err := sqlcipher.LoadOrCreateKey(filepath.Join(dir, "store.key"))
+	st, err := sqlcipher.OpenDir(ctx, dir, "")
 	if err != nil {
 		return nil, err
 	}
-	st, err := sqlcipher.Open(ctx, filepath.Join(dir, "directory.db"), key)
-	if err != nil {
-		return nil, err
-	}
-	if err := directory.SeedDemo(ctx, st, children, time.Now(), directory.DefaultPasswordParams); err != nil {
+	if err := demodir.Seed(ctx, st, children, time.Now(), directory.DefaultPasswordParams); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("seeding the demo directory: %w", err)
 	}
 	srv := directory.NewServer(st, directory.Config{Logger: log})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := directory.Listen(srv, directory.ListenConfig{Addr: "127.0.0.1:0", Logger: log})
 	if err != nil {
 		srv.Close()
 		st.Close()
 		return nil, err
 	}
-	base, cancel := context.WithCancel(context.Background())
-	hs := &http.Server{Handler: srv, BaseContext: func(net.Listener) context.Context { return base },
-		ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	go hs.Serve(ln)
-	return &demoDirectory{store: st, server: srv, http: hs, cancel: cancel, URL: "http://" + ln.Addr().String()}, nil
+	return &demoDirectory{store: st, server: srv, listener: l, URL: l.URL()}, nil
 }
 
 // Close stops serving (long-polls first), flushes the audit and closes the store.
 func (d *demoDirectory) Close() error {
-	d.cancel()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	return errors.Join(d.http.Shutdown(ctx), d.server.Close(), d.store.Close())
+	return errors.Join(d.listener.Close(), d.server.Close(), d.store.Close())
 }
 
 // demo is a running demo: the directory, the enrolled services, the folder.
@@ -109,19 +93,19 @@ func startDemo(ctx context.Context, log *slog.Logger, out io.Writer) (*demo, err
 		return nil, err
 	}
 	fmt.Fprintf(out, "signpost demo: directory %s with %d children (data in %s, removed on exit)\n", d.dirc.URL, n, tmp)
-	fmt.Fprintf(out, "signpost demo: accounts nurse, social, manager, itadmin; password %s; TOTP secret %s\n", directory.DemoPassword, directory.DemoTOTPSecret)
+	fmt.Fprintf(out, "signpost demo: accounts nurse, social, manager, itadmin; password %s; TOTP secret %s\n", demodir.Password, demodir.TOTPSecret)
 	d.svc, err = newServices(ctx, serviceOptions{Dir: filepath.Join(tmp, "cache"), Logger: log,
 		Hint: "Demo: the passphrase is “" + demoPassphrase + "”."})
 	if err != nil {
 		d.Close()
 		return nil, err
 	}
-	code, err := totp.GenerateCode(directory.DemoTOTPSecret, time.Now())
+	code, err := totp.GenerateCode(demodir.TOTPSecret, time.Now())
 	if err != nil {
 		d.Close()
 		return nil, err
 	}
-	err = d.svc.Enrol(ctx, ui.EnrolRequest{Server: d.dirc.URL, Username: user, Password: directory.DemoPassword,
+	err = d.svc.Enrol(ctx, ui.EnrolRequest{Server: d.dirc.URL, Username: user, Password: demodir.Password,
 		OTP: code, DeviceName: "Demo laptop", Passphrase: demoPassphrase}, nil)
 	if err != nil {
 		d.Close()

@@ -16,6 +16,7 @@ import (
 
 	"signpost"
 	"signpost/directory"
+	demodir "signpost/directory/demo"
 	"signpost/directory/sqlcipher"
 	"signpost/localstore"
 	psync "signpost/sync"
@@ -27,7 +28,7 @@ type testDirectory struct {
 	store *sqlcipher.Store
 	srv   *directory.Server
 	hs    *httptest.Server
-	fx    directory.DemoFixtureIDs // the named children's Signpost IDs
+	fx    demodir.FixtureIDs // the named children's Signpost IDs
 }
 
 func startTestDirectory(t testing.TB, children int) *testDirectory {
@@ -37,12 +38,12 @@ func startTestDirectory(t testing.TB, children int) *testDirectory {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := directory.SeedDemo(ctx, st, children, time.Now(), directory.PasswordParams{Memory: 1024, Time: 1, Threads: 1}); err != nil {
+	if err := demodir.Seed(ctx, st, children, time.Now(), directory.PasswordParams{Memory: 1024, Time: 1, Threads: 1}); err != nil {
 		t.Fatal(err)
 	}
 	srv := directory.NewServer(st, directory.Config{SearchRate: 100, SearchBurst: 100, WaitTimeout: time.Second,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	fx, err := directory.DemoFixtures(ctx, st)
+	fx, err := demodir.Fixtures(ctx, st)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,9 +101,9 @@ func enrolled(t *testing.T, d *testDirectory, user string) (*services, *statuses
 	}
 	rec := &statuses{}
 	s.Subscribe(rec.add)
-	code, _ := totp.GenerateCode(directory.DemoTOTPSecret, time.Now())
+	code, _ := totp.GenerateCode(demodir.TOTPSecret, time.Now())
 	progress := &statuses{}
-	err = s.Enrol(ctx, ui.EnrolRequest{Server: d.hs.URL, Username: user, Password: directory.DemoPassword, OTP: code,
+	err = s.Enrol(ctx, ui.EnrolRequest{Server: d.hs.URL, Username: user, Password: demodir.Password, OTP: code,
 		DeviceName: user + "-laptop", Passphrase: "a long test passphrase"}, progress.add)
 	if err != nil {
 		t.Fatalf("enrolling %s: %v", user, err)
@@ -356,8 +357,8 @@ func TestServicesRemoteWipeAndReceipt(t *testing.T) {
 	})
 	// Set up again on the same folder. The first enrolment spent the
 	// current security code (a code signs in once), so use the next one.
-	code, _ := totp.GenerateCode(directory.DemoTOTPSecret, time.Now().Add(30*time.Second))
-	err = nurse.Enrol(ctx, ui.EnrolRequest{Server: d.hs.URL, Username: "nurse", Password: directory.DemoPassword, OTP: code, DeviceName: "nurse-laptop-2", Passphrase: "another test passphrase"}, nil)
+	code, _ := totp.GenerateCode(demodir.TOTPSecret, time.Now().Add(30*time.Second))
+	err = nurse.Enrol(ctx, ui.EnrolRequest{Server: d.hs.URL, Username: "nurse", Password: demodir.Password, OTP: code, DeviceName: "nurse-laptop-2", Passphrase: "another test passphrase"}, nil)
 	if err != nil || nurse.State().Stage != ui.StageReady {
 		t.Fatalf("enrolling again after the wipe: %v", err)
 	}

@@ -24,9 +24,9 @@ type Linkage struct {
 	FalseMerges int     // children holding rows of more than one person
 }
 
-// ScoreLinkage compares an import's outcomes (as Importer writes them: line,
-// outcome, signpost_id; one reader per feed) with the ground truth written
-// by WriteFeeds. survivor maps a Signpost ID to the one it was merged into,
+// ScoreLinkage compares an import's outcomes (as importer.Engine writes
+// them: line, outcome, signpost_id; one reader per feed) with the ground
+// truth written by WriteFeeds. survivor maps a Signpost ID to the one it was merged into,
 // if it was.
 func ScoreLinkage(truth io.Reader, outcomes map[string]io.Reader, survivor func(string) string) (*Linkage, error) {
 	type key struct {

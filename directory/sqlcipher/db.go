@@ -164,6 +164,29 @@ func LoadOrCreateKey(path string) ([]byte, error) {
 	return key, nil
 }
 
+// The key file and the store file in a data folder (see OpenDir).
+const (
+	keyFileName = "store.key"
+	fileName    = "directory.db"
+)
+
+// OpenDir opens (creating if needed) the store in the data folder dir with
+// the key in keyFile, or in dir's store.key when keyFile is "" (created 0600
+// if absent). The folder is made 0700 if it does not exist.
+func OpenDir(ctx context.Context, dir, keyFile string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("making data folder %s: %w", dir, err)
+	}
+	if keyFile == "" {
+		keyFile = filepath.Join(dir, keyFileName)
+	}
+	key, err := LoadOrCreateKey(keyFile)
+	if err != nil {
+		return nil, &signpost.Error{Kind: signpost.KindInvalid, Message: err.Error(), Err: err}
+	}
+	return Open(ctx, filepath.Join(dir, fileName), key)
+}
+
 // Open opens (creating if needed) the store file at path, and the audit file
 // beside it, with the raw key and brings their schemas up to date.
 func Open(ctx context.Context, path string, key []byte) (*Store, error) {

@@ -1,4 +1,4 @@
-package directory_test
+package importer_test
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"signpost"
 	"signpost/directory"
 	"signpost/directory/feed"
+	"signpost/directory/importer"
 	"signpost/directory/population"
 	"signpost/directory/sqlcipher"
 )
@@ -68,19 +69,19 @@ func upn(n int) string {
 }
 
 type importResult struct {
-	sum      *directory.ImportSummary
+	sum      *importer.Summary
 	rejects  string
 	outcomes string
 }
 
 func importText(t *testing.T, st directory.Store, kind feed.Kind, text string) importResult {
 	t.Helper()
-	im, err := directory.NewImporter(context.Background(), st, feedDay)
+	im, err := importer.New(context.Background(), st, feedDay)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var rej, out bytes.Buffer
-	sum, err := im.Import(context.Background(), kind, strings.NewReader(text), directory.ImportOptions{Source: string(kind) + ".csv", Rejects: &rej, Outcomes: &out})
+	sum, err := im.Import(context.Background(), kind, strings.NewReader(text), importer.Options{Source: string(kind) + ".csv", Rejects: &rej, Outcomes: &out})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,14 +270,14 @@ func TestShieldedChildIsNeverMatchedOnDetailsWithoutReview(t *testing.T) {
 		t.Errorf("the shielded child was changed: %+v", c)
 	}
 	// A person links it: now it applies.
-	if err := directory.LinkReview(ctx, st, items[0].ID, riley, "manager", feedDay); err != nil {
+	if err := importer.LinkReview(ctx, st, items[0].ID, riley, "manager", feedDay); err != nil {
 		t.Fatal(err)
 	}
 	c, _ = st.Child(ctx, riley)
 	if c.UPN != upn(1) || c.School == nil || !c.Shielded {
 		t.Errorf("after linking: %+v", c)
 	}
-	if err := directory.LinkReview(ctx, st, items[0].ID, riley, "manager", feedDay); signpost.KindOf(err) != signpost.KindConflict {
+	if err := importer.LinkReview(ctx, st, items[0].ID, riley, "manager", feedDay); signpost.KindOf(err) != signpost.KindConflict {
 		t.Errorf("linking twice: %v", err)
 	}
 	// A duplicate record of a shielded child is not merged automatically either.
@@ -302,7 +303,7 @@ func TestReviewCreateAndDismiss(t *testing.T) {
 	if len(items) != 2 {
 		t.Fatalf("review queue: %+v", items)
 	}
-	id, err := directory.CreateFromReview(ctx, st, items[0].ID, "manager", feedDay)
+	id, err := importer.CreateFromReview(ctx, st, items[0].ID, "manager", feedDay)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -313,7 +314,7 @@ func TestReviewCreateAndDismiss(t *testing.T) {
 	if id == st.IDCodec().ID(1) || id == st.IDCodec().ID(2) {
 		t.Errorf("a Signpost ID was reused: %s", id)
 	}
-	if err := directory.DismissReview(ctx, st, items[1].ID, "manager", feedDay); err != nil {
+	if err := importer.DismissReview(ctx, st, items[1].ID, "manager", feedDay); err != nil {
 		t.Fatal(err)
 	}
 	if open, _ := st.Reviews(ctx, directory.ReviewFilter{}); len(open) != 0 {
@@ -346,94 +347,6 @@ func TestImportMergesADuplicateRecord(t *testing.T) {
 	b, _ := st.Child(ctx, st.IDCodec().ID(2))
 	if b.MergedInto != a.SignpostID || a.UPN != upn(1) || a.School == nil || a.GP == nil || a.NHSNumber != nhs(1) {
 		t.Errorf("after the merge: survivor %+v, merged %+v", a, b)
-	}
-}
-
-// A merge re-points involvements, propagates shielding, and the merged
-// record's removal reaches the practitioner's pull.
-func TestMergeRepointsInvolvementsShieldsAndReachesPull(t *testing.T) {
-	e := newEnv(t, 30, nil)
-	ctx := context.Background()
-	// A second record of Jamie, made by a census row, shielded since.
-	dup := signpost.Child{SignpostID: signpost.SignpostID(90000001), GivenName: "Jamie", FamilyName: "Fixtur", DateOfBirth: "2015-03-14", Gender: "male",
-		Postcode: "LS1 4AP", Authority: "Leeds", UPN: "P207000016049"}
-	if err := e.store.CreateChild(ctx, &dup); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.store.AddInvolvement(ctx, dup.SignpostID, "social", signpost.Involvement{Role: "Social worker", StartedOn: "2025-01-01"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.store.SetShield(ctx, dup.SignpostID, &directory.Shield{Reason: "refuge", ReviewDate: "2026-01-01", By: "manager", At: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
-	social, _ := e.login("social")
-	var p signpost.PullResponse
-	e.do("GET", "/v1/sync/pull", social, nil).json(t, &p)
-	var cursor string
-	for {
-		has := false
-		for _, c := range p.Changes {
-			has = has || c.SignpostID == dup.SignpostID
-		}
-		if !has {
-			t.Fatalf("setup: social's caseload %+v lacks the duplicate", p.Changes)
-		}
-		cursor = p.Cursor
-		if !p.More {
-			break
-		}
-		e.do("GET", "/v1/sync/pull?cursor="+cursor, social, nil).json(t, &p)
-	}
-	nurse, _ := e.login("nurse")
-	var np signpost.PullResponse
-	e.do("GET", "/v1/sync/pull", nurse, nil).json(t, &np)
-
-	if err := directory.Merge(ctx, e.store, dup.SignpostID, e.jamie, e.clock.Now()); err != nil {
-		t.Fatal(err)
-	}
-	j, _ := e.store.Child(ctx, e.jamie)
-	if !j.Shielded {
-		t.Error("the survivor is not shielded, though the merged record was")
-	}
-	social2 := 0
-	for _, inv := range j.Involvements {
-		if inv.Username == "social" && inv.Active() {
-			social2++
-		}
-	}
-	if social2 != 1 {
-		t.Errorf("social's involvement was not re-pointed: %+v", j.Involvements)
-	}
-	r := e.do("GET", "/v1/sync/pull?cursor="+cursor, social, nil)
-	r.json(t, &p)
-	var removed *signpost.Removal
-	for i := range p.Removals {
-		if p.Removals[i].SignpostID == dup.SignpostID {
-			removed = &p.Removals[i]
-		}
-	}
-	if removed == nil || removed.Reason != signpost.RemovedMerged || removed.MergedInto != e.jamie {
-		t.Errorf("social's pull after the merge: removals %+v", p.Removals)
-	}
-	for _, c := range p.Changes {
-		if c.SignpostID == dup.SignpostID {
-			t.Errorf("the merged record was sent again: %+v", c)
-		}
-		if c.SignpostID == e.jamie && (!c.Shielded || c.Address != "") {
-			t.Errorf("the survivor was sent unredacted: %+v", c)
-		}
-	}
-	// The nurse held Jamie unshielded: her cache purges it.
-	e.do("GET", "/v1/sync/pull?cursor="+np.Cursor, nurse, nil).json(t, &np)
-	purged := false
-	for _, rm := range np.Removals {
-		purged = purged || (rm.SignpostID == e.jamie && rm.Reason == signpost.RemovedShielded)
-	}
-	if !purged {
-		t.Errorf("the nurse's pull did not purge the now-shielded survivor: %+v", np.Removals)
-	}
-	if got := e.do("GET", "/v1/children/"+dup.SignpostID+"?reason=check", social, nil); got.status != 404 || !bytes.Contains(got.body, []byte(e.jamie)) {
-		t.Errorf("opening the merged record: %d %s", got.status, got.body)
 	}
 }
 
@@ -491,50 +404,6 @@ func TestRetentionArchivesAndPurgesOnTime(t *testing.T) {
 	}
 }
 
-// An archived child vanishes from search at once and from the cache of
-// every practitioner who held it.
-func TestArchivedChildVanishesFromSearchAndPull(t *testing.T) {
-	e := newEnv(t, 30, nil)
-	ctx := context.Background()
-	nurse, _ := e.login("nurse")
-	var p signpost.PullResponse
-	e.do("GET", "/v1/sync/pull?limit=100", nurse, nil).json(t, &p)
-	q := signpost.SearchRequest{FamilyName: "Fixture", DateOfBirth: "2015-03-14"}
-	if s := e.search(nurse, q); len(s.Matches) != 1 {
-		t.Fatalf("setup: search %+v", s)
-	}
-	// Jamie (born 2015-03-14) turns 18 in 2033.
-	r, err := directory.Maintain(ctx, e.store, time.Date(2033, 3, 14, 0, 0, 0, 0, time.UTC))
-	if err != nil || r.ArchivedAdult == 0 {
-		t.Fatalf("maintenance: %+v %v", r, err)
-	}
-	if s := e.search(nurse, q); len(s.Matches) != 0 {
-		t.Errorf("an archived child is still found: %+v", s)
-	}
-	var p2 signpost.PullResponse
-	e.do("GET", "/v1/sync/pull?limit=100&cursor="+p.Cursor, nurse, nil).json(t, &p2)
-	found := false
-	for _, rm := range p2.Removals {
-		found = found || (rm.SignpostID == e.jamie && rm.Reason == signpost.RemovedArchived)
-	}
-	if !found {
-		t.Errorf("the nurse's pull has no archive removal for Jamie: %+v", p2.Removals)
-	}
-	for _, c := range p2.Changes {
-		if c.SignpostID == e.jamie {
-			t.Error("the archived child was sent as a change")
-		}
-	}
-	// A full resync does not bring it back.
-	var p3 signpost.PullResponse
-	e.do("GET", "/v1/sync/pull?limit=1000", nurse, nil).json(t, &p3)
-	for _, c := range p3.Changes {
-		if c.SignpostID == e.jamie {
-			t.Error("a full resync sent the archived child")
-		}
-	}
-}
-
 func TestMatchQualityOnGeneratedFeeds(t *testing.T) {
 	ctx := context.Background()
 	st := feedStore(t)
@@ -542,7 +411,7 @@ func TestMatchQualityOnGeneratedFeeds(t *testing.T) {
 	if _, err := population.WriteFeeds(dir, 3000, 17, feedDay); err != nil {
 		t.Fatal(err)
 	}
-	im, err := directory.NewImporter(ctx, st, feedDay)
+	im, err := importer.New(ctx, st, feedDay)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -553,7 +422,7 @@ func TestMatchQualityOnGeneratedFeeds(t *testing.T) {
 			t.Fatal(err)
 		}
 		outcomes[string(kind)] = &bytes.Buffer{}
-		_, err = im.Import(ctx, kind, f, directory.ImportOptions{Outcomes: outcomes[string(kind)]})
+		_, err = im.Import(ctx, kind, f, importer.Options{Outcomes: outcomes[string(kind)]})
 		f.Close()
 		if err != nil {
 			t.Fatal(err)

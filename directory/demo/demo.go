@@ -1,4 +1,7 @@
-package directory
+// Package demo seeds a directory for the demo and for tests: the fixture
+// accounts, named children and a generated population. The production
+// server does not import it (nor the population generator it uses).
+package demo
 
 import (
 	"context"
@@ -7,15 +10,17 @@ import (
 	"time"
 
 	"signpost"
+	"signpost/directory"
 	"signpost/directory/population"
 )
 
 // The demo contract: other issues, the app's demo mode and outside checks rely
-// on these names, dates and secrets byte for byte.
+// on these names, dates and secrets byte for byte. Password and TOTPSecret
+// sign in every fixture account; PopulationSeed seeds the generated children.
 const (
-	DemoPassword   = "demo-password-1"
-	DemoTOTPSecret = "JBSWY3DPEHPK3PXP"
-	DemoSeed       = 20091
+	Password       = "demo-password-1"
+	TOTPSecret     = "JBSWY3DPEHPK3PXP"
+	PopulationSeed = 20091
 )
 
 // Demo organisations.
@@ -26,23 +31,23 @@ const (
 	orgIT            = "Signpost IT Service"
 )
 
-// DemoAccounts are the fixture users: username, display name, role, job title,
+// Accounts are the fixture users: username, display name, role, job title,
 // organisation, phone, email, child-protection role.
-var DemoAccounts = []Account{
+var Accounts = []directory.Account{
 	{User: signpost.User{Username: "nurse", DisplayName: "Nadia Shah", Role: signpost.RolePractitioner, JobTitle: "School nurse", Organisation: orgLeedsHealth, Phone: "0113 496 0101", Email: "nadia.shah@example.nhs.uk"}},
 	{User: signpost.User{Username: "social", DisplayName: "Sean O'Connell", Role: signpost.RolePractitioner, JobTitle: "Social worker", Organisation: orgManchesterCSC, Phone: "0161 496 0202", Email: "sean.oconnell@example.gov.uk", ChildProtection: true}},
 	{User: signpost.User{Username: "manager", DisplayName: "Maria Green", Role: signpost.RoleManagement, JobTitle: "Signpost management team", Organisation: orgLeedsCSC, Phone: "0113 496 0303", Email: "signpost.team@example.gov.uk"}},
 	{User: signpost.User{Username: "itadmin", DisplayName: "Ian Taylor", Role: signpost.RoleITAdmin, JobTitle: "IT service desk", Organisation: orgIT, Phone: "0300 555 0404", Email: "it.desk@example.org"}},
 }
 
-// Fixture children.
+// Jamie and Riley are the named fixture children (Riley is shielded).
 var (
-	DemoJamie = signpost.Child{GivenName: "Jamie", FamilyName: "Fixture", DateOfBirth: "2015-03-14", Gender: "male", Postcode: "LS1 4AP",
+	Jamie = signpost.Child{GivenName: "Jamie", FamilyName: "Fixture", DateOfBirth: "2015-03-14", Gender: "male", Postcode: "LS1 4AP",
 		Address: "22 Park Row, Leeds", Authority: "Leeds", NHSNumber: "9434765919", UPN: "P207000016049",
 		Carers: []signpost.Carer{{Name: "Alex Fixture", Relationship: "mother", ParentalResponsibility: true, Phone: "07700 900101", Email: "alex.fixture@example.com"}},
 		School: &signpost.Setting{Code: "107950", Name: "Park Row Primary School", Phone: "0113 496 0500", StartedOn: "2019-09-04"},
 		GP:     &signpost.Setting{Code: "B86001", Name: "Leeds City Medical Practice", Phone: "0113 496 0600", StartedOn: "2015-04-01"}}
-	DemoRiley = signpost.Child{GivenName: "Riley", FamilyName: "Shielded", DateOfBirth: "2012-07-01", Gender: "female", Postcode: "LS2 9JT",
+	Riley = signpost.Child{GivenName: "Riley", FamilyName: "Shielded", DateOfBirth: "2012-07-01", Gender: "female", Postcode: "LS2 9JT",
 		Address: "1 Hidden Lane", Authority: "Leeds", Shielded: true,
 		Carers: []signpost.Carer{{Name: "Robin Shielded", Relationship: "mother", ParentalResponsibility: true, Phone: "07700 900102"}},
 		School: &signpost.Setting{Code: "107951", Name: "Woodhouse Secondary School", Phone: "0113 496 0501", StartedOn: "2023-09-05"},
@@ -61,18 +66,18 @@ const (
 	demoFixturesKey = "demo_fixtures"
 )
 
-// DemoFixtureIDs are the Signpost IDs the demo's named children were given.
-type DemoFixtureIDs struct {
+// FixtureIDs are the Signpost IDs the demo's named children were given.
+type FixtureIDs struct {
 	Jamie     string   `json:"jamie"`
 	Riley     string   `json:"riley"`
 	SamSmiths []string `json:"sam_smiths"`
 }
 
-// DemoFixtures returns the Signpost IDs of the demo's named children in a
+// Fixtures returns the Signpost IDs of the demo's named children in a
 // seeded store (they are issued like every other ID, so they differ from
 // store to store).
-func DemoFixtures(ctx context.Context, st Store) (DemoFixtureIDs, error) {
-	var fx DemoFixtureIDs
+func Fixtures(ctx context.Context, st directory.Store) (FixtureIDs, error) {
+	var fx FixtureIDs
 	v, err := st.Setting(ctx, demoFixturesKey)
 	if err != nil {
 		return fx, err
@@ -86,10 +91,10 @@ func DemoFixtures(ctx context.Context, st Store) (DemoFixtureIDs, error) {
 	return fx, nil
 }
 
-// SeedDemo seeds the demo directory: authorities, organisations, the fixture
+// Seed seeds the demo directory: authorities, organisations, the fixture
 // accounts and children, and n generated children. It is idempotent: on a
 // store already seeded it adds nothing and changes nothing.
-func SeedDemo(ctx context.Context, st Store, n int, today time.Time, cost PasswordParams) error {
+func Seed(ctx context.Context, st directory.Store, n int, today time.Time, cost directory.PasswordParams) error {
 	if v, err := st.Setting(ctx, demoSeededKey); err != nil {
 		return err
 	} else if v != "" {
@@ -106,9 +111,9 @@ func SeedDemo(ctx context.Context, st Store, n int, today time.Time, cost Passwo
 			return fmt.Errorf("seeding organisation %s: %w", o.name, err)
 		}
 	}
-	hash := HashPassword(DemoPassword, cost)
-	for _, a := range DemoAccounts {
-		a.PasswordHash, a.TOTPSecret, a.Accredited = hash, DemoTOTPSecret, true
+	hash := directory.HashPassword(Password, cost)
+	for _, a := range Accounts {
+		a.PasswordHash, a.TOTPSecret, a.Accredited = hash, TOTPSecret, true
 		if err := st.CreateAccount(ctx, &a); err != nil && signpost.KindOf(err) != signpost.KindConflict {
 			return fmt.Errorf("seeding user %s: %w", a.Username, err)
 		}
@@ -131,10 +136,10 @@ func SeedDemo(ctx context.Context, st Store, n int, today time.Time, cost Passwo
 		serial++
 		return ids.ID(serial - 1)
 	}
-	jamie, riley := DemoJamie, DemoRiley
+	jamie, riley := Jamie, Riley
 	jamie.SignpostID, riley.SignpostID = next(), next()
 	fixtures := []signpost.Child{jamie, riley}
-	gen := population.New(DemoSeed, today)
+	gen := population.New(PopulationSeed, today)
 	var sams []string
 	for _, p := range samSmithPlaces {
 		sam := gen.Next(serial)
@@ -150,7 +155,7 @@ func SeedDemo(ctx context.Context, st Store, n int, today time.Time, cost Passwo
 	if err := st.CreateChildren(ctx, fixtures); err != nil {
 		return fmt.Errorf("seeding fixture children: %w", err)
 	}
-	fx, _ := json.Marshal(DemoFixtureIDs{Jamie: jamie.SignpostID, Riley: riley.SignpostID, SamSmiths: sams})
+	fx, _ := json.Marshal(FixtureIDs{Jamie: jamie.SignpostID, Riley: riley.SignpostID, SamSmiths: sams})
 	if err := st.SetSetting(ctx, demoFixturesKey, string(fx)); err != nil {
 		return err
 	}
@@ -209,35 +214,4 @@ func SeedDemo(ctx context.Context, st Store, n int, today time.Time, cost Passwo
 		}
 	}
 	return st.SetSetting(ctx, demoSeededKey, today.UTC().Format(time.RFC3339))
-}
-
-// NewUser is what an operator gives to create an account.
-type NewUser struct {
-	Username, DisplayName, Role, JobTitle, Organisation, Phone, Email, Password string
-	ChildProtection                                                             bool
-}
-
-// CreateUser creates an account with a new TOTP secret and returns the secret
-// and its otpauth:// URL for the user's authenticator app.
-func CreateUser(ctx context.Context, st Store, u NewUser) (secret, url string, err error) {
-	if !signpost.ValidRole(u.Role) {
-		return "", "", signpost.FieldError("role", "role must be practitioner, management or itadmin")
-	}
-	if u.Username == "" || u.DisplayName == "" || u.Organisation == "" {
-		return "", "", signpost.FieldError("username", "username, display name and organisation are required")
-	}
-	if len(u.Password) < 12 {
-		return "", "", signpost.FieldError("password", "passwords must have at least 12 characters")
-	}
-	secret, url, err = NewTOTPSecret(u.Username)
-	if err != nil {
-		return "", "", err
-	}
-	a := &Account{User: signpost.User{Username: u.Username, DisplayName: u.DisplayName, Role: u.Role, JobTitle: u.JobTitle,
-		Organisation: u.Organisation, Phone: u.Phone, Email: u.Email, ChildProtection: u.ChildProtection},
-		PasswordHash: HashPassword(u.Password, DefaultPasswordParams), TOTPSecret: secret}
-	if err := st.CreateAccount(ctx, a); err != nil {
-		return "", "", err
-	}
-	return secret, url, nil
 }

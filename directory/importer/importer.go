@@ -1,4 +1,9 @@
-package directory
+// Package importer is the national feeds' engine: it matches the rows of
+// births, deaths, school census and GP registration files to the
+// directory's children (directory/match), creates, updates and merges them
+// through the store in large batches, and queues what it cannot decide for
+// a person to review (LinkReview, CreateFromReview, DismissReview).
+package importer
 
 import (
 	"context"
@@ -14,11 +19,12 @@ import (
 	"unsafe"
 
 	"signpost"
+	"signpost/directory"
 	"signpost/directory/feed"
 	"signpost/directory/match"
 )
 
-// Importer applies feed files to a store. It holds every live child's
+// Engine applies feed files to a store. It holds every live child's
 // identity in a match.Index, read from the store once and kept current as
 // rows are decided, so matching a row never reads the store.
 //
@@ -33,8 +39,8 @@ import (
 // written costs a software encryption). An import that stops part-way is
 // completed by running it again: applying a row twice has the effect of
 // applying it once.
-type Importer struct {
-	st    Store
+type Engine struct {
+	st    directory.Store
 	ids   *signpost.IDCodec
 	idx   *match.Index
 	today time.Time
@@ -136,10 +142,10 @@ func (a *arena) str(t text) string {
 
 const heldChunk = 1 << 14
 
-// NewImporter reads every live child's identity from the store. today is
+// New reads every live child's identity from the store. today is
 // the date the feeds are checked against (no date may be later).
-func NewImporter(ctx context.Context, st Store, today time.Time) (*Importer, error) {
-	im := &Importer{st: st, ids: st.IDCodec(), idx: match.New(true), today: today, BatchSize: 20000, UpdateBatch: 50000, strs: map[string]string{}}
+func New(ctx context.Context, st directory.Store, today time.Time) (*Engine, error) {
+	im := &Engine{st: st, ids: st.IDCodec(), idx: match.New(true), today: today, BatchSize: 20000, UpdateBatch: 50000, strs: map[string]string{}}
 	err := st.ScanIdentities(ctx, func(id match.Identity) error {
 		im.idx.Put(id)
 		return nil
@@ -151,10 +157,10 @@ func NewImporter(ctx context.Context, st Store, today time.Time) (*Importer, err
 }
 
 // Children returns how many live children the importer holds.
-func (im *Importer) Children() int { return im.idx.Len() }
+func (im *Engine) Children() int { return im.idx.Len() }
 
-// ImportOptions are the outputs and reporting of one import.
-type ImportOptions struct {
+// Options are the outputs and reporting of one import.
+type Options struct {
 	// Source names the file in review items.
 	Source string
 	// Rejects receives one CSV line per rejected row: line, field, reason.
@@ -170,15 +176,15 @@ type ImportOptions struct {
 	Progress func(phase string, done, total int64)
 }
 
-// FeedFile is one file of a run.
-type FeedFile struct {
+// File is one file of a run.
+type File struct {
 	Kind feed.Kind
 	R    io.Reader
-	Opts ImportOptions
+	Opts Options
 }
 
-// ImportSummary counts what an import did with the rows of a file.
-type ImportSummary struct {
+// Summary counts what an import did with the rows of a file.
+type Summary struct {
 	Read          int // data rows read
 	Created       int // new children
 	Updated       int // rows that changed a child
@@ -194,7 +200,8 @@ type ImportSummary struct {
 	Deciding time.Duration
 }
 
-func (s *ImportSummary) String() string {
+// String is the summary in one line, as the import command prints it.
+func (s *Summary) String() string {
 	return fmt.Sprintf("read %d, created %d, updated %d, unchanged %d, merged %d, queued for review %d (already queued %d), held %d, rejected %d, unmatched %d",
 		s.Read, s.Created, s.Updated, s.Unchanged, s.Merged, s.Queued, s.AlreadyQueued, s.Held, s.Rejected, s.Unmatched)
 }
@@ -210,31 +217,31 @@ type pending struct {
 
 // run holds one file's work in progress.
 type run struct {
-	im       *Importer
+	im       *Engine
 	kind     feed.Kind
-	opts     ImportOptions
-	sum      ImportSummary
+	opts     Options
+	sum      Summary
 	updates  []pending
-	merges   []MergeOrder
-	reviews  []ReviewItem
+	merges   []directory.MergeOrder
+	reviews  []directory.ReviewItem
 	rejects  *csv.Writer
 	outcomes *csv.Writer
 	line     []string
 }
 
 // Import reads one feed file and applies it.
-func (im *Importer) Import(ctx context.Context, kind feed.Kind, r io.Reader, opts ImportOptions) (*ImportSummary, error) {
-	sums, err := im.ImportAll(ctx, []FeedFile{{Kind: kind, R: r, Opts: opts}})
+func (im *Engine) Import(ctx context.Context, kind feed.Kind, r io.Reader, opts Options) (*Summary, error) {
+	sums, err := im.ImportAll(ctx, []File{{Kind: kind, R: r, Opts: opts}})
 	if len(sums) == 0 {
-		return &ImportSummary{}, err
+		return &Summary{}, err
 	}
 	return sums[0], err
 }
 
 // ImportAll reads feed files in order and applies them as one run.
-func (im *Importer) ImportAll(ctx context.Context, files []FeedFile) ([]*ImportSummary, error) {
+func (im *Engine) ImportAll(ctx context.Context, files []File) ([]*Summary, error) {
 	runs := make([]*run, 0, len(files))
-	sums := make([]*ImportSummary, 0, len(files))
+	sums := make([]*Summary, 0, len(files))
 	defer im.forget()
 	t0 := time.Now()
 	for _, f := range files {
@@ -284,7 +291,7 @@ func (im *Importer) ImportAll(ctx context.Context, files []FeedFile) ([]*ImportS
 
 // forget drops the run's held children (written, or abandoned on error:
 // their identities stay in the index only if they were written).
-func (im *Importer) forget() {
+func (im *Engine) forget() {
 	if im.count > 0 {
 		// An error left children unwritten: the index must not keep them.
 		for _, chunk := range im.news {
@@ -395,7 +402,7 @@ func (ru *run) outcome(line int, what, id string) {
 
 // intern shares the strings that repeat across millions of rows (names,
 // schools, practices, dates, authorities).
-func (im *Importer) intern(s string) string {
+func (im *Engine) intern(s string) string {
 	if v, ok := im.strs[s]; ok {
 		return v
 	}
@@ -463,7 +470,7 @@ func (ru *run) decide(ctx context.Context, rec *feed.Record) error {
 					Reason: "the record matches two children, one of them shielded: are they the same child?"})
 				return nil
 			}
-			ru.merges = append(ru.merges, MergeOrder{From: from.SignpostID(), Into: into.SignpostID(), ByDetails: true})
+			ru.merges = append(ru.merges, directory.MergeOrder{From: from.SignpostID(), Into: into.SignpostID(), ByDetails: true})
 			child = mergedIdentity(into, from)
 			im.idx.Remove(from.Serial)
 			im.idx.Put(child)
@@ -564,8 +571,8 @@ func pendingOf(rec *feed.Record, serial int, heldPostcode string, detail bool, i
 }
 
 // change turns a pending change into the store's form.
-func (p *pending) change() ChildUpdate {
-	u := ChildUpdate{SignpostID: signpost.SignpostID(int(p.serial)), ByDetails: p.detail}
+func (p *pending) change() directory.ChildUpdate {
+	u := directory.ChildUpdate{SignpostID: signpost.SignpostID(int(p.serial)), ByDetails: p.detail}
 	f := &p.f
 	switch p.kind {
 	case feed.Births:
@@ -593,12 +600,12 @@ func (ru *run) queue(rec *feed.Record, d match.Decision) {
 	ru.outcome(rec.Line, "review", "")
 }
 
-func reviewItem(rec *feed.Record, d match.Decision, source string) ReviewItem {
+func reviewItem(rec *feed.Record, d match.Decision, source string) directory.ReviewItem {
 	h := rec.Hash()
 	body, _ := json.Marshal(recordJSON(rec))
-	item := ReviewItem{Feed: string(rec.Kind), Source: source, Line: rec.Line, RowHash: h[:], Record: body, Reason: d.Reason, Authority: rec.LACode}
+	item := directory.ReviewItem{Feed: string(rec.Kind), Source: source, Line: rec.Line, RowHash: h[:], Record: body, Reason: d.Reason, Authority: rec.LACode}
 	for _, c := range d.Candidates {
-		item.Candidates = append(item.Candidates, ReviewCandidate{SignpostID: c.SignpostID(), Score: c.Score})
+		item.Candidates = append(item.Candidates, directory.ReviewCandidate{SignpostID: c.SignpostID(), Score: c.Score})
 	}
 	// The best candidate's management team decides; else the record's authority's.
 	if len(d.Candidates) > 0 && d.Candidates[0].Authority != "" {
@@ -621,7 +628,7 @@ func recordJSON(r *feed.Record) map[string]string {
 }
 
 // RecordOf reads back the feed record a review item keeps.
-func RecordOf(item *ReviewItem) (*feed.Record, error) {
+func RecordOf(item *directory.ReviewItem) (*feed.Record, error) {
 	var m map[string]string
 	if err := json.Unmarshal(item.Record, &m); err != nil {
 		return nil, signpost.Internal("reading a review item", err)
@@ -632,14 +639,14 @@ func RecordOf(item *ReviewItem) (*feed.Record, error) {
 }
 
 // newChildFrom is the child a record creates, whose Signpost ID has number.
-func newChildFrom(rec *feed.Record, number int) NewChild {
-	var im Importer
+func newChildFrom(rec *feed.Record, number int) directory.NewChild {
+	var im Engine
 	h := im.heldFrom(rec, number)
 	return im.child(&h)
 }
 
 // heldFrom is the child a record creates, packed.
-func (im *Importer) heldFrom(rec *feed.Record, number int) held {
+func (im *Engine) heldFrom(rec *feed.Record, number int) held {
 	w, t := &im.words, &im.text
 	h := held{serial: uint32(number), given: w.of(rec.GivenName), family: w.of(rec.FamilyName), dob: w.of(rec.DateOfBirth),
 		gender: w.of(knownSex(rec.Sex)), address: t.put(rec.Address), postcode: t.put(rec.Postcode), nhs: t.put(rec.NHSNumber),
@@ -656,7 +663,7 @@ func (im *Importer) heldFrom(rec *feed.Record, number int) held {
 
 // hold keeps a new child of the run, whose Signpost ID has number and
 // which has serial, until it is written.
-func (im *Importer) hold(rec *feed.Record, number, serial int) *held {
+func (im *Engine) hold(rec *feed.Record, number, serial int) *held {
 	if im.count%heldChunk == 0 {
 		im.news = append(im.news, make([]held, 0, heldChunk))
 	}
@@ -678,7 +685,7 @@ const chunkShift = 16
 
 // heldChild returns the child whose Signpost ID has number if the run
 // created it.
-func (im *Importer) heldChild(number int) *held {
+func (im *Engine) heldChild(number int) *held {
 	serial := im.ids.SerialOf(number)
 	p := serial >> chunkShift
 	if serial <= 0 || p >= len(im.newPos) || im.newPos[p] == nil {
@@ -692,16 +699,16 @@ func (im *Importer) heldChild(number int) *held {
 	return &im.news[pos/heldChunk][pos%heldChunk]
 }
 
-func (im *Importer) identity(h *held) match.Identity {
+func (im *Engine) identity(h *held) match.Identity {
 	w, t := &im.words, &im.text
 	return match.Identity{Serial: int(h.serial), GivenName: w.str(h.given), FamilyName: w.str(h.family), DateOfBirth: w.str(h.dob),
 		Gender: w.str(h.gender), Postcode: t.str(h.postcode), NHSNumber: t.str(h.nhs), UPN: t.str(h.upn), Authority: w.str(h.auth),
 		Deceased: h.death != 0}
 }
 
-func (im *Importer) child(h *held) NewChild {
+func (im *Engine) child(h *held) directory.NewChild {
 	w, t := &im.words, &im.text
-	c := NewChild{Child: signpost.Child{SignpostID: signpost.SignpostID(int(h.serial)), GivenName: w.str(h.given), FamilyName: w.str(h.family),
+	c := directory.NewChild{Child: signpost.Child{SignpostID: signpost.SignpostID(int(h.serial)), GivenName: w.str(h.given), FamilyName: w.str(h.family),
 		DateOfBirth: w.str(h.dob), Gender: w.str(h.gender), Address: t.str(h.address), Postcode: t.str(h.postcode), NHSNumber: t.str(h.nhs),
 		UPN: t.str(h.upn), Status: signpost.StatusActive}, AuthorityCode: w.str(h.auth), DateOfDeath: w.str(h.death)}
 	if h.death != 0 {
@@ -717,8 +724,8 @@ func (im *Importer) child(h *held) NewChild {
 }
 
 // fold makes a change in a child not yet written, as the store would make
-// it in one written (see ChildUpdate), and reports whether anything changed.
-func (im *Importer) fold(h *held, u ChildUpdate) bool {
+// it in one written (see directory.ChildUpdate), and reports whether anything changed.
+func (im *Engine) fold(h *held, u directory.ChildUpdate) bool {
 	w, t := &im.words, &im.text
 	before := *h
 	moves := u.Postcode != "" && u.Postcode != t.str(h.postcode)
@@ -771,7 +778,7 @@ func (im *Importer) fold(h *held, u ChildUpdate) bool {
 }
 
 // serial returns a new Signpost serial, reserving them from the store in blocks.
-func (im *Importer) serial(ctx context.Context) (int, error) {
+func (im *Engine) serial(ctx context.Context) (int, error) {
 	if im.next >= im.end {
 		const block = 10000
 		first, err := im.st.AllocateSerials(ctx, block)
@@ -784,7 +791,7 @@ func (im *Importer) serial(ctx context.Context) (int, error) {
 	return im.next - 1, nil
 }
 
-func (ru *run) apply(ctx context.Context, b *FeedBatch) error {
+func (ru *run) apply(ctx context.Context, b *directory.FeedBatch) error {
 	b.At = ru.im.today
 	res, err := ru.im.st.ApplyFeed(ctx, b)
 	if err != nil {
@@ -801,13 +808,13 @@ func (ru *run) apply(ctx context.Context, b *FeedBatch) error {
 // writeNew writes the children the run created, in Signpost ID order (so
 // each page of the store's ID index is written once), and drops them from
 // memory as it goes.
-func (im *Importer) writeNew(ctx context.Context, runs []*run) error {
+func (im *Engine) writeNew(ctx context.Context, runs []*run) error {
 	var progress func(string, int64, int64)
 	if len(runs) > 0 {
 		progress = runs[len(runs)-1].opts.Progress
 	}
 	total := int64(im.count)
-	batch := make([]NewChild, 0, im.BatchSize)
+	batch := make([]directory.NewChild, 0, im.BatchSize)
 	written := 0
 	keys := make([]uint32, im.count)
 	for ci, chunk := range im.news {
@@ -823,7 +830,7 @@ func (im *Importer) writeNew(ctx context.Context, runs []*run) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if _, err := im.st.ApplyFeed(ctx, &FeedBatch{Creates: batch, At: im.today}); err != nil {
+			if _, err := im.st.ApplyFeed(ctx, &directory.FeedBatch{Creates: batch, At: im.today}); err != nil {
 				return err
 			}
 			written += len(batch)
@@ -842,7 +849,7 @@ func (im *Importer) writeNew(ctx context.Context, runs []*run) error {
 // Signpost ID order, then the merges and the review items.
 func (ru *run) finish(ctx context.Context) error {
 	order := sortBySerial(ru.updates)
-	batch := &FeedBatch{}
+	batch := &directory.FeedBatch{}
 	total := int64(len(order))
 	for n, i := range order {
 		batch.Updates = append(batch.Updates, ru.updates[i].change())
@@ -861,7 +868,7 @@ func (ru *run) finish(ctx context.Context) error {
 	}
 	ru.updates = nil
 	if len(ru.merges) > 0 || len(ru.reviews) > 0 {
-		if err := ru.apply(ctx, &FeedBatch{Merges: ru.merges, Reviews: ru.reviews}); err != nil {
+		if err := ru.apply(ctx, &directory.FeedBatch{Merges: ru.merges, Reviews: ru.reviews}); err != nil {
 			return err
 		}
 	}

@@ -1,22 +1,22 @@
-package directory
+package importer
 
 import (
 	"context"
-	"log/slog"
 	"strconv"
 	"time"
 
 	"signpost"
+	"signpost/directory"
 	"signpost/directory/feed"
 )
 
 // openReview returns an open review item and its record.
-func openReview(ctx context.Context, st Store, id int64) (*ReviewItem, *feed.Record, error) {
+func openReview(ctx context.Context, st directory.Store, id int64) (*directory.ReviewItem, *feed.Record, error) {
 	item, err := st.ReviewItem(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}
-	if item.Status != ReviewOpen {
+	if item.Status != directory.ReviewOpen {
 		return nil, nil, &signpost.Error{Kind: signpost.KindConflict, Message: "review item " + strconv.FormatInt(id, 10) + " was " + item.Status + " already"}
 	}
 	rec, err := RecordOf(item)
@@ -27,11 +27,11 @@ func openReview(ctx context.Context, st Store, id int64) (*ReviewItem, *feed.Rec
 }
 
 // nhsHolder returns the live child holding an NHS number, if any.
-func nhsHolder(ctx context.Context, st Store, nhs string) (string, error) {
+func nhsHolder(ctx context.Context, st directory.Store, nhs string) (string, error) {
 	if nhs == "" {
 		return "", nil
 	}
-	cs, err := st.Candidates(ctx, CandidateKeys{NHSNumber: nhs})
+	cs, err := st.Candidates(ctx, directory.CandidateKeys{NHSNumber: nhs})
 	if err != nil || len(cs) == 0 {
 		return "", err
 	}
@@ -41,7 +41,7 @@ func nhsHolder(ctx context.Context, st Store, nhs string) (string, error) {
 // LinkReview decides that a review item's record is the child with
 // signpostID: the record is applied to it as a confident match would have
 // been, and the item is closed, in one transaction.
-func LinkReview(ctx context.Context, st Store, id int64, signpostID, by string, now time.Time) error {
+func LinkReview(ctx context.Context, st directory.Store, id int64, signpostID, by string, now time.Time) error {
 	if !signpost.ValidSignpostID(signpostID) {
 		return signpost.FieldError("child", "that is not a valid Signpost ID")
 	}
@@ -69,15 +69,15 @@ func LinkReview(ctx context.Context, st Store, id int64, signpostID, by string, 
 		return &signpost.Error{Kind: signpost.KindConflict, Message: "the record and " + signpostID + " have different NHS numbers: they are not the same child"}
 	}
 	p := pendingOf(rec, serialOf(signpostID), c.Postcode, false, func(s string) string { return s })
-	_, err = st.ApplyFeed(ctx, &FeedBatch{Updates: []ChildUpdate{p.change()}, At: now,
-		Resolve: &Resolution{ID: id, Status: ReviewLinked, Child: signpostID, By: by, At: now}})
+	_, err = st.ApplyFeed(ctx, &directory.FeedBatch{Updates: []directory.ChildUpdate{p.change()}, At: now,
+		Resolve: &directory.Resolution{ID: id, Status: directory.ReviewLinked, Child: signpostID, By: by, At: now}})
 	return err
 }
 
 // CreateFromReview decides that a review item's record is a child the
 // directory does not hold: a new child is made from it (with a new Signpost
 // ID, returned) and the item closed, in one transaction.
-func CreateFromReview(ctx context.Context, st Store, id int64, by string, now time.Time) (string, error) {
+func CreateFromReview(ctx context.Context, st directory.Store, id int64, by string, now time.Time) (string, error) {
 	_, rec, err := openReview(ctx, st, id)
 	if err != nil {
 		return "", err
@@ -95,8 +95,8 @@ func CreateFromReview(ctx context.Context, st Store, id int64, by string, now ti
 		return "", err
 	}
 	nc := newChildFrom(rec, st.IDCodec().Number(serial))
-	_, err = st.ApplyFeed(ctx, &FeedBatch{Creates: []NewChild{nc}, At: now,
-		Resolve: &Resolution{ID: id, Status: ReviewCreated, Child: nc.SignpostID, By: by, At: now}})
+	_, err = st.ApplyFeed(ctx, &directory.FeedBatch{Creates: []directory.NewChild{nc}, At: now,
+		Resolve: &directory.Resolution{ID: id, Status: directory.ReviewCreated, Child: nc.SignpostID, By: by, At: now}})
 	if err != nil {
 		return "", err
 	}
@@ -104,23 +104,23 @@ func CreateFromReview(ctx context.Context, st Store, id int64, by string, now ti
 }
 
 // DismissReview closes a review item without applying its record.
-func DismissReview(ctx context.Context, st Store, id int64, by string, now time.Time) error {
+func DismissReview(ctx context.Context, st directory.Store, id int64, by string, now time.Time) error {
 	if _, _, err := openReview(ctx, st, id); err != nil {
 		return err
 	}
-	_, err := st.ApplyFeed(ctx, &FeedBatch{At: now, Resolve: &Resolution{ID: id, Status: ReviewDismissed, By: by, At: now}})
+	_, err := st.ApplyFeed(ctx, &directory.FeedBatch{At: now, Resolve: &directory.Resolution{ID: id, Status: directory.ReviewDismissed, By: by, At: now}})
 	return err
 }
 
-// Merge merges child from into child into (see MergeOrder): an operator's
+// Merge merges child from into child into (see directory.MergeOrder): an operator's
 // decision, so shielded children may be merged.
-func Merge(ctx context.Context, st Store, from, into string, now time.Time) error {
+func Merge(ctx context.Context, st directory.Store, from, into string, now time.Time) error {
 	for _, f := range []struct{ name, v string }{{"from", from}, {"into", into}} {
 		if !signpost.ValidSignpostID(f.v) {
 			return signpost.FieldError(f.name, "%s must be a valid Signpost ID", f.name)
 		}
 	}
-	res, err := st.ApplyFeed(ctx, &FeedBatch{Merges: []MergeOrder{{From: signpost.NormaliseSignpostID(from), Into: signpost.NormaliseSignpostID(into)}}, At: now})
+	res, err := st.ApplyFeed(ctx, &directory.FeedBatch{Merges: []directory.MergeOrder{{From: signpost.NormaliseSignpostID(from), Into: signpost.NormaliseSignpostID(into)}}, At: now})
 	if err != nil {
 		return err
 	}
@@ -133,36 +133,4 @@ func Merge(ctx context.Context, st Store, from, into string, now time.Time) erro
 func serialOf(id string) int {
 	n, _ := strconv.Atoi(id[2:10])
 	return n
-}
-
-// Maintain applies the retention rules as of the day of now (see
-// Store.Retain). It is idempotent: a second run on the same day does nothing.
-func Maintain(ctx context.Context, st Store, now time.Time) (*Retention, error) {
-	return st.Retain(ctx, now)
-}
-
-// RunMaintenance runs Maintain at once and then every interval (a day in
-// production) until ctx is done. Failures are logged and retried at the
-// next run; the log never names a child.
-func RunMaintenance(ctx context.Context, st Store, now func() time.Time, every time.Duration, log *slog.Logger) {
-	t := time.NewTimer(0)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		start := time.Now()
-		r, err := Maintain(ctx, st, now())
-		if err != nil {
-			if ctx.Err() == nil {
-				log.Error("daily retention failed; it runs again at the next interval", "err", err)
-			}
-		} else {
-			log.Info("daily retention", "archived_deceased", r.ArchivedDeceased, "archived_adult", r.ArchivedAdult,
-				"archived_merged", r.ArchivedMerged, "purged", r.Purged, "seconds", time.Since(start).Seconds())
-		}
-		t.Reset(every)
-	}
 }
