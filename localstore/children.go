@@ -565,8 +565,9 @@ func candidateSQL(plan signpost.SearchPlan) (string, []any) {
 }
 
 // SearchCache searches the cached children offline with the directory's
-// rules and ranking (signpost.PlanSearch and signpost.Rank). More than signpost.MaxMatches matches fail with kind
-// too_many ("add detail"), as the directory answers.
+// rules and ranking (signpost.PlanSearch and signpost.Rank). More than
+// signpost.MaxMatches matches fail with kind too_many ("add detail"), as the
+// directory answers.
 func (s *Store) SearchCache(ctx context.Context, req signpost.SearchRequest) ([]signpost.Match, error) {
 	now := s.now()
 	plan, err := signpost.PlanSearch(req, now)
