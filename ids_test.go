@@ -34,7 +34,7 @@ func TestValidUPN(t *testing.T) {
 		in   string
 		want bool
 	}{
-		{"P207000016049", true}, // DOMAIN.md: valid although vendor documents say Q
+		{"P207000016049", true}, // valid although vendor documents say Q: see the directory package doc, Identifiers
 		{"p207000016049", true},
 		{"Q207000016049", false},
 		{"P20700001604", false},

@@ -22,6 +22,10 @@ const (
 	MaxRoleLen = 100
 	// MaxPasswordLen bounds a password (Argon2 hashes all of it).
 	MaxPasswordLen = 1024
+	// MinPassphraseLen is the fewest characters a device cache's passphrase
+	// may have: the cache refuses a shorter one, and the app says so before
+	// it asks.
+	MinPassphraseLen = 12
 	// MinReasonLetters is how many letters or digits a reason needs at least:
 	// a reason is something a person reads in an audit, not a mark.
 	MinReasonLetters = 2

@@ -7,7 +7,8 @@ import (
 )
 
 // The v1 wire messages. JSON names are snake_case and fixed by the contract in
-// DESIGN.md: both the directory and the sync client use these types.
+// the directory package doc (the wire protocol, v1): both the directory and the
+// sync client use these types.
 
 // SessionRequest signs a user in on a device (POST /v1/session).
 type SessionRequest struct {

@@ -165,7 +165,7 @@ func (s *Server) handleBreakGlass(w http.ResponseWriter, r *http.Request, a Acto
 		s.fail(w, r, signpost.FieldError("reason", "break-glass needs a reason; it is recorded and sent to the child's authority"))
 		return
 	}
-	if a.Role != signpost.RoleManagement && !a.ChildProtection {
+	if !signpost.CanBreakGlass(a.Role, a.ChildProtection) {
 		s.fail(w, r, &signpost.Error{Kind: signpost.KindForbidden, Message: "only management teams and child-protection practitioners may use break-glass"})
 		return
 	}
@@ -192,24 +192,18 @@ func (s *Server) handleBreakGlass(w http.ResponseWriter, r *http.Request, a Acto
 	writeJSON(w, http.StatusOK, markMine(a, c))
 }
 
+// shieldChild reads the child a may shield or unshield (signpost.CheckShield):
+// the role is checked before the child is read.
 func (s *Server) shieldChild(r *http.Request, a Actor) (*signpost.Child, error) {
-	if a.Role != signpost.RoleManagement {
-		return nil, &signpost.Error{Kind: signpost.KindForbidden, Message: "only the management team of the child's authority may shield or unshield"}
+	if err := signpost.CheckShield(a.Role, a.Authority, nil); err != nil {
+		return nil, err
 	}
 	c, err := s.childFor(r, a)
 	if err != nil {
 		return nil, err
 	}
-	// A child with no authority has no management team to see it once
-	// shielded, and a team with no authority is no child's.
-	if a.Authority == "" {
-		return nil, &signpost.Error{Kind: signpost.KindForbidden, Message: "your account belongs to no local authority, so you cannot shield or unshield children"}
-	}
-	if c.Authority == "" {
-		return nil, &signpost.Error{Kind: signpost.KindConflict, Message: "this child's record has no local authority, so no management team could see it once shielded; the authority must be set first"}
-	}
-	if c.Authority != a.Authority {
-		return nil, &signpost.Error{Kind: signpost.KindForbidden, Message: "only the management team of " + c.Authority + " may shield or unshield this child"}
+	if err := signpost.CheckShield(a.Role, a.Authority, c); err != nil {
+		return nil, err
 	}
 	return c, nil
 }

@@ -44,7 +44,8 @@
 // answers too_many with no matches. A shielded child is found only through its
 // visible fields: a search that used the postcode, NHS number or UPN never
 // returns one. Searches are rate-limited per user (429) and audited with their
-// parameters and results.
+// parameters and results. These rules are signpost.PlanSearch and
+// signpost.Rank: a device's cache searches offline by the same ones.
 //
 // Push applies each mutation exactly once: its id is recorded with its result
 // in the same transaction as the change, and a replay answers "duplicate" with
@@ -97,6 +98,15 @@
 // change number of its read, and every removal in a pull its own: a cache
 // keeps the copy with the highest number and never stores a copy older than
 // a removal of the child.
+//
+// # Identifiers
+//
+// A Signpost ID is SP, eight digits and a Luhn check digit; an NHS number ten
+// digits with a modulus-11 check digit; a UPN a check letter and twelve
+// characters, checked by the DfE algorithm (weights 2 to 13, modulo 23, over
+// the alphabet without I, O and S). The algorithm is the rule, not vendors'
+// examples: P207000016049 is valid, although some vendor documents print it
+// with a Q. Identifiers are accepted in any case and with spaces or hyphens.
 //
 // # Text
 //

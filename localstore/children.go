@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -546,101 +545,40 @@ func loadVisible(ctx context.Context, tx *sql.Tx, id string, now time.Time) (*ca
 	return cc, err
 }
 
-var genders = map[string]bool{"male": true, "female": true, "other": true, "unknown": true}
-
-// searchPlan is a validated offline search: the query to score with, how to
-// find candidates, and whether a field withheld from shielded records was used.
-type searchPlan struct {
-	q      signpost.Query
-	byID   bool
-	where  string
-	args   []any
-	hidden bool
-}
-
-// planSearch validates req with the directory's rules: family name and date of
-// birth, or family name, given name and postcode, or an identifier.
-func planSearch(req signpost.SearchRequest, now time.Time) (searchPlan, error) {
-	var p searchPlan
-	for _, f := range []*string{&req.GivenName, &req.FamilyName, &req.DateOfBirth, &req.Gender, &req.Postcode, &req.NHSNumber, &req.UPN, &req.SignpostID} {
-		*f = strings.TrimSpace(*f)
-	}
-	for _, f := range []struct{ name, v string }{{"given_name", req.GivenName}, {"family_name", req.FamilyName}} {
-		if len(f.v) > 100 {
-			return p, signpost.FieldError(f.name, "%s is longer than 100 characters", strings.ReplaceAll(f.name, "_", " "))
-		}
-		if f.v != "" && signpost.NormaliseName(f.v) == "" {
-			return p, signpost.FieldError(f.name, "%s must contain letters", strings.ReplaceAll(f.name, "_", " "))
-		}
-	}
-	if req.DateOfBirth != "" {
-		if _, err := signpost.CheckDateOfBirth("date_of_birth", req.DateOfBirth, now); err != nil {
-			return p, err
-		}
-	}
-	if req.Gender != "" {
-		req.Gender = strings.ToLower(req.Gender)
-		if !genders[req.Gender] {
-			return p, signpost.FieldError("gender", "gender must be male, female, other or unknown")
-		}
-	}
-	if req.Postcode != "" && !signpost.ValidPostcode(req.Postcode) {
-		return p, signpost.FieldError("postcode", "%q is not a UK postcode", req.Postcode)
-	}
-	if req.NHSNumber != "" && !signpost.ValidNHSNumber(req.NHSNumber) {
-		return p, signpost.FieldError("nhs_number", "that is not a valid NHS number (10 digits with a correct check digit)")
-	}
-	if req.UPN != "" && !signpost.ValidUPN(req.UPN) {
-		return p, signpost.FieldError("upn", "that is not a valid UPN (13 characters with a correct check letter)")
-	}
-	if req.SignpostID != "" && !signpost.ValidSignpostID(req.SignpostID) {
-		return p, signpost.FieldError("signpost_id", "that is not a valid Signpost ID (SP, eight digits and a check digit)")
-	}
-	p.q = signpost.Query{GivenName: signpost.NormaliseName(req.GivenName), FamilyName: signpost.NormaliseName(req.FamilyName),
-		DateOfBirth: req.DateOfBirth, Gender: req.Gender, Postcode: signpost.NormalisePostcode(req.Postcode)}
-	q := p.q
+// candidateSQL is the condition that finds the cached children plan may match.
+func candidateSQL(plan signpost.SearchPlan) (string, []any) {
 	switch {
-	case req.SignpostID != "":
-		p.byID, p.where, p.args = true, `signpost_id = ?`, []any{signpost.NormaliseSignpostID(req.SignpostID)}
-	case req.NHSNumber != "":
-		p.byID, p.hidden, p.where, p.args = true, true, `nhs_number = ?`, []any{signpost.NormaliseNHSNumber(req.NHSNumber)}
-	case req.UPN != "":
-		p.byID, p.hidden, p.where, p.args = true, true, `upn = ?`, []any{signpost.NormaliseUPN(req.UPN)}
-	case q.FamilyName != "" && q.DateOfBirth != "":
-		dates := []any{q.DateOfBirth, q.DateOfBirth}
-		if sw, ok := signpost.SwapDayMonth(q.DateOfBirth); ok {
-			dates[1] = sw
+	case plan.SignpostID != "":
+		return `signpost_id = ?`, []any{plan.SignpostID}
+	case plan.NHSNumber != "":
+		return `nhs_number = ?`, []any{plan.NHSNumber}
+	case plan.UPN != "":
+		return `upn = ?`, []any{plan.UPN}
+	case len(plan.DatesOfBirth) > 0:
+		args := make([]any, len(plan.DatesOfBirth))
+		for i, d := range plan.DatesOfBirth {
+			args[i] = d
 		}
-		p.hidden, p.where, p.args = q.Postcode != "", `dob IN (?, ?)`, dates
-	case q.FamilyName != "" && q.GivenName != "" && q.Postcode != "":
-		p.hidden, p.where, p.args = true, `postcode = ?`, []any{q.Postcode}
-	default:
-		field := "family_name"
-		if q.FamilyName != "" {
-			field = "date_of_birth"
-		}
-		return p, signpost.FieldError(field, "a search needs family name and date of birth, or family name, given name and postcode, or a Signpost ID, NHS number or UPN")
+		return `dob IN (?` + strings.Repeat(`, ?`, len(args)-1) + `)`, args
 	}
-	return p, nil
+	return `postcode = ?`, []any{plan.Postcode}
 }
 
 // SearchCache searches the cached children offline with the directory's
-// rules and scoring. More than signpost.MaxMatches matches fail with kind
-// too_many ("add detail"), as the directory answers.
+// rules and ranking (signpost.PlanSearch and signpost.Rank). More than
+// signpost.MaxMatches matches fail with kind too_many ("add detail"), as the
+// directory answers.
 func (s *Store) SearchCache(ctx context.Context, req signpost.SearchRequest) ([]signpost.Match, error) {
 	now := s.now()
-	p, err := planSearch(req, now)
+	plan, err := signpost.PlanSearch(req, now)
 	if err != nil {
 		return nil, err
 	}
-	type hit struct {
-		c     signpost.Candidate
-		score float64
-	}
-	var hits []hit
+	where, args := candidateSQL(plan)
+	var cands []signpost.Candidate
 	err = s.read(ctx, "searching the cache", func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT signpost_id, given_name, family_name, given_norm, family_norm, dob, gender, postcode, shielded
-			FROM children WHERE `+p.where+` AND `+visibleSQL, append(p.args, ts(now))...)
+			FROM children WHERE `+where+` AND `+visibleSQL, append(args, ts(now))...)
 		if err != nil {
 			return err
 		}
@@ -650,37 +588,19 @@ func (s *Store) SearchCache(ctx context.Context, req signpost.SearchRequest) ([]
 			if err := rows.Scan(&c.SignpostID, &c.Given, &c.Family, &c.GivenName, &c.FamilyName, &c.DateOfBirth, &c.Gender, &c.Postcode, &c.Shielded); err != nil {
 				return err
 			}
-			// A shielded child is found only through its visible fields.
-			if c.Shielded && p.hidden {
-				continue
-			}
-			score := 1.0
-			if !p.byID {
-				score = signpost.Score(p.q, c)
-			}
-			if score >= signpost.MatchThreshold {
-				hits = append(hits, hit{c, score})
-			}
+			cands = append(cands, c)
 		}
 		return rows.Err()
 	})
 	if err != nil {
 		return nil, err
 	}
-	if len(hits) > signpost.MaxMatches {
+	out, tooMany := signpost.Rank(plan, cands, signpost.MaxMatches)
+	if tooMany {
 		return nil, &signpost.Error{Kind: signpost.KindTooMany, Message: "too many matches, add detail"}
 	}
-	sort.Slice(hits, func(i, j int) bool {
-		if hits[i].score != hits[j].score {
-			return hits[i].score > hits[j].score
-		}
-		return hits[i].c.SignpostID < hits[j].c.SignpostID
-	})
-	out := make([]signpost.Match, 0, len(hits))
-	for _, h := range hits {
-		c := h.c
-		out = append(out, signpost.Match{SignpostID: c.SignpostID, GivenName: c.Given, FamilyName: c.Family,
-			DateOfBirth: c.DateOfBirth, Gender: c.Gender, Shielded: c.Shielded, Score: h.score})
+	if out == nil {
+		out = []signpost.Match{}
 	}
 	return out, nil
 }

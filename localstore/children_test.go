@@ -2,6 +2,7 @@ package localstore
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -275,6 +276,9 @@ func TestSearchCacheFollowsTheDirectorysRules(t *testing.T) {
 		{signpost.SearchRequest{GivenName: "James", Postcode: "LS1 4AP"}, "family_name"},
 		{signpost.SearchRequest{FamilyName: "Fixture", DateOfBirth: "2015-02-30"}, "date_of_birth"},
 		{signpost.SearchRequest{NHSNumber: "1234567890"}, "nhs_number"},
+		// The directory's reason cap holds offline too.
+		{signpost.SearchRequest{FamilyName: "Fixture", DateOfBirth: "2015-03-04", Reason: strings.Repeat("a", signpost.MaxReasonLen+1)}, "reason"},
+		{signpost.SearchRequest{FamilyName: "Fixture\n", DateOfBirth: "2015-03-04"}, "family_name"},
 	} {
 		_, err := f.s.SearchCache(ctx, tc.req)
 		if de := wantKind(t, err, signpost.KindInvalid); de.Field != tc.field {

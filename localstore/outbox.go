@@ -108,7 +108,7 @@ func checkIdentity(id *signpost.Identity, now time.Time) error {
 		return signpost.FieldError("family_name", "family name must contain letters (at most 100 characters)")
 	case !signpost.ValidPostcode(id.Postcode):
 		return signpost.FieldError("postcode", "%q is not a UK postcode", id.Postcode)
-	case id.Gender != "" && !genders[id.Gender]:
+	case id.Gender != "" && !signpost.ValidGender(id.Gender):
 		return signpost.FieldError("gender", "gender must be male, female, other or unknown")
 	}
 	if _, err := signpost.CheckDateOfBirth("date_of_birth", id.DateOfBirth, now); err != nil {

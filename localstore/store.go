@@ -22,9 +22,6 @@ import (
 	"signpost"
 )
 
-// MinPassphraseLength is the fewest characters a passphrase may have.
-const MinPassphraseLength = 12
-
 // maxPassphraseBytes bounds the input to Argon2.
 const maxPassphraseBytes = 1024
 
@@ -93,8 +90,8 @@ func newStore(dir string, opts Options) (*Store, error) {
 func (s *Store) dbPath() string { return filepath.Join(s.dir, dbFileName) }
 
 func checkNewPassphrase(p string) error {
-	if utf8.RuneCountInString(p) < MinPassphraseLength {
-		return signpost.FieldError("passphrase", "the passphrase must be at least %d characters long; a short sentence is easy to remember and hard to guess", MinPassphraseLength)
+	if utf8.RuneCountInString(p) < signpost.MinPassphraseLen {
+		return signpost.FieldError("passphrase", "the passphrase must be at least %d characters long; a short sentence is easy to remember and hard to guess", signpost.MinPassphraseLen)
 	}
 	if len(p) > maxPassphraseBytes {
 		return signpost.FieldError("passphrase", "the passphrase is too long (at most %d bytes)", maxPassphraseBytes)

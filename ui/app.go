@@ -20,8 +20,6 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
-
-	"signpost"
 )
 
 // Options tune an App. The zero value is right for the desktop.
@@ -288,17 +286,3 @@ func (w *activity) CreateRenderer() fyne.WidgetRenderer {
 func (w *activity) MouseIn(*desktop.MouseEvent)    { w.app.touch() }
 func (w *activity) MouseMoved(*desktop.MouseEvent) { w.app.touch() }
 func (w *activity) MouseOut()                      {}
-
-// canBreakGlass reports whether the user may ask for a shielded record in full.
-func canBreakGlass(u signpost.User) bool {
-	return u.Role == signpost.RoleManagement || u.ChildProtection
-}
-
-// canShield reports whether the user may shield or unshield child c: the
-// management team of the child's authority (the directory has the last word).
-func canShield(u signpost.User, c *signpost.Child) bool {
-	if u.Role != signpost.RoleManagement {
-		return false
-	}
-	return u.Authority == "" || c.Authority == "" || u.Authority == c.Authority
-}

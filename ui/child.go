@@ -238,12 +238,12 @@ func (s *childScreen) actions(rec *Record, u signpost.User, mine *signpost.Invol
 			objs = append(objs, s.start)
 		}
 	}
-	if c.Redacted && canBreakGlass(u) {
+	if c.Redacted && signpost.CanBreakGlass(u.Role, u.ChildProtection) {
 		s.breakGlass = widget.NewButtonWithIcon("Break glass…", theme.WarningIcon(), s.onBreakGlass)
 		s.breakGlass.Importance = widget.DangerImportance
 		objs = append(objs, s.breakGlass)
 	}
-	if canShield(u, c) && !c.Redacted && !rec.BrokeGlass {
+	if signpost.CanShield(u.Role, u.Authority, c) && !c.Redacted && !rec.BrokeGlass {
 		if c.Shielded {
 			s.unshield = widget.NewButtonWithIcon("Unshield…", theme.VisibilityIcon(), s.onUnshield)
 			objs = append(objs, s.unshield)

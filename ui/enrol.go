@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strings"
 
@@ -12,10 +13,6 @@ import (
 
 	"signpost"
 )
-
-// minPassphrase is the fewest characters a cache passphrase may have (the
-// cache enforces the same, localstore.MinPassphraseLength).
-const minPassphrase = 12
 
 // enrolScreen sets the laptop up the first time: the directory's address, the
 // person's sign-in (username, password, one-time code), a passphrase for the
@@ -61,7 +58,7 @@ func (s *enrolScreen) build() fyne.CanvasObject {
 		s.device.SetText(h)
 	}
 	s.passphrase = widget.NewPasswordEntry()
-	s.passphrase.SetPlaceHolder("at least 12 characters; a short sentence is good")
+	s.passphrase.SetPlaceHolder(fmt.Sprintf("at least %d characters; a short sentence is good", signpost.MinPassphraseLen))
 	s.confirm = widget.NewPasswordEntry()
 	for _, e := range []*widget.Entry{s.server, s.username, s.password, s.otp, s.device, s.passphrase, s.confirm} {
 		e.OnSubmitted = func(string) { s.onSubmit() }
@@ -121,8 +118,8 @@ func (s *enrolScreen) validate() (error, *widget.Entry) {
 
 // checkNewPassphrase checks a new passphrase and its confirmation.
 func checkNewPassphrase(pass, confirm string) error {
-	if len([]rune(pass)) < minPassphrase {
-		return signpost.FieldError("passphrase", "the passphrase needs at least %d characters", minPassphrase)
+	if len([]rune(pass)) < signpost.MinPassphraseLen {
+		return signpost.FieldError("passphrase", "the passphrase needs at least %d characters", signpost.MinPassphraseLen)
 	}
 	if pass != confirm {
 		return signpost.FieldError("confirm", "the two passphrases are not the same")

@@ -94,46 +94,16 @@ func (s *searchScreen) request() signpost.SearchRequest {
 	}
 }
 
-// checkSearch says what is wrong with a search before it is sent: the
-// directory answers only searches that can identify one child.
-func checkSearch(r signpost.SearchRequest) error {
-	switch {
-	case r.DateOfBirth != "":
-		if _, ok := signpost.ParseDate(r.DateOfBirth); !ok {
-			return signpost.FieldError("date_of_birth", "date of birth must be a real date written YYYY-MM-DD")
-		}
-	}
-	if r.Postcode != "" && !signpost.ValidPostcode(r.Postcode) {
-		return signpost.FieldError("postcode", "“%s” is not a UK postcode; write it like LS1 4AP", r.Postcode)
-	}
-	if r.NHSNumber != "" && !signpost.ValidNHSNumber(r.NHSNumber) {
-		return signpost.FieldError("nhs_number", "that is not a valid NHS number (10 digits with a check digit)")
-	}
-	if r.UPN != "" && !signpost.ValidUPN(r.UPN) {
-		return signpost.FieldError("upn", "that is not a valid unique pupil number (13 characters)")
-	}
-	if r.SignpostID != "" && !signpost.ValidSignpostID(r.SignpostID) {
-		return signpost.FieldError("signpost_id", "that is not a valid Signpost ID (SP, eight digits and a check digit)")
-	}
-	if len(r.Reason) > 500 {
-		return signpost.FieldError("reason", "the reason is longer than 500 characters")
-	}
-	byID := r.NHSNumber != "" || r.UPN != "" || r.SignpostID != ""
-	byDOB := r.FamilyName != "" && r.DateOfBirth != ""
-	byPlace := r.FamilyName != "" && r.GivenName != "" && r.Postcode != ""
-	if !byID && !byDOB && !byPlace {
-		return signpost.FieldError("family_name", "add detail: a family name and date of birth, or a family name, given name and postcode, or an identifier")
-	}
-	return nil
-}
-
 func (s *searchScreen) onSearch() {
 	s.app.touch()
 	if s.busy {
 		return
 	}
 	req := s.request()
-	if err := checkSearch(req); err != nil {
+	// The directory answers only searches that can identify one child, by
+	// the rules the cache searches by offline: say what is wrong before
+	// anything is sent.
+	if _, err := signpost.PlanSearch(req, s.app.now()); err != nil {
 		s.result.Importance = widget.DangerImportance
 		s.result.SetText(sentence(signpost.MessageOf(err)))
 		return

@@ -35,7 +35,7 @@ func newSettingsScreen(a *App, st State) *settingsScreen { return &settingsScree
 func (s *settingsScreen) build() fyne.CanvasObject {
 	s.oldPass = widget.NewPasswordEntry()
 	s.newPass = widget.NewPasswordEntry()
-	s.newPass.SetPlaceHolder("at least 12 characters")
+	s.newPass.SetPlaceHolder(fmt.Sprintf("at least %d characters", signpost.MinPassphraseLen))
 	s.confirm = widget.NewPasswordEntry()
 	for _, e := range []*widget.Entry{s.oldPass, s.newPass, s.confirm} {
 		e.OnSubmitted = func(string) { s.onChangePassphrase() }

@@ -65,6 +65,8 @@ func TestAutoLockChoiceIsCappedByThePolicy(t *testing.T) {
 	}
 }
 
+// TestNoSecretReachesThePreferences: the preferences receive the directory's
+// address and the auto-lock choice, and none of the secrets typed around them.
 func TestNoSecretReachesThePreferences(t *testing.T) {
 	f := newFake(StageEnrol)
 	h := newHarness(t, f)
@@ -82,6 +84,7 @@ func TestNoSecretReachesThePreferences(t *testing.T) {
 	h.typeIn(st.newPass, "another demo passphrase")
 	h.typeIn(st.confirm, "another demo passphrase")
 	h.tap(st.passBtn)
+	st.idle.SetSelected(st.idle.Options[0]) // "1 minute"
 	h.app.Window().Close()
 
 	all := map[string]any{}
@@ -90,6 +93,12 @@ func TestNoSecretReachesThePreferences(t *testing.T) {
 			all[k] = v
 		}
 	})
+	// The test reads what was written: first, the non-secret choices were.
+	for k, want := range map[string]any{prefLastServer: "https://signpost.example.org", prefIdleLockMinutes: 1} {
+		if got, ok := all[k]; !ok || fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("preference %q = %v (written: %v), want %v", k, got, ok, want)
+		}
+	}
 	dump := fmt.Sprint(all)
 	for _, secret := range []string{"demo-password-1", "123456", "signpost demo passphrase", "another demo passphrase", "nurse"} {
 		if strings.Contains(dump, secret) {

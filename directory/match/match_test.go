@@ -2,6 +2,8 @@ package match
 
 import (
 	"fmt"
+	"slices"
+	gosync "sync"
 	"testing"
 	"time"
 
@@ -253,26 +255,63 @@ func benchMatchDetails(b *testing.B, n int) {
 	b.ReportMetric(float64(same)/float64(b.N), "same_ratio")
 }
 
-// Searches read the index from several goroutines at once (under a read lock).
+// Searches read the index from several goroutines at once (under a read
+// lock): look-ups made concurrently, while the family-name memo is being
+// filled, give the answers the same look-ups give one at a time.
 func TestConcurrentCandidates(t *testing.T) {
 	g := population.New(3, time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC))
-	x := New(false)
-	var fams []string
+	seq, conc := New(false), New(false) // conc's memo starts empty under the goroutines
+	var keys []Keys
 	for s := 1; s <= 2000; s++ {
 		c := g.Next(s)
-		x.Put(Identity{Serial: s, GivenName: c.GivenName, FamilyName: c.FamilyName, DateOfBirth: c.DateOfBirth, Postcode: c.Postcode})
-		fams = append(fams, c.FamilyName)
+		id := Identity{Serial: s, GivenName: c.GivenName, FamilyName: c.FamilyName, DateOfBirth: c.DateOfBirth, Postcode: c.Postcode}
+		seq.Put(id)
+		conc.Put(id)
+		ty, _ := g.Typo(c)
+		keys = append(keys,
+			Keys{DatesOfBirth: []string{c.DateOfBirth}, FamilyName: signpost.NormaliseName(c.FamilyName)},
+			Keys{DatesOfBirth: []string{c.DateOfBirth, "2015-03-14"}, FamilyName: signpost.NormaliseName(ty.FamilyName)},
+			Keys{Postcode: signpost.NormalisePostcode(c.Postcode), FamilyName: signpost.NormaliseName(ty.FamilyName)})
 	}
-	done := make(chan bool)
-	for w := 0; w < 4; w++ {
+	answer := func(x *Index, k Keys) string {
+		var serials []int
+		x.Candidates(k, func(id Identity) bool { serials = append(serials, id.Serial); return true })
+		slices.Sort(serials)
+		return fmt.Sprint(serials)
+	}
+	want := make([]string, len(keys))
+	found := 0
+	for i, k := range keys {
+		want[i] = answer(seq, k)
+		if want[i] != "[]" {
+			found++
+		}
+	}
+	if found < len(keys)/3 { // every child's own keys find it
+		t.Fatalf("only %d of %d look-ups found anyone: the test proves nothing", found, len(keys))
+	}
+	const workers = 4
+	got := make([][]string, workers)
+	var wg gosync.WaitGroup
+	for w := 0; w < workers; w++ {
+		got[w] = make([]string, len(keys))
+		wg.Add(1)
 		go func(w int) {
-			for i := w; i < len(fams); i += 4 {
-				x.Candidates(Keys{DatesOfBirth: []string{"2015-03-14"}, FamilyName: signpost.NormaliseName(fams[i])}, func(Identity) bool { return true })
+			defer wg.Done()
+			// Every worker asks every key, each starting elsewhere, so
+			// the same names are asked for at the same time.
+			for j := range keys {
+				i := (j + w*len(keys)/workers) % len(keys)
+				got[w][i] = answer(conc, keys[i])
 			}
-			done <- true
 		}(w)
 	}
-	for w := 0; w < 4; w++ {
-		<-done
+	wg.Wait()
+	for w := range got {
+		for i := range keys {
+			if got[w][i] != want[i] {
+				t.Fatalf("worker %d, keys %+v: concurrently %s, one at a time %s", w, keys[i], got[w][i], want[i])
+			}
+		}
 	}
 }
