@@ -14,7 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"signpost"
-	"signpost/directory"
+	"signpost/directory/demo"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/ with what the directory answers")
@@ -36,7 +36,7 @@ func TestWireFormatMatchesTheGoldenFiles(t *testing.T) {
 	}
 	g := golden{t: t, e: e, ids: ids}
 
-	session := signpost.SessionRequest{Username: "nurse", Password: directory.DemoPassword, OTP: code(t, e.clock.Now()),
+	session := signpost.SessionRequest{Username: "nurse", Password: demo.Password, OTP: code(t, e.clock.Now()),
 		DeviceID: uuid.NewString(), DeviceName: "nurse's laptop"}
 	var s signpost.SessionResponse
 	if err := json.Unmarshal(g.exchange("session", "POST", "/v1/session", "", session, 200), &s); err != nil || s.Token == "" {
