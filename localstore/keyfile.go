@@ -640,15 +640,6 @@ func createKeyFile(dir string, k *keyFile) (err error) {
 	return nil
 }
 
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
-
 // tempKeyFiles lists leftovers of interrupted key-file writes (a new cache's
 // first key file, or any update under the old rename scheme). Each may hold
 // a wrapped key (perhaps under an old passphrase), so they are destroyed, not
