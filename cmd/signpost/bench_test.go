@@ -24,6 +24,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"signpost"
+	"signpost/device"
 	"signpost/directory"
 	"signpost/directory/sqlcipher"
 	"signpost/localstore"
@@ -125,12 +126,12 @@ func newBenchEnv() (*benchEnv, error) {
 		return nil, fmt.Errorf("only %d involvements added", added)
 	}
 
-	s, err := newServices(ctx, serviceOptions{Dir: e.cache, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	s, err := device.New(ctx, device.Options{Dir: e.cache, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		return nil, err
 	}
 	code, _ := totp.GenerateCode(directory.DemoTOTPSecret, time.Now())
-	if err := s.Enrol(ctx, ui.EnrolRequest{Server: e.url, Username: "nurse", Password: directory.DemoPassword, OTP: code,
+	if err := s.Enrol(ctx, device.EnrolRequest{Server: e.url, Username: "nurse", Password: directory.DemoPassword, OTP: code,
 		DeviceName: "bench-laptop", Passphrase: benchPassphrase}, nil); err != nil {
 		return nil, err
 	}
@@ -393,14 +394,14 @@ func BenchmarkMemoryAfter100Records(b *testing.B) {
 type benchUI struct {
 	app   *ui.App
 	win   fyne.Window
-	svc   *services
+	svc   *device.Device
 	mu    gosync.Mutex
 	queue []func()
 }
 
 func newBenchUI(b *testing.B, e *benchEnv) *benchUI {
 	b.Helper()
-	svc, err := newServices(context.Background(), serviceOptions{Dir: e.cache, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	svc, err := device.New(context.Background(), device.Options{Dir: e.cache, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		b.Fatal(err)
 	}
