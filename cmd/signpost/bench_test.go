@@ -143,8 +143,12 @@ func newBenchEnv() (*benchEnv, error) {
 	return e, nil
 }
 
-// TestMain stops the benchmarks' directory process.
+// TestMain stops the benchmarks' directory process. In a child started by
+// runAsCommand it is the signpost command instead.
 func TestMain(m *testing.M) {
+	if os.Getenv(asCommand) != "" {
+		main()
+	}
 	code := m.Run()
 	if benchE != nil && benchE.dir != nil && benchE.dir.Process != nil {
 		benchE.dir.Process.Signal(os.Interrupt)

@@ -44,6 +44,9 @@ func (s *secrets) read(prompt string, envs ...string) (string, error) {
 		s.lines = bufio.NewReader(s.stdin)
 	}
 	line, err := s.lines.ReadString('\n')
+	// Nothing echoed the line: end the prompt's, so what follows (an error,
+	// progress) starts a line of its own.
+	fmt.Fprintln(s.stderr)
 	line = strings.TrimRight(line, "\r\n")
 	if line == "" && err != nil {
 		return "", &signpost.Error{Kind: signpost.KindInvalid, Message: "no secret given: set " + strings.Join(envs, " or ") + ", or type it at the prompt"}
