@@ -5,7 +5,7 @@ FYNE ?= $(shell go env GOPATH)/bin/fyne
 
 ## gui-smoke: the real window under Xvfb: shown, not blank, stops cleanly with its demo directory.
 gui-smoke: deps
-	./scripts/gui-smoke.sh
+	RELEASE_TAGS=$(RELEASE_TAGS) ./scripts/gui-smoke.sh
 
 ## gui-shots: refresh the screenshots in docs/ (light and dark, 1366x768).
 gui-shots: deps
@@ -17,7 +17,7 @@ gui-shots: deps
 gui-package: deps
 	@test -x $(FYNE) || $(GO) install fyne.io/tools/cmd/fyne@latest
 	mkdir -p $(BIN)
-	$(GO) build -trimpath -ldflags "-s -w" -o $(BIN)/signpost ./cmd/signpost
+	$(GO) build -tags $(RELEASE_TAGS) -trimpath -ldflags "-s -w" -o $(BIN)/signpost ./cmd/signpost
 	cp FyneApp.toml $(BIN)/.FyneApp.toml.keep
 	$(FYNE) package --target linux --src . --exe $(BIN)/signpost --release; rc=$$?; \
 		mv $(BIN)/.FyneApp.toml.keep FyneApp.toml; exit $$rc
@@ -30,5 +30,5 @@ gui-windows: deps
 		$$SUDO apt-get install -y -qq gcc-mingw-w64-x86-64 >/dev/null; }
 	mkdir -p $(BIN)
 	CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc \
-		$(GO) build -ldflags "-H=windowsgui" -o $(BIN)/signpost.exe ./cmd/signpost
+		$(GO) build -tags $(RELEASE_TAGS) -ldflags "-H=windowsgui" -o $(BIN)/signpost.exe ./cmd/signpost
 	file $(BIN)/signpost.exe

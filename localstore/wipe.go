@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"signpost"
@@ -48,16 +49,31 @@ func WipeReportOf(err error) (WipeReport, bool) {
 	return WipeReport{}, false
 }
 
-func wipedError(rep WipeReport) error {
-	var msg string
-	switch rep.Reason {
+// Why says why the cache was wiped, as the sentence the app's wiped screen
+// shows. It is the one wording of the reasons: the error of kind wiped and
+// the sync engine's event say the same.
+func (r WipeReport) Why() string {
+	switch r.Reason {
 	case WipeAttempts:
-		msg = "the passphrase was wrong too many times in a row, so the cache on this device has been wiped"
+		return "This device's cache was wiped after too many wrong passphrases."
 	case WipeOffline:
-		msg = "this device was out of contact with the directory for too long, so its cache has been wiped"
+		return "This device's cache was wiped after too long without contact with the directory."
 	default:
-		msg = "the cache on this device has been wiped"
+		return "This device was wiped by your IT service."
 	}
+}
+
+// Message is Why, followed by whether changes were lost.
+func (r WipeReport) Message() string {
+	if r.PendingLost > 0 {
+		return r.Why() + " Changes that had not reached the directory were lost."
+	}
+	return r.Why()
+}
+
+func wipedError(rep WipeReport) error {
+	why := rep.Why()
+	msg := strings.ToLower(why[:1]) + strings.TrimSuffix(why[1:], ".")
 	if rep.PendingLost > 0 {
 		msg += fmt.Sprintf("; %d unsent %s lost", rep.PendingLost, plural(rep.PendingLost, "change was", "changes were"))
 	}

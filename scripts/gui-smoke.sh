@@ -41,7 +41,8 @@ done
 
 say "building bin/signpost"
 mkdir -p bin
-go build -o bin/signpost ./cmd/signpost || fail "the app does not build"
+# As the release is built (Makefile's RELEASE_TAGS): Fyne migrated to fyne.Do.
+go build -tags "${RELEASE_TAGS:-migrated_fynedo}" -o bin/signpost ./cmd/signpost || fail "the app does not build"
 
 work=$(mktemp -d -t signpost-smoke.XXXXXX)
 app_pid="" xvfb_pid=""

@@ -277,7 +277,7 @@ func (e *Engine) fail(ctx context.Context, err error, pushed int) error {
 		// The cache wiped itself on a directive that came with a pull.
 		rep, _ := localstore.WipeReportOf(err)
 		e.receipt(ctx, pushed, rep)
-		e.emit(ctx, Event{Phase: PhaseWiped, Wipe: &rep, Message: wipedMessage(rep)})
+		e.emit(ctx, Event{Phase: PhaseWiped, Wipe: &rep, Message: rep.Message()})
 		return err
 	case signpost.KindOf(err) == signpost.KindLocked:
 		e.emit(ctx, Event{Phase: PhaseLocked, Err: err, Message: signpost.MessageOf(err)})
@@ -323,8 +323,8 @@ func (e *Engine) wipe(ctx context.Context, pushed int) error {
 	rep.Reason = localstore.WipeOrdered
 	e.receipt(ctx, pushed, rep)
 	e.setOnline(true, nil)
-	e.emit(ctx, Event{Phase: PhaseWiped, Wipe: &rep, Message: wipedMessage(rep)})
-	return &signpost.Error{Kind: signpost.KindWiped, Message: wipedMessage(rep)}
+	e.emit(ctx, Event{Phase: PhaseWiped, Wipe: &rep, Message: rep.Message()})
+	return &signpost.Error{Kind: signpost.KindWiped, Message: rep.Message()}
 }
 
 func (e *Engine) receipt(ctx context.Context, pushed int, rep localstore.WipeReport) {
@@ -342,20 +342,6 @@ func (e *Engine) receipt(ctx context.Context, pushed int, rep localstore.WipeRep
 		rc.WipedAt = time.Time{}
 		_ = e.c.Wiped(ctx, e.deviceID, rc)
 	}
-}
-
-func wipedMessage(rep localstore.WipeReport) string {
-	msg := "This device was wiped by your IT service."
-	switch rep.Reason {
-	case localstore.WipeAttempts:
-		msg = "This device's cache was wiped after too many wrong passphrases."
-	case localstore.WipeOffline:
-		msg = "This device's cache was wiped after too long without contact with the directory."
-	}
-	if rep.PendingLost > 0 {
-		msg += " Changes that had not reached the directory were lost."
-	}
-	return msg
 }
 
 // Run keeps the cache in step while ctx lasts: a sync, then a long-poll that

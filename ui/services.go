@@ -2,14 +2,14 @@ package ui
 
 import (
 	"context"
-	"time"
 
 	"signpost"
+	"signpost/device"
 )
 
 // Services is everything the screens ask of the app: the device cache, the
 // directory and the sync engine behind one interface. The real implementation
-// lives in cmd/signpost; tests drive the screens with a fake.
+// is *device.Device; tests drive the screens with a fake.
 //
 // Every method but State, Subscribe and SyncNow may block (disk, network,
 // Argon2): the screens call them only through the bridge, never in a UI
@@ -86,125 +86,42 @@ type Services interface {
 	SetServer(ctx context.Context, url string) error
 }
 
-// Stage is where the app is in its life on this device.
-type Stage int
+// The screens' types are the device's: the real Services is a
+// *device.Device.
+type (
+	// Stage is where the app is in its life on this device.
+	Stage = device.Stage
+	// State is a snapshot of the app's state.
+	State = device.State
+	// Wiped describes a wipe for the "this device was wiped" screen.
+	Wiped = device.Wiped
+	// Status is the sync state the status bar shows.
+	Status = device.Status
+	// EnrolRequest is what the enrolment screen collects.
+	EnrolRequest = device.EnrolRequest
+	// SignInRequest signs in to the directory again.
+	SignInRequest = device.SignInRequest
+	// Case is one line of the caseload.
+	Case = device.Case
+	// Change is one queued change.
+	Change = device.Change
+	// Record is a child's record as the child screen shows it.
+	Record = device.Record
+	// SearchResult answers a search.
+	SearchResult = device.SearchResult
+)
 
 // Stages.
 const (
-	StageEnrol  Stage = iota // no cache on this device: enrol
-	StageLocked              // a cache, locked: ask for the passphrase
-	StageReady               // unlocked
-	StageWiped               // the cache was wiped
+	StageEnrol  = device.StageEnrol  // no cache on this device: enrol
+	StageLocked = device.StageLocked // a cache, locked: ask for the passphrase
+	StageReady  = device.StageReady  // unlocked
+	StageWiped  = device.StageWiped  // the cache was wiped
 )
-
-// State is a snapshot of the app's state.
-type State struct {
-	Stage  Stage
-	User   signpost.User   // the practitioner (known once enrolled and unlocked)
-	Policy signpost.Policy // the directory's policy
-	Server string          // the directory's address
-	// Hint is shown on the unlock screen (the demo shows its passphrase).
-	Hint string
-	// Wiped says what happened, on the wiped screen.
-	Wiped *Wiped
-	// Online is the last known connection state.
-	Online bool
-}
-
-// Wiped describes a wipe for the "this device was wiped" screen.
-type Wiped struct {
-	Message string
-	Lost    int // changes that had not reached the directory
-	At      time.Time
-}
-
-// Status is the sync state the status bar shows.
-type Status struct {
-	Online bool
-	// Checking: not yet known whether the directory can be reached (the
-	// first sync after unlocking has not been answered).
-	Checking   bool
-	Syncing    bool
-	Done       int // progress of the current sync phase
-	Total      int // 0 when not known
-	Step       string
-	LastSynced time.Time
-	Pending    int
-	// Message explains the last problem, if any (plain English).
-	Message string
-	// SignInNeeded: the directory refused the session; sign in again.
-	SignInNeeded bool
-	// Locked: the directory ordered the cache locked (or it locked itself).
-	Locked bool
-	// Wiped: the cache was wiped; State().Wiped says more.
-	Wiped bool
-}
-
-// EnrolRequest is what the enrolment screen collects.
-type EnrolRequest struct {
-	Server     string
-	Username   string
-	Password   string
-	OTP        string
-	DeviceName string
-	Passphrase string
-}
-
-// SignInRequest signs in to the directory again.
-type SignInRequest struct {
-	Server   string // needed while the cache is locked
-	Username string // needed while the cache is locked
-	Password string
-	OTP      string
-}
-
-// Case is one line of the caseload.
-type Case struct {
-	ID          string
-	GivenName   string
-	FamilyName  string
-	DateOfBirth string
-	Shielded    bool
-	Lead        bool // the practitioner is the lead professional
-	CAF         bool // the practitioner holds a CAF/early-help assessment
-	Pending     bool // a change has not yet reached the directory
-}
 
 // Change states.
 const (
-	ChangePending  = "pending"
-	ChangeInFlight = "in_flight"
-	ChangeRejected = "rejected"
+	ChangePending  = device.ChangePending
+	ChangeInFlight = device.ChangeInFlight
+	ChangeRejected = device.ChangeRejected
 )
-
-// Change is one queued change.
-type Change struct {
-	ID          string
-	ChildID     string
-	Description string
-	Created     time.Time
-	State       string
-	Reason      string // the directory's reason, for a refused change
-}
-
-// Record is a child's record as the child screen shows it.
-type Record struct {
-	Child *signpost.Child
-	// OnCaseload: the practitioner has an active involvement.
-	OnCaseload bool
-	// Pending are the practitioner's changes to this child not yet confirmed.
-	Pending []Change
-	// FromCache: read from this device's cache (the directory was not asked).
-	FromCache bool
-	// BrokeGlass: shown in full through break-glass.
-	BrokeGlass bool
-}
-
-// SearchResult answers a search.
-type SearchResult struct {
-	Matches []signpost.Match
-	TooMany bool
-	// Offline: the directory could not be reached; only this device's cache
-	// was searched.
-	Offline bool
-}

@@ -24,6 +24,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"signpost"
+	"signpost/device"
 	demodir "signpost/directory/demo"
 	"signpost/directory/sqlcipher"
 	"signpost/localstore"
@@ -121,12 +122,12 @@ func newBenchEnv() (*benchEnv, error) {
 		return nil, fmt.Errorf("only %d involvements added", added)
 	}
 
-	s, err := newServices(ctx, serviceOptions{Dir: e.cache, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	s, err := device.New(ctx, device.Options{Dir: e.cache, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		return nil, err
 	}
 	code, _ := totp.GenerateCode(demodir.TOTPSecret, time.Now())
-	if err := s.Enrol(ctx, ui.EnrolRequest{Server: e.url, Username: "nurse", Password: demodir.Password, OTP: code,
+	if err := s.Enrol(ctx, device.EnrolRequest{Server: e.url, Username: "nurse", Password: demodir.Password, OTP: code,
 		DeviceName: "bench-laptop", Passphrase: benchPassphrase}, nil); err != nil {
 		return nil, err
 	}
@@ -138,8 +139,12 @@ func newBenchEnv() (*benchEnv, error) {
 	return e, nil
 }
 
-// TestMain stops the benchmarks' directory process.
+// TestMain stops the benchmarks' directory process. In a child started by
+// runAsCommand it is the signpost command instead.
 func TestMain(m *testing.M) {
+	if os.Getenv(asCommand) != "" {
+		main()
+	}
 	code := m.Run()
 	if benchE != nil && benchE.dir != nil && benchE.dir.Process != nil {
 		benchE.dir.Process.Signal(os.Interrupt)
@@ -389,14 +394,14 @@ func BenchmarkMemoryAfter100Records(b *testing.B) {
 type benchUI struct {
 	app   *ui.App
 	win   fyne.Window
-	svc   *services
+	svc   *device.Device
 	mu    gosync.Mutex
 	queue []func()
 }
 
 func newBenchUI(b *testing.B, e *benchEnv) *benchUI {
 	b.Helper()
-	svc, err := newServices(context.Background(), serviceOptions{Dir: e.cache, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	svc, err := device.New(context.Background(), device.Options{Dir: e.cache, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		b.Fatal(err)
 	}

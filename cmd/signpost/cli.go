@@ -13,8 +13,8 @@ import (
 	"golang.org/x/term"
 
 	"signpost"
+	"signpost/device"
 	"signpost/localstore"
-	psync "signpost/sync"
 )
 
 // secrets reads passwords: from the environment, else a prompt (without echo
@@ -44,6 +44,9 @@ func (s *secrets) read(prompt string, envs ...string) (string, error) {
 		s.lines = bufio.NewReader(s.stdin)
 	}
 	line, err := s.lines.ReadString('\n')
+	// Nothing echoed the line: end the prompt's, so what follows (an error,
+	// progress) starts a line of its own.
+	fmt.Fprintln(s.stderr)
 	line = strings.TrimRight(line, "\r\n")
 	if line == "" && err != nil {
 		return "", &signpost.Error{Kind: signpost.KindInvalid, Message: "no secret given: set " + strings.Join(envs, " or ") + ", or type it at the prompt"}
@@ -70,58 +73,54 @@ func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 	return nil
 }
 
-// openCache opens and unlocks the cache in g.data.
-func openCache(ctx context.Context, g globals, sec *secrets) (*localstore.Store, error) {
-	st, err := localstore.Open(ctx, g.data, localstore.Options{})
+// openDevice opens the cache in g.data as a headless device and unlocks it.
+func openDevice(ctx context.Context, g globals, sec *secrets) (*device.Device, error) {
+	d, err := device.New(ctx, device.Options{Dir: g.data, CAFile: g.caFile, Headless: true})
 	if err != nil {
-		if signpost.KindOf(err) == signpost.KindNotFound {
-			return nil, &signpost.Error{Kind: signpost.KindNotFound, Message: "there is no Signpost cache in " + g.data + "; enrol first (signpost enrol --server URL --user NAME --otp CODE)"}
-		}
 		return nil, err
+	}
+	switch st := d.State(); st.Stage {
+	case device.StageEnrol:
+		d.Close()
+		return nil, &signpost.Error{Kind: signpost.KindNotFound, Message: "there is no Signpost cache in " + g.data + "; enrol first (signpost enrol --server URL --user NAME --otp CODE)"}
+	case device.StageWiped:
+		d.Close()
+		return nil, &signpost.Error{Kind: signpost.KindWiped, Message: st.Wiped.Message}
 	}
 	pass, err := sec.passphrase()
 	if err != nil {
-		st.Close()
+		d.Close()
 		return nil, err
 	}
-	if err := st.Unlock(ctx, pass); err != nil {
-		st.Close()
+	if err := d.Unlock(ctx, pass); err != nil {
+		d.Close()
 		return nil, err
 	}
-	return st, nil
-}
-
-// engineFor makes the client and engine for an unlocked cache.
-func engineFor(ctx context.Context, g globals, st *localstore.Store, events func(psync.Event)) (*psync.Engine, *psync.Client, error) {
-	server, err := st.ServerURL(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	c, err := psync.NewClient(psync.ClientOptions{BaseURL: server, CAFile: g.caFile})
-	if err != nil {
-		return nil, nil, err
-	}
-	if tok, err := st.Token(ctx); err == nil {
-		c.SetToken(tok)
-	}
-	return psync.NewEngine(c, st, psync.EngineOptions{OnEvent: events}), c, nil
+	return d, nil
 }
 
 // progress prints sync progress on one line of a terminal (and nothing when
 // standard error is not one).
-func progress(w io.Writer) func(psync.Event) {
+func progress(w io.Writer) func(device.Status) {
 	if f, ok := w.(*os.File); !ok || !term.IsTerminal(int(f.Fd())) {
 		return nil
 	}
-	return func(ev psync.Event) {
-		switch ev.Phase {
-		case psync.PhasePushing:
-			fmt.Fprintf(w, "\rsending changes: %d of %d   ", ev.Done, ev.Total)
-		case psync.PhasePulling:
-			fmt.Fprintf(w, "\rreceiving: %d children   ", ev.Done)
-		case psync.PhaseIdle:
+	return func(st device.Status) {
+		switch {
+		case st.Syncing && st.Total > 0:
+			fmt.Fprintf(w, "\rsending changes: %d of %d   ", st.Done, st.Total)
+		case st.Syncing:
+			fmt.Fprintf(w, "\rreceiving: %d children   ", st.Done)
+		default:
 			fmt.Fprint(w, "\r")
 		}
+	}
+}
+
+// subscribe shows the device's sync progress on a terminal.
+func subscribe(d *device.Device, stderr io.Writer) {
+	if f := progress(stderr); f != nil {
+		d.Subscribe(f)
 	}
 }
 
@@ -143,10 +142,6 @@ func cmdEnrol(ctx context.Context, g globals, args []string, stdin io.Reader, st
 	if *name == "" {
 		*name, _ = os.Hostname()
 	}
-	c, err := psync.NewClient(psync.ClientOptions{BaseURL: *server, CAFile: g.caFile})
-	if err != nil {
-		return err
-	}
 	sec := &secrets{stdin: stdin, stderr: stderr}
 	pw, err := sec.password()
 	if err != nil {
@@ -156,26 +151,21 @@ func cmdEnrol(ctx context.Context, g globals, args []string, stdin io.Reader, st
 	if err != nil {
 		return err
 	}
-	st, err := localstore.Create(ctx, g.data, pass, localstore.Options{})
+	d, err := device.New(ctx, device.Options{Dir: g.data, CAFile: g.caFile, Headless: true})
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	e := psync.NewEngine(c, st, psync.EngineOptions{OnEvent: progress(stderr)})
-	resp, err := e.SignIn(ctx, *user, pw, *code, *name)
-	if err != nil {
-		// Nothing to keep: a cache that never signed in holds nothing.
-		st.Wipe(context.WithoutCancel(ctx))
+	defer d.Close()
+	req := device.EnrolRequest{Server: *server, Username: *user, Password: pw, OTP: *code, DeviceName: *name, Passphrase: pass}
+	if err := d.Enrol(ctx, req, progress(stderr)); err != nil {
 		return err
 	}
-	if err := st.SetServerURL(ctx, *server); err != nil {
-		return err
-	}
-	rep, err := e.Sync(ctx)
+	sum, err := d.Summary(ctx)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "enrolled %s (%s, %s) on %s; %d children on this device\n", resp.User.DisplayName, resp.User.Role, resp.User.Organisation, *name, rep.Pulled)
+	u := sum.User
+	fmt.Fprintf(stdout, "enrolled %s (%s, %s) on %s; %d children on this device\n", u.DisplayName, u.Role, u.Organisation, *name, sum.Caseload)
 	return nil
 }
 
@@ -184,21 +174,21 @@ func cmdSync(ctx context.Context, g globals, args []string, stdin io.Reader, std
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
-	st, err := openCache(ctx, g, &secrets{stdin: stdin, stderr: stderr})
+	d, err := openDevice(ctx, g, &secrets{stdin: stdin, stderr: stderr})
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	e, _, err := engineFor(ctx, g, st, progress(stderr))
+	defer d.Close()
+	subscribe(d, stderr)
+	rep, err := d.Sync(ctx)
 	if err != nil {
 		return err
 	}
-	rep, err := e.Sync(ctx)
+	sum, err := d.Summary(ctx)
 	if err != nil {
 		return err
 	}
-	pending, _ := st.PendingCount(ctx)
-	fmt.Fprintf(stdout, "synced: %d changes sent, %d refused, %d children received, %d removed; %d waiting\n", rep.Pushed, rep.Rejected, rep.Pulled, rep.Removed, pending)
+	fmt.Fprintf(stdout, "synced: %d changes sent, %d refused, %d children received, %d removed; %d waiting\n", rep.Pushed, rep.Rejected, rep.Pulled, rep.Removed, sum.Pending)
 	return nil
 }
 
@@ -207,31 +197,27 @@ func cmdStatus(ctx context.Context, g globals, args []string, stdin io.Reader, s
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
-	st, err := openCache(ctx, g, &secrets{stdin: stdin, stderr: stderr})
+	d, err := openDevice(ctx, g, &secrets{stdin: stdin, stderr: stderr})
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	u, _ := st.User(ctx)
-	server, _ := st.ServerURL(ctx)
-	contact, ago := st.LastContact()
-	pending, _ := st.PendingCount(ctx)
-	cases, _ := st.Caseload(ctx, "")
-	items, _ := st.Outbox(ctx)
-	fmt.Fprintf(stdout, "user:         %s (%s)\n", u.DisplayName, u.Username)
-	fmt.Fprintf(stdout, "directory:    %s\n", server)
-	fmt.Fprintf(stdout, "device:       %s\n", st.DeviceID())
-	if contact.Server.IsZero() {
+	defer d.Close()
+	sum, err := d.Summary(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "user:         %s (%s)\n", sum.User.DisplayName, sum.User.Username)
+	fmt.Fprintf(stdout, "directory:    %s\n", sum.Server)
+	fmt.Fprintf(stdout, "device:       %s\n", sum.DeviceID)
+	if sum.LastSynced.IsZero() {
 		fmt.Fprintf(stdout, "last synced:  never\n")
 	} else {
-		fmt.Fprintf(stdout, "last synced:  %s (%s ago)\n", contact.Server.Local().Format("2 Jan 2006 15:04"), ago.Round(time.Minute))
+		fmt.Fprintf(stdout, "last synced:  %s (%s ago)\n", sum.LastSynced.Local().Format("2 Jan 2006 15:04"), sum.Since.Round(time.Minute))
 	}
-	fmt.Fprintf(stdout, "caseload:     %d children\n", len(cases))
-	fmt.Fprintf(stdout, "waiting:      %d changes\n", pending)
-	for _, it := range items {
-		if it.State == localstore.StateRejected {
-			fmt.Fprintf(stdout, "refused:      %s — %s\n", it.Description, it.Reason)
-		}
+	fmt.Fprintf(stdout, "caseload:     %d children\n", sum.Caseload)
+	fmt.Fprintf(stdout, "waiting:      %d changes\n", sum.Pending)
+	for _, c := range sum.Refused {
+		fmt.Fprintf(stdout, "refused:      %s — %s\n", c.Description, c.Reason)
 	}
 	return nil
 }
@@ -247,33 +233,23 @@ func cmdSearch(ctx context.Context, g globals, args []string, stdin io.Reader, s
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
-	st, err := openCache(ctx, g, &secrets{stdin: stdin, stderr: stderr})
+	d, err := openDevice(ctx, g, &secrets{stdin: stdin, stderr: stderr})
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	_, c, err := engineFor(ctx, g, st, nil)
+	defer d.Close()
+	res, err := d.Search(ctx, req)
 	if err != nil {
 		return err
 	}
-	resp, err := c.Search(ctx, req)
-	if psync.IsOffline(err) {
-		ms, lerr := st.SearchCache(ctx, req)
-		if lerr != nil {
-			return lerr
-		}
+	if res.Offline {
 		fmt.Fprintln(stdout, "offline: searched this device's cache only")
-		printMatches(stdout, ms)
-		return nil
 	}
-	if err != nil {
-		return err
-	}
-	if resp.TooMany {
+	if res.TooMany {
 		fmt.Fprintln(stdout, "too many matches: add detail (given name, postcode) and search again")
 		return nil
 	}
-	printMatches(stdout, resp.Matches)
+	printMatches(stdout, res.Matches)
 	return nil
 }
 
@@ -305,47 +281,31 @@ func cmdInvolvement(ctx context.Context, g globals, args []string, stdin io.Read
 	if !signpost.ValidSignpostID(*child) {
 		return &signpost.Error{Kind: signpost.KindInvalid, Field: "child", Message: "--child must be a Signpost ID such as SP000000018"}
 	}
-	st, err := openCache(ctx, g, &secrets{stdin: stdin, stderr: stderr})
+	d, err := openDevice(ctx, g, &secrets{stdin: stdin, stderr: stderr})
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	m := signpost.Mutation{Kind: signpost.MutStartInvolvement, ChildID: signpost.NormaliseSignpostID(*child), Role: *role}
+	defer d.Close()
+	id := signpost.NormaliseSignpostID(*child)
 	if verb == "end" {
-		m.Kind, m.Role = signpost.MutEndInvolvement, ""
-	}
-	e, c, err := engineFor(ctx, g, st, nil)
-	if err != nil {
-		return err
-	}
-	_, err = st.Enqueue(ctx, m)
-	if signpost.KindOf(err) == signpost.KindNotFound && verb == "start" {
-		// Not in the cache: fetch the record online (audited, with the reason) and keep it.
-		child, ferr := c.Child(ctx, m.ChildID, "starting an involvement")
-		if ferr != nil {
-			if psync.IsOffline(ferr) {
-				return &signpost.Error{Kind: signpost.KindNotFound, Message: "this child is not in this device's cache and the directory cannot be reached; record them by name, date of birth and postcode in the app, or try again online"}
-			}
-			return ferr
-		}
-		if err := st.SaveLookup(ctx, child); err != nil {
-			return err
-		}
-		_, err = st.Enqueue(ctx, m)
+		err = d.EndInvolvement(ctx, id)
+	} else {
+		// A child not in the cache is fetched online first (audited) and kept.
+		err = d.StartInvolvement(ctx, id, *role)
 	}
 	if err != nil {
 		return err
 	}
 	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	if _, err := e.Sync(sctx); err != nil {
+	if _, err := d.Sync(sctx); err != nil {
 		fmt.Fprintf(stdout, "saved on this device; waiting to sync (%s)\n", signpost.MessageOf(err))
 		return nil
 	}
-	items, _ := st.Outbox(ctx)
-	for _, it := range items {
-		if it.State == localstore.StateRejected && it.ChildID == m.ChildID {
-			return &signpost.Error{Kind: signpost.KindConflict, Message: "the directory refused it: " + it.Reason}
+	changes, _ := d.Outbox(ctx)
+	for _, c := range changes {
+		if c.State == device.ChangeRejected && c.ChildID == id {
+			return &signpost.Error{Kind: signpost.KindConflict, Message: "the directory refused it: " + c.Reason}
 		}
 	}
 	fmt.Fprintln(stdout, "saved and synced")

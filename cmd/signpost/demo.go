@@ -13,10 +13,10 @@ import (
 
 	"github.com/pquerna/otp/totp"
 
+	"signpost/device"
 	"signpost/directory"
 	demodir "signpost/directory/demo"
 	"signpost/directory/sqlcipher"
-	"signpost/ui"
 )
 
 // The demo: `signpost --demo` runs a demo directory in this process on
@@ -66,7 +66,7 @@ func (d *demoDirectory) Close() error {
 type demo struct {
 	dir  string
 	dirc *demoDirectory
-	svc  *services
+	svc  *device.Device
 }
 
 // startDemo starts the demo directory and enrols the demo user (nurse, or
@@ -94,7 +94,7 @@ func startDemo(ctx context.Context, log *slog.Logger, out io.Writer) (*demo, err
 	}
 	fmt.Fprintf(out, "signpost demo: directory %s with %d children (data in %s, removed on exit)\n", d.dirc.URL, n, tmp)
 	fmt.Fprintf(out, "signpost demo: accounts nurse, social, manager, itadmin; password %s; TOTP secret %s\n", demodir.Password, demodir.TOTPSecret)
-	d.svc, err = newServices(ctx, serviceOptions{Dir: filepath.Join(tmp, "cache"), Logger: log,
+	d.svc, err = device.New(ctx, device.Options{Dir: filepath.Join(tmp, "cache"), Logger: log,
 		Hint: "Demo: the passphrase is “" + demoPassphrase + "”."})
 	if err != nil {
 		d.Close()
@@ -105,7 +105,7 @@ func startDemo(ctx context.Context, log *slog.Logger, out io.Writer) (*demo, err
 		d.Close()
 		return nil, err
 	}
-	err = d.svc.Enrol(ctx, ui.EnrolRequest{Server: d.dirc.URL, Username: user, Password: demodir.Password,
+	err = d.svc.Enrol(ctx, device.EnrolRequest{Server: d.dirc.URL, Username: user, Password: demodir.Password,
 		OTP: code, DeviceName: "Demo laptop", Passphrase: demoPassphrase}, nil)
 	if err != nil {
 		d.Close()

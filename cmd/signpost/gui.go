@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/app"
 
 	"signpost/assets"
+	"signpost/device"
 	"signpost/ui"
 )
 
@@ -34,7 +35,7 @@ func runGUI(ctx context.Context, g globals) error {
 		debug.SetMemoryLimit(memoryLimit)
 	}
 	var (
-		svc  *services
+		svc  *device.Device
 		demo *demo
 		err  error
 	)
@@ -45,7 +46,7 @@ func runGUI(ctx context.Context, g globals) error {
 		defer demo.Close()
 		svc = demo.svc
 	} else {
-		if svc, err = newServices(ctx, serviceOptions{Dir: g.data, CAFile: g.caFile, Logger: log}); err != nil {
+		if svc, err = device.New(ctx, device.Options{Dir: g.data, CAFile: g.caFile, Logger: log}); err != nil {
 			return err
 		}
 		defer svc.Close()
@@ -64,3 +65,6 @@ func runGUI(ctx context.Context, g globals) error {
 	w.Window().ShowAndRun()
 	return nil
 }
+
+// The window drives the device through the screens' interface.
+var _ ui.Services = (*device.Device)(nil)

@@ -15,6 +15,9 @@ import (
 	"syscall"
 
 	"signpost"
+	// Before Fyne reads the locale: a C.UTF-8 locale would have it log an
+	// error ahead of every headless command's answer.
+	_ "signpost/cmd/signpost/internal/locale"
 )
 
 func main() {

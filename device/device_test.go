@@ -1,4 +1,4 @@
-package main
+package device
 
 import (
 	"bytes"
@@ -20,7 +20,6 @@ import (
 	"signpost/directory/sqlcipher"
 	"signpost/localstore"
 	psync "signpost/sync"
-	"signpost/ui"
 )
 
 // testDirectory is a real directory with the demo data on httptest.
@@ -62,10 +61,10 @@ var testKDF = localstore.KDFParams{MemoryKiB: 8 * 1024, Iterations: 1, Threads: 
 // statuses records the status updates services publish.
 type statuses struct {
 	mu  gosync.Mutex
-	all []ui.Status
+	all []Status
 }
 
-func (r *statuses) add(st ui.Status) {
+func (r *statuses) add(st Status) {
 	r.mu.Lock()
 	r.all = append(r.all, st)
 	r.mu.Unlock()
@@ -77,38 +76,38 @@ func (r *statuses) count() int {
 	return len(r.all)
 }
 
-func (r *statuses) last() ui.Status {
+func (r *statuses) last() Status {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if len(r.all) == 0 {
-		return ui.Status{}
+		return Status{}
 	}
 	return r.all[len(r.all)-1]
 }
 
 // enrolled returns services enrolled as user on a fresh cache.
-func enrolled(t *testing.T, d *testDirectory, user string) (*services, *statuses) {
+func enrolled(t *testing.T, d *testDirectory, user string) (*Device, *statuses) {
 	t.Helper()
 	ctx := context.Background()
-	s, err := newServices(ctx, serviceOptions{Dir: filepath.Join(t.TempDir(), "cache"), Store: localstore.Options{KDF: testKDF},
+	s, err := New(ctx, Options{Dir: filepath.Join(t.TempDir(), "cache"), Store: localstore.Options{KDF: testKDF},
 		Engine: psync.EngineOptions{RetryMin: 20 * time.Millisecond, RetryMax: 200 * time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	if s.State().Stage != ui.StageEnrol {
+	if s.State().Stage != StageEnrol {
 		t.Fatalf("a new folder is at stage %v, want enrol", s.State().Stage)
 	}
 	rec := &statuses{}
 	s.Subscribe(rec.add)
 	code, _ := totp.GenerateCode(demodir.TOTPSecret, time.Now())
 	progress := &statuses{}
-	err = s.Enrol(ctx, ui.EnrolRequest{Server: d.hs.URL, Username: user, Password: demodir.Password, OTP: code,
+	err = s.Enrol(ctx, EnrolRequest{Server: d.hs.URL, Username: user, Password: demodir.Password, OTP: code,
 		DeviceName: user + "-laptop", Passphrase: "a long test passphrase"}, progress.add)
 	if err != nil {
 		t.Fatalf("enrolling %s: %v", user, err)
 	}
-	if s.State().Stage != ui.StageReady {
+	if s.State().Stage != StageReady {
 		t.Fatalf("after enrolling: stage %v", s.State().Stage)
 	}
 	if user == "nurse" && progress.count() == 0 {
@@ -153,7 +152,7 @@ func TestServicesEnrolLockAndUnlock(t *testing.T) {
 	if err := s.Unlock(ctx, "a long test passphrase"); err != nil {
 		t.Fatal(err)
 	}
-	if s.State().Stage != ui.StageReady {
+	if s.State().Stage != StageReady {
 		t.Errorf("stage %v after unlocking", s.State().Stage)
 	}
 	waitFor(t, "the status says online after the first sync", func() bool { st := rec.last(); return st.Online && !st.Checking && !st.Syncing })
@@ -162,8 +161,8 @@ func TestServicesEnrolLockAndUnlock(t *testing.T) {
 	}
 	// Reopening the folder finds the cache locked.
 	s.Close()
-	again, err := newServices(ctx, serviceOptions{Dir: s.dir, Store: localstore.Options{KDF: testKDF}})
-	if err != nil || again.State().Stage != ui.StageLocked {
+	again, err := New(ctx, Options{Dir: s.dir, Store: localstore.Options{KDF: testKDF}})
+	if err != nil || again.State().Stage != StageLocked {
 		t.Fatalf("reopening: %v %v", again.State().Stage, err)
 	}
 	again.Close()
@@ -251,7 +250,7 @@ func TestServicesOfflineSearchesTheCacheAndQueues(t *testing.T) {
 		t.Fatalf("outbox %+v %v", items, err)
 	}
 	// Pending, or in flight while the engine tries the directory again: waiting either way.
-	if !strings.Contains(items[0].Description, "Ada Field") || (items[0].State != ui.ChangePending && items[0].State != ui.ChangeInFlight) {
+	if !strings.Contains(items[0].Description, "Ada Field") || (items[0].State != ChangePending && items[0].State != ChangeInFlight) {
 		t.Errorf("met child queued as %+v", items[0])
 	}
 	r, err := s.Refresh(ctx, d.fx.Jamie)
@@ -336,7 +335,7 @@ func TestServicesRemoteWipeAndReceipt(t *testing.T) {
 			nurseStatus.mu.Unlock()
 		}
 	}()
-	waitFor(t, "the nurse's laptop wipes itself", func() bool { return nurse.State().Stage == ui.StageWiped && nurseStatus.last().Wiped })
+	waitFor(t, "the nurse's laptop wipes itself", func() bool { return nurse.State().Stage == StageWiped && nurseStatus.last().Wiped })
 	if w := nurse.State().Wiped; w == nil || !strings.Contains(w.Message, "IT service") {
 		t.Errorf("wiped state %+v", w)
 	}
@@ -358,8 +357,8 @@ func TestServicesRemoteWipeAndReceipt(t *testing.T) {
 	// Set up again on the same folder. The first enrolment spent the
 	// current security code (a code signs in once), so use the next one.
 	code, _ := totp.GenerateCode(demodir.TOTPSecret, time.Now().Add(30*time.Second))
-	err = nurse.Enrol(ctx, ui.EnrolRequest{Server: d.hs.URL, Username: "nurse", Password: demodir.Password, OTP: code, DeviceName: "nurse-laptop-2", Passphrase: "another test passphrase"}, nil)
-	if err != nil || nurse.State().Stage != ui.StageReady {
+	err = nurse.Enrol(ctx, EnrolRequest{Server: d.hs.URL, Username: "nurse", Password: demodir.Password, OTP: code, DeviceName: "nurse-laptop-2", Passphrase: "another test passphrase"}, nil)
+	if err != nil || nurse.State().Stage != StageReady {
 		t.Fatalf("enrolling again after the wipe: %v", err)
 	}
 }

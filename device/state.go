@@ -1,0 +1,130 @@
+package device
+
+import (
+	"time"
+
+	"signpost"
+)
+
+// Stage is where the device is in its life: enrolling, locked, ready, wiped.
+type Stage int
+
+// Stages.
+const (
+	StageEnrol  Stage = iota // no cache on this device: enrol
+	StageLocked              // a cache, locked: ask for the passphrase
+	StageReady               // unlocked
+	StageWiped               // the cache was wiped
+)
+
+// State is a snapshot of the device's state.
+type State struct {
+	Stage  Stage
+	User   signpost.User   // the practitioner (known once enrolled and unlocked)
+	Policy signpost.Policy // the directory's policy
+	Server string          // the directory's address
+	// Hint is shown on the unlock screen (the demo shows its passphrase).
+	Hint string
+	// Wiped says what happened, on the wiped screen.
+	Wiped *Wiped
+	// Online is the last known connection state.
+	Online bool
+}
+
+// Wiped describes a wipe for the "this device was wiped" screen.
+type Wiped struct {
+	Message string
+	Lost    int // changes that had not reached the directory
+	At      time.Time
+}
+
+// Status is the sync state the status bar shows.
+type Status struct {
+	Online bool
+	// Checking: not yet known whether the directory can be reached (the
+	// first sync after unlocking has not been answered).
+	Checking   bool
+	Syncing    bool
+	Done       int // progress of the current sync phase
+	Total      int // 0 when not known
+	Step       string
+	LastSynced time.Time
+	Pending    int
+	// Message explains the last problem, if any (plain English).
+	Message string
+	// SignInNeeded: the directory refused the session; sign in again.
+	SignInNeeded bool
+	// Locked: the directory ordered the cache locked (or it locked itself).
+	Locked bool
+	// Wiped: the cache was wiped; State().Wiped says more.
+	Wiped bool
+}
+
+// EnrolRequest is what the enrolment screen collects.
+type EnrolRequest struct {
+	Server     string
+	Username   string
+	Password   string
+	OTP        string
+	DeviceName string
+	Passphrase string
+}
+
+// SignInRequest signs in to the directory again.
+type SignInRequest struct {
+	Server   string // needed while the cache is locked
+	Username string // needed while the cache is locked
+	Password string
+	OTP      string
+}
+
+// Case is one line of the caseload.
+type Case struct {
+	ID          string
+	GivenName   string
+	FamilyName  string
+	DateOfBirth string
+	Shielded    bool
+	Lead        bool // the practitioner is the lead professional
+	CAF         bool // the practitioner holds a CAF/early-help assessment
+	Pending     bool // a change has not yet reached the directory
+}
+
+// Change states.
+const (
+	ChangePending  = "pending"
+	ChangeInFlight = "in_flight"
+	ChangeRejected = "rejected"
+)
+
+// Change is one queued change.
+type Change struct {
+	ID          string
+	ChildID     string
+	Description string
+	Created     time.Time
+	State       string
+	Reason      string // the directory's reason, for a refused change
+}
+
+// Record is a child's record as the child screen shows it.
+type Record struct {
+	Child *signpost.Child
+	// OnCaseload: the practitioner has an active involvement.
+	OnCaseload bool
+	// Pending are the practitioner's changes to this child not yet confirmed.
+	Pending []Change
+	// FromCache: read from this device's cache (the directory was not asked).
+	FromCache bool
+	// BrokeGlass: shown in full through break-glass.
+	BrokeGlass bool
+}
+
+// SearchResult answers a search.
+type SearchResult struct {
+	Matches []signpost.Match
+	TooMany bool
+	// Offline: the directory could not be reached; only this device's cache
+	// was searched.
+	Offline bool
+}
