@@ -28,6 +28,13 @@ func CheckShield(role, authority string, c *Child) error {
 	return nil
 }
 
+// CanSeeShielded reports whether a user of role and authority may see
+// shielded child c in full: the team that may shield it, the management team
+// of its own authority (CheckShield's rule).
+func CanSeeShielded(role, authority string, c *Child) bool {
+	return CanShield(role, authority, c)
+}
+
 // CanShield reports whether a user of role and authority may shield or
 // unshield child c (CheckShield finds nothing against it).
 func CanShield(role, authority string, c *Child) bool {

@@ -9,17 +9,11 @@ import (
 	"signpost"
 )
 
-// canSeeShielded reports whether a may see a shielded child's full record: the
-// management team of the child's own authority.
-func canSeeShielded(a Actor, c *signpost.Child) bool {
-	return a.Role == signpost.RoleManagement && a.Authority != "" && a.Authority == c.Authority
-}
-
 // View returns what a may see of a child: a shielded record is redacted for
 // everyone but the management team of its authority, and a's own
 // involvements are marked Mine.
 func View(a Actor, c *signpost.Child) *signpost.Child {
-	if c.Shielded && !canSeeShielded(a, c) {
+	if c.Shielded && !signpost.CanSeeShielded(a.Role, a.Authority, c) {
 		return markMine(a, c.Redact(a.Username))
 	}
 	return markMine(a, c)

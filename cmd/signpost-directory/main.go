@@ -10,9 +10,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
-	httppprof "net/http/pprof"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -122,16 +119,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return flagErr(err)
 	}
 	if *pprofAddr != "" {
-		host, _, err := net.SplitHostPort(*pprofAddr)
-		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
-			return fmt.Errorf("--pprof must be a loopback address such as 127.0.0.1:6060")
-		}
-		ln, err := net.Listen("tcp", *pprofAddr)
+		prof, err := directory.ServeProfiles(*pprofAddr)
 		if err != nil {
 			return err
 		}
-		defer ln.Close()
-		go http.Serve(ln, pprofMux())
+		defer prof.Close()
 	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -373,14 +365,6 @@ func NewMain() *Main {
 // OpenStore opens the store in DataDir with the key file.
 func (m *Main) OpenStore(ctx context.Context) (*sqlcipher.Store, error) {
 	return sqlcipher.OpenDir(ctx, m.DataDir, m.KeyFile)
-}
-
-// pprofMux serves Go's profiles.
-func pprofMux() *http.ServeMux {
-	mux := http.NewServeMux()
-	mux.HandleFunc("/debug/pprof/", httppprof.Index)
-	mux.HandleFunc("/debug/pprof/profile", httppprof.Profile)
-	return mux
 }
 
 // Run opens the store, seeds the demo if asked, and starts serving.
