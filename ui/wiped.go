@@ -29,7 +29,11 @@ func (s *wipedScreen) build() fyne.CanvasObject {
 	s.message.TextStyle = fyne.TextStyle{Bold: true}
 	lost := "No changes were lost: everything had reached the directory."
 	if w.Lost > 0 {
-		lost = plural(w.Lost, "change", "changes") + " had not reached the directory and could not be sent. " +
+		lost = plural(w.Lost, "change", "changes") + " lost"
+		if w.Kinds != "" {
+			lost += ": " + w.Kinds
+		}
+		lost += ". They had not reached the directory (or it had refused them) and could not be sent. " +
 			"If they mattered, record them again."
 	}
 	if !w.At.IsZero() {
