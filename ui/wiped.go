@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"strconv"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
@@ -33,8 +35,8 @@ func (s *wipedScreen) build() fyne.CanvasObject {
 		if w.Kinds != "" {
 			lost += ": " + w.Kinds
 		}
-		lost += ". They had not reached the directory (or it had refused them) and could not be sent. " +
-			"If they mattered, record them again."
+		lost += ". " + these(w.Lost) + " had not reached the directory " +
+			"(refused ones included) and could not be sent. If they mattered, record them again."
 	}
 	if !w.At.IsZero() {
 		lost = "Wiped " + when(w.At, s.app.now()) + ". " + lost
@@ -50,6 +52,14 @@ func (s *wipedScreen) build() fyne.CanvasObject {
 		container.NewCenter(heading("This device was wiped")),
 		s.message, s.lost, next, container.NewHBox(s.again))
 	return centred(body, 560)
+}
+
+// these is "This change" or "These 3 changes".
+func these(n int) string {
+	if n == 1 {
+		return "This change"
+	}
+	return "These " + strconv.Itoa(n) + " changes"
 }
 
 func (s *wipedScreen) onAgain() {
