@@ -100,14 +100,24 @@ func wipedFrom(rep localstore.WipeReport, msg string) *Wiped {
 	if msg == "" {
 		msg = rep.Why()
 	}
-	return &Wiped{Message: msg, Lost: rep.PendingLost, At: rep.WipedAt}
+	return &Wiped{Message: msg, Lost: rep.PendingLost, Kinds: rep.LostKinds(), At: rep.WipedAt}
 }
 
 // State returns a snapshot; it does no I/O.
 func (d *Device) State() State {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return State{Stage: d.stage, User: d.user, Policy: d.policy, Server: d.server, Hint: d.hint, Wiped: d.wiped, Online: d.status.Online}
+	st := State{Stage: d.stage, User: d.user, Policy: d.policy, Server: d.server, Hint: d.hint, Wiped: d.wiped, Online: d.status.Online}
+	if d.stage == StageLocked && d.st != nil {
+		f := d.st.LockedFacts()
+		st.AttemptsLeft, st.Unsent = f.AttemptsLeft, f.Unsent
+	}
+	return st
+}
+
+// setUnsent shows the outbox's counts in the status.
+func setUnsent(ps *Status, u localstore.Unsent) {
+	ps.Pending, ps.Views, ps.Refused = u.Changes, u.Views, u.Refused
 }
 
 // Subscribe registers f for status updates.
@@ -171,7 +181,7 @@ func (d *Device) onEvent(ev psync.Event) {
 		d.mu.Unlock()
 	}
 	d.publish(func(st *Status) {
-		st.Pending = ev.Pending
+		setUnsent(st, ev.Unsent)
 		// The engine says offline until its first answer: during a sync's
 		// first step that means "not yet known", not "offline".
 		switch {
@@ -372,7 +382,7 @@ func (d *Device) afterUnlock(ctx context.Context) error {
 		return err
 	}
 	token, _ := st.Token(ctx)
-	pending, _ := st.PendingCount(ctx)
+	pending, _ := st.Unsent(ctx)
 	contact, _ := st.LastContact()
 
 	d.mu.Lock()
@@ -391,7 +401,8 @@ func (d *Device) afterUnlock(ctx context.Context) error {
 	d.client, d.eng, d.user, d.policy, d.server, d.stage = c, e, user, policy, server, StageReady
 	d.mu.Unlock()
 	d.publish(func(ps *Status) {
-		ps.Pending, ps.Locked, ps.Wiped, ps.Syncing = pending, false, false, false
+		setUnsent(ps, pending)
+		ps.Locked, ps.Wiped, ps.Syncing = false, false, false
 		ps.Online, ps.Checking = false, true
 		if !contact.Server.IsZero() {
 			ps.LastSynced = contact.Server
@@ -540,11 +551,11 @@ func (d *Device) changed(ctx context.Context, st *localstore.Store, e *psync.Eng
 	if e != nil {
 		e.Kick()
 	}
-	n, err := st.PendingCount(ctx)
+	u, err := st.Unsent(ctx)
 	if err != nil {
 		return
 	}
-	d.publish(func(ps *Status) { ps.Pending = n })
+	d.publish(func(ps *Status) { setUnsent(ps, u) })
 }
 
 // Caseload lists the caseload from the cache.
@@ -635,7 +646,7 @@ func (d *Device) record(ctx context.Context, st *localstore.Store, c *signpost.C
 }
 
 func change(it localstore.OutboxItem) Change {
-	return Change{ID: it.ID, ChildID: it.ChildID, Description: it.Description, Created: it.Created, State: it.State, Reason: it.Reason}
+	return Change{ID: it.ID, Kind: it.Kind, ChildID: it.ChildID, Description: it.Description, Created: it.Created, State: it.State, Reason: it.Reason}
 }
 
 // Refresh re-reads a record from the cache without recording a view.
@@ -687,10 +698,11 @@ func (d *Device) enqueue(ctx context.Context, m signpost.Mutation) error {
 	return nil
 }
 
-// StartInvolvement records work with a child; a child not yet in the cache
-// is fetched from the directory first (audited, with the reason).
-func (d *Device) StartInvolvement(ctx context.Context, childID, role string) error {
-	m := signpost.Mutation{Kind: signpost.MutStartInvolvement, ChildID: childID, Role: role}
+// StartInvolvement records work with a child since on (YYYY-MM-DD; ""
+// for today); a child not yet in the cache is fetched from the directory
+// first (audited, with the reason).
+func (d *Device) StartInvolvement(ctx context.Context, childID, role, on string) error {
+	m := signpost.Mutation{Kind: signpost.MutStartInvolvement, ChildID: childID, Role: role, On: on}
 	err := d.enqueue(ctx, m)
 	if signpost.KindOf(err) != signpost.KindNotFound || signpost.FieldOf(err) != "" {
 		return err
@@ -709,9 +721,13 @@ func (d *Device) StartInvolvement(ctx context.Context, childID, role string) err
 	return d.enqueue(ctx, m)
 }
 
-// EndInvolvement ends the practitioner's involvement with a child, today.
-func (d *Device) EndInvolvement(ctx context.Context, childID string) error {
-	return d.enqueue(ctx, signpost.Mutation{Kind: signpost.MutEndInvolvement, ChildID: childID, On: time.Now().Format(signpost.DateLayout)})
+// EndInvolvement ends the practitioner's involvement with a child on the day
+// on (YYYY-MM-DD; "" for today).
+func (d *Device) EndInvolvement(ctx context.Context, childID, on string) error {
+	if on == "" {
+		on = signpost.Today(time.Now()).Format(signpost.DateLayout)
+	}
+	return d.enqueue(ctx, signpost.Mutation{Kind: signpost.MutEndInvolvement, ChildID: childID, On: on})
 }
 
 // SetCAF marks whether the practitioner holds a CAF/early-help assessment.
@@ -913,7 +929,7 @@ type Summary struct {
 	LastSynced time.Time
 	Since      time.Duration
 	Caseload   int      // children on the caseload
-	Pending    int      // changes waiting for the directory
+	Pending    int      // changes and offline views waiting for the directory
 	Refused    []Change // changes the directory refused
 }
 

@@ -204,7 +204,7 @@ func TestServicesViewSearchAndRecordInvolvementOnline(t *testing.T) {
 	if err != nil || r.OnCaseload || r.FromCache || r.Child.FamilyName != "Smith" {
 		t.Fatalf("Sam from the directory: %+v %v", r, err)
 	}
-	if err := s.StartInvolvement(ctx, sam, "School nurse"); err != nil {
+	if err := s.StartInvolvement(ctx, sam, "School nurse", ""); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "the involvement reaches the directory", func() bool {
@@ -242,7 +242,7 @@ func TestServicesOfflineSearchesTheCacheAndQueues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.EndInvolvement(ctx, d.fx.Jamie); err != nil {
+	if err := s.EndInvolvement(ctx, d.fx.Jamie, ""); err != nil {
 		t.Fatal(err)
 	}
 	items, err := s.Outbox(ctx)

@@ -29,13 +29,21 @@ type State struct {
 	Wiped *Wiped
 	// Online is the last known connection state.
 	Online bool
+	// AttemptsLeft and Unsent are what a locked cache tells from its key
+	// file: wrong passphrases left before it erases itself, and the changes
+	// and offline views that erasing would lose (zero unless locked).
+	AttemptsLeft int
+	Unsent       int
 }
 
 // Wiped describes a wipe for the "this device was wiped" screen.
 type Wiped struct {
 	Message string
-	Lost    int // changes that had not reached the directory
-	At      time.Time
+	Lost    int // changes that had not reached the directory, refused ones included
+	// Kinds says which kinds of change were lost: "1 involvement started,
+	// 1 CAF flag" ("" when not known).
+	Kinds string
+	At    time.Time
 }
 
 // Status is the sync state the status bar shows.
@@ -49,7 +57,13 @@ type Status struct {
 	Total      int // 0 when not known
 	Step       string
 	LastSynced time.Time
-	Pending    int
+	// Pending counts the changes a person made that wait for the directory
+	// (or are being sent); Views the records opened offline whose views wait
+	// to be logged; Refused the changes the directory refused, kept until
+	// sent again or discarded.
+	Pending int
+	Views   int
+	Refused int
 	// Message explains the last problem, if any (plain English).
 	Message string
 	// SignInNeeded: the directory refused the session; sign in again.
@@ -100,6 +114,7 @@ const (
 // Change is one queued change.
 type Change struct {
 	ID          string
+	Kind        string // signpost.MutSetCAF…; signpost.MutView for a record opened offline
 	ChildID     string
 	Description string
 	Created     time.Time

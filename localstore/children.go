@@ -310,14 +310,23 @@ func applyChange(c *signpost.Child, m *signpost.Mutation, u signpost.User) {
 	}
 }
 
-// checkChange says why an involvement change cannot be made to c, or nil.
-func checkChange(c *signpost.Child, m *signpost.Mutation, username string) error {
-	active := activeInvolvement(c, username) >= 0
+// checkChange says why an involvement change cannot be made to c, or nil. A
+// start or end date is judged as the directory will judge it: not in the
+// future, not before the child was born, not before the involvement started.
+func checkChange(c *signpost.Child, m *signpost.Mutation, username string, now time.Time) error {
+	i := activeInvolvement(c, username)
 	switch {
-	case m.Kind == signpost.MutStartInvolvement && active:
+	case m.Kind == signpost.MutStartInvolvement && i >= 0:
 		return &signpost.Error{Kind: signpost.KindConflict, Message: "you are already working with this child"}
-	case m.Kind != signpost.MutStartInvolvement && !active:
+	case m.Kind != signpost.MutStartInvolvement && i < 0:
 		return &signpost.Error{Kind: signpost.KindConflict, Message: "you have no current involvement with this child"}
+	}
+	switch {
+	case m.On == "":
+	case m.Kind == signpost.MutStartInvolvement:
+		return signpost.CheckStartDate("on", m.On, c.DateOfBirth, now)
+	case m.Kind == signpost.MutEndInvolvement:
+		return signpost.CheckEndDate("on", m.On, c.Involvements[i].StartedOn, now)
 	}
 	return nil
 }

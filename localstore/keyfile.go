@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,14 +26,15 @@ import (
 // The key file holds the data key wrapped under the passphrase, and the few
 // facts the cache must know while it is locked: the wrong-attempt counter, the
 // offline limits, the last contact with the directory, the device id and a bare
-// count of unsent changes. It never holds anything about a child.
+// count of unsent changes (in all, and by kind of change). It never holds
+// anything about a child.
 //
 // Its content (one copy of it) is JSON:
 //
 //	{"format": "signpost-cache-key", "version": 1,
 //	 "kdf": {"name": "argon2id", "memory_kib": 65536, "iterations": 3, "threads": 4, "salt": "<base64>"},
 //	 "cipher": "xchacha20-poly1305", "nonce": "<base64>", "wrapped_key": "<base64>",
-//	 "device_id": "…", "failed_attempts": 0, "pending": 0,
+//	 "device_id": "…", "failed_attempts": 0, "pending": 0, "unsent": {"set_caf": 1},
 //	 "policy": {"max_passphrase_attempts": 10, "offline_lock_hours": 72, "offline_wipe_days": 30},
 //	 "contact": {"server": "…", "local": "…", "seen": "…"},
 //	 "check": "<hex SHA-256 of the file with check empty>"}
@@ -142,18 +144,21 @@ func (p KDFParams) validate() error {
 }
 
 type keyFile struct {
-	Format         string     `json:"format"`
-	Version        int        `json:"version"`
-	KDF            kdfHeader  `json:"kdf"`
-	Cipher         string     `json:"cipher"`
-	Nonce          []byte     `json:"nonce"`
-	WrappedKey     []byte     `json:"wrapped_key"`
-	DeviceID       string     `json:"device_id"`
-	FailedAttempts int        `json:"failed_attempts"`
-	Pending        int        `json:"pending"`
-	Policy         lockPolicy `json:"policy"`
-	Contact        contact    `json:"contact"`
-	Check          string     `json:"check"`
+	Format         string    `json:"format"`
+	Version        int       `json:"version"`
+	KDF            kdfHeader `json:"kdf"`
+	Cipher         string    `json:"cipher"`
+	Nonce          []byte    `json:"nonce"`
+	WrappedKey     []byte    `json:"wrapped_key"`
+	DeviceID       string    `json:"device_id"`
+	FailedAttempts int       `json:"failed_attempts"`
+	Pending        int       `json:"pending"`
+	// Unsent counts the unsent items of Pending by kind of change
+	// (signpost.MutSetCAF…), for the wipe receipt of a locked cache.
+	Unsent  map[string]int `json:"unsent,omitempty"`
+	Policy  lockPolicy     `json:"policy"`
+	Contact contact        `json:"contact"`
+	Check   string         `json:"check"`
 
 	// disk is how the file held this copy; it is not part of the JSON.
 	disk diskState
@@ -236,6 +241,7 @@ func (k *keyFile) clone() *keyFile {
 	c.Nonce = bytes.Clone(k.Nonce)
 	c.WrappedKey = bytes.Clone(k.WrappedKey)
 	c.disk.nonce = bytes.Clone(k.disk.nonce)
+	c.Unsent = maps.Clone(k.Unsent)
 	return &c
 }
 
@@ -502,6 +508,8 @@ func (k *keyFile) validate() error {
 		return fmt.Errorf("failed attempts %d", k.FailedAttempts)
 	case k.Pending < 0:
 		return fmt.Errorf("pending count %d", k.Pending)
+	case !validKinds(k.Unsent):
+		return fmt.Errorf("unsent counts out of range")
 	case k.Policy.MaxAttempts < 1 || k.Policy.MaxAttempts > 1000,
 		k.Policy.OfflineLockHours < 1, k.Policy.OfflineWipeDays < 1:
 		return fmt.Errorf("policy out of range")
@@ -513,6 +521,20 @@ func (k *keyFile) validate() error {
 		return fmt.Errorf("bad device id")
 	}
 	return k.KDF.params().validate()
+}
+
+// validKinds reports whether counts by kind are short names with counts
+// that are not negative.
+func validKinds(kinds map[string]int) bool {
+	if len(kinds) > 16 {
+		return false
+	}
+	for k, n := range kinds {
+		if n < 0 || k == "" || len(k) > 32 {
+			return false
+		}
+	}
+	return true
 }
 
 // readKeyFile reads and parses the key file in dir, translating every failure

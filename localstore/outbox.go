@@ -167,7 +167,7 @@ func enqueue(ctx context.Context, tx *sql.Tx, m *signpost.Mutation, now time.Tim
 		if cc == nil {
 			return errNotCached(m.ChildID)
 		}
-		if err := checkChange(cc.view, m, e.user.Username); err != nil {
+		if err := checkChange(cc.view, m, e.user.Username, e.now); err != nil {
 			return err
 		}
 		applyChange(cc.view, m, e.user)
@@ -424,8 +424,66 @@ func resetInFlight(ctx context.Context, tx *sql.Tx, now time.Time) error {
 	return err
 }
 
+// Unsent counts what the directory does not hold yet: the changes a person
+// made (waiting or being sent), the records opened offline whose views are
+// not yet logged, and the changes the directory refused, kept until they are
+// sent again or discarded. It says nothing about any child.
+type Unsent struct {
+	Changes int // changes waiting or being sent, views apart
+	Views   int // records opened offline, their views waiting to be logged
+	Refused int // changes (or views) the directory refused
+	// Kinds counts every item the directory does not hold, refused ones
+	// included, by kind of change (signpost.MutSetCAF…).
+	Kinds map[string]int
+}
+
+// Total is every item the directory does not hold: what a wipe loses.
+func (u Unsent) Total() int { return u.Changes + u.Views + u.Refused }
+
+// Unsent counts the outbox by state and kind.
+func (s *Store) Unsent(ctx context.Context) (Unsent, error) {
+	var u Unsent
+	err := s.read(ctx, "counting unsent changes", func(tx *sql.Tx) error {
+		var err error
+		u, err = countUnsent(ctx, tx)
+		return err
+	})
+	return u, err
+}
+
+// queryer is a transaction or a database.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func countUnsent(ctx context.Context, q queryer) (Unsent, error) {
+	u := Unsent{Kinds: map[string]int{}}
+	rows, err := q.QueryContext(ctx, `SELECT kind, state, count(*) FROM outbox GROUP BY kind, state`)
+	if err != nil {
+		return Unsent{}, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var kind, state string
+		var n int
+		if err := rows.Scan(&kind, &state, &n); err != nil {
+			return Unsent{}, err
+		}
+		switch {
+		case state == StateRejected:
+			u.Refused += n
+		case kind == signpost.MutView:
+			u.Views += n
+		default:
+			u.Changes += n
+		}
+		u.Kinds[kind] += n
+	}
+	return u, rows.Err()
+}
+
 // PendingCount returns how many changes and view events have not yet been
-// confirmed by the directory (pending or in flight).
+// confirmed by the directory (pending or in flight): what a push has to send.
 func (s *Store) PendingCount(ctx context.Context) (int, error) {
 	var n int
 	err := s.read(ctx, "counting unsent changes", func(tx *sql.Tx) error {

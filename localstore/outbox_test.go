@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -491,5 +492,36 @@ func TestKeyFileCountsUnsentChanges(t *testing.T) {
 	must(t, f.s.MarkResults(ctx, []signpost.MutationResult{{ID: a.ID, Status: signpost.ResultApplied}}))
 	if n := count(); n != 1 {
 		t.Fatalf("key file count %d, want 1", n)
+	}
+}
+
+func TestRefusedChangesCountAsUnsentAndLostInAWipe(t *testing.T) {
+	f := newFixture(t, signpost.Policy{})
+	ctx := context.Background()
+	must(t, f.s.ApplyPull(ctx, pull(child(1, "Jamie", "Fixture", true))))
+	a := mustEnqueue(t, f.s, signpost.Mutation{Kind: signpost.MutSetCAF, ChildID: signpost.SignpostID(1), Value: true})
+	_, err := f.s.ViewChild(ctx, signpost.SignpostID(1), "")
+	must(t, err)
+	_, err = f.s.NextBatch(ctx, 1)
+	must(t, err)
+	must(t, f.s.MarkResults(ctx, []signpost.MutationResult{{ID: a.ID, Status: signpost.ResultRejected, Reason: "no"}}))
+	mustEnqueue(t, f.s, signpost.Mutation{Kind: signpost.MutEndInvolvement, ChildID: signpost.SignpostID(1)})
+
+	u, err := f.s.Unsent(ctx)
+	must(t, err)
+	want := Unsent{Changes: 1, Views: 1, Refused: 1, Kinds: map[string]int{signpost.MutSetCAF: 1, signpost.MutView: 1, signpost.MutEndInvolvement: 1}}
+	if !reflect.DeepEqual(u, want) || u.Total() != 3 {
+		t.Fatalf("unsent %+v, want %+v", u, want)
+	}
+	// Locked, the key file still knows: the unlock screen warns with it,
+	// and a wipe reports the refused change lost too.
+	must(t, f.s.Lock())
+	if lf := f.s.LockedFacts(); lf.Unsent != 3 || lf.Kinds[signpost.MutSetCAF] != 1 || lf.AttemptsLeft != signpost.DefaultPolicy().MaxPassphraseAttempts {
+		t.Fatalf("locked facts %+v", lf)
+	}
+	rep, err := f.s.Wipe(ctx)
+	must(t, err)
+	if got, want := rep.LostText(), "3 changes lost: 1 involvement ended, 1 CAF flag, 1 record opened offline"; got != want {
+		t.Fatalf("lost %q, want %q", got, want)
 	}
 }

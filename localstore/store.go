@@ -284,7 +284,7 @@ func (s *Store) openData(ctx context.Context, dataKey []byte) (*sql.DB, error) {
 		s.saveKFLocked(reset)
 		return nil, err
 	}
-	var pending int
+	var pending Unsent
 	var policy signpost.Policy
 	var dbContact contact
 	kf := s.kf.Load()
@@ -308,7 +308,8 @@ func (s *Store) openData(ctx context.Context, dataKey []byte) (*sql.DB, error) {
 				return err
 			}
 		}
-		return tx.QueryRowContext(ctx, countPendingSQL).Scan(&pending)
+		pending, err = countUnsent(ctx, tx)
+		return err
 	})
 	if err != nil {
 		db.Close()
@@ -321,7 +322,7 @@ func (s *Store) openData(ctx context.Context, dataKey []byte) (*sql.DB, error) {
 			k.Contact = newContact(dbContact.Server, dbContact.Local)
 		}
 		reset(k)
-		k.Pending = pending
+		k.setUnsent(pending)
 		k.Policy = lockPolicyOf(policy)
 	})
 	if err != nil {
@@ -641,23 +642,25 @@ func (s *Store) writeKF(ctx context.Context, doing string, fn func(tx *sql.Tx) e
 	defer release()
 	s.kfMu.Lock()
 	defer s.kfMu.Unlock()
-	var pending int
+	var pending Unsent
 	err = inTx(ctx, s.db, func(tx *sql.Tx) error {
 		if err := fn(tx); err != nil {
 			return err
 		}
-		return tx.QueryRowContext(ctx, countPendingSQL).Scan(&pending)
+		var err error
+		pending, err = countUnsent(ctx, tx)
+		return err
 	})
 	if err != nil {
 		return dbErr(doing, err)
 	}
 	if update != nil {
-		if err := s.saveKFLocked(func(k *keyFile) { update(k); k.Pending = pending }); err != nil {
+		if err := s.saveKFLocked(func(k *keyFile) { update(k); k.setUnsent(pending) }); err != nil {
 			return err
 		}
 		return nil
 	}
-	if err := s.saveKFLocked(func(k *keyFile) { k.Pending = pending }); err != nil {
+	if err := s.saveKFLocked(func(k *keyFile) { k.setUnsent(pending) }); err != nil {
 		// The change is saved; only the bare count kept for a wipe while
 		// locked is stale. It is corrected at the next write or unlock.
 		s.log.Warn("localstore: updating the unsent-change count in the key file", "err", err)

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -308,13 +309,13 @@ func TestWipeLockedCacheReportsPendingAndIsIdempotent(t *testing.T) {
 	must(t, err)
 	rep, err := s.Wipe(ctx) // locked: no passphrase
 	must(t, err)
-	if rep.PendingLost != 3 || rep.Reason != WipeOrdered {
+	if rep.PendingLost != 3 || rep.Reason != WipeOrdered || rep.Lost[signpost.MutSetCAF] != 3 || rep.LostText() != "3 changes lost: 3 CAF flags" {
 		t.Fatalf("report %+v", rep)
 	}
 	wantNoFiles(t, f.dir)
 	again, err := s.Wipe(ctx)
 	must(t, err)
-	if again != rep {
+	if !reflect.DeepEqual(again, rep) {
 		t.Fatalf("second wipe %+v, first %+v", again, rep)
 	}
 	wantKind(t, s.Unlock(ctx, testPass), signpost.KindWiped)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,13 +24,46 @@ const (
 // WipeReport says what a wipe destroyed. The sync client turns it into the
 // receipt it sends to the directory.
 type WipeReport struct {
-	// PendingLost is the number of changes and offline view events that had
-	// not been confirmed by the directory (pending or in flight). For a cache
-	// wiped while locked it is the count kept in the key file, which is
-	// updated after every change.
+	// PendingLost is the number of changes and offline view events the
+	// directory did not hold: pending, in flight, and refused ones kept in
+	// the outbox (a refused change never reached the directory either). For
+	// a cache wiped while locked it is the count kept in the key file, which
+	// is updated after every change.
 	PendingLost int
-	WipedAt     time.Time
-	Reason      string // WipeOrdered, WipeAttempts or WipeOffline
+	// Lost counts PendingLost by kind of change (signpost.MutSetCAF…); nil
+	// when the kinds could not be known (a key file from an older version).
+	Lost    map[string]int
+	WipedAt time.Time
+	Reason  string // WipeOrdered, WipeAttempts or WipeOffline
+}
+
+// setUnsent records in the key file what the directory does not hold.
+func (k *keyFile) setUnsent(u Unsent) {
+	k.Pending = u.Total()
+	k.Unsent = nil
+	if len(u.Kinds) > 0 {
+		k.Unsent = maps.Clone(u.Kinds)
+	}
+}
+
+// LockedFacts is what a locked cache can say of itself from its key file,
+// without the passphrase: how many wrong passphrases it takes before it wipes
+// itself, and how many items the directory does not hold (by kind). It never
+// says anything about a child.
+type LockedFacts struct {
+	AttemptsLeft int
+	Unsent       int            // changes and offline views a wipe would lose
+	Kinds        map[string]int // Unsent by kind of change
+}
+
+// LockedFacts reads the facts from the key file held in memory; it does no
+// I/O. A wiped or closed cache has none (zero).
+func (s *Store) LockedFacts() LockedFacts {
+	kf := s.kf.Load()
+	if kf == nil {
+		return LockedFacts{}
+	}
+	return LockedFacts{AttemptsLeft: max(kf.Policy.MaxAttempts-kf.FailedAttempts, 0), Unsent: kf.Pending, Kinds: maps.Clone(kf.Unsent)}
 }
 
 // WipedError is the cause inside a *signpost.Error of kind wiped, carrying
@@ -63,6 +97,42 @@ func (r WipeReport) Why() string {
 	}
 }
 
+// lostKinds is how a wipe receipt names each kind of change, in the order it
+// lists them.
+var lostKinds = []struct{ kind, one, many string }{
+	{signpost.MutStartInvolvement, "involvement started", "involvements started"},
+	{signpost.MutEndInvolvement, "involvement ended", "involvements ended"},
+	{signpost.MutSetCAF, "CAF flag", "CAF flags"},
+	{signpost.MutSetLead, "lead-professional flag", "lead-professional flags"},
+	{signpost.MutMetChild, "child met in the field", "children met in the field"},
+	{signpost.MutView, "record opened offline", "records opened offline"},
+}
+
+// LostText says how many changes a wipe lost and of which kinds: "2 changes
+// lost: 1 involvement started, 1 CAF flag" ("" when none were lost).
+func (r WipeReport) LostText() string {
+	if r.PendingLost <= 0 {
+		return ""
+	}
+	text := fmt.Sprintf("%d %s lost", r.PendingLost, plural(r.PendingLost, "change", "changes"))
+	if kinds := r.LostKinds(); kinds != "" {
+		text += ": " + kinds
+	}
+	return text
+}
+
+// LostKinds lists the kinds of change a wipe lost: "1 involvement started,
+// 1 CAF flag" ("" when none, or not known).
+func (r WipeReport) LostKinds() string {
+	var parts []string
+	for _, k := range lostKinds {
+		if n := r.Lost[k.kind]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, plural(n, k.one, k.many)))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
 // Message is Why, followed by whether changes were lost.
 func (r WipeReport) Message() string {
 	if r.PendingLost > 0 {
@@ -76,6 +146,9 @@ func wipedError(rep WipeReport) error {
 	msg := strings.ToLower(why[:1]) + strings.TrimSuffix(why[1:], ".")
 	if rep.PendingLost > 0 {
 		msg += fmt.Sprintf("; %d unsent %s lost", rep.PendingLost, plural(rep.PendingLost, "change was", "changes were"))
+		if kinds := rep.LostKinds(); kinds != "" {
+			msg += " (" + kinds + ")"
+		}
 	}
 	return &signpost.Error{Kind: signpost.KindWiped, Message: msg + "; sign in online to start again", Err: &WipedError{Report: rep}}
 }
@@ -110,9 +183,8 @@ func (s *Store) wipeFor(ctx context.Context, reason string) error {
 func (s *Store) wipeLocked(ctx context.Context, reason string) (WipeReport, error) {
 	rep := WipeReport{PendingLost: -1, WipedAt: s.now().UTC(), Reason: reason}
 	if s.db != nil {
-		var n int
-		if err := s.db.QueryRowContext(ctx, countPendingSQL).Scan(&n); err == nil {
-			rep.PendingLost = n
+		if u, err := countUnsent(ctx, s.db); err == nil {
+			rep.PendingLost, rep.Lost = u.Total(), u.Kinds
 		}
 		s.db.Close()
 		clear(s.key)
@@ -121,7 +193,7 @@ func (s *Store) wipeLocked(ctx context.Context, reason string) (WipeReport, erro
 	if rep.PendingLost < 0 {
 		rep.PendingLost = 0
 		if kf := s.kf.Load(); kf != nil {
-			rep.PendingLost = kf.Pending
+			rep.PendingLost, rep.Lost = kf.Pending, maps.Clone(kf.Unsent)
 		}
 	}
 	keyGone, err := destroy(s.dir)
@@ -144,7 +216,7 @@ func WipeDir(ctx context.Context, dir string) (WipeReport, error) {
 		return rep, dbErr("wiping the cache", err)
 	}
 	if kf, err := readKeyFile(dir); err == nil {
-		rep.PendingLost = kf.Pending
+		rep.PendingLost, rep.Lost = kf.Pending, kf.Unsent
 	}
 	if _, err := destroy(dir); err != nil {
 		return rep, diskErr("wiping the cache", err)

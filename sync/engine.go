@@ -31,9 +31,12 @@ type Event struct {
 	Online     bool
 	LastSynced time.Time // the last complete sync, by the directory's clock
 	Pending    int       // changes not yet confirmed by the directory
-	Err        error     // the last error, if any
-	Wipe       *localstore.WipeReport
-	Message    string
+	// Unsent counts the outbox apart: changes, offline views, refused
+	// changes (zero while the cache is locked).
+	Unsent  localstore.Unsent
+	Err     error // the last error, if any
+	Wipe    *localstore.WipeReport
+	Message string
 }
 
 // EngineOptions tune an Engine; zero values take the defaults.
@@ -94,8 +97,11 @@ func (e *Engine) emit(ctx context.Context, ev Event) {
 		ev.Err = e.lastErr
 	}
 	e.mu.Unlock()
-	if ev.Pending == 0 && !e.st.Locked() {
-		ev.Pending, _ = e.st.PendingCount(ctx)
+	if !e.st.Locked() {
+		if ev.Pending == 0 {
+			ev.Pending, _ = e.st.PendingCount(ctx)
+		}
+		ev.Unsent, _ = e.st.Unsent(ctx)
 	}
 	if e.opts.OnEvent != nil {
 		e.opts.OnEvent(ev)

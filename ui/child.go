@@ -150,8 +150,8 @@ func (s *childScreen) show(rec *Record) {
 	if mine != nil && mine.CAF {
 		bs = append(bs, newBadge(badgeCAF))
 	}
-	if len(rec.Pending) > 0 {
-		bs = append(bs, newBadge(badgePending))
+	if b := pendingBadge(rec.Pending); b != "" {
+		bs = append(bs, newBadge(b))
 	}
 	s.badges = badgeRow(bs...)
 
@@ -361,6 +361,19 @@ func contacts(phone, email string) fyne.CanvasObject {
 	l := widget.NewLabel(strings.Join(parts, "   ·   "))
 	l.Selectable = true
 	return l
+}
+
+// pendingBadge is the badge for a child's unconfirmed changes: refused (in
+// the error colour) when the directory refused any, else waiting.
+func pendingBadge(cs []Change) string {
+	badge := ""
+	for _, c := range cs {
+		if c.State == ChangeRejected {
+			return badgeRefused
+		}
+		badge = badgePending
+	}
+	return badge
 }
 
 func changeLine(ch Change) fyne.CanvasObject {

@@ -197,12 +197,12 @@ func (f *fake) Search(ctx context.Context, req signpost.SearchRequest) (SearchRe
 	return SearchResult{}, nil
 }
 
-func (f *fake) StartInvolvement(ctx context.Context, id, role string) error {
-	return f.call("StartInvolvement %s %s", id, role)
+func (f *fake) StartInvolvement(ctx context.Context, id, role, on string) error {
+	return f.call("StartInvolvement %s %s %s", id, role, on)
 }
 
-func (f *fake) EndInvolvement(ctx context.Context, id string) error {
-	return f.call("EndInvolvement %s", id)
+func (f *fake) EndInvolvement(ctx context.Context, id, on string) error {
+	return f.call("EndInvolvement %s %s", id, on)
 }
 
 func (f *fake) SetCAF(ctx context.Context, id string, on bool) error {
@@ -371,7 +371,10 @@ func (h *harness) settle() {
 	}
 }
 
-func (h *harness) typeIn(e *widget.Entry, text string) {
+func (h *harness) typeIn(e interface {
+	fyne.Focusable
+	SetText(string)
+}, text string) {
 	h.t.Helper()
 	e.SetText("")
 	test.Type(e, text)

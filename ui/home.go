@@ -82,7 +82,7 @@ func (h *homeScreen) build() fyne.CanvasObject {
 	user.Truncation = fyne.TextTruncateEllipsis
 	h.lock = widget.NewButtonWithIcon("Lock", theme.VisibilityOffIcon(), h.app.onLock)
 	header := container.NewBorder(nil, nil, widget.NewIcon(theme.NewPrimaryThemedResource(theme.AccountIcon())), h.lock, user)
-	h.updateOutboxTitle(h.app.status.Pending)
+	h.updateOutboxTitle(h.app.status)
 	return container.NewBorder(header, bar, nil, nil, h.tabs)
 }
 
@@ -131,9 +131,9 @@ func (h *homeScreen) showSearch() {
 // onStatus shows a new sync status and reloads what a sync may have changed.
 func (h *homeScreen) onStatus(prev, st Status) {
 	h.status.apply(st)
-	h.updateOutboxTitle(st.Pending)
+	h.updateOutboxTitle(st)
 	synced := prev.Syncing && !st.Syncing
-	if prev.Pending == st.Pending && !synced {
+	if prev.Pending == st.Pending && prev.Refused == st.Refused && prev.Views == st.Views && !synced {
 		return
 	}
 	if h.caseload != nil {
@@ -150,17 +150,24 @@ func (h *homeScreen) onStatus(prev, st Status) {
 	}
 }
 
-func (h *homeScreen) updateOutboxTitle(pending int) {
+// updateOutboxTitle counts the changes waiting and refused in the Changes
+// tab's title (records opened offline are not changes); a refused change
+// turns its icon to the error colour.
+func (h *homeScreen) updateOutboxTitle(st Status) {
 	it, ok := h.items[tabOutbox]
 	if !ok {
 		return
 	}
-	text := "Changes"
-	if pending > 0 {
-		text = "Changes (" + strconv.Itoa(pending) + ")"
+	text, icon := "Changes", theme.UploadIcon()
+	switch n := st.Pending + st.Refused; {
+	case st.Refused > 0:
+		text = "Changes (" + strconv.Itoa(n) + ", " + strconv.Itoa(st.Refused) + " refused)"
+		icon = theme.NewErrorThemedResource(theme.ErrorIcon())
+	case n > 0:
+		text = "Changes (" + strconv.Itoa(n) + ")"
 	}
 	if it.Text != text {
-		it.Text = text
+		it.Text, it.Icon = text, icon
 		h.tabs.Refresh()
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
 	"signpost"
@@ -38,36 +39,73 @@ func (s *childScreen) onStart() {
 	if s.rec == nil {
 		return
 	}
-	id := s.rec.Child.SignpostID
+	id, dob := s.rec.Child.SignpostID, s.rec.Child.DateOfBirth
 	role := widget.NewEntry()
 	role.SetText(s.app.svc.State().User.JobTitle)
+	since := s.dateEntry()
 	s.dlg = s.app.newFormDialog("Record that you work with "+s.childName(), "Record",
 		"Other practitioners who look this child up will see your name, role, organisation, phone and email. "+
 			"This is saved on this laptop now and sent to the directory at the next sync.",
-		[]*widget.FormItem{widget.NewFormItem("Your role", role)},
-		func() error { return checkRole(role.Text) },
+		[]*widget.FormItem{widget.NewFormItem("Your role", role), widget.NewFormItem("Since", since)},
+		func() error {
+			if err := checkRole(role.Text); err != nil {
+				return err
+			}
+			return signpost.CheckStartDate("on", strings.TrimSpace(since.Text), dob, s.app.now())
+		},
 		func() job {
-			r := strings.TrimSpace(role.Text)
-			return func(ctx context.Context) error { return s.app.svc.StartInvolvement(ctx, id, r) }
+			r, on := strings.TrimSpace(role.Text), strings.TrimSpace(since.Text)
+			return func(ctx context.Context) error { return s.app.svc.StartInvolvement(ctx, id, r, on) }
 		},
 		s.afterChange)
 	s.dlg.show()
 	s.app.win.Canvas().Focus(role)
 }
 
+// dateEntry is a date field filled with today.
+func (s *childScreen) dateEntry() *widget.Entry {
+	e := widget.NewEntry()
+	e.SetPlaceHolder("YYYY-MM-DD")
+	e.SetText(signpost.Today(s.app.now()).Format(signpost.DateLayout))
+	return e
+}
+
+// onEnd asks for the day the involvement ended and a confirmation, warning a
+// lead professional that the child will have none; once saved it says so.
 func (s *childScreen) onEnd() {
 	s.app.touch()
 	if s.rec == nil {
 		return
 	}
-	id := s.rec.Child.SignpostID
-	s.dlg = s.app.newFormDialog("End your involvement", "End involvement",
-		"End your involvement with "+s.childName()+"? You will still be listed as having worked with this child before, "+
-			"and the child leaves your caseload once the directory has the change.",
-		nil, nil,
-		func() job { return func(ctx context.Context) error { return s.app.svc.EndInvolvement(ctx, id) } },
-		s.afterChange)
+	mine := myInvolvement(s.rec.Child, s.app.svc.State().User.Username)
+	if mine == nil {
+		return
+	}
+	id, name, started := s.rec.Child.SignpostID, s.childName(), mine.StartedOn
+	ended := s.dateEntry()
+	intro := "End your involvement with " + name + "? You will still be listed as having worked with this child before, " +
+		"and the child leaves your caseload once the directory has the change."
+	if mine.LeadProfessional {
+		intro += "\n\nYou are " + name + "'s lead professional. When your involvement ends, " + name +
+			" will have no lead professional until another practitioner takes it on: tell the team around the child first."
+	}
+	var on string
+	s.dlg = s.app.newFormDialog("End your involvement", "End involvement", intro,
+		[]*widget.FormItem{widget.NewFormItem("Ended on", ended)},
+		func() error {
+			return signpost.CheckEndDate("on", strings.TrimSpace(ended.Text), started, s.app.now())
+		},
+		func() job {
+			on = strings.TrimSpace(ended.Text)
+			return func(ctx context.Context) error { return s.app.svc.EndInvolvement(ctx, id, on) }
+		},
+		func() {
+			dialog.ShowInformation("Involvement ended", "Your involvement with "+name+" ends on "+longDate(on)+
+				". This is saved on this laptop and sent to the directory at the next sync.", s.app.win)
+			s.afterChange()
+		})
 	s.dlg.show()
+	s.app.win.Canvas().Focus(ended)
 }
 
 func (s *childScreen) onCAF(on bool) {

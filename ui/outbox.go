@@ -2,11 +2,14 @@ package ui
 
 import (
 	"context"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"signpost"
 )
 
 // outboxScreen lists the changes waiting for the directory, and those it
@@ -44,26 +47,42 @@ func (s *outboxScreen) load() {
 			return
 		}
 		s.changes = cs
-		refused := 0
-		for _, c := range cs {
-			if c.State == ChangeRejected {
-				refused++
-			}
-		}
-		switch {
-		case len(cs) == 0:
-			s.summary.SetText("Nothing is waiting: everything has reached the directory.")
-		case refused > 0:
-			text := plural(refused, "change was", "changes were") + " refused by the directory — read why, then send again or discard."
-			if waiting := len(cs) - refused; waiting > 0 {
-				text = plural(waiting, "change", "changes") + " waiting; " + text
-			}
-			s.summary.SetText(text)
-		default:
-			s.summary.SetText(plural(len(cs), "change", "changes") + " waiting to sync.")
-		}
+		s.summary.SetText(outboxSummary(cs))
 		s.list.Refresh()
 	})
+}
+
+// outboxSummary counts the changes waiting, the records opened offline (not
+// changes: their views wait to be logged) and the changes refused.
+func outboxSummary(cs []Change) string {
+	var waiting, views, refused int
+	for _, c := range cs {
+		switch {
+		case c.State == ChangeRejected:
+			refused++
+		case c.Kind == signpost.MutView:
+			views++
+		default:
+			waiting++
+		}
+	}
+	if len(cs) == 0 {
+		return "Nothing is waiting: everything has reached the directory."
+	}
+	var parts []string
+	switch {
+	case waiting > 0 && refused > 0:
+		parts = append(parts, plural(waiting, "change", "changes")+" waiting")
+	case waiting > 0:
+		parts = append(parts, plural(waiting, "change", "changes")+" waiting to sync")
+	}
+	if views > 0 {
+		parts = append(parts, viewsText(views))
+	}
+	if refused > 0 {
+		parts = append(parts, plural(refused, "change was", "changes were")+" refused by the directory — read why, then send again or discard")
+	}
+	return strings.Join(parts, "; ") + "."
 }
 
 // changeRow is one change with its state and, when refused, Retry and Discard.
@@ -98,13 +117,16 @@ func (s *outboxScreen) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	r.id = c.ID
 	r.what.SetText(c.Description)
 	saved := "Saved " + when(c.Created, s.app.now())
-	switch c.State {
-	case ChangeRejected:
+	switch {
+	case c.State == ChangeRejected:
 		r.state.Importance = widget.DangerImportance
 		r.state.SetText("Refused by the directory: " + c.Reason)
-	case ChangeInFlight:
+	case c.State == ChangeInFlight:
 		r.state.Importance = widget.MediumImportance
 		r.state.SetText(saved + " · sending now")
+	case c.Kind == signpost.MutView:
+		r.state.Importance = widget.MediumImportance
+		r.state.SetText("Opened " + when(c.Created, s.app.now()) + " while offline · to be logged in the audit")
 	default:
 		r.state.Importance = widget.WarningImportance
 		r.state.SetText(saved + " · waiting to sync")

@@ -51,10 +51,12 @@ type Services interface {
 	// Search runs a signposting search online, or in the cache when offline.
 	Search(ctx context.Context, req signpost.SearchRequest) (SearchResult, error)
 
-	// StartInvolvement records that the practitioner works with a child.
-	StartInvolvement(ctx context.Context, childID, role string) error
-	// EndInvolvement ends the practitioner's involvement.
-	EndInvolvement(ctx context.Context, childID string) error
+	// StartInvolvement records that the practitioner works with a child,
+	// since on (YYYY-MM-DD; "" for today).
+	StartInvolvement(ctx context.Context, childID, role, on string) error
+	// EndInvolvement ends the practitioner's involvement on the day on
+	// (YYYY-MM-DD; "" for today).
+	EndInvolvement(ctx context.Context, childID, on string) error
 	// SetCAF marks whether the practitioner holds a CAF/early-help assessment.
 	SetCAF(ctx context.Context, childID string, on bool) error
 	// SetLead marks whether the practitioner is the lead professional.

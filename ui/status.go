@@ -21,6 +21,8 @@ type statusBar struct {
 	online     *widget.Label
 	synced     *widget.Label
 	pending    *widget.Label
+	refused    *widget.Button
+	views      *widget.Label
 	step       *widget.Label
 	progress   *widget.ProgressBar
 	spinner    *widget.ProgressBarInfinite
@@ -39,6 +41,11 @@ func (s *statusBar) build() fyne.CanvasObject {
 	s.online = widget.NewLabel("Connecting…")
 	s.synced = widget.NewLabel("")
 	s.pending = widget.NewLabel("")
+	s.refused = widget.NewButtonWithIcon("", theme.ErrorIcon(), func() { s.app.goTo(tabOutbox) })
+	s.refused.Importance = widget.DangerImportance
+	s.refused.Hide()
+	s.views = widget.NewLabel("")
+	s.views.Hide()
 	s.step = widget.NewLabel("")
 	s.step.Hide()
 	s.progress = widget.NewProgressBar()
@@ -55,7 +62,7 @@ func (s *statusBar) build() fyne.CanvasObject {
 	s.signIn.Hide()
 	s.syncNow = widget.NewButtonWithIcon("Sync now", theme.ViewRefreshIcon(), s.onSyncNow)
 	bars := container.NewStack(container.NewGridWrap(fyne.NewSize(160, s.progress.MinSize().Height), s.progress), s.spinner)
-	left := container.NewHBox(s.onlineIcon, s.online, widget.NewSeparator(), s.synced, widget.NewSeparator(), s.pending, s.step, container.NewCenter(bars))
+	left := container.NewHBox(s.onlineIcon, s.online, widget.NewSeparator(), s.synced, widget.NewSeparator(), s.pending, s.refused, s.views, s.step, container.NewCenter(bars))
 	right := container.NewHBox(s.signIn, s.syncNow)
 	bar := container.NewBorder(nil, nil, left, right, s.message)
 	return container.NewVBox(widget.NewSeparator(), bar)
@@ -80,12 +87,21 @@ func (s *statusBar) apply(st Status) {
 	} else {
 		s.synced.SetText("Last synced " + when(st.LastSynced, now))
 	}
-	switch st.Pending {
-	case 0:
-		s.pending.SetText("Nothing waiting to sync")
-	default:
+	// A refused change shows until it is sent again or discarded; records
+	// opened offline are not changes and are counted apart.
+	switch {
+	case st.Pending > 0:
 		s.pending.SetText(plural(st.Pending, "change", "changes") + " waiting to sync")
+	case st.Views > 0:
+		s.pending.SetText("No changes waiting to sync")
+	default:
+		s.pending.SetText("Nothing waiting to sync")
 	}
+	showIf(s.pending, st.Pending > 0 || st.Refused == 0)
+	s.refused.SetText(refusedText(st.Refused) + ": see Changes")
+	showIf(s.refused, st.Refused > 0)
+	s.views.SetText(viewsText(st.Views))
+	showIf(s.views, st.Views > 0)
 	if st.Syncing {
 		s.step.SetText(syncStep(st))
 		s.step.Show()
@@ -111,6 +127,17 @@ func (s *statusBar) apply(st Status) {
 	s.message.SetText(st.Message)
 	showIf(s.message, st.Message != "" && !st.Syncing)
 	showIf(s.signIn, st.SignInNeeded)
+}
+
+// refusedText is "1 change refused by the directory".
+func refusedText(n int) string {
+	return plural(n, "change", "changes") + " refused by the directory"
+}
+
+// viewsText is "1 record opened offline, to be logged": a view is recorded in
+// the audit, but it is not a change a person made.
+func viewsText(n int) string {
+	return plural(n, "record", "records") + " opened offline, to be logged"
 }
 
 // syncStep says what a sync is doing: "Sending changes: 3 of 10".

@@ -19,13 +19,14 @@ import (
 type unlockScreen struct {
 	app      *App
 	st       State
-	pass     *widget.Entry
+	pass     *passphraseEntry
 	server   *widget.Entry
 	username *widget.Entry
-	password *widget.Entry
+	password *passphraseEntry
 	otp      *widget.Entry
 	signIn   *fyne.Container
 	msg      *widget.Label
+	last     *widget.Label // the last attempt before the cache erases itself
 	hint     *widget.Label
 	submit   *widget.Button
 	busy     bool
@@ -35,7 +36,7 @@ type unlockScreen struct {
 func newUnlockScreen(a *App, st State) *unlockScreen { return &unlockScreen{app: a, st: st} }
 
 func (s *unlockScreen) build() fyne.CanvasObject {
-	s.pass = widget.NewPasswordEntry()
+	s.pass = newPassphraseEntry()
 	s.pass.SetPlaceHolder("Cache passphrase")
 	s.server = widget.NewEntry()
 	s.server.SetText(s.st.Server)
@@ -44,19 +45,24 @@ func (s *unlockScreen) build() fyne.CanvasObject {
 	}
 	s.username = widget.NewEntry()
 	s.username.SetText(s.st.User.Username)
-	s.password = widget.NewPasswordEntry()
+	s.password = newPassphraseEntry()
 	s.otp = widget.NewEntry()
 	s.otp.SetPlaceHolder("6 digits from your authenticator app")
-	for _, e := range []*widget.Entry{s.pass, s.server, s.username, s.password, s.otp} {
+	for _, e := range []*widget.Entry{&s.pass.Entry, s.server, s.username, &s.password.Entry, s.otp} {
 		e.OnSubmitted = func(string) { s.onSubmit() }
 		e.OnChanged = func(string) { s.app.touch() }
 	}
 	s.signIn = container.NewVBox(
 		wrapped("This laptop has been out of touch with the directory for too long. Sign in to the directory to open it again."),
 		widget.NewForm(widget.NewFormItem("Directory address", s.server), widget.NewFormItem("Username", s.username),
-			widget.NewFormItem("Directory password", s.password), widget.NewFormItem("One-time code", s.otp)))
+			widget.NewFormItem("Directory password", s.password), widget.NewFormItem("", s.password.Caps),
+			widget.NewFormItem("One-time code", s.otp)))
 	s.signIn.Hide()
 	s.msg = errorLabel()
+	s.last = wrapped("")
+	s.last.Importance = widget.DangerImportance
+	s.last.TextStyle = fyne.TextStyle{Bold: true}
+	s.showLastAttempt()
 	s.hint = wrapped(s.st.Hint)
 	s.hint.TextStyle = fyne.TextStyle{Italic: true}
 	showIf(s.hint, s.st.Hint != "")
@@ -70,7 +76,7 @@ func (s *unlockScreen) build() fyne.CanvasObject {
 	body := container.NewVBox(
 		container.NewCenter(container.NewGridWrap(fyne.NewSize(64, 64), icon)),
 		container.NewCenter(heading("Signpost is locked")),
-		wrapped(who), s.pass, s.signIn, s.msg, container.NewHBox(s.submit), s.hint)
+		wrapped(who), s.pass, s.pass.Caps, s.signIn, s.msg, s.last, container.NewHBox(s.submit), s.hint)
 	return centred(body, 460)
 }
 
@@ -157,4 +163,22 @@ func (s *unlockScreen) onUnlocked(err error) {
 	}
 	_, msg := explain(err)
 	setError(s.msg, msg)
+	s.showLastAttempt()
+}
+
+// showLastAttempt warns, before the last attempt, that one more wrong
+// passphrase erases the cache and the changes not yet sent (counted from the
+// key file, which a locked cache can read).
+func (s *unlockScreen) showLastAttempt() {
+	st := s.app.svc.State()
+	if st.Stage != StageLocked || st.AttemptsLeft != 1 {
+		s.last.Hide()
+		return
+	}
+	text := "Last attempt: one more wrong passphrase erases this laptop's Signpost data"
+	if st.Unsent > 0 {
+		text += ", with the " + plural(st.Unsent, "change", "changes") + " not yet sent to the directory, which would be lost"
+	}
+	s.last.SetText(text + ". If you are not sure of your passphrase, stop and contact your IT service.")
+	s.last.Show()
 }

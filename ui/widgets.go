@@ -20,6 +20,7 @@ const (
 	badgeLead     = "Lead professional"
 	badgeCAF      = "CAF"
 	badgePending  = "Waiting to sync"
+	badgeRefused  = "Refused: see Changes"
 	badgeCaseload = "On your caseload"
 )
 
@@ -35,7 +36,7 @@ type badge struct {
 func newBadge(text string) *badge {
 	b := &badge{Text: text}
 	switch text {
-	case badgeShielded:
+	case badgeShielded, badgeRefused:
 		b.color, b.on = theme.ColorNameError, theme.ColorNameForegroundOnError
 	case badgeLead, badgeCaseload:
 		b.color, b.on = theme.ColorNamePrimary, theme.ColorNameForegroundOnPrimary

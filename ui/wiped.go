@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"strconv"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
@@ -29,8 +31,12 @@ func (s *wipedScreen) build() fyne.CanvasObject {
 	s.message.TextStyle = fyne.TextStyle{Bold: true}
 	lost := "No changes were lost: everything had reached the directory."
 	if w.Lost > 0 {
-		lost = plural(w.Lost, "change", "changes") + " had not reached the directory and could not be sent. " +
-			"If they mattered, record them again."
+		lost = plural(w.Lost, "change", "changes") + " lost"
+		if w.Kinds != "" {
+			lost += ": " + w.Kinds
+		}
+		lost += ". " + these(w.Lost) + " had not reached the directory " +
+			"(refused ones included) and could not be sent. If they mattered, record them again."
 	}
 	if !w.At.IsZero() {
 		lost = "Wiped " + when(w.At, s.app.now()) + ". " + lost
@@ -46,6 +52,14 @@ func (s *wipedScreen) build() fyne.CanvasObject {
 		container.NewCenter(heading("This device was wiped")),
 		s.message, s.lost, next, container.NewHBox(s.again))
 	return centred(body, 560)
+}
+
+// these is "This change" or "These 3 changes".
+func these(n int) string {
+	if n == 1 {
+		return "This change"
+	}
+	return "These " + strconv.Itoa(n) + " changes"
 }
 
 func (s *wipedScreen) onAgain() {

@@ -288,10 +288,10 @@ func cmdInvolvement(ctx context.Context, g globals, args []string, stdin io.Read
 	defer d.Close()
 	id := signpost.NormaliseSignpostID(*child)
 	if verb == "end" {
-		err = d.EndInvolvement(ctx, id)
+		err = d.EndInvolvement(ctx, id, "")
 	} else {
 		// A child not in the cache is fetched online first (audited) and kept.
-		err = d.StartInvolvement(ctx, id, *role)
+		err = d.StartInvolvement(ctx, id, *role, "")
 	}
 	if err != nil {
 		return err
