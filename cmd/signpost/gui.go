@@ -9,16 +9,17 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 
+	"signpost"
 	"signpost/assets"
 	"signpost/device"
 	"signpost/ui"
 )
 
-// appID and version match FyneApp.toml (`fyne package` reads that file;
-// a plain `go build` does not, so the binary carries them too).
+// appID matches FyneApp.toml (`fyne package` reads that file; a plain
+// `go build` does not, so the binary carries it too; the version is
+// signpost.Version, read from the file itself).
 const (
-	appID   = "uk.org.signpost.app"
-	version = "0.1.0"
+	appID = "uk.org.signpost.app"
 
 	memoryLimit = 64 << 20 // soft limit of the Go heap (GOMEMLIMIT overrides)
 )
@@ -54,11 +55,9 @@ func runGUI(ctx context.Context, g globals) error {
 
 	fa := app.NewWithID(appID)
 	fa.SetIcon(assets.Icon)
-	v := fa.Metadata().Version
-	if v == "" {
-		v = version
-	}
-	w := ui.New(fa, svc, ui.Options{Logger: log, Version: v})
+	// Fyne's own metadata says 0.0.1 unless fyne build injected it: the
+	// version is FyneApp.toml's, read at build time, whatever built it.
+	w := ui.New(fa, svc, ui.Options{Logger: log, Version: signpost.Version})
 	defer w.Close()
 	stop := context.AfterFunc(ctx, func() { fyne.Do(fa.Quit) })
 	defer stop()
