@@ -81,6 +81,7 @@ func New(fa fyne.App, svc Services, opts Options) *App {
 	}
 	a := &App{fa: fa, svc: svc, prefs: prefs{fa.Preferences()}, log: opts.Logger, now: opts.Now, version: opts.Version}
 	a.br = newBridge(opts.Do, opts.Logger)
+	fa.Settings().SetTheme(newTheme())
 	a.win = fa.NewWindow("Signpost")
 	a.win.Resize(a.prefs.windowSize())
 	a.win.SetMaster()
