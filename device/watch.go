@@ -120,6 +120,7 @@ func (d *Device) ask(ctx context.Context, w *watcher) bool {
 		}
 		return true
 	}
+	d.log.Debug("the device's directive", "action", dir.Action, "reason", dir.Reason)
 	if dir.Action != signpost.DeviceActionWipe {
 		return true
 	}

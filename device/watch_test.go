@@ -151,16 +151,20 @@ func TestALockedLeaversLaptopWaitsForItsLastPush(t *testing.T) {
 func TestACancelledWipeLeavesTheLockedLaptopAlone(t *testing.T) {
 	ctx := context.Background()
 	d := startTestDirectory(t, 50)
+	logs := &logBuffer{}
 	opts := testOptions(filepath.Join(t.TempDir(), "cache"))
-	opts.DirectivePoll = time.Hour // asks only when locked, here
+	opts.DirectivePoll = time.Hour // asks only at start and on locking, here
+	opts.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	nurse, _ := enrolledWith(t, d, "nurse", opts)
 	it, _ := enrolled(t, d, "itadmin")
 	laptop := laptopNamed(t, it, "nurse-laptop")
+	asked := func() int { return strings.Count(logs.String(), "action=none") }
 	// Locked first: an unlocked laptop's engine would carry the order out
-	// at once.
+	// at once. Locking asks; the answer comes before the order.
 	if err := nurse.Lock(); err != nil {
 		t.Fatal(err)
 	}
+	waitFor(t, "the locked laptop asks", func() bool { return asked() == 1 })
 	if _, err := it.OrderWipe(ctx, laptop.ID, signpost.WipeStolen); err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +174,7 @@ func TestACancelledWipeLeavesTheLockedLaptopAlone(t *testing.T) {
 	if err := nurse.Lock(); err != nil { // locking again asks again
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond)
+	waitFor(t, "the locked laptop asks again and is told nothing", func() bool { return asked() == 2 })
 	if st := nurse.State().Stage; st != StageLocked {
 		t.Fatalf("after a cancelled order the laptop is at stage %v, want locked", st)
 	}

@@ -3,25 +3,17 @@ package directory_test
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 
 	"signpost"
-	"signpost/directory/demo"
 )
 
-// signInWithCredential signs user in on a new device and returns the
-// session token, the device credential and the device id.
+// signInWithCredential signs user in on device dev and returns the session
+// token and the device credential.
 func (e *env) signInWithCredential(user, dev string) (token, cred string) {
 	e.t.Helper()
-	r := e.do("POST", "/v1/session", "", signpost.SessionRequest{Username: user, Password: demo.Password, OTP: code(e.t, e.clock.Now()), DeviceID: dev, DeviceName: user + "'s laptop"})
-	if r.status != 200 {
-		e.t.Fatalf("sign-in of %s: %d %s", user, r.status, r.body)
-	}
-	var s signpost.SessionResponse
-	r.json(e.t, &s)
-	e.clock.Add(30 * time.Second)
+	s := e.session(user, dev)
 	if s.DeviceCredential == "" || s.DeviceCredential == s.Token {
 		e.t.Fatalf("sign-in gave no device credential of its own: %+v", s)
 	}
