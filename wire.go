@@ -28,6 +28,12 @@ type SessionResponse struct {
 	// ServerTime is the directory's clock, so a device can measure its time
 	// offline by the directory's clock rather than its own.
 	ServerTime time.Time `json:"server_time"`
+	// DeviceCredential is a second secret for this device, issued at every
+	// sign-in (replacing the last): it reads no record and is accepted only
+	// by GET /v1/devices/self/directive and the device's wipe receipt, so a
+	// locked laptop can keep it outside its encrypted cache and still learn
+	// that it must wipe.
+	DeviceCredential string `json:"device_credential,omitempty"`
 }
 
 // User is the signed-in person as the app sees them.
@@ -277,6 +283,47 @@ type Device struct {
 	// ordered; empty for a device never ordered to wipe.
 	WipeOrderedAt time.Time `json:"wipe_ordered_at,omitzero"`
 	WipeOrderedBy string    `json:"wipe_ordered_by,omitempty"`
+	// WipeReason is why the outstanding wipe was ordered (WipeLost,
+	// WipeStolen, WipeLeaver; empty for an order that gave none, which is
+	// carried out as a leaver's).
+	WipeReason string `json:"wipe_reason,omitempty"`
+}
+
+// Why a wipe is ordered (POST /v1/devices/{id}/wipe). A lost or stolen
+// laptop wipes as soon as it is online, even locked; a leaver's waits until
+// it is unlocked and has sent its last changes. An order with no reason is
+// carried out as a leaver's, as every order was before reasons.
+const (
+	WipeLost   = "lost"
+	WipeStolen = "stolen"
+	WipeLeaver = "leaver"
+)
+
+// WipeAtOnce reports whether a wipe ordered for reason is carried out without
+// waiting for the last push: a lost or stolen laptop.
+func WipeAtOnce(reason string) bool { return reason == WipeLost || reason == WipeStolen }
+
+// WipeOrder is the body of POST /v1/devices/{id}/wipe; an empty body (an
+// older client) orders a wipe with no reason.
+type WipeOrder struct {
+	Reason string `json:"reason,omitempty"`
+}
+
+// Device actions, in a DeviceDirective.
+const (
+	DeviceActionNone = "none"
+	DeviceActionWipe = "wipe"
+)
+
+// DeviceDirective answers GET /v1/devices/self/directive, the one question a
+// device credential may ask: what this laptop must do, even while locked.
+type DeviceDirective struct {
+	DeviceID string `json:"device_id"`
+	Action   string `json:"action"`           // DeviceActionNone or DeviceActionWipe
+	Reason   string `json:"reason,omitempty"` // the wipe order's reason
+	// OrderedAt is when the wipe was ordered (zero when none was).
+	OrderedAt  time.Time `json:"ordered_at,omitzero"`
+	ServerTime time.Time `json:"server_time"`
 }
 
 // DevicesResponse is a page of devices, most recently seen first (GET

@@ -50,6 +50,11 @@ type Device struct {
 	cancel   context.CancelFunc
 	done     chan struct{}
 	session  *signpost.SessionResponse // a sign-in made while locked, kept for Unlock
+
+	poll        time.Duration // how often a locked laptop asks for its directive
+	watchCancel context.CancelFunc
+	watchDone   chan struct{}
+	watchKick   chan struct{} // ask now (the app was just locked)
 }
 
 // Options configure New.
@@ -63,6 +68,11 @@ type Options struct {
 	Logger   *slog.Logger
 	Store    localstore.Options
 	Engine   psync.EngineOptions
+	// DirectivePoll is how often a locked app (or one not yet unlocked)
+	// asks the directory, with the device credential, whether it must wipe:
+	// at start, on locking and then this often (default a minute; negative:
+	// never). A headless device never asks in the background.
+	DirectivePoll time.Duration
 }
 
 // New opens the cache in opts.Dir (locked), or notes that there is none yet
@@ -75,7 +85,10 @@ func New(ctx context.Context, opts Options) (*Device, error) {
 		opts.Store.Logger = opts.Logger
 	}
 	d := &Device{dir: opts.Dir, caFile: opts.CAFile, hint: opts.Hint, headless: opts.Headless, log: opts.Logger, opts: opts.Store,
-		engine: opts.Engine, subs: map[int]func(Status){}, policy: signpost.DefaultPolicy()}
+		engine: opts.Engine, subs: map[int]func(Status){}, policy: signpost.DefaultPolicy(), poll: opts.DirectivePoll, watchKick: make(chan struct{}, 1)}
+	if d.poll == 0 {
+		d.poll = time.Minute
+	}
 	st, err := localstore.Open(ctx, opts.Dir, opts.Store)
 	switch {
 	case err == nil:
@@ -91,6 +104,7 @@ func New(ctx context.Context, opts Options) (*Device, error) {
 	default:
 		return nil, err
 	}
+	d.startWatch()
 	return d, nil
 }
 
@@ -285,13 +299,15 @@ func (d *Device) Enrol(ctx context.Context, req EnrolRequest, progress func(Stat
 		d.mu.Unlock()
 	}()
 	e := d.newEngine(c, st)
-	if _, err := e.SignIn(ctx, req.Username, req.Password, req.OTP, req.DeviceName); err != nil {
+	resp, err := e.SignIn(ctx, req.Username, req.Password, req.OTP, req.DeviceName)
+	if err != nil {
 		// A cache that never signed in holds nothing worth keeping.
 		if _, werr := st.Wipe(context.WithoutCancel(ctx)); werr != nil {
 			d.log.Warn("removing the new cache after a failed sign-in", "err", werr)
 		}
 		return err
 	}
+	d.keepCredential(st, req.Server, resp)
 	if err := st.SetServerURL(ctx, req.Server); err != nil {
 		st.Close()
 		return err
@@ -400,6 +416,7 @@ func (d *Device) afterUnlock(ctx context.Context) error {
 	d.mu.Lock()
 	d.client, d.eng, d.user, d.policy, d.server, d.stage = c, e, user, policy, server, StageReady
 	d.mu.Unlock()
+	d.startWatch()
 	d.publish(func(ps *Status) {
 		setUnsent(ps, pending)
 		ps.Locked, ps.Wiped, ps.Syncing = false, false, false
@@ -462,9 +479,14 @@ func (d *Device) SignIn(ctx context.Context, req SignInRequest) error {
 	}
 	host, _ := os.Hostname()
 	if stage == StageReady && e != nil {
-		if _, err := e.SignIn(ctx, username, req.Password, req.OTP, host); err != nil {
+		resp, err := e.SignIn(ctx, username, req.Password, req.OTP, host)
+		if err != nil {
 			return err
 		}
+		d.mu.Lock()
+		server := d.server
+		d.mu.Unlock()
+		d.keepCredential(st, server, resp)
 		d.publish(func(ps *Status) { ps.SignInNeeded, ps.Message = false, "" })
 		d.startEngine()
 		e.Kick()
@@ -494,6 +516,7 @@ func (d *Device) SignIn(ctx context.Context, req SignInRequest) error {
 	if err != nil {
 		return err
 	}
+	d.keepCredential(st, req.Server, resp)
 	if err := st.RecordContact(ctx, resp.ServerTime); err != nil {
 		return err
 	}
@@ -517,11 +540,17 @@ func (d *Device) Lock() error {
 	if st == nil {
 		return nil
 	}
-	return st.Lock()
+	err := st.Lock()
+	select {
+	case d.watchKick <- struct{}{}:
+	default:
+	}
+	return err
 }
 
 // Close locks the cache and releases it.
 func (d *Device) Close() error {
+	d.stopWatch()
 	d.stopEngine()
 	d.mu.Lock()
 	st := d.st
@@ -804,13 +833,28 @@ func (d *Device) Devices(ctx context.Context) ([]signpost.Device, error) {
 	return page.Devices, nil
 }
 
-// OrderWipe orders a device wiped at its next contact (IT admin).
-func (d *Device) OrderWipe(ctx context.Context, id string) (signpost.Device, error) {
+// OrderWipe orders a device wiped (IT admin), for reason: lost or stolen
+// wipes as soon as the laptop is online, even locked; leaver after its last
+// push.
+func (d *Device) OrderWipe(ctx context.Context, id, reason string) (signpost.Device, error) {
 	_, c, _, err := d.ready()
 	if err != nil {
 		return signpost.Device{}, err
 	}
-	dev, err := c.OrderWipe(ctx, id)
+	dev, err := c.OrderWipe(ctx, id, reason)
+	if err != nil {
+		return signpost.Device{}, d.online(err, needOnline)
+	}
+	return *dev, nil
+}
+
+// CancelWipe cancels a wipe order not yet carried out (IT admin).
+func (d *Device) CancelWipe(ctx context.Context, id string) (signpost.Device, error) {
+	_, c, _, err := d.ready()
+	if err != nil {
+		return signpost.Device{}, err
+	}
+	dev, err := c.CancelWipe(ctx, id)
 	if err != nil {
 		return signpost.Device{}, d.online(err, needOnline)
 	}
@@ -895,6 +939,12 @@ func (d *Device) SetServer(ctx context.Context, u string) error {
 	}
 	if err := st.SetServerURL(ctx, u); err != nil {
 		return err
+	}
+	if cred, err := st.Credential(); err == nil {
+		cred.Server = u
+		if err := st.SetCredential(cred); err != nil {
+			d.log.Warn("keeping the device credential's directory address", "kind", signpost.KindOf(err), "err", err)
+		}
 	}
 	if tok, err := st.Token(ctx); err == nil && tok != "" {
 		c.SetToken(tok)

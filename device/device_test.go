@@ -88,9 +88,20 @@ func (r *statuses) last() Status {
 // enrolled returns services enrolled as user on a fresh cache.
 func enrolled(t *testing.T, d *testDirectory, user string) (*Device, *statuses) {
 	t.Helper()
+	return enrolledWith(t, d, user, testOptions(filepath.Join(t.TempDir(), "cache")))
+}
+
+// testOptions are the options of a test device with its cache in dir.
+func testOptions(dir string) Options {
+	return Options{Dir: dir, Store: localstore.Options{KDF: testKDF},
+		Engine: psync.EngineOptions{RetryMin: 20 * time.Millisecond, RetryMax: 200 * time.Millisecond}}
+}
+
+// enrolledWith is enrolled with opts.
+func enrolledWith(t *testing.T, d *testDirectory, user string, opts Options) (*Device, *statuses) {
+	t.Helper()
 	ctx := context.Background()
-	s, err := New(ctx, Options{Dir: filepath.Join(t.TempDir(), "cache"), Store: localstore.Options{KDF: testKDF},
-		Engine: psync.EngineOptions{RetryMin: 20 * time.Millisecond, RetryMax: 200 * time.Millisecond}})
+	s, err := New(ctx, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -321,7 +332,7 @@ func TestServicesRemoteWipeAndReceipt(t *testing.T) {
 	if _, err := it.ViewChild(ctx, d.fx.Jamie, "curious"); err == nil {
 		t.Error("IT staff opened a child's record")
 	}
-	got, err := it.OrderWipe(ctx, laptop.ID)
+	got, err := it.OrderWipe(ctx, laptop.ID, signpost.WipeLeaver)
 	if err != nil || got.State != signpost.DeviceWipeOrdered {
 		t.Fatalf("order wipe: %+v %v", got, err)
 	}

@@ -209,10 +209,15 @@ func (s *Server) signIn(r *http.Request, req *signpost.SessionRequest) (*signpos
 	if err := s.store.CreateSession(ctx, se); err != nil {
 		return nil, err
 	}
+	cred, err := s.newDeviceCredential(ctx, d.ID)
+	if err != nil {
+		return nil, err
+	}
 	s.signin.Forget(req.Username)
 	refundAddr()
 	s.audit.record(ctx, AuditEvent{At: now, UserID: acc.ID, Username: acc.Username, DeviceID: d.ID, Action: "sign_in"})
-	return &signpost.SessionResponse{Token: token, ExpiresAt: se.ExpiresAt, User: acc.User, Policy: s.Policy(ctx).ForDevices(), ServerTime: now}, nil
+	return &signpost.SessionResponse{Token: token, ExpiresAt: se.ExpiresAt, User: acc.User, Policy: s.Policy(ctx).ForDevices(), ServerTime: now,
+		DeviceCredential: cred}, nil
 }
 
 // checkPassword returns username's account if password is theirs, nil if

@@ -1,6 +1,10 @@
 package directory
 
 import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"net/http"
 	"slices"
 	"strconv"
@@ -17,11 +21,12 @@ import (
 //
 //	active       → wipe_ordered (IT orders a wipe) | revoked (IT revokes it)
 //	wipe_ordered → wiped (the device's receipt)    | revoked
+//	             | active (IT cancels the order before it is carried out)
 //
 // Ordering a wipe of a device already ordered to wipe changes nothing.
 var deviceMoves = map[string][]string{
 	signpost.DeviceActive:      {signpost.DeviceWipeOrdered, signpost.DeviceRevoked},
-	signpost.DeviceWipeOrdered: {signpost.DeviceWiped, signpost.DeviceRevoked},
+	signpost.DeviceWipeOrdered: {signpost.DeviceWiped, signpost.DeviceRevoked, signpost.DeviceActive},
 }
 
 // CheckDeviceMove returns nil if a device in state from may move to state to
@@ -41,6 +46,8 @@ func CheckDeviceMove(from, to string) error {
 		return conflict("this device has already been wiped, which is final; to use it again, enrol it with a new cache")
 	case to == signpost.DeviceWiped:
 		return conflict("there is no wipe order for this device: a receipt answers one")
+	case to == signpost.DeviceActive && from == signpost.DeviceActive:
+		return conflict("there is no wipe order for this device to cancel")
 	case to == signpost.DeviceActive:
 		return conflict("a device cannot be made active again; enrol it with a new cache")
 	}
@@ -90,22 +97,135 @@ func (s *Server) handleDevices(w http.ResponseWriter, r *http.Request, a Actor) 
 	writeJSON(w, http.StatusOK, resp)
 }
 
-// handleOrderWipe orders a remote wipe of a device; the device gets the wipe
-// directive on its next request of any kind.
+// handleOrderWipe orders a remote wipe of a device, with the reason of the
+// order's body (none from an older client, whose body is empty). A device
+// ordered to wipe gets the order on its next request of any kind; a lost or
+// stolen one also while locked, through its device credential.
 func (s *Server) handleOrderWipe(w http.ResponseWriter, r *http.Request, a Actor) {
 	if err := itAdmin(a); err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	var o signpost.WipeOrder
+	if r.ContentLength != 0 {
+		if err := decode(r, &o); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	switch o.Reason {
+	case "", signpost.WipeLost, signpost.WipeStolen, signpost.WipeLeaver:
+	default:
+		s.fail(w, r, signpost.FieldError("reason", "reason must be lost, stolen or leaver"))
+		return
+	}
+	s.moveDevice(w, r, a, DeviceMove{To: signpost.DeviceWipeOrdered, Reason: o.Reason}, "wipe_order", http.StatusAccepted)
+}
+
+// handleCancelWipe cancels a wipe order not yet carried out: the device is
+// in use again, and its next request is answered as any other.
+func (s *Server) handleCancelWipe(w http.ResponseWriter, r *http.Request, a Actor) {
+	if err := itAdmin(a); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.moveDevice(w, r, a, DeviceMove{To: signpost.DeviceActive}, "wipe_cancel", http.StatusOK)
+}
+
+// moveDevice moves the device of the path for IT admin a, audits it as
+// action (with the wipe's reason) and answers the device with status.
+func (s *Server) moveDevice(w http.ResponseWriter, r *http.Request, a Actor, m DeviceMove, action string, status int) {
 	now := s.cfg.Now()
-	d, err := s.store.MoveDevice(r.Context(), r.PathValue("id"), DeviceMove{To: signpost.DeviceWipeOrdered, By: a.Username, At: now})
+	m.By, m.At = a.Username, now
+	d, err := s.store.MoveDevice(r.Context(), r.PathValue("id"), m)
 	s.auth.forgetDevices(r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.audit.record(r.Context(), AuditEvent{At: now, UserID: a.UserID, Username: a.Username, DeviceID: a.DeviceID, Action: "wipe_order", Reason: d.ID})
-	writeJSON(w, http.StatusAccepted, d.Device)
+	s.audit.record(r.Context(), AuditEvent{At: now, UserID: a.UserID, Username: a.Username, DeviceID: a.DeviceID, Action: action, Reason: d.ID, Flags: m.Reason})
+	writeJSON(w, status, d.Device)
+}
+
+// credentialPrefix begins every device credential. It is not in the
+// alphabet of a session token, so the directory tells the two apart without
+// a lookup, and a credential offered for anything else is refused as one.
+const credentialPrefix = "sdc."
+
+// newDeviceCredential issues device id a new credential, replacing its last,
+// and returns it; only its SHA-256 is kept.
+func (s *Server) newDeviceCredential(ctx context.Context, id string) (string, error) {
+	raw := make([]byte, 32)
+	_, _ = rand.Read(raw)
+	cred := credentialPrefix + base64.RawURLEncoding.EncodeToString(raw)
+	sum := sha256.Sum256([]byte(cred))
+	if err := s.store.SetDeviceCredential(ctx, id, sum[:]); err != nil {
+		return "", err
+	}
+	return cred, nil
+}
+
+var errCredential = &signpost.Error{Kind: signpost.KindUnauthorized,
+	Message: "the device credential is not valid: the device was wiped or revoked, or has signed in again since"}
+
+// credentialDevice returns the device whose credential the request bears.
+func (s *Server) credentialDevice(r *http.Request) (*DeviceRecord, error) {
+	token, err := bearer(r)
+	if err != nil {
+		return nil, err
+	}
+	if !strings.HasPrefix(token, credentialPrefix) {
+		return nil, &signpost.Error{Kind: signpost.KindUnauthorized, Message: "this asks for the device credential, not a session token"}
+	}
+	sum := sha256.Sum256([]byte(token))
+	d, err := s.store.DeviceByCredential(r.Context(), sum[:])
+	if signpost.KindOf(err) == signpost.KindNotFound {
+		return nil, errCredential
+	}
+	if err != nil {
+		return nil, err
+	}
+	if now := s.cfg.Now(); now.Sub(d.LastSeen) > touchEvery {
+		if err := s.store.TouchDevice(r.Context(), d.ID, now); err != nil {
+			s.log.Warn("could not record device contact", "err", err)
+		} else {
+			s.auth.touched(d.ID, now)
+		}
+	}
+	return d, nil
+}
+
+// handleDirective tells a device, by its credential, what it must do: wipe
+// (with the order's reason) or nothing. It is all a credential can learn.
+func (s *Server) handleDirective(w http.ResponseWriter, r *http.Request) {
+	d, err := s.credentialDevice(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := signpost.DeviceDirective{DeviceID: d.ID, Action: signpost.DeviceActionNone, ServerTime: s.cfg.Now()}
+	if d.State == signpost.DeviceWipeOrdered {
+		out.Action, out.Reason, out.OrderedAt = signpost.DeviceActionWipe, d.WipeReason, d.WipeOrderedAt
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// orCredential serves a request bearing a device credential with h, as the
+// credential's device and its user; every other request goes to next.
+func (s *Server) orCredential(next http.Handler, h func(http.ResponseWriter, *http.Request, Actor)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if token, err := bearer(r); err != nil || !strings.HasPrefix(token, credentialPrefix) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		d, err := s.credentialDevice(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		a := Actor{UserID: d.UserID, Username: d.User, DeviceID: d.ID, WipeOrdered: d.State == signpost.DeviceWipeOrdered}
+		h(w, r.WithContext(context.WithValue(r.Context(), actorKey{}, a)), a)
+	})
 }
 
 // MaxReceiptCount bounds the counts of a wipe receipt: a cache holds far

@@ -228,6 +228,7 @@ func TestDeviceMovesAreOnlyTheDocumentedOnes(t *testing.T) {
 		{signpost.DeviceWipeOrdered, signpost.DeviceWiped}:       true,
 		{signpost.DeviceWipeOrdered, signpost.DeviceRevoked}:     true,
 		{signpost.DeviceWipeOrdered, signpost.DeviceWipeOrdered}: true, // a repeated order changes nothing
+		{signpost.DeviceWipeOrdered, signpost.DeviceActive}:      true, // IT cancels the order
 	}
 	for _, from := range states {
 		for _, to := range states {

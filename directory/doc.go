@@ -16,7 +16,7 @@
 // method is 405 with Allow. Times are RFC 3339.
 //
 //	GET  /healthz                           200 when the store answers
-//	POST /v1/session                        {username, password, otp, device_id, device_name} → {token, user, policy}
+//	POST /v1/session                        {username, password, otp, device_id, device_name} → {token, user, policy, device_credential}
 //	POST /v1/search                         signposting search → {matches, too_many}
 //	GET  /v1/children/{id}?reason=          one child, shielding applied, audited
 //	POST /v1/children/{id}/break-glass      {reason} → full record of a shielded child, audited and flagged
@@ -27,8 +27,10 @@
 //	GET  /v1/sync/wait?cursor=C             long-poll: returns when there is something to pull, or after ~25 s
 //	GET  /v1/alerts?before=ID&limit=N       management team: their authority's alerts, newest first {alerts, next}
 //	GET  /v1/devices?after=P&limit=N        IT admin: a page of devices, most recently seen first {devices, next}
-//	POST /v1/devices/{id}/wipe              IT admin: order a remote wipe
-//	POST /v1/devices/{id}/wiped             the device's receipt {pushed, lost, wiped_at}
+//	POST /v1/devices/{id}/wipe              IT admin: order a remote wipe {reason: lost | stolen | leaver} (body optional)
+//	DELETE /v1/devices/{id}/wipe            IT admin: cancel a wipe order not yet carried out
+//	POST /v1/devices/{id}/wiped             the device's receipt {pushed, lost, wiped_at} (session or device credential)
+//	GET  /v1/devices/self/directive         device credential only: {device_id, action: none | wipe, reason, ordered_at}
 //
 // Sign-in needs the password and a TOTP code; a code signs in once (it and
 // every earlier one are refused from then on). Failed sign-ins are limited to
@@ -62,15 +64,26 @@
 // after it expired, as long as a wipe order is honoured); anything else is
 // 410.
 //
+// Every sign-in also issues the device a device credential ("sdc." and 43
+// characters; it replaces the last one), kept by the laptop outside its
+// encrypted cache: a locked laptop has no key. It reads nothing: every route
+// refuses it (401) but GET /v1/devices/self/directive, which says whether the
+// device must wipe and why, and the device's own receipt. A wiped or revoked
+// device's credential is refused too. A wipe ordered for a lost or stolen
+// laptop is carried out as soon as the laptop asks, locked or not; a
+// leaver's (or one with no reason, as from an older client) waits until the
+// laptop is unlocked and has sent its last push.
+//
 // A device moves only between these states; wiped and revoked are final:
 //
 //	active       → wipe_ordered (IT orders a wipe) | revoked
-//	wipe_ordered → wiped (the device's receipt)    | revoked
+//	wipe_ordered → wiped (the device's receipt)    | revoked | active (IT cancels the order)
 //
 // Ordering a wipe of a revoked or wiped device is 409; ordering it again
-// changes nothing. Revoking a device ends all its sessions at once. The
-// devices list gives, for a device ordered to wipe, wipe_ordered_at and
-// wipe_ordered_by. A receipt is taken only for an outstanding order (else
+// changes only its reason, if one is given. Cancelling is audited
+// (wipe_cancel), as the order is (wipe_order, with its reason). Revoking a device ends all its sessions at once. The
+// devices list gives, for a device ordered to wipe, wipe_ordered_at,
+// wipe_ordered_by and wipe_reason. A receipt is taken only for an outstanding order (else
 // 409), with pushed and lost from 0 to 1,000,000 (else 400 naming the field)
 // and a wiped_at after the order and not in the future, give or take five
 // minutes (else 400, field wiped_at); a receipt without wiped_at is dated by

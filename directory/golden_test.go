@@ -157,7 +157,7 @@ func (g golden) placeholders(key string, v any) any {
 		switch {
 		case v == "":
 			return v
-		case key == "token" || key == "otp" || key == "hash" || key == "prev_hash":
+		case key == "token" || key == "device_credential" || key == "otp" || key == "hash" || key == "prev_hash":
 			return "<" + key + ">"
 		case g.ids[v] != "":
 			return g.ids[v]

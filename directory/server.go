@@ -187,7 +187,9 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /v1/alerts", s.authed(s.handleAlerts, activeOnly))
 	s.mux.Handle("GET /v1/devices", s.authed(s.handleDevices, activeOnly))
 	s.mux.Handle("POST /v1/devices/{id}/wipe", s.authed(s.handleOrderWipe, activeOnly))
-	s.mux.Handle("POST /v1/devices/{id}/wiped", s.authed(s.handleWiped, receipt))
+	s.mux.Handle("DELETE /v1/devices/{id}/wipe", s.authed(s.handleCancelWipe, activeOnly))
+	s.mux.Handle("POST /v1/devices/{id}/wiped", s.orCredential(s.authed(s.handleWiped, receipt), s.handleWiped))
+	s.mux.HandleFunc("GET /v1/devices/self/directive", s.handleDirective)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, signpost.Errorf(signpost.KindNotFound, "there is no %s %s in the v1 API", r.Method, r.URL.Path))
 	})
@@ -552,21 +554,32 @@ var (
 	errSessionEnded = &signpost.Error{Kind: signpost.KindUnauthorized, Message: "your session has expired or is not valid; sign in again"}
 )
 
+// bearer returns the request's one bearer token.
+func bearer(r *http.Request) (string, error) {
+	if len(r.Header.Values("Authorization")) > 1 {
+		return "", &signpost.Error{Kind: signpost.KindUnauthorized, Message: "the request has more than one Authorization header; send one bearer token"}
+	}
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if token = strings.TrimSpace(token); !ok || token == "" {
+		return "", &signpost.Error{Kind: signpost.KindUnauthorized, Message: "sign in first: the request has no bearer token"}
+	}
+	return token, nil
+}
+
 // authenticate finds who is asking from the bearer token. The device's state
 // is checked before the token's age: a device ordered to wipe gets the order
 // however old its token is (up to WipeGrace after it expired), and may still
 // send its last push and its own receipt with it, and nothing else.
 func (s *Server) authenticate(r *http.Request, ac access) (Actor, error) {
 	ctx := r.Context()
-	if len(r.Header.Values("Authorization")) > 1 {
-		return Actor{}, &signpost.Error{Kind: signpost.KindUnauthorized, Message: "the request has more than one Authorization header; send one bearer token"}
+	token, err := bearer(r)
+	if err != nil {
+		return Actor{}, err
 	}
-	h := r.Header.Get("Authorization")
-	token, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok || strings.TrimSpace(token) == "" {
-		return Actor{}, &signpost.Error{Kind: signpost.KindUnauthorized, Message: "sign in first: the request has no bearer token"}
+	if strings.HasPrefix(token, credentialPrefix) {
+		return Actor{}, &signpost.Error{Kind: signpost.KindUnauthorized, Message: "a device credential only asks whether the device must wipe; sign in for this"}
 	}
-	sum := sha256.Sum256([]byte(strings.TrimSpace(token)))
+	sum := sha256.Sum256([]byte(token))
 	now := s.cfg.Now()
 	se, acc, cached := s.auth.session(string(sum[:]), now)
 	if !cached {

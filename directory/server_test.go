@@ -161,6 +161,12 @@ func code(t testing.TB, at time.Time) string {
 func (e *env) login(user string) (string, string) {
 	e.t.Helper()
 	dev := uuid.NewString()
+	return e.session(user, dev).Token, dev
+}
+
+// session signs user in on device dev and returns the answer.
+func (e *env) session(user, dev string) signpost.SessionResponse {
+	e.t.Helper()
 	r := e.do("POST", "/v1/session", "", signpost.SessionRequest{Username: user, Password: demo.Password, OTP: code(e.t, e.clock.Now()), DeviceID: dev, DeviceName: user + "'s laptop"})
 	if r.status != 200 {
 		e.t.Fatalf("sign-in of %s: %d %s", user, r.status, r.body)
@@ -168,7 +174,7 @@ func (e *env) login(user string) (string, string) {
 	var s signpost.SessionResponse
 	r.json(e.t, &s)
 	e.clock.Add(30 * time.Second)
-	return s.Token, dev
+	return s
 }
 
 func TestSignInNeedsPasswordAndTOTP(t *testing.T) {

@@ -148,9 +148,16 @@ type Store interface {
 	// MoveDevice moves a device to m.To in one transaction, if
 	// CheckDeviceMove allows it from the device's state (else KindConflict;
 	// an unknown device is KindNotFound), and returns the device as stored.
-	// Ordering a wipe records m.At and m.By as when and by whom (ordering it
-	// again changes nothing); revoking ends every session of the device.
+	// Ordering a wipe records m.At, m.By and m.Reason (ordering it again
+	// changes only the reason, if one is given); cancelling it (to active)
+	// clears them; revoking ends every session of the device and its
+	// credential.
 	MoveDevice(ctx context.Context, id string, m DeviceMove) (*DeviceRecord, error)
+	// SetDeviceCredential replaces the SHA-256 of the device's credential.
+	SetDeviceCredential(ctx context.Context, id string, hash []byte) error
+	// DeviceByCredential returns the device whose credential has this
+	// SHA-256 (KindNotFound if none: a wiped or revoked device has none).
+	DeviceByCredential(ctx context.Context, hash []byte) (*DeviceRecord, error)
 }
 
 // DeviceFilter selects a page of devices: those after After (a device's
@@ -172,6 +179,8 @@ type DeviceMove struct {
 	To string
 	By string // the username of the IT administrator, or "operator" at the command line
 	At time.Time
+	// Reason is why a wipe is ordered (signpost.WipeLost…; "" for none).
+	Reason string
 }
 
 // WipeGrace is how long after its session expired a device ordered to wipe

@@ -155,7 +155,7 @@ func wipedError(rep WipeReport) error {
 
 // Wipe crypto-erases the cache: it closes the database, zeroes the key,
 // overwrites the key file with random bytes, syncs and deletes it, then deletes
-// the database, WAL and SHM files. It works on a locked cache and needs no
+// the database, WAL and SHM files and the device credential. It works on a locked cache and needs no
 // passphrase. Wiping again returns the first report.
 func (s *Store) Wipe(ctx context.Context) (WipeReport, error) {
 	s.mu.Lock()
@@ -243,6 +243,14 @@ func destroy(dir string) (keyGone bool, err error) {
 	var errs []error
 	for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
 		if err := os.Remove(db + suffix); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	// The device credential goes with the cache: a new one comes with the
+	// next enrolment.
+	creds, _ := filepath.Glob(filepath.Join(dir, "."+credFileName+"-*.tmp"))
+	for _, c := range append(creds, filepath.Join(dir, credFileName)) {
+		if err := os.Remove(c); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, err)
 		}
 	}

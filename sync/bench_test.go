@@ -139,7 +139,7 @@ func BenchmarkWipeLatency(b *testing.B) {
 		}
 		b.StartTimer()
 		start := time.Now()
-		if _, err := admin.OrderWipe(context.Background(), dev); err != nil {
+		if _, err := admin.OrderWipe(context.Background(), dev, signpost.WipeLeaver); err != nil {
 			b.Fatal(err)
 		}
 		for {

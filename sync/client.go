@@ -300,13 +300,28 @@ func (c *Client) Devices(ctx context.Context, after string) (*signpost.DevicesRe
 	return &out, c.do(ctx, c.r, http.MethodGet, path, nil, &out)
 }
 
-// OrderWipe orders a remote wipe of a device (IT admin).
-func (c *Client) OrderWipe(ctx context.Context, id string) (*signpost.Device, error) {
+// OrderWipe orders a remote wipe of a device (IT admin), for reason
+// (signpost.WipeLost, WipeStolen or WipeLeaver).
+func (c *Client) OrderWipe(ctx context.Context, id, reason string) (*signpost.Device, error) {
 	var out signpost.Device
-	return &out, c.do(ctx, c.r, http.MethodPost, "/v1/devices/"+url.PathEscape(id)+"/wipe", nil, &out)
+	return &out, c.do(ctx, c.r, http.MethodPost, "/v1/devices/"+url.PathEscape(id)+"/wipe", signpost.WipeOrder{Reason: reason}, &out)
 }
 
-// Wiped posts this device's receipt after it wiped itself.
+// CancelWipe cancels a wipe order not yet carried out (IT admin).
+func (c *Client) CancelWipe(ctx context.Context, id string) (*signpost.Device, error) {
+	var out signpost.Device
+	return &out, c.do(ctx, c.r, http.MethodDelete, "/v1/devices/"+url.PathEscape(id)+"/wipe", nil, &out)
+}
+
+// Directive asks what this device must do, with the device credential as
+// the client's token (SetToken): the one question a locked laptop asks.
+func (c *Client) Directive(ctx context.Context) (*signpost.DeviceDirective, error) {
+	var out signpost.DeviceDirective
+	return &out, c.do(ctx, c.r, http.MethodGet, "/v1/devices/self/directive", nil, &out)
+}
+
+// Wiped posts this device's receipt after it wiped itself, with a session
+// token or the device credential.
 func (c *Client) Wiped(ctx context.Context, id string, r signpost.WipeReceipt) error {
 	return c.do(ctx, c.r, http.MethodPost, "/v1/devices/"+url.PathEscape(id)+"/wiped", r, nil)
 }

@@ -160,3 +160,22 @@ func TestStatusSaysConnectingUntilTheDirectoryAnswers(t *testing.T) {
 	h.settle()
 	h.contains("Offline: working from this laptop", "The directory cannot be reached; retrying. Your work is saved.")
 }
+
+func TestALockedAppReportedLostShowsTheWipedScreen(t *testing.T) {
+	f := newFake(StageLocked)
+	h := newHarness(t, f)
+	if h.app.stage != StageLocked || h.app.unlock == nil {
+		t.Fatalf("stage %v, want the unlock screen", h.app.stage)
+	}
+	// Nobody unlocks; the device's watch hears the laptop was reported lost.
+	f.mu.Lock()
+	f.state.Stage = StageWiped
+	f.state.Wiped = &Wiped{Message: "This laptop was reported lost and has been wiped by your IT service.", Lost: 3, At: h.now}
+	f.mu.Unlock()
+	f.emit(Status{Wiped: true, Message: "This laptop was reported lost and has been wiped by your IT service."})
+	h.settle()
+	if h.app.stage != StageWiped {
+		t.Fatalf("stage %v, want wiped", h.app.stage)
+	}
+	h.contains("reported lost", "3 changes had not reached the directory")
+}

@@ -15,8 +15,10 @@ import (
 )
 
 // devicesScreen is for IT staff: the laptops enrolled, who uses them, when
-// each was last seen and its state; a lost laptop can be ordered wiped (after
-// typing its name to confirm), and the receipt shows when it arrives.
+// each was last seen and its state; a laptop can be ordered wiped (saying
+// why: lost, stolen or a leaver's, and typing its name to confirm), an order
+// not yet carried out can be cancelled, and the receipt shows when it
+// arrives.
 type devicesScreen struct {
 	app     *App
 	summary *widget.Label
@@ -26,6 +28,14 @@ type devicesScreen struct {
 	gen     int
 	stop    func()
 	dlg     *formDialog
+	reason  *widget.RadioGroup // the open wipe dialog's reason
+}
+
+// wipeReasons are the reasons IT staff choose from, as the dialog says them.
+var wipeReasons = []struct{ reason, label string }{
+	{signpost.WipeLost, "Lost"},
+	{signpost.WipeStolen, "Stolen"},
+	{signpost.WipeLeaver, "Leaver (the person has left)"},
 }
 
 // devicePoll is how often the list is read again while a wipe is awaited.
@@ -38,8 +48,8 @@ func (s *devicesScreen) build() fyne.CanvasObject {
 	s.list = widget.NewList(func() int { return len(s.devices) }, s.newRow, s.updateRow)
 	s.list.OnSelected = func(widget.ListItemID) { s.list.UnselectAll() }
 	s.refresh = widget.NewButtonWithIcon("Refresh", theme.ViewRefreshIcon(), func() { s.app.touch(); s.load() })
-	intro := wrapped("A wipe order reaches a laptop the next time it contacts the directory: it sends what it can, " +
-		"erases its cache and sends a receipt, which appears here.")
+	intro := wrapped("A lost or stolen laptop erases its cache as soon as it is online, even if nobody has unlocked it; " +
+		"a leaver's laptop first sends its last changes, which needs it unlocked. Each sends a receipt, which appears here.")
 	intro.TextStyle = fyne.TextStyle{Italic: true}
 	s.stop = s.app.br.every(devicePoll, s.poll)
 	top := container.NewVBox(container.NewBorder(nil, nil, nil, s.refresh, heading("Devices")), intro, s.summary)
@@ -97,6 +107,7 @@ type deviceRow struct {
 	detail  *widget.Label
 	state   *widget.Label
 	wipe    *widget.Button
+	cancel  *widget.Button // cancels a wipe order not yet carried out
 	content fyne.CanvasObject
 	dev     signpost.Device
 }
@@ -107,7 +118,8 @@ func (s *devicesScreen) newRow() fyne.CanvasObject {
 	r.state.Truncation = fyne.TextTruncateEllipsis
 	r.wipe = widget.NewButtonWithIcon("Wipe…", theme.DeleteIcon(), func() { s.onWipe(r.dev) })
 	r.wipe.Importance = widget.DangerImportance
-	r.content = container.NewBorder(nil, nil, nil, container.NewCenter(r.wipe), container.NewVBox(r.name, r.detail, r.state))
+	r.cancel = widget.NewButtonWithIcon("Cancel wipe…", theme.CancelIcon(), func() { s.onCancelWipe(r.dev) })
+	r.content = container.NewBorder(nil, nil, nil, container.NewCenter(container.NewHBox(r.wipe, r.cancel)), container.NewVBox(r.name, r.detail, r.state))
 	r.ExtendBaseWidget(r)
 	return r
 }
@@ -134,6 +146,7 @@ func (s *devicesScreen) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 		r.state.Importance = widget.MediumImportance
 	}
 	showIf(r.wipe, d.State == signpost.DeviceActive)
+	showIf(r.cancel, d.State == signpost.DeviceWipeOrdered)
 	r.Refresh()
 }
 
@@ -143,7 +156,14 @@ func deviceState(d signpost.Device, now time.Time) string {
 	case signpost.DeviceActive:
 		return "In use"
 	case signpost.DeviceWipeOrdered:
-		return "Wipe ordered: waiting for the laptop to connect"
+		if signpost.WipeAtOnce(d.WipeReason) {
+			return "Wipe ordered (" + d.WipeReason + "): will wipe when next online, even locked"
+		}
+		why := " (leaver)"
+		if d.WipeReason == "" {
+			why = "" // ordered by an older app, which gave no reason
+		}
+		return "Wipe ordered" + why + ": waiting for the last push, which needs the laptop unlocked"
 	case signpost.DeviceRevoked:
 		return "Revoked"
 	case signpost.DeviceWiped:
@@ -156,29 +176,66 @@ func deviceState(d signpost.Device, now time.Time) string {
 	return d.State
 }
 
-// onWipe asks IT staff to confirm a wipe by typing the laptop's name.
+// onWipe asks IT staff why the laptop is to be wiped and to confirm by
+// typing its name.
 func (s *devicesScreen) onWipe(d signpost.Device) {
 	s.app.touch()
 	name := widget.NewEntry()
 	name.SetPlaceHolder(signpost.Printable(d.Name))
+	labels := make([]string, len(wipeReasons))
+	for i, wr := range wipeReasons {
+		labels[i] = wr.label
+	}
+	s.reason = widget.NewRadioGroup(labels, func(string) { s.app.touch() })
+	reason := func() string {
+		for _, wr := range wipeReasons {
+			if wr.label == s.reason.Selected {
+				return wr.reason
+			}
+		}
+		return ""
+	}
 	s.dlg = s.app.newFormDialog("Wipe "+signpost.Printable(d.Name), "Order the wipe",
-		fmt.Sprintf("The laptop “%s” of %s will erase its Signpost cache the next time it contacts the directory. "+
-			"Changes it has not sent yet are sent first if they can be. This cannot be undone. "+
-			"Type the laptop's name to confirm.", signpost.Printable(d.Name), signpost.Printable(d.User)),
-		[]*widget.FormItem{widget.NewFormItem("Laptop name", name)},
+		fmt.Sprintf("The laptop “%s” of %s will erase its Signpost cache. Lost or stolen: as soon as it is online, "+
+			"even locked, and changes it has not sent are lost. A leaver's: once it is unlocked and has sent its last changes. "+
+			"This cannot be undone once carried out. Type the laptop's name to confirm.", signpost.Printable(d.Name), signpost.Printable(d.User)),
+		[]*widget.FormItem{widget.NewFormItem("Laptop name", name), widget.NewFormItem("Why", s.reason)},
 		func() error {
+			if reason() == "" {
+				return signpost.FieldError("reason", "say why the laptop is to be wiped: lost, stolen or a leaver's")
+			}
 			if !strings.EqualFold(strings.TrimSpace(name.Text), d.Name) {
 				return signpost.FieldError("name", "type the laptop's name, %s, to confirm", d.Name)
 			}
 			return nil
 		},
 		func() job {
+			why := reason()
 			return func(ctx context.Context) error {
-				_, err := s.app.svc.OrderWipe(ctx, d.ID)
+				_, err := s.app.svc.OrderWipe(ctx, d.ID, why)
+				return err
+			}
+		},
+		s.load)
+	s.dlg.confirm.Importance = widget.DangerImportance
+	s.dlg.show()
+	s.app.win.Canvas().Focus(name)
+}
+
+// onCancelWipe asks IT staff to confirm cancelling a wipe order that the
+// laptop has not yet carried out.
+func (s *devicesScreen) onCancelWipe(d signpost.Device) {
+	s.app.touch()
+	s.dlg = s.app.newFormDialog("Cancel the wipe of "+signpost.Printable(d.Name), "Cancel the wipe",
+		fmt.Sprintf("The laptop “%s” of %s will not be wiped, and can be used again. "+
+			"If it has already wiped itself, its receipt will show here instead.", signpost.Printable(d.Name), signpost.Printable(d.User)),
+		nil, func() error { return nil },
+		func() job {
+			return func(ctx context.Context) error {
+				_, err := s.app.svc.CancelWipe(ctx, d.ID)
 				return err
 			}
 		},
 		s.load)
 	s.dlg.show()
-	s.app.win.Canvas().Focus(name)
 }

@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2/widget"
+
 	"signpost"
 )
 
@@ -46,6 +48,7 @@ func TestWipeNeedsTheLaptopsNameAndTheReceiptArrives(t *testing.T) {
 	s.updateRow(0, row)
 	h.tap(row.wipe)
 	name := formEntry(t, s.dlg, 0)
+	s.reason.SetSelected("Stolen")
 	name.SetText("SEAN-LAPTOP")
 	h.tap(s.dlg.confirm)
 	if s.dlg.msg.Text != "Type the laptop's name, NADIA-LAPTOP, to confirm." || f.called("OrderWipe") {
@@ -53,7 +56,7 @@ func TestWipeNeedsTheLaptopsNameAndTheReceiptArrives(t *testing.T) {
 	}
 	name.SetText("nadia-laptop")
 	h.tap(s.dlg.confirm)
-	if !f.called("OrderWipe d1") {
+	if !f.called("OrderWipe d1 stolen") {
 		t.Fatalf("calls %v", f.calls)
 	}
 	h.contains("1 wipe is waiting for the laptop to connect")
@@ -68,5 +71,69 @@ func TestWipeNeedsTheLaptopsNameAndTheReceiptArrives(t *testing.T) {
 	s.updateRow(0, row)
 	if row.state.Text != "Wiped today 09:58: 2 changes sent before the wipe, 0 changes lost" {
 		t.Errorf("after the receipt: %q", row.state.Text)
+	}
+}
+
+func TestTheWipeAsksWhyIsRedAndCanBeCancelled(t *testing.T) {
+	f := itFake()
+	h := newHarness(t, f)
+	s := h.app.home.devices
+	row := s.newRow().(*deviceRow)
+	s.updateRow(0, row)
+	if row.wipe.Importance != widget.DangerImportance || row.cancel.Visible() {
+		t.Fatalf("an active row: wipe importance %v, cancel shown %v", row.wipe.Importance, row.cancel.Visible())
+	}
+	h.tap(row.wipe)
+	if s.dlg.confirm.Importance != widget.DangerImportance {
+		t.Errorf("the dialog's wipe button has importance %v, want danger", s.dlg.confirm.Importance)
+	}
+	formEntry(t, s.dlg, 0).SetText("NADIA-LAPTOP")
+	h.tap(s.dlg.confirm)
+	if s.dlg.msg.Text != "Say why the laptop is to be wiped: lost, stolen or a leaver's." || f.called("OrderWipe") {
+		t.Fatalf("no reason: %q %v", s.dlg.msg.Text, f.calls)
+	}
+	s.reason.SetSelected("Leaver (the person has left)")
+	h.tap(s.dlg.confirm)
+	if !f.called("OrderWipe d1 leaver") {
+		t.Fatalf("calls %v", f.calls)
+	}
+	h.settle()
+	s.updateRow(0, row)
+	if row.state.Text != "Wipe ordered (leaver): waiting for the last push, which needs the laptop unlocked" || row.wipe.Visible() || !row.cancel.Visible() {
+		t.Errorf("a leaver's order: %q wipe %v cancel %v", row.state.Text, row.wipe.Visible(), row.cancel.Visible())
+	}
+
+	// A pending order is cancelled; the laptop is in use again.
+	h.tap(row.cancel)
+	h.tap(s.dlg.confirm)
+	if !f.called("CancelWipe d1") {
+		t.Fatalf("calls %v", f.calls)
+	}
+	h.settle()
+	s.updateRow(0, row)
+	if row.state.Text != "In use" || !row.wipe.Visible() || row.cancel.Visible() {
+		t.Errorf("after cancelling: %q", row.state.Text)
+	}
+}
+
+func TestDeviceStatesSayWhatTheLaptopIsWaitingFor(t *testing.T) {
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.Local)
+	for _, c := range []struct {
+		name string
+		dev  signpost.Device
+		want string
+	}{
+		{"lost", signpost.Device{State: signpost.DeviceWipeOrdered, WipeReason: signpost.WipeLost}, "Wipe ordered (lost): will wipe when next online, even locked"},
+		{"stolen", signpost.Device{State: signpost.DeviceWipeOrdered, WipeReason: signpost.WipeStolen}, "Wipe ordered (stolen): will wipe when next online, even locked"},
+		{"leaver", signpost.Device{State: signpost.DeviceWipeOrdered, WipeReason: signpost.WipeLeaver}, "Wipe ordered (leaver): waiting for the last push, which needs the laptop unlocked"},
+		{"an order with no reason", signpost.Device{State: signpost.DeviceWipeOrdered}, "Wipe ordered: waiting for the last push, which needs the laptop unlocked"},
+		{"wiped", signpost.Device{State: signpost.DeviceWiped, Receipt: &signpost.WipeReceipt{Lost: 4, WipedAt: now.Add(-time.Hour)}},
+			"Wiped today 09:00: 0 changes sent before the wipe, 4 changes lost"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := deviceState(c.dev, now); got != c.want {
+				t.Errorf("%q, want %q", got, c.want)
+			}
+		})
 	}
 }

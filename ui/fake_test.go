@@ -238,15 +238,26 @@ func (f *fake) Devices(ctx context.Context) ([]signpost.Device, error) {
 	return append([]signpost.Device(nil), f.devices...), nil
 }
 
-func (f *fake) OrderWipe(ctx context.Context, id string) (signpost.Device, error) {
-	if err := f.call("OrderWipe %s", id); err != nil {
+func (f *fake) OrderWipe(ctx context.Context, id, reason string) (signpost.Device, error) {
+	if err := f.call("OrderWipe %s %s", id, reason); err != nil {
 		return signpost.Device{}, err
 	}
+	return f.moveDevice(id, func(d *signpost.Device) { d.State, d.WipeReason = signpost.DeviceWipeOrdered, reason })
+}
+
+func (f *fake) CancelWipe(ctx context.Context, id string) (signpost.Device, error) {
+	if err := f.call("CancelWipe %s", id); err != nil {
+		return signpost.Device{}, err
+	}
+	return f.moveDevice(id, func(d *signpost.Device) { d.State, d.WipeReason = signpost.DeviceActive, "" })
+}
+
+func (f *fake) moveDevice(id string, move func(*signpost.Device)) (signpost.Device, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for i := range f.devices {
 		if f.devices[i].ID == id {
-			f.devices[i].State = signpost.DeviceWipeOrdered
+			move(&f.devices[i])
 			return f.devices[i], nil
 		}
 	}

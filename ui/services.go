@@ -73,8 +73,12 @@ type Services interface {
 
 	// Devices lists enrolled devices (IT admin).
 	Devices(ctx context.Context) ([]signpost.Device, error)
-	// OrderWipe orders a device wiped at its next contact (IT admin).
-	OrderWipe(ctx context.Context, id string) (signpost.Device, error)
+	// OrderWipe orders a device wiped (IT admin), for reason
+	// (signpost.WipeLost, WipeStolen: as soon as it is online, even locked;
+	// WipeLeaver: after its last push).
+	OrderWipe(ctx context.Context, id, reason string) (signpost.Device, error)
+	// CancelWipe cancels a wipe order not yet carried out (IT admin).
+	CancelWipe(ctx context.Context, id string) (signpost.Device, error)
 
 	// Shield and Unshield change a child's shielding (management team of the
 	// child's authority); BreakGlass shows a shielded record in full, once.

@@ -53,7 +53,10 @@ commands:
                     (password from SIGNPOST_PASSWORD, or asked for)
   disable-user      --username U [--enable]
   devices           list enrolled devices
-  wipe              --device ID   order a remote wipe
+  wipe              --device ID [--reason lost|stolen|leaver] [--cancel]
+                                  order a remote wipe (lost, stolen: even while the
+                                  laptop is locked; leaver: after its last push), or
+                                  cancel one not yet carried out
   revoke            --device ID   refuse the device's tokens from now on (no wipe)
   audit             --child ID    every search and view of a child (subject-access report)
   alerts            --authority NAME   break-glass and harvest alerts for an authority
@@ -257,12 +260,30 @@ func runDevices(ctx context.Context, args []string, stdout, stderr io.Writer) er
 func runMoveDevice(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) error {
 	fs, m := newFlags(cmd, stderr)
 	device := fs.String("device", "", "device id")
-	to, done := signpost.DeviceRevoked, "revoked %s (%s, %s)\n"
+	var reason *string
+	var cancel *bool
 	if cmd == "wipe" {
-		to, done = signpost.DeviceWipeOrdered, "wipe ordered for %s (%s, %s): it wipes at its next contact\n"
+		reason = fs.String("reason", "", "why: lost, stolen (wiped as soon as it is online, even locked) or leaver (after its last push)")
+		cancel = fs.Bool("cancel", false, "cancel a wipe order not yet carried out")
 	}
 	return withStore(ctx, fs, m, args, func(st *sqlcipher.Store) error {
-		d, err := st.MoveDevice(ctx, *device, directory.DeviceMove{To: to, By: "operator", At: time.Now()})
+		mv, done := directory.DeviceMove{To: signpost.DeviceRevoked}, "revoked %s (%s, %s)\n"
+		switch {
+		case cmd == "wipe" && *cancel:
+			mv.To, done = signpost.DeviceActive, "wipe order cancelled for %s (%s, %s)\n"
+		case cmd == "wipe":
+			switch *reason {
+			case signpost.WipeLost, signpost.WipeStolen:
+				done = "wipe ordered for %s (%s, %s): it wipes as soon as it is online, even locked\n"
+			case signpost.WipeLeaver, "":
+				done = "wipe ordered for %s (%s, %s): it wipes after its last push, once unlocked\n"
+			default:
+				return errors.New("--reason must be lost, stolen or leaver")
+			}
+			mv.To, mv.Reason = signpost.DeviceWipeOrdered, *reason
+		}
+		mv.By, mv.At = "operator", time.Now()
+		d, err := st.MoveDevice(ctx, *device, mv)
 		if err != nil {
 			return err
 		}

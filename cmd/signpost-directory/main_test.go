@@ -90,6 +90,8 @@ func TestAdminCommands(t *testing.T) {
 		{"create-org", "--name", "X", "--authority", "Atlantis"},
 		{"disable-user", "--username", "nobody"},
 		{"wipe", "--device", "nope"},
+		{"wipe", "--device", "nope", "--reason", "misplaced"},
+		{"wipe", "--device", "nope", "--cancel"},
 		{"audit", "--child", "nope"},
 		{"frobnicate"},
 	} {

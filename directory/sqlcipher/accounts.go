@@ -145,7 +145,7 @@ func (s *Store) EnrolDevice(ctx context.Context, id, name string, userID int64, 
 }
 
 const deviceCols = `d.id, u.username, d.name, d.last_seen, d.state, d.receipt_pushed, d.receipt_lost, d.receipt_wiped, d.receipt_at, d.user_id, d.last_audit_hash,
-	d.wipe_ordered_at, d.wipe_ordered_by
+	d.wipe_ordered_at, d.wipe_ordered_by, d.wipe_reason
 	FROM devices d JOIN users u ON u.id = d.user_id`
 
 type rowScanner interface{ Scan(...any) error }
@@ -155,7 +155,7 @@ func scanDevice(row rowScanner) (*directory.DeviceRecord, error) {
 	var lastSeen, ordered string
 	var pushed, lost sql.NullInt64
 	var wiped, rat sql.NullString
-	if err := row.Scan(&d.ID, &d.User, &d.Name, &lastSeen, &d.State, &pushed, &lost, &wiped, &rat, &d.UserID, &d.LastAuditHash, &ordered, &d.WipeOrderedBy); err != nil {
+	if err := row.Scan(&d.ID, &d.User, &d.Name, &lastSeen, &d.State, &pushed, &lost, &wiped, &rat, &d.UserID, &d.LastAuditHash, &ordered, &d.WipeOrderedBy, &d.WipeReason); err != nil {
 		return nil, err
 	}
 	d.LastSeen = parseTS(lastSeen)
@@ -234,10 +234,16 @@ func (s *Store) MoveDevice(ctx context.Context, id string, m directory.DeviceMov
 			return err
 		}
 		switch {
+		case from == m.To && m.Reason != "":
+			// A repeated wipe order: the first one's time and author stand;
+			// the reason may change (a leaver's laptop reported lost).
+			_, err = tx.ExecContext(ctx, `UPDATE devices SET wipe_reason = ? WHERE id = ?`, m.Reason, id)
 		case from == m.To:
-			// A repeated wipe order: the first one's time and author stand.
 		case m.To == signpost.DeviceWipeOrdered:
-			_, err = tx.ExecContext(ctx, `UPDATE devices SET state = ?, wipe_ordered_at = ?, wipe_ordered_by = ? WHERE id = ?`, m.To, ts(m.At), m.By, id)
+			_, err = tx.ExecContext(ctx, `UPDATE devices SET state = ?, wipe_ordered_at = ?, wipe_ordered_by = ?, wipe_reason = ? WHERE id = ?`, m.To, ts(m.At), m.By, m.Reason, id)
+		case m.To == signpost.DeviceActive:
+			// A cancelled order leaves no trace on the device (the audit keeps it).
+			_, err = tx.ExecContext(ctx, `UPDATE devices SET state = ?, wipe_ordered_at = '', wipe_ordered_by = '', wipe_reason = '' WHERE id = ?`, m.To, id)
 		default:
 			_, err = tx.ExecContext(ctx, `UPDATE devices SET state = ? WHERE id = ?`, m.To, id)
 		}
@@ -247,6 +253,9 @@ func (s *Store) MoveDevice(ctx context.Context, id string, m directory.DeviceMov
 		if m.To == signpost.DeviceRevoked {
 			// A revoked device's tokens are worthless from now on.
 			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE device_id = ?`, id); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE devices SET credential_hash = NULL WHERE id = ?`, id); err != nil {
 				return err
 			}
 		}
@@ -269,6 +278,29 @@ func (s *Store) MoveDevice(ctx context.Context, id string, m directory.DeviceMov
 	return d, nil
 }
 
+// SetDeviceCredential replaces the SHA-256 of a device's credential.
+func (s *Store) SetDeviceCredential(ctx context.Context, id string, hash []byte) error {
+	return wrap("keeping a device credential", s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE devices SET credential_hash = ? WHERE id = ?`, hash, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound("device")
+		}
+		return nil
+	}))
+}
+
+// DeviceByCredential returns the device whose credential has this SHA-256.
+func (s *Store) DeviceByCredential(ctx context.Context, hash []byte) (*directory.DeviceRecord, error) {
+	d, err := scanDevice(s.queryRow(ctx, `SELECT `+deviceCols+` WHERE d.credential_hash = ?`, hash))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("device")
+	}
+	return d, wrap("reading a device by its credential", err)
+}
+
 // RecordWipeReceipt marks a device wiped, keeping the device's counts, if a
 // wipe was ordered.
 func (s *Store) RecordWipeReceipt(ctx context.Context, id string, r signpost.WipeReceipt) error {
@@ -280,7 +312,7 @@ func (s *Store) RecordWipeReceipt(ctx context.Context, id string, r signpost.Wip
 		if err := directory.CheckDeviceMove(from, signpost.DeviceWiped); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE devices SET state = 'wiped', receipt_pushed = ?, receipt_lost = ?, receipt_wiped = ?, receipt_at = ? WHERE id = ?`,
+		if _, err := tx.ExecContext(ctx, `UPDATE devices SET state = 'wiped', receipt_pushed = ?, receipt_lost = ?, receipt_wiped = ?, receipt_at = ?, credential_hash = NULL WHERE id = ?`,
 			r.Pushed, r.Lost, ts(r.WipedAt), ts(r.Received), id); err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ package storetest
 
 import (
 	"context"
+	"crypto/sha256"
 	gosync "sync"
 	"sync/atomic"
 	"testing"
@@ -706,8 +707,35 @@ func testDeviceMoves(t *testing.T, st directory.Store) {
 	if d.WipeOrderedBy != "it-first" || !d.WipeOrderedAt.Equal(now) {
 		t.Errorf("a repeated order changed the first: %+v", d.Device)
 	}
+	// An order not yet carried out may be cancelled, which clears it; a new
+	// order gives its reason, and a repeat may change only the reason.
+	d, err = move(wip.DeviceID, signpost.DeviceActive, "it", now)
+	must(t, err)
+	if d.State != signpost.DeviceActive || d.WipeOrderedBy != "" || !d.WipeOrderedAt.IsZero() || d.WipeReason != "" {
+		t.Errorf("after cancelling the order: %+v", d.Device)
+	}
 	if _, err := move(wip.DeviceID, signpost.DeviceActive, "it", now); signpost.KindOf(err) != signpost.KindConflict {
-		t.Errorf("wipe_ordered → active: %v, want conflict", err)
+		t.Errorf("cancelling with no order: %v, want conflict", err)
+	}
+	d, err = st.MoveDevice(ctx, wip.DeviceID, directory.DeviceMove{To: signpost.DeviceWipeOrdered, By: "it-first", At: now, Reason: signpost.WipeLeaver})
+	must(t, err)
+	if d.WipeReason != signpost.WipeLeaver || d.WipeOrderedBy != "it-first" {
+		t.Errorf("an order with a reason: %+v", d.Device)
+	}
+	d, err = st.MoveDevice(ctx, wip.DeviceID, directory.DeviceMove{To: signpost.DeviceWipeOrdered, By: "it-again", At: now.Add(time.Hour), Reason: signpost.WipeLost})
+	must(t, err)
+	if d.WipeReason != signpost.WipeLost || d.WipeOrderedBy != "it-first" || !d.WipeOrderedAt.Equal(now) {
+		t.Errorf("a repeated order with a new reason: %+v", d.Device)
+	}
+
+	// The device credential finds the device until the receipt.
+	cred := sha256.Sum256([]byte("credential of " + wip.DeviceID))
+	must(t, st.SetDeviceCredential(ctx, wip.DeviceID, cred[:]))
+	if d, err := st.DeviceByCredential(ctx, cred[:]); err != nil || d.ID != wip.DeviceID {
+		t.Errorf("device by its credential: %v %v", d, err)
+	}
+	if err := st.SetDeviceCredential(ctx, "no-such-device", cred[:]); signpost.KindOf(err) != signpost.KindNotFound {
+		t.Errorf("a credential for no device: %v, want not found", err)
 	}
 	must(t, st.RecordWipeReceipt(ctx, wip.DeviceID, signpost.WipeReceipt{Pushed: 2, WipedAt: now, Received: now}))
 	if sessionExists(t, st, keep) {
@@ -723,6 +751,9 @@ func testDeviceMoves(t *testing.T, st directory.Store) {
 	}
 	if d, _ := st.Device(ctx, wip.DeviceID); d.State != signpost.DeviceWiped || d.Receipt == nil || d.Receipt.Pushed != 2 {
 		t.Errorf("after the receipt: %+v", d)
+	}
+	if _, err := st.DeviceByCredential(ctx, cred[:]); signpost.KindOf(err) != signpost.KindNotFound {
+		t.Errorf("a wiped device's credential: %v, want not found", err)
 	}
 }
 
