@@ -306,6 +306,23 @@ func TestSearchFindsWithTyposAndCapsAtTen(t *testing.T) {
 	}
 }
 
+// TestSearchMoreDetailNarrowsTheTwelveSamSmiths: of the demo's twelve Sam
+// Smiths born 2016-01-01, a postcode beside the date of birth finds the one
+// who lives there, where the date of birth alone is too many.
+func TestSearchMoreDetailNarrowsTheTwelveSamSmiths(t *testing.T) {
+	e := newEnv(t, 20, nil)
+	token, _ := e.login("social")
+	want := samSmith(t, e, "LS6 1AA")
+	full := signpost.SearchRequest{FamilyName: "Smith", GivenName: "Sam", DateOfBirth: "2016-01-01", Postcode: "LS6 1AA", Reason: "Health assessment"}
+	if s := e.search(token, full); s.TooMany || len(s.Matches) != 1 || s.Matches[0].SignpostID != want {
+		t.Errorf("Sam Smith born 2016-01-01 at LS6 1AA: %+v, want only %s", s, want)
+	}
+	full.Postcode = ""
+	if s := e.search(token, full); !s.TooMany || len(s.Matches) != 0 {
+		t.Errorf("Sam Smith born 2016-01-01 (all twelve agree): %+v, want too many", s)
+	}
+}
+
 func TestSearchIsRateLimitedPerUser(t *testing.T) {
 	e := newEnv(t, 20, func(c *directory.Config) { c.SearchRate, c.SearchBurst = 0.001, 3 })
 	nurse, _ := e.login("nurse")

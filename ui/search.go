@@ -117,11 +117,12 @@ func (s *searchScreen) onSearch() {
 			s.busy = false
 			s.submit.Enable()
 			s.reasonOf = req.Reason
-			s.show(res, err)
+			s.show(req, res, err)
 		})
 }
 
-func (s *searchScreen) show(res SearchResult, err error) {
+// show lays out the answer to search req.
+func (s *searchScreen) show(req signpost.SearchRequest, res SearchResult, err error) {
 	s.matches = nil
 	s.list.UnselectAll()
 	showIf(s.offline.box, res.Offline)
@@ -136,7 +137,7 @@ func (s *searchScreen) show(res SearchResult, err error) {
 		fallthrough
 	case res.TooMany:
 		s.result.Importance = widget.WarningImportance
-		s.result.SetText("Too many matches — add detail (a given name, postcode or date of birth) and search again.")
+		s.result.SetText(signpost.TooManyMessage(req))
 	case err != nil:
 		s.result.SetText("The search could not be done.")
 		s.app.showError("searching", err)

@@ -246,7 +246,7 @@ func cmdSearch(ctx context.Context, g globals, args []string, stdin io.Reader, s
 		fmt.Fprintln(stdout, "offline: searched this device's cache only")
 	}
 	if res.TooMany {
-		fmt.Fprintln(stdout, "too many matches: add detail (given name, postcode) and search again")
+		fmt.Fprintln(stdout, signpost.TooManyMessage(req))
 		return nil
 	}
 	printMatches(stdout, res.Matches)

@@ -65,7 +65,7 @@ func TestHeadlessCommandsEndToEnd(t *testing.T) {
 	if c, o, _ := sh("search", "--family", "Fixtrue", "--dob", "2015-03-14"); c != 0 || !strings.Contains(o, "Jamie Fixture") {
 		t.Errorf("search: %d %q", c, o)
 	}
-	if c, o, _ := sh("search", "--family", "Smith", "--dob", "2016-01-01"); c != 0 || !strings.Contains(o, "too many matches") {
+	if c, o, _ := sh("search", "--family", "Smith", "--dob", "2016-01-01"); c != 0 || !strings.Contains(o, "Too many matches — add detail (a given name or a postcode)") {
 		t.Errorf("too-many search: %d %q", c, o)
 	}
 	if c, _, e := sh("search", "--family", "Smith", "--dob", "2016-02-30"); c != 1 || !strings.Contains(e, "real date") {
