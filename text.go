@@ -142,6 +142,25 @@ func CheckEndDate(field, on, startedOn string, today time.Time) error {
 	return nil
 }
 
+// typedDateLayouts are the ways a person writes a date that ParseTypedDate
+// reads: as the wire has it, as the app shows it, and as a form is filled in
+// in England (day first).
+var typedDateLayouts = []string{DateLayout, "2/1/2006", "2 Jan 2006", "2 January 2006", "2-1-2006", "2.1.2006"}
+
+// ParseTypedDate reads a date as a person types it — "2015-03-14",
+// "14/03/2015" or "14 Mar 2015" (month names in any case, in full or short)
+// — and returns it as the wire writes it, YYYY-MM-DD. Impossible dates
+// (31/02/2015) are refused; a day always comes before the month.
+func ParseTypedDate(s string) (string, bool) {
+	s = strings.Join(strings.Fields(s), " ")
+	for _, layout := range typedDateLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.Format(DateLayout), true
+		}
+	}
+	return "", false
+}
+
 // England is the calendar by which "today" is judged: at 00:30 in summer it is
 // already tomorrow in England but still today in UTC.
 var england = func() *time.Location {

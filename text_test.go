@@ -99,3 +99,34 @@ func TestInvolvementDates(t *testing.T) {
 		})
 	}
 }
+
+// TestParseTypedDateReadsTheWaysPeopleWriteADate: the wire's form, the form
+// the app shows, and day-first numbers, all to YYYY-MM-DD.
+func TestParseTypedDateReadsTheWaysPeopleWriteADate(t *testing.T) {
+	for _, tc := range []struct {
+		in, want string // want "" if refused
+	}{
+		{"2015-03-14", "2015-03-14"},
+		{"14/03/2015", "2015-03-14"},
+		{"14/3/2015", "2015-03-14"},
+		{"4/3/2015", "2015-03-04"},
+		{"14 Mar 2015", "2015-03-14"},
+		{"14 mar 2015", "2015-03-14"},
+		{"14 March 2015", "2015-03-14"},
+		{"  14  Mar   2015 ", "2015-03-14"},
+		{"14-03-2015", "2015-03-14"},
+		{"14.03.2015", "2015-03-14"},
+		{"31/02/2015", ""},
+		{"2015-02-30", ""},
+		{"03/14/2015", ""}, // month first is not how England writes it
+		{"14/03/15", ""},   // a two-digit year is ambiguous
+		{"14 Mars 2015", ""},
+		{"", ""},
+		{"yesterday", ""},
+	} {
+		got, ok := ParseTypedDate(tc.in)
+		if got != tc.want || ok != (tc.want != "") {
+			t.Errorf("ParseTypedDate(%q) = %q, %v; want %q", tc.in, got, ok, tc.want)
+		}
+	}
+}

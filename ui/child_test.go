@@ -174,7 +174,7 @@ func TestManagementMayShieldWithAReviewDateWithinAYear(t *testing.T) {
 	if c.dlg.msg.Text != "The review date must be within the next 12 months." {
 		t.Errorf("message %q", c.dlg.msg.Text)
 	}
-	review.SetText("2027-02-23")
+	review.SetText("23/02/2027")
 	h.tap(c.dlg.confirm)
 	if !f.called("Shield SP000000018 Family fleeing domestic abuse 2027-02-23") {
 		t.Fatalf("calls %v", f.calls)
