@@ -130,3 +130,30 @@ func TestParseTypedDateReadsTheWaysPeopleWriteADate(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckPhoneAndEmailAcceptWhatPeopleWrite: the contact details of a
+// management team, as typed by an administrator.
+func TestCheckPhoneAndEmailAcceptWhatPeopleWrite(t *testing.T) {
+	for _, tc := range []struct {
+		phone string
+		ok    bool
+	}{
+		{"0113 496 0000", true}, {"+44 (0)113 496-0000", true}, {"", true}, {"01134960000", true},
+		{"ring me", false}, {"0113 496 0000\n", false}, {"12345", false}, {"44+113 496 0000", false}, {strings.Repeat("1", 16), false},
+	} {
+		if err := CheckPhone("phone", tc.phone); (err == nil) != tc.ok || (err != nil && FieldOf(err) != "phone") {
+			t.Errorf("CheckPhone(%q) = %v, want ok %v", tc.phone, err, tc.ok)
+		}
+	}
+	for _, tc := range []struct {
+		email string
+		ok    bool
+	}{
+		{"leeds-signpost@example.org", true}, {"", true}, {"a.b+c@mail.example.gov.uk", true},
+		{"leeds", false}, {"@example.org", false}, {"a@b", false}, {"a@@example.org", false}, {"a b@example.org", false}, {"a@example.org.", false},
+	} {
+		if err := CheckEmail("email", tc.email); (err == nil) != tc.ok || (err != nil && FieldOf(err) != "email") {
+			t.Errorf("CheckEmail(%q) = %v, want ok %v", tc.email, err, tc.ok)
+		}
+	}
+}
