@@ -100,23 +100,40 @@ func (s *childScreen) onShield() {
 	s.app.win.Canvas().Focus(reason)
 }
 
+// onUnshield asks for a reason (recorded, as shielding's is) and shows the
+// shielding's history; its confirm button is not the default, and Enter does
+// not press it: lifting a shielding must be chosen.
 func (s *childScreen) onUnshield() {
 	s.app.touch()
 	if s.rec == nil {
 		return
 	}
 	id := s.rec.Child.SignpostID
+	intro := "Practitioners will see this child's full record again, including address, carers, school, GP and who works with them."
+	if sh := s.rec.Child.Shielding; sh != nil {
+		intro = shieldingHistory(sh) + "\n\n" + intro
+	}
+	reason := widget.NewEntry()
+	reason.SetPlaceHolder("e.g. review found the family safe")
 	var rec *Record
-	s.dlg = s.app.newFormDialog("Unshield "+s.childName(), "Unshield",
-		"Practitioners will see this child's full record again, including address, carers, school, GP and who works with them.",
-		nil, nil,
+	s.dlg = s.app.newFormDialog("Unshield "+s.childName(), "Unshield", intro,
+		[]*widget.FormItem{widget.NewFormItem("Reason", reason)},
+		func() error {
+			if strings.TrimSpace(reason.Text) == "" {
+				return signpost.FieldError("reason", "unshielding needs a reason; it is recorded in the audit")
+			}
+			return signpost.CheckReason("reason", strings.TrimSpace(reason.Text), signpost.MaxReasonLen)
+		},
 		func() job {
+			why := strings.TrimSpace(reason.Text)
 			return func(ctx context.Context) error {
 				var err error
-				rec, err = s.app.svc.Unshield(ctx, id)
+				rec, err = s.app.svc.Unshield(ctx, id, why)
 				return err
 			}
 		},
 		func() { s.show(rec) })
+	s.dlg.guarded()
 	s.dlg.show()
+	s.app.win.Canvas().Focus(reason)
 }
