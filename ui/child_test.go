@@ -79,16 +79,23 @@ func TestAShieldedRecordSaysWhoWorksWithTheChildIsWithheldAndWhomToAsk(t *testin
 	h2.lacks("No one is recorded as working with this child now.")
 }
 
-// TestUnshieldNeedsAReasonShowsTheHistoryAndIsNotTheDefault: the unshield
-// dialog says who shielded the child, when, why and the review date; its
-// button is not highlighted, Enter does not press it, and it needs a reason.
-func TestUnshieldNeedsAReasonShowsTheHistoryAndIsNotTheDefault(t *testing.T) {
+// asLeedsManagement opens Jamie's record as the management team of Leeds.
+func asLeedsManagement(t *testing.T) (*fake, *harness, *childScreen) {
+	t.Helper()
 	f := readyFake()
 	f.state.User = signpost.User{Username: "manager", DisplayName: "Maria Green", Role: signpost.RoleManagement, Authority: "Leeds"}
 	h := newHarness(t, f)
 	c := h.app.home.caseload.child
 	c.open("SP000000018", "Review")
 	h.settle()
+	return f, h, c
+}
+
+// TestUnshieldNeedsAReasonShowsTheHistoryAndIsNotTheDefault: the unshield
+// dialog says who shielded the child, when, why and the review date; its
+// button is not highlighted, Enter does not press it, and it needs a reason.
+func TestUnshieldNeedsAReasonShowsTheHistoryAndIsNotTheDefault(t *testing.T) {
+	f, h, c := asLeedsManagement(t)
 	h.tap(c.shield)
 	test.Type(formEntry(t, c.dlg, 0), "Family fleeing domestic abuse")
 	formEntry(t, c.dlg, 1).SetText("23 Feb 2027")
@@ -223,12 +230,7 @@ func TestCAFAndLeadChecksRecordChanges(t *testing.T) {
 }
 
 func TestManagementMayShieldWithAReviewDateWithinAYear(t *testing.T) {
-	f := readyFake()
-	f.state.User = signpost.User{Username: "manager", DisplayName: "Maria Green", Role: signpost.RoleManagement, Authority: "Leeds"}
-	h := newHarness(t, f)
-	c := h.app.home.caseload.child
-	c.open("SP000000018", "Review")
-	h.settle()
+	f, h, c := asLeedsManagement(t)
 	if c.shield == nil {
 		t.Fatal("no Shield button for Leeds' management team")
 	}
