@@ -4,6 +4,8 @@
 // imports only the standard library.
 package signpost
 
+import "time"
+
 // Roles of a user.
 const (
 	RolePractitioner = "practitioner"
@@ -49,11 +51,41 @@ type Child struct {
 	MergedInto   string        `json:"merged_into,omitempty"`
 	// Redacted is true when fields were withheld from this copy.
 	Redacted bool `json:"redacted,omitempty"`
+	// WithheldContact, on a copy with fields withheld, is how to reach the
+	// management team who may tell more (ContactVia's team, with its phone
+	// and email when the directory holds them).
+	WithheldContact *AuthorityContact `json:"withheld_contact,omitempty"`
+	// Shielding, on a shielded record as its authority's management team
+	// sees it, is who shielded the child, when, why and the review date;
+	// everyone else's copy leaves it out.
+	Shielding *Shielding `json:"shielding,omitempty"`
+	// TeamContact is the directory's own: the phone and email of the
+	// management team of the child's authority, which Redact puts on the
+	// wire as WithheldContact.
+	TeamContact AuthorityContact `json:"-"`
 	// Seq is the directory's change number when this copy was read: of two
 	// copies of a child, the one with the higher Seq is the newer, and a
 	// cache never replaces a newer copy with an older one (a record fetched
 	// just before a shielding must not overwrite the shielded copy).
 	Seq int64 `json:"seq,omitempty"`
+}
+
+// AuthorityContact is how to reach the management team of a local authority,
+// whom a shielded record sends a person to.
+type AuthorityContact struct {
+	Team  string `json:"team"`
+	Phone string `json:"phone,omitempty"`
+	Email string `json:"email,omitempty"`
+}
+
+// Shielding is the history of a child's shielding: who shielded the child
+// (their name, never their username), when, why, and the date by which the
+// shielding is to be reviewed.
+type Shielding struct {
+	By         string    `json:"by"`
+	At         time.Time `json:"at"`
+	Reason     string    `json:"reason"`
+	ReviewDate string    `json:"review_date"`
 }
 
 // Carer is a parent or carer of a child.
@@ -103,7 +135,9 @@ func (c *Child) FullName() string { return c.GivenName + " " + c.FamilyName }
 
 // Redact returns a copy of c reduced to what a shielded record may show to
 // someone outside the management team of its authority: identity, the viewer's
-// own involvements (without other people's contacts) and whom to contact.
+// own involvements (without other people's contacts) and whom to contact
+// (ContactVia, and WithheldContact with the team's phone and email). The
+// shielding's history is left out.
 func (c *Child) Redact(viewer string) *Child {
 	r := &Child{
 		SignpostID:   c.SignpostID,
@@ -116,6 +150,15 @@ func (c *Child) Redact(viewer string) *Child {
 		ContactVia:   ContactVia(c.Authority),
 		Redacted:     true,
 		Involvements: []Involvement{},
+	}
+	if c.WithheldContact != nil {
+		wc := *c.WithheldContact
+		r.WithheldContact = &wc
+	} else {
+		r.WithheldContact = &AuthorityContact{Team: r.ContactVia, Phone: c.TeamContact.Phone, Email: c.TeamContact.Email}
+	}
+	if c.Redacted && c.ContactVia != "" {
+		r.ContactVia = c.ContactVia
 	}
 	for _, inv := range c.Involvements {
 		if inv.Mine || (viewer != "" && inv.Username == viewer) {

@@ -135,8 +135,12 @@ func PlanSearch(req SearchRequest, now time.Time) (SearchPlan, error) {
 // Rank scores the candidates a plan found and returns those that match (a
 // score of MatchThreshold or more), best first, ties by Signpost ID. A
 // shielded candidate never matches a Hidden plan. More than limit matches is
-// "too many": Rank then returns none and tooMany, since a search that cannot
-// tell a handful of children apart shows none of them.
+// "too many" unless detail given beyond what found them narrows it: when at
+// most limit of the matches agree with every field given (score 1), only
+// those are returned, so that a given name or postcode added to a family
+// name and date of birth finds the one child it describes. Otherwise Rank
+// returns none and tooMany, since a search that cannot tell a handful of
+// children apart shows none of them.
 func Rank(p SearchPlan, cands []Candidate, limit int) (matches []Match, tooMany bool) {
 	for _, c := range cands {
 		if c.Shielded && p.Hidden {
@@ -152,7 +156,16 @@ func Rank(p SearchPlan, cands []Candidate, limit int) (matches []Match, tooMany 
 		}
 	}
 	if len(matches) > limit {
-		return nil, true
+		var exact []Match
+		for _, m := range matches {
+			if m.Score == 1 {
+				exact = append(exact, m)
+			}
+		}
+		if len(exact) == 0 || len(exact) > limit {
+			return nil, true
+		}
+		matches = exact
 	}
 	sort.Slice(matches, func(i, j int) bool {
 		if matches[i].Score != matches[j].Score {
@@ -161,4 +174,25 @@ func Rank(p SearchPlan, cands []Candidate, limit int) (matches []Match, tooMany 
 		return matches[i].SignpostID < matches[j].SignpostID
 	})
 	return matches, false
+}
+
+// TooManyMessage is what a person is told when req found too many children:
+// add the details it lacks (a given name, a postcode, a date of birth), or,
+// when it has them all, an identifier.
+func TooManyMessage(req SearchRequest) string {
+	var missing []string
+	for _, f := range []struct{ name, v string }{{"a given name", req.GivenName}, {"a postcode", req.Postcode}, {"a date of birth", req.DateOfBirth}} {
+		if strings.TrimSpace(f.v) == "" {
+			missing = append(missing, f.name)
+		}
+	}
+	add := "an NHS number, UPN or Signpost ID"
+	switch len(missing) {
+	case 0:
+	case 1:
+		add = missing[0]
+	default:
+		add = strings.Join(missing[:len(missing)-1], ", ") + " or " + missing[len(missing)-1]
+	}
+	return "Too many matches — add detail (" + add + ") and search again."
 }

@@ -29,6 +29,9 @@ func TestPlanSearchIsTheRuleOfWhatASearchMayBe(t *testing.T) {
 		{name: "a postcode with a date of birth is a hidden field",
 			req:  SearchRequest{FamilyName: "Fixture", DateOfBirth: "2015-03-14", Postcode: "ls14ap"},
 			want: SearchPlan{Query: Query{FamilyName: "fixture", DateOfBirth: "2015-03-14", Postcode: "LS1 4AP"}, DatesOfBirth: []string{"2015-03-14"}, Hidden: true}},
+		{name: "every detail: the date of birth finds, the rest narrows",
+			req:  SearchRequest{FamilyName: "Smith", GivenName: "Sam", DateOfBirth: "2016-01-01", Postcode: "LS6 1AA"},
+			want: SearchPlan{Query: Query{FamilyName: "smith", GivenName: "sam", DateOfBirth: "2016-01-01", Postcode: "LS6 1AA"}, DatesOfBirth: []string{"2016-01-01"}, Hidden: true}},
 		{name: "family name, given name and postcode",
 			req:  SearchRequest{FamilyName: "Fixture", GivenName: "Jamie", Postcode: "LS1 4AP"},
 			want: SearchPlan{Query: Query{FamilyName: "fixture", GivenName: "jamie", Postcode: "LS1 4AP"}, Postcode: "LS1 4AP", Hidden: true}},
@@ -126,6 +129,28 @@ func TestTooFewDetailsSayWhatToAdd(t *testing.T) {
 	}
 }
 
+// TestTooManyNamesOnlyTheDetailMissing: a person told "too many" is asked
+// for what they have not given, not for what they have.
+func TestTooManyNamesOnlyTheDetailMissing(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		req  SearchRequest
+		want string
+	}{
+		{"family name and date of birth", SearchRequest{FamilyName: "Smith", DateOfBirth: "2016-01-01"}, "(a given name or a postcode)"},
+		{"with a given name", SearchRequest{FamilyName: "Smith", GivenName: "Sam", DateOfBirth: "2016-01-01"}, "(a postcode)"},
+		{"by place", SearchRequest{FamilyName: "Smith", GivenName: "Sam", Postcode: "LS6 1AA"}, "(a date of birth)"},
+		{"everything", SearchRequest{FamilyName: "Smith", GivenName: "Sam", DateOfBirth: "2016-01-01", Postcode: "LS6 1AA"}, "(an NHS number, UPN or Signpost ID)"},
+		{"spaces are nothing", SearchRequest{FamilyName: "Smith", GivenName: " ", Postcode: " ", DateOfBirth: "2016-01-01"}, "(a given name or a postcode)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := TooManyMessage(tc.req); got != "Too many matches — add detail "+tc.want+" and search again." {
+				t.Errorf("TooManyMessage(%+v) = %q, want %s", tc.req, got, tc.want)
+			}
+		})
+	}
+}
+
 // TestRankOrdersCutsAndSaysTooMany is the specification of how matches are
 // ranked, online and offline.
 func TestRankOrdersCutsAndSaysTooMany(t *testing.T) {
@@ -148,6 +173,14 @@ func TestRankOrdersCutsAndSaysTooMany(t *testing.T) {
 			cs = append(cs, child(100+i, "Sam", "Smith", "2016-01-01", "LS6 1AA", i <= shielded))
 		}
 		return cs
+	}
+	// elsewhere is n Sam Smiths born 2016-01-01 in other places, and c.
+	elsewhere := func(n int, c Candidate) []Candidate {
+		var cs []Candidate
+		for i := 1; i <= n; i++ {
+			cs = append(cs, child(100+i, "Sam", "Smith", "2016-01-01", "M14 5AB", false))
+		}
+		return append(cs, c)
 	}
 	byDOB := plan(SearchRequest{FamilyName: "Smith", DateOfBirth: "2016-01-01"})
 	byPlace := plan(SearchRequest{FamilyName: "Smith", GivenName: "Sam", Postcode: "LS6 1AA"})
@@ -183,6 +216,20 @@ func TestRankOrdersCutsAndSaysTooMany(t *testing.T) {
 			want: []string{SignpostID(102), SignpostID(103), SignpostID(104), SignpostID(105), SignpostID(106), SignpostID(107),
 				SignpostID(108), SignpostID(109), SignpostID(110), SignpostID(111)}},
 		{name: "no candidates", plan: byDOB, limit: MaxMatches},
+		{name: "a postcode beside the date of birth narrows too many to the child who lives there",
+			plan:  plan(SearchRequest{FamilyName: "Smith", GivenName: "Sam", DateOfBirth: "2016-01-01", Postcode: "LS6 1AA"}),
+			cands: elsewhere(MaxMatches+1, child(200, "Sam", "Smith", "2016-01-01", "LS6 1AA", false)), limit: MaxMatches,
+			want: []string{SignpostID(200)}},
+		{name: "a given name beside the date of birth narrows too many to the child of that name",
+			plan:  plan(SearchRequest{FamilyName: "Smith", GivenName: "Alex", DateOfBirth: "2016-01-01"}),
+			cands: append(smiths(MaxMatches+1, 0), child(200, "Alex", "Smith", "2016-01-01", "LS6 1AA", false)), limit: MaxMatches,
+			want: []string{SignpostID(200)}},
+		{name: "more than the limit agreeing with every detail is still too many",
+			plan:  plan(SearchRequest{FamilyName: "Smith", GivenName: "Sam", DateOfBirth: "2016-01-01", Postcode: "LS6 1AA"}),
+			cands: smiths(MaxMatches+1, 0), limit: MaxMatches, tooMany: true},
+		{name: "too many with none agreeing with every detail is too many",
+			plan:  plan(SearchRequest{FamilyName: "Smith", GivenName: "Sam", DateOfBirth: "2016-01-01", Postcode: "BD1 1AA"}),
+			cands: smiths(MaxMatches+1, 0), limit: MaxMatches, tooMany: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ms, tooMany := Rank(tc.plan, tc.cands, tc.limit)

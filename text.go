@@ -75,6 +75,51 @@ func CheckReason(field, s string, max int) error {
 	return nil
 }
 
+// Longest phone number and email address the directory holds.
+const (
+	maxPhoneLen = 32
+	maxEmailLen = 254
+)
+
+// CheckPhone validates a phone number as people write them ("0113 496
+// 0000", "+44 (0)113 496-0000"): digits, spaces, brackets and hyphens, a
+// "+" only first, and 7 to 15 digits. An empty one is the caller's to allow
+// or refuse.
+func CheckPhone(field, s string) error {
+	if err := CheckText(field, s, maxPhoneLen); err != nil || s == "" {
+		return err
+	}
+	digits := 0
+	for i, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == ' ' || r == '(' || r == ')' || r == '-' || (r == '+' && i == 0):
+		default:
+			return FieldError(field, "%q is not a phone number: use digits and spaces, such as 0113 496 0000", s)
+		}
+	}
+	if digits < 7 || digits > 15 {
+		return FieldError(field, "%q is not a phone number: it should have 7 to 15 digits", s)
+	}
+	return nil
+}
+
+// CheckEmail validates an email address: one "@" with something before it
+// and a domain with a dot after it, and no spaces. An empty one is the
+// caller's to allow or refuse.
+func CheckEmail(field, s string) error {
+	if err := CheckText(field, s, maxEmailLen); err != nil || s == "" {
+		return err
+	}
+	local, domain, ok := strings.Cut(s, "@")
+	if !ok || local == "" || strings.ContainsAny(s, " <>,;") || strings.Contains(domain, "@") ||
+		!strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
+		return FieldError(field, "%q is not an email address such as leeds-signpost@example.org", s)
+	}
+	return nil
+}
+
 // Printable returns s made safe to print in a terminal, a table or a log line:
 // control characters and invisible format characters (bidirectional overrides
 // and isolates, zero-width characters) are shown as \u escapes, so that text
@@ -140,6 +185,25 @@ func CheckEndDate(field, on, startedOn string, today time.Time) error {
 		return FieldError(field, "the end date cannot be before the involvement started (%s)", startedOn)
 	}
 	return nil
+}
+
+// typedDateLayouts are the ways a person writes a date that ParseTypedDate
+// reads: as the wire has it, as the app shows it, and as a form is filled in
+// in England (day first).
+var typedDateLayouts = []string{DateLayout, "2/1/2006", "2 Jan 2006", "2 January 2006", "2-1-2006", "2.1.2006"}
+
+// ParseTypedDate reads a date as a person types it — "2015-03-14",
+// "14/03/2015" or "14 Mar 2015" (month names in any case, in full or short)
+// — and returns it as the wire writes it, YYYY-MM-DD. Impossible dates
+// (31/02/2015) are refused; a day always comes before the month.
+func ParseTypedDate(s string) (string, bool) {
+	s = strings.Join(strings.Fields(s), " ")
+	for _, layout := range typedDateLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.Format(DateLayout), true
+		}
+	}
+	return "", false
 }
 
 // England is the calendar by which "today" is judged: at 00:30 in summer it is

@@ -99,3 +99,61 @@ func TestInvolvementDates(t *testing.T) {
 		})
 	}
 }
+
+// TestParseTypedDateReadsTheWaysPeopleWriteADate: the wire's form, the form
+// the app shows, and day-first numbers, all to YYYY-MM-DD.
+func TestParseTypedDateReadsTheWaysPeopleWriteADate(t *testing.T) {
+	for _, tc := range []struct {
+		in, want string // want "" if refused
+	}{
+		{"2015-03-14", "2015-03-14"},
+		{"14/03/2015", "2015-03-14"},
+		{"14/3/2015", "2015-03-14"},
+		{"4/3/2015", "2015-03-04"},
+		{"14 Mar 2015", "2015-03-14"},
+		{"14 mar 2015", "2015-03-14"},
+		{"14 March 2015", "2015-03-14"},
+		{"  14  Mar   2015 ", "2015-03-14"},
+		{"14-03-2015", "2015-03-14"},
+		{"14.03.2015", "2015-03-14"},
+		{"31/02/2015", ""},
+		{"2015-02-30", ""},
+		{"03/14/2015", ""}, // month first is not how England writes it
+		{"14/03/15", ""},   // a two-digit year is ambiguous
+		{"14 Mars 2015", ""},
+		{"", ""},
+		{"yesterday", ""},
+	} {
+		got, ok := ParseTypedDate(tc.in)
+		if got != tc.want || ok != (tc.want != "") {
+			t.Errorf("ParseTypedDate(%q) = %q, %v; want %q", tc.in, got, ok, tc.want)
+		}
+	}
+}
+
+// TestCheckPhoneAndEmailAcceptWhatPeopleWrite: the contact details of a
+// management team, as typed by an administrator.
+func TestCheckPhoneAndEmailAcceptWhatPeopleWrite(t *testing.T) {
+	for _, tc := range []struct {
+		phone string
+		ok    bool
+	}{
+		{"0113 496 0000", true}, {"+44 (0)113 496-0000", true}, {"", true}, {"01134960000", true},
+		{"ring me", false}, {"0113 496 0000\n", false}, {"12345", false}, {"44+113 496 0000", false}, {strings.Repeat("1", 16), false},
+	} {
+		if err := CheckPhone("phone", tc.phone); (err == nil) != tc.ok || (err != nil && FieldOf(err) != "phone") {
+			t.Errorf("CheckPhone(%q) = %v, want ok %v", tc.phone, err, tc.ok)
+		}
+	}
+	for _, tc := range []struct {
+		email string
+		ok    bool
+	}{
+		{"leeds-signpost@example.org", true}, {"", true}, {"a.b+c@mail.example.gov.uk", true},
+		{"leeds", false}, {"@example.org", false}, {"a@b", false}, {"a@@example.org", false}, {"a b@example.org", false}, {"a@example.org.", false},
+	} {
+		if err := CheckEmail("email", tc.email); (err == nil) != tc.ok || (err != nil && FieldOf(err) != "email") {
+			t.Errorf("CheckEmail(%q) = %v, want ok %v", tc.email, err, tc.ok)
+		}
+	}
+}

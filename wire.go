@@ -258,6 +258,12 @@ type ShieldRequest struct {
 	ReviewDate string `json:"review_date"`
 }
 
+// UnshieldRequest lifts a child's shielding (DELETE
+// /v1/children/{id}/shield): the reason is required and audited.
+type UnshieldRequest struct {
+	Reason string `json:"reason"`
+}
+
 // BreakGlassRequest asks for the full record of a shielded child.
 type BreakGlassRequest struct {
 	Reason string `json:"reason"`

@@ -875,13 +875,13 @@ func (d *Device) Shield(ctx context.Context, id string, req signpost.ShieldReque
 	return d.record(ctx, st, child, false)
 }
 
-// Unshield lifts a child's shielding.
-func (d *Device) Unshield(ctx context.Context, id string) (*Record, error) {
+// Unshield lifts a child's shielding, for a reason (required, and audited).
+func (d *Device) Unshield(ctx context.Context, id, reason string) (*Record, error) {
 	st, c, e, err := d.ready()
 	if err != nil {
 		return nil, err
 	}
-	child, err := c.Unshield(ctx, id)
+	child, err := c.Unshield(ctx, id, reason)
 	if err != nil {
 		return nil, d.online(err, needOnline)
 	}

@@ -301,12 +301,24 @@ func TestServicesShieldingAndBreakGlass(t *testing.T) {
 	if err != nil || !shielded.Child.Shielded {
 		t.Fatalf("shield: %+v %v", shielded, err)
 	}
+	if sh := shielded.Child.Shielding; sh == nil || sh.By != "Maria Green" || sh.Reason != "family fleeing abuse" {
+		t.Errorf("the management team's copy shows the shielding as %+v", sh)
+	}
 	nurse.SyncNow()
 	waitFor(t, "the nurse's cache loses Jamie's unshielded copy", func() bool {
 		r, err := nurse.Refresh(ctx, d.fx.Jamie)
 		return err == nil && r.Child.Redacted && r.Child.Address == ""
 	})
-	if _, err := manager.Unshield(ctx, d.fx.Jamie); err != nil {
+	// The cached redacted copy says how to reach Leeds' management team, offline too.
+	r, err := nurse.Refresh(ctx, d.fx.Jamie)
+	if err != nil || !r.FromCache || r.Child.WithheldContact == nil || r.Child.WithheldContact.Phone != "0113 496 0000" ||
+		r.Child.WithheldContact.Email != "leeds-signpost@example.org" || r.Child.Shielding != nil {
+		t.Errorf("the nurse's cached copy of shielded Jamie: %+v %v", r, err)
+	}
+	if _, err := manager.Unshield(ctx, d.fx.Jamie, " "); signpost.FieldOf(err) != "reason" {
+		t.Errorf("unshielding without a reason: %v, want refused on the reason", err)
+	}
+	if _, err := manager.Unshield(ctx, d.fx.Jamie, "review found the family safe"); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -183,7 +183,11 @@ func (s *Server) handleBreakGlass(w http.ResponseWriter, r *http.Request, a Acto
 		return
 	}
 	s.log.Warn("break-glass access", "user", a.Username, "authority", c.Authority)
-	writeJSON(w, http.StatusOK, markMine(a, c))
+	full := markMine(a, c)
+	if !signpost.CanSeeShielded(a.Role, a.Authority, c) {
+		full.Shielding = nil // the shielding's history is its own team's
+	}
+	writeJSON(w, http.StatusOK, full)
 }
 
 // shieldChild reads the child a may shield or unshield (signpost.CheckShield):
@@ -243,8 +247,22 @@ func (s *Server) handleShield(w http.ResponseWriter, r *http.Request, a Actor) {
 	s.finishShield(w, r, a, c.SignpostID, "shield", req.Reason, now)
 }
 
+// handleUnshield lifts a shielding. The reason, required and audited as
+// shielding's is, comes in a JSON body {"reason": "..."} (or, as before,
+// ?reason=); it is checked before the child is read, and its absence is
+// refused once the role and the child allow unshielding.
 func (s *Server) handleUnshield(w http.ResponseWriter, r *http.Request, a Actor) {
-	if err := signpost.CheckReason("reason", r.URL.Query().Get("reason"), signpost.MaxReasonLen); err != nil {
+	var req signpost.UnshieldRequest
+	if r.ContentLength != 0 {
+		if err := decode(r, &req); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	if req.Reason == "" {
+		req.Reason = r.URL.Query().Get("reason")
+	}
+	if err := signpost.CheckReason("reason", req.Reason, signpost.MaxReasonLen); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -253,11 +271,16 @@ func (s *Server) handleUnshield(w http.ResponseWriter, r *http.Request, a Actor)
 		s.fail(w, r, err)
 		return
 	}
+	reason := strings.TrimSpace(req.Reason)
+	if reason == "" {
+		s.fail(w, r, signpost.FieldError("reason", "unshielding needs a reason; it is recorded in the audit"))
+		return
+	}
 	if err := s.store.ClearShield(r.Context(), c.SignpostID); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.finishShield(w, r, a, c.SignpostID, "unshield", strings.TrimSpace(r.URL.Query().Get("reason")), s.cfg.Now())
+	s.finishShield(w, r, a, c.SignpostID, "unshield", reason, s.cfg.Now())
 }
 
 func (s *Server) finishShield(w http.ResponseWriter, r *http.Request, a Actor, id, action, reason string, now time.Time) {

@@ -21,7 +21,7 @@
 //	GET  /v1/children/{id}?reason=          one child, shielding applied, audited
 //	POST /v1/children/{id}/break-glass      {reason} → full record of a shielded child, audited and flagged
 //	POST /v1/children/{id}/shield           {reason, review_date}: management team of the child's authority
-//	DELETE /v1/children/{id}/shield         unshield
+//	DELETE /v1/children/{id}/shield         {reason}: unshield (reason required, audited; ?reason= also read)
 //	POST /v1/sync/push                      {mutations} → {results}: applied | duplicate | rejected
 //	GET  /v1/sync/pull?cursor=C&limit=N     {changes, removals, directives, cursor, more}
 //	GET  /v1/sync/wait?cursor=C             long-poll: returns when there is something to pull, or after ~25 s
@@ -43,7 +43,9 @@
 // Search needs family name and date of birth, or family name, given name and
 // postcode, or an identifier (signpost_id, nhs_number, upn). It tolerates typos,
 // name variants and day/month swaps, returns at most 10 matches and otherwise
-// answers too_many with no matches. A shielded child is found only through its
+// answers too_many with no matches — unless at most 10 of the matches agree
+// with every field given, when only those are returned (a given name or
+// postcode beside a family name and date of birth narrows). A shielded child is found only through its
 // visible fields: a search that used the postcode, NHS number or UPN never
 // returns one. Searches are rate-limited per user (429) and audited with their
 // parameters and results. These rules are signpost.PlanSearch and
@@ -111,6 +113,14 @@
 // change number of its read, and every removal in a pull its own: a cache
 // keeps the copy with the highest number and never stores a copy older than
 // a removal of the child.
+//
+// A shielded record, redacted ("redacted": true) for everyone but the
+// management team of its authority, carries "withheld_contact": {"team",
+// "phone", "email"}, how to reach that team (set with set-authority-contact;
+// phone and email may be absent). That team's copy carries instead
+// "shielding": {"by", "at", "reason", "review_date"}: the name (never the
+// username) of whoever shielded the child, when, why and the review date.
+// No other copy, break-glass included, carries it.
 //
 // # Identifiers
 //

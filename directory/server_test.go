@@ -248,6 +248,22 @@ func TestSignInRefusesDisabledUnaccreditedAndRepeatedFailures(t *testing.T) {
 	}
 }
 
+// audited reports whether the audit holds an event of action on child id
+// with reason.
+func (e *env) audited(t *testing.T, action, id, reason string) bool {
+	t.Helper()
+	evs, err := e.store.AuditForChild(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range evs {
+		if ev.Action == action && ev.Reason == reason {
+			return true
+		}
+	}
+	return false
+}
+
 func (e *env) search(token string, req signpost.SearchRequest) signpost.SearchResponse {
 	e.t.Helper()
 	r := e.do("POST", "/v1/search", token, req)
@@ -309,6 +325,23 @@ func TestSearchFindsWithTyposAndCapsAtTen(t *testing.T) {
 	}
 	if s := e.search(token, signpost.SearchRequest{FamilyName: "Nobodyhere", DateOfBirth: "2015-03-14"}); len(s.Matches) != 0 || s.TooMany {
 		t.Errorf("no such child: %+v", s)
+	}
+}
+
+// TestSearchMoreDetailNarrowsTheTwelveSamSmiths: of the demo's twelve Sam
+// Smiths born 2016-01-01, a postcode beside the date of birth finds the one
+// who lives there, where the date of birth alone is too many.
+func TestSearchMoreDetailNarrowsTheTwelveSamSmiths(t *testing.T) {
+	e := newEnv(t, 20, nil)
+	token, _ := e.login("social")
+	want := samSmith(t, e, "LS6 1AA")
+	full := signpost.SearchRequest{FamilyName: "Smith", GivenName: "Sam", DateOfBirth: "2016-01-01", Postcode: "LS6 1AA", Reason: "Health assessment"}
+	if s := e.search(token, full); s.TooMany || len(s.Matches) != 1 || s.Matches[0].SignpostID != want {
+		t.Errorf("Sam Smith born 2016-01-01 at LS6 1AA: %+v, want only %s", s, want)
+	}
+	full.Postcode = ""
+	if s := e.search(token, full); !s.TooMany || len(s.Matches) != 0 {
+		t.Errorf("Sam Smith born 2016-01-01 (all twelve agree): %+v, want too many", s)
 	}
 }
 
@@ -442,6 +475,53 @@ func TestViewNeedsReasonOffCaseloadAndIsAudited(t *testing.T) {
 	}
 	if views != 1 || searches != 1 {
 		t.Errorf("audit for Jamie: %d views and %d searches by social, want 1 and 1: %+v", views, searches, evs)
+	}
+}
+
+// TestAShieldedRecordSaysHowToReachItsTeamAndShowsItsHistoryToThemOnly:
+// a practitioner's redacted copy carries the phone and email of the
+// management team of Leeds; that team's copy carries who shielded Riley,
+// when, why and the review date, which no one else's does (not even a
+// break-glass copy).
+func TestAShieldedRecordSaysHowToReachItsTeamAndShowsItsHistoryToThemOnly(t *testing.T) {
+	e := newEnv(t, 20, nil)
+	nurse, _ := e.login("nurse")
+	social, _ := e.login("social")
+	manager, _ := e.login("manager")
+	read := func(token, method, path string, body any) signpost.Child {
+		t.Helper()
+		var c signpost.Child
+		r := e.do(method, path, token, body)
+		if r.status != 200 {
+			t.Fatalf("%s %s: %d %s", method, path, r.status, r.body)
+		}
+		r.json(t, &c)
+		return c
+	}
+	want := signpost.AuthorityContact{Team: "the management team of Leeds", Phone: "0113 496 0000", Email: "leeds-signpost@example.org"}
+	c := read(nurse, "GET", "/v1/children/"+e.riley+"?reason=Health+assessment", nil)
+	if !c.Redacted || c.WithheldContact == nil || *c.WithheldContact != want || c.Shielding != nil {
+		t.Errorf("the nurse's copy: withheld contact %+v, shielding %+v; want %+v and none", c.WithheldContact, c.Shielding, want)
+	}
+	c = read(manager, "GET", "/v1/children/"+e.riley+"?reason=Shielding+review", nil)
+	if c.Redacted || c.WithheldContact != nil || c.Shielding == nil || c.Shielding.By != "Maria Green" || c.Shielding.Reason != demo.RileyShieldReason ||
+		c.Shielding.At.IsZero() || c.Shielding.ReviewDate == "" {
+		t.Errorf("the Leeds management team's copy: withheld contact %+v, shielding %+v", c.WithheldContact, c.Shielding)
+	}
+	c = read(social, "POST", "/v1/children/"+e.riley+"/break-glass", signpost.BreakGlassRequest{Reason: "section 47 enquiry"})
+	if c.Redacted || c.Shielding != nil {
+		t.Errorf("a break-glass copy: shielding %+v, want none", c.Shielding)
+	}
+	// A new contact shows at once.
+	if err := e.store.SetAuthorityContact(context.Background(), "Leeds", "0113 496 0999", "team@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	c = read(nurse, "GET", "/v1/children/"+e.riley+"?reason=Health+assessment", nil)
+	if c.WithheldContact == nil || c.WithheldContact.Phone != "0113 496 0999" || c.WithheldContact.Email != "team@example.org" {
+		t.Errorf("after a new contact: %+v", c.WithheldContact)
+	}
+	if err := e.store.SetAuthorityContact(context.Background(), "Atlantis", "", ""); signpost.KindOf(err) != signpost.KindNotFound {
+		t.Errorf("contact of an unknown authority: %v, want not found", err)
 	}
 }
 
@@ -724,8 +804,17 @@ func TestPullScopeShieldingAndPaging(t *testing.T) {
 	if r := e.do("DELETE", "/v1/children/"+e.jamie+"/shield", social, nil); r.status != 403 {
 		t.Errorf("social unshielding: %d", r.status)
 	}
-	if r := e.do("DELETE", "/v1/children/"+e.jamie+"/shield", manager, nil); r.status != 200 || bytes.Contains(r.body, []byte(`"shielded":true`)) {
+	// Unshielding needs a reason, as shielding does.
+	for _, body := range []any{nil, signpost.UnshieldRequest{}, signpost.UnshieldRequest{Reason: "  "}} {
+		if r := e.do("DELETE", "/v1/children/"+e.jamie+"/shield", manager, body); r.status != 400 || !bytes.Contains(r.body, []byte(`"field":"reason"`)) {
+			t.Errorf("manager unshielding with %+v: %d %s, want 400 on the reason", body, r.status, r.body)
+		}
+	}
+	if r := e.do("DELETE", "/v1/children/"+e.jamie+"/shield", manager, signpost.UnshieldRequest{Reason: "Review found the family safe"}); r.status != 200 || bytes.Contains(r.body, []byte(`"shielded":true`)) {
 		t.Errorf("manager unshielding: %d %s", r.status, r.body)
+	}
+	if !e.audited(t, "unshield", e.jamie, "Review found the family safe") {
+		t.Error("the unshield's reason is not in the audit")
 	}
 }
 

@@ -31,6 +31,9 @@ type Store interface {
 	Affected(ctx context.Context, from, to int64, now time.Time) (users []int64, devices []string, err error)
 
 	CreateAuthority(ctx context.Context, code, name string) error
+	// SetAuthorityContact sets the phone and email of the management team
+	// of an authority (by code or name); NotFound for one not held.
+	SetAuthorityContact(ctx context.Context, authority, phone, email string) error
 	CreateOrganisation(ctx context.Context, name, authorityCode string, accredited bool) error
 	// CreateAccount stores a new user; a.ID is set.
 	CreateAccount(ctx context.Context, a *Account) error

@@ -2,6 +2,7 @@ package localstore
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -284,6 +285,28 @@ func TestSearchCacheFollowsTheDirectorysRules(t *testing.T) {
 		if de := wantKind(t, err, signpost.KindInvalid); de.Field != tc.field {
 			t.Errorf("%+v: field %q, want %q", tc.req, de.Field, tc.field)
 		}
+	}
+}
+
+// TestSearchCacheMoreDetailNarrowsTooMany: offline, as online, a postcode
+// beside the date of birth finds the one Sam Smith who lives there.
+func TestSearchCacheMoreDetailNarrowsTooMany(t *testing.T) {
+	f := newFixture(t, signpost.Policy{})
+	ctx := context.Background()
+	var cs []signpost.Child
+	for i := 1; i <= signpost.MaxMatches+2; i++ {
+		c := child(i, "Sam", "Smith", true)
+		c.Postcode = fmt.Sprintf("LS%d 1AA", i)
+		cs = append(cs, c)
+	}
+	must(t, f.s.ApplyPull(ctx, pull(cs...)))
+	req := signpost.SearchRequest{FamilyName: "Smith", GivenName: "Sam", DateOfBirth: "2015-03-04"}
+	_, err := f.s.SearchCache(ctx, req)
+	wantKind(t, err, signpost.KindTooMany)
+	req.Postcode = "LS6 1AA"
+	got, err := f.s.SearchCache(ctx, req)
+	if err != nil || len(got) != 1 || got[0].SignpostID != signpost.SignpostID(6) {
+		t.Errorf("Sam Smith at LS6 1AA: %+v %v, want only %s", got, err, signpost.SignpostID(6))
 	}
 }
 

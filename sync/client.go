@@ -247,10 +247,10 @@ func (c *Client) Shield(ctx context.Context, id string, req signpost.ShieldReque
 	return &out, c.do(ctx, c.r, http.MethodPost, "/v1/children/"+url.PathEscape(id)+"/shield", req, &out)
 }
 
-// Unshield lifts a child's shielding.
-func (c *Client) Unshield(ctx context.Context, id string) (*signpost.Child, error) {
+// Unshield lifts a child's shielding, for a reason (required, and audited).
+func (c *Client) Unshield(ctx context.Context, id, reason string) (*signpost.Child, error) {
 	var out signpost.Child
-	return &out, c.do(ctx, c.r, http.MethodDelete, "/v1/children/"+url.PathEscape(id)+"/shield", nil, &out)
+	return &out, c.do(ctx, c.r, http.MethodDelete, "/v1/children/"+url.PathEscape(id)+"/shield", signpost.UnshieldRequest{Reason: reason}, &out)
 }
 
 // Push sends mutations and returns one result each, in order. A device

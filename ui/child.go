@@ -158,14 +158,17 @@ func (s *childScreen) show(rec *Record) {
 	top := []fyne.CanvasObject{s.name, sub, s.badges}
 	s.shielded = nil
 	if c.Redacted {
-		via := c.ContactVia
-		if via == "" {
-			via = signpost.ContactVia(c.Authority)
-		}
+		team := withheldContact(c)
 		s.shielded = newBanner(theme.NewErrorThemedResource(theme.WarningIcon()), widget.DangerImportance,
 			"This record is shielded. Its address, carers, school, GP and the other practitioners are withheld. "+
-				"If you need to know more, contact "+via+".")
+				"If you need to know more, contact "+team.Team+".")
 		top = append(top, s.shielded.box)
+		if team.Phone != "" || team.Email != "" {
+			top = append(top, contacts(team.Phone, team.Email))
+		}
+	}
+	if c.Shielding != nil && !c.Redacted {
+		top = append(top, wrapped(shieldingHistory(c.Shielding)))
 	}
 	if rec.BrokeGlass {
 		top = append(top, newBanner(theme.NewErrorThemedResource(theme.WarningIcon()), widget.DangerImportance,
@@ -191,11 +194,19 @@ func (s *childScreen) show(rec *Record) {
 		}
 	}
 	body = append(body, heading("Working with this child now"))
-	if len(now_) == 0 {
+	if len(now_) == 0 && !c.Redacted {
 		body = append(body, dim("No one is recorded as working with this child now."))
 	}
 	for _, inv := range now_ {
 		body = append(body, involvementBox(inv, u.Username))
+	}
+	if c.Redacted {
+		team := withheldContact(c)
+		others := "Who works with this child is withheld"
+		if len(now_) > 0 {
+			others = "Who else works with this child is withheld"
+		}
+		body = append(body, dim(others+" because the record is shielded. To find out, ask "+team.Team+"."))
 	}
 	if len(before) > 0 || !c.Redacted {
 		body = append(body, heading("Worked with this child before"))
@@ -253,6 +264,40 @@ func (s *childScreen) actions(rec *Record, u signpost.User, mine *signpost.Invol
 		}
 	}
 	return container.NewHBox(objs...)
+}
+
+// withheldContact is whom a record with fields withheld sends a person to:
+// the contact it carries, or the team by name alone for a copy cached
+// before the directory sent one.
+func withheldContact(c *signpost.Child) signpost.AuthorityContact {
+	if c.WithheldContact != nil && c.WithheldContact.Team != "" {
+		return *c.WithheldContact
+	}
+	via := c.ContactVia
+	if via == "" {
+		via = signpost.ContactVia(c.Authority)
+	}
+	return signpost.AuthorityContact{Team: via}
+}
+
+// shieldingHistory says who shielded a child, when, why and by when it is
+// to be reviewed, leaving out what is not recorded.
+func shieldingHistory(sh *signpost.Shielding) string {
+	text := "Shielded"
+	if sh.By != "" {
+		text += " by " + sh.By
+	}
+	if !sh.At.IsZero() {
+		text += " on " + sh.At.Local().Format("2 Jan 2006")
+	}
+	text += "."
+	if sh.Reason != "" {
+		text += " Reason: " + strings.TrimSuffix(sh.Reason, ".") + "."
+	}
+	if sh.ReviewDate != "" {
+		text += " Review by " + shortDate(sh.ReviewDate) + "."
+	}
+	return text
 }
 
 // myInvolvement returns the user's active involvement with c, if any.

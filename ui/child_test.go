@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"signpost"
 )
@@ -51,6 +52,78 @@ func TestShieldedRecordShowsOnlyWhatTheRulesAllow(t *testing.T) {
 	h.lacks("1 Hidden Lane", "Parents and carers", "School\n", "Hidden Worker", "0113 000 0000")
 	if c.breakGlass != nil {
 		t.Error("a school nurse is offered break-glass")
+	}
+}
+
+// TestAShieldedRecordSaysWhoWorksWithTheChildIsWithheldAndWhomToAsk: a
+// practitioner who sees no one on a shielded record is told that the others
+// are withheld, not that there are none, and how to reach the team to ask.
+func TestAShieldedRecordSaysWhoWorksWithTheChildIsWithheldAndWhomToAsk(t *testing.T) {
+	f := readyFake()
+	f.state.User = signpost.User{Username: "social", DisplayName: "Sean O'Connell", Role: signpost.RolePractitioner, JobTitle: "Social worker"}
+	r := riley()
+	r.Involvements = []signpost.Involvement{} // none of them the social worker's
+	f.records["SP000000026"] = &Record{Child: r}
+	h := newHarness(t, f)
+	h.app.home.selectTab(tabSearch)
+	h.app.home.search.child.open("SP000000026", "Section 47 enquiry")
+	h.settle()
+	h.contains("Who works with this child is withheld because the record is shielded. To find out, ask the management team of Leeds.",
+		"Phone 0113 496 0000", "Email leeds-signpost@example.org")
+	h.lacks("No one is recorded as working with this child now.", "Hidden Worker")
+
+	// The nurse sees her own work, and that the rest is withheld.
+	h2 := newHarness(t, readyFake())
+	openCase(t, h2, "SP000000026")
+	h2.contains("Nadia Shah (you)", "Who else works with this child is withheld", "Phone 0113 496 0000")
+	h2.lacks("No one is recorded as working with this child now.")
+}
+
+// asLeedsManagement opens Jamie's record as the management team of Leeds.
+func asLeedsManagement(t *testing.T) (*fake, *harness, *childScreen) {
+	t.Helper()
+	f := readyFake()
+	f.state.User = signpost.User{Username: "manager", DisplayName: "Maria Green", Role: signpost.RoleManagement, Authority: "Leeds"}
+	h := newHarness(t, f)
+	c := h.app.home.caseload.child
+	c.open("SP000000018", "Review")
+	h.settle()
+	return f, h, c
+}
+
+// TestUnshieldNeedsAReasonShowsTheHistoryAndIsNotTheDefault: the unshield
+// dialog says who shielded the child, when, why and the review date; its
+// button is not highlighted, Enter does not press it, and it needs a reason.
+func TestUnshieldNeedsAReasonShowsTheHistoryAndIsNotTheDefault(t *testing.T) {
+	f, h, c := asLeedsManagement(t)
+	h.tap(c.shield)
+	test.Type(formEntry(t, c.dlg, 0), "Family fleeing domestic abuse")
+	formEntry(t, c.dlg, 1).SetText("23 Feb 2027")
+	h.tap(c.dlg.confirm)
+	if c.unshield == nil {
+		t.Fatalf("no Unshield after shielding; calls %v", f.calls)
+	}
+	h.contains("Shielded by Maria Green on 23 Nov 2026. Reason: Family fleeing domestic abuse. Review by 23 Feb 2027.")
+	h.tap(c.unshield)
+	d := c.dlg
+	if d.confirm.Importance == widget.HighImportance {
+		t.Error("Unshield is the highlighted, default button")
+	}
+	h.contains("Shielded by Maria Green on 23 Nov 2026. Reason: Family fleeing domestic abuse. Review by 23 Feb 2027.\n\nPractitioners will see")
+	reason := formEntry(t, d, 0)
+	h.tap(d.confirm)
+	if !strings.Contains(d.msg.Text, "Unshielding needs a reason") || f.called("Unshield") {
+		t.Fatalf("no reason: message %q, calls %v", d.msg.Text, f.calls)
+	}
+	test.Type(reason, "Review found the family safe")
+	reason.TypedKey(&fyneKeyReturn)
+	h.settle()
+	if f.called("Unshield") {
+		t.Fatal("Enter in the reason unshielded the child")
+	}
+	h.tap(d.confirm)
+	if !f.called("Unshield SP000000018 Review found the family safe") {
+		t.Fatalf("calls %v", f.calls)
 	}
 }
 
@@ -157,12 +230,7 @@ func TestCAFAndLeadChecksRecordChanges(t *testing.T) {
 }
 
 func TestManagementMayShieldWithAReviewDateWithinAYear(t *testing.T) {
-	f := readyFake()
-	f.state.User = signpost.User{Username: "manager", DisplayName: "Maria Green", Role: signpost.RoleManagement, Authority: "Leeds"}
-	h := newHarness(t, f)
-	c := h.app.home.caseload.child
-	c.open("SP000000018", "Review")
-	h.settle()
+	f, h, c := asLeedsManagement(t)
 	if c.shield == nil {
 		t.Fatal("no Shield button for Leeds' management team")
 	}
@@ -174,7 +242,7 @@ func TestManagementMayShieldWithAReviewDateWithinAYear(t *testing.T) {
 	if c.dlg.msg.Text != "The review date must be within the next 12 months." {
 		t.Errorf("message %q", c.dlg.msg.Text)
 	}
-	review.SetText("2027-02-23")
+	review.SetText("23/02/2027")
 	h.tap(c.dlg.confirm)
 	if !f.called("Shield SP000000018 Family fleeing domestic abuse 2027-02-23") {
 		t.Fatalf("calls %v", f.calls)

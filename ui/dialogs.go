@@ -69,6 +69,24 @@ func (a *App) newFormDialog(title, confirm, intro string, items []*widget.FormIt
 	return f
 }
 
+// guarded makes the confirm button an ordinary one that Enter in a field
+// does not press, for a step a person must choose deliberately.
+func (f *formDialog) guarded() {
+	f.confirm.Importance = widget.MediumImportance
+	f.confirm.Refresh()
+	for _, o := range f.content.Objects {
+		form, ok := o.(*widget.Form)
+		if !ok {
+			continue
+		}
+		for _, it := range form.Items {
+			if e, ok := it.Widget.(*widget.Entry); ok {
+				e.OnSubmitted = nil
+			}
+		}
+	}
+}
+
 func (f *formDialog) show() {
 	f.open = true
 	f.d.Show()

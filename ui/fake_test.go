@@ -272,13 +272,14 @@ func (f *fake) Shield(ctx context.Context, id string, req signpost.ShieldRequest
 	if err == nil {
 		c := *r.Child
 		c.Shielded = true
+		c.Shielding = &signpost.Shielding{By: f.state.User.DisplayName, At: time.Date(2026, 11, 23, 10, 0, 0, 0, time.Local), Reason: req.Reason, ReviewDate: req.ReviewDate}
 		r.Child = &c
 	}
 	return r, err
 }
 
-func (f *fake) Unshield(ctx context.Context, id string) (*Record, error) {
-	if err := f.call("Unshield %s", id); err != nil {
+func (f *fake) Unshield(ctx context.Context, id, reason string) (*Record, error) {
+	if err := f.call("Unshield %s %s", id, reason); err != nil {
 		return nil, err
 	}
 	return f.record(id)
@@ -320,7 +321,8 @@ func jamie() *signpost.Child {
 func riley() *signpost.Child {
 	full := &signpost.Child{SignpostID: "SP000000026", GivenName: "Riley", FamilyName: "Shielded", DateOfBirth: "2012-07-01", Gender: "female", Authority: "Leeds", Shielded: true, Address: "1 Hidden Lane",
 		Involvements: []signpost.Involvement{{ID: "i3", Practitioner: "Nadia Shah", Username: "nurse", Mine: true, Role: "School nurse", StartedOn: "2025-01-15", Phone: "0113 496 0101"},
-			{ID: "i4", Practitioner: "Hidden Worker", Username: "other", Role: "Family support", StartedOn: "2025-02-01", Phone: "0113 000 0000"}}}
+			{ID: "i4", Practitioner: "Hidden Worker", Username: "other", Role: "Family support", StartedOn: "2025-02-01", Phone: "0113 000 0000"}},
+		TeamContact: signpost.AuthorityContact{Phone: "0113 496 0000", Email: "leeds-signpost@example.org"}}
 	return full.Redact("nurse")
 }
 

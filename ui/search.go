@@ -50,7 +50,7 @@ func (s *searchScreen) build() fyne.CanvasObject {
 	}
 	s.family = entry("e.g. Fixture")
 	s.given = entry("e.g. Jamie")
-	s.dob = entry("YYYY-MM-DD")
+	s.dob = entry("e.g. 14/03/2015")
 	s.postcode = entry("e.g. LS1 4AP")
 	s.nhs = entry("10 digits")
 	s.upn = entry("13 characters")
@@ -86,9 +86,13 @@ func (s *searchScreen) request() signpost.SearchRequest {
 	if s.gender.Selected != "Any" {
 		g = strings.ToLower(s.gender.Selected)
 	}
+	dob := strings.TrimSpace(s.dob.Text)
+	if d, ok := signpost.ParseTypedDate(dob); ok {
+		dob = d
+	}
 	return signpost.SearchRequest{
 		FamilyName: strings.TrimSpace(s.family.Text), GivenName: strings.TrimSpace(s.given.Text),
-		DateOfBirth: strings.TrimSpace(s.dob.Text), Postcode: strings.TrimSpace(s.postcode.Text),
+		DateOfBirth: dob, Postcode: strings.TrimSpace(s.postcode.Text),
 		NHSNumber: strings.TrimSpace(s.nhs.Text), UPN: strings.TrimSpace(s.upn.Text),
 		SignpostID: strings.TrimSpace(s.spid.Text), Gender: g, Reason: strings.TrimSpace(s.reason.Text),
 	}
@@ -100,6 +104,11 @@ func (s *searchScreen) onSearch() {
 		return
 	}
 	req := s.request()
+	if _, ok := signpost.ParseTypedDate(req.DateOfBirth); req.DateOfBirth != "" && !ok {
+		s.result.Importance = widget.DangerImportance
+		s.result.SetText("The date of birth must be a real date, written like 14/03/2015, 14 Mar 2015 or 2015-03-14.")
+		return
+	}
 	// The directory answers only searches that can identify one child, by
 	// the rules the cache searches by offline: say what is wrong before
 	// anything is sent.
@@ -117,11 +126,12 @@ func (s *searchScreen) onSearch() {
 			s.busy = false
 			s.submit.Enable()
 			s.reasonOf = req.Reason
-			s.show(res, err)
+			s.show(req, res, err)
 		})
 }
 
-func (s *searchScreen) show(res SearchResult, err error) {
+// show lays out the answer to search req.
+func (s *searchScreen) show(req signpost.SearchRequest, res SearchResult, err error) {
 	s.matches = nil
 	s.list.UnselectAll()
 	showIf(s.offline.box, res.Offline)
@@ -136,7 +146,7 @@ func (s *searchScreen) show(res SearchResult, err error) {
 		fallthrough
 	case res.TooMany:
 		s.result.Importance = widget.WarningImportance
-		s.result.SetText("Too many matches — add detail (a given name, postcode or date of birth) and search again.")
+		s.result.SetText(signpost.TooManyMessage(req))
 	case err != nil:
 		s.result.SetText("The search could not be done.")
 		s.app.showError("searching", err)

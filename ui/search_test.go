@@ -20,7 +20,7 @@ func TestSearchSaysWhatDetailIsMissing(t *testing.T) {
 	}{
 		{"nothing", func() {}, "Add detail: a family name and date of birth"},
 		{"family name alone", func() { h.typeIn(s.family, "Smith") }, "Add detail"},
-		{"impossible date", func() { h.typeIn(s.family, "Smith"); h.typeIn(s.dob, "2016-02-30") }, "Date of birth must be a real date written YYYY-MM-DD."},
+		{"impossible date", func() { h.typeIn(s.family, "Smith"); h.typeIn(s.dob, "2016-02-30") }, "The date of birth must be a real date, written like 14/03/2015, 14 Mar 2015 or 2015-03-14."},
 		{"bad postcode", func() { h.typeIn(s.family, "Smith"); h.typeIn(s.given, "Sam"); h.typeIn(s.postcode, "NOTAPOSTCODE") }, "is not a UK postcode"},
 		{"bad NHS number", func() { h.typeIn(s.nhs, "1234567890") }, "not a valid NHS number"},
 	}
@@ -58,7 +58,7 @@ func TestSearchShowsAtMostTenMatchesOrTooMany(t *testing.T) {
 	h.typeIn(s.dob, "2016-01-01")
 	s.dob.TypedKey(&fyneKeyReturn)
 	h.settle()
-	if s.result.Text != "Too many matches — add detail (a given name, postcode or date of birth) and search again." || s.list.Length() != 0 {
+	if s.result.Text != "Too many matches — add detail (a given name or a postcode) and search again." || s.list.Length() != 0 {
 		t.Errorf("too many: %q, %d rows", s.result.Text, s.list.Length())
 	}
 	h.typeIn(s.family, "Fixtrue")
@@ -98,6 +98,29 @@ func TestOfflineSearchSaysOnlyTheCacheWasSearched(t *testing.T) {
 		t.Fatal("no offline banner")
 	}
 	h.contains("You are offline: only the children kept on this laptop were searched.")
+}
+
+// TestSearchReadsADateOfBirthAsTheAppWritesIt: "14 Mar 2015" (as the app
+// shows dates) and "14/03/2015" are sent as 2015-03-14.
+func TestSearchReadsADateOfBirthAsTheAppWritesIt(t *testing.T) {
+	for _, typed := range []string{"14 Mar 2015", "14/03/2015", "2015-03-14"} {
+		t.Run(typed, func(t *testing.T) {
+			f := readyFake()
+			var sent string
+			f.search = func(req signpost.SearchRequest) (SearchResult, error) {
+				sent = req.DateOfBirth
+				return SearchResult{}, nil
+			}
+			h := newHarness(t, f)
+			s := h.app.home.search
+			h.typeIn(s.family, "Fixture")
+			h.typeIn(s.dob, typed)
+			h.tap(s.submit)
+			if sent != "2015-03-14" {
+				t.Errorf("typed %q, sent date of birth %q (result %q)", typed, sent, s.result.Text)
+			}
+		})
+	}
 }
 
 func TestCtrlFOpensSearchWithTheCursorInFamilyName(t *testing.T) {

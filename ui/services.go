@@ -83,7 +83,7 @@ type Services interface {
 	// Shield and Unshield change a child's shielding (management team of the
 	// child's authority); BreakGlass shows a shielded record in full, once.
 	Shield(ctx context.Context, id string, req signpost.ShieldRequest) (*Record, error)
-	Unshield(ctx context.Context, id string) (*Record, error)
+	Unshield(ctx context.Context, id, reason string) (*Record, error)
 	BreakGlass(ctx context.Context, id, reason string) (*Record, error)
 
 	// ChangePassphrase re-wraps the cache key under a new passphrase.

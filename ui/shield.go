@@ -53,9 +53,10 @@ func (s *childScreen) onBreakGlass() {
 // checkReview validates a shielding review date: a real date within the next
 // 12 months.
 func checkReview(s string, now time.Time) error {
-	t, ok := signpost.ParseDate(strings.TrimSpace(s))
+	d, _ := signpost.ParseTypedDate(s)
+	t, ok := signpost.ParseDate(d)
 	if !ok {
-		return signpost.FieldError("review_date", "the review date must be a real date written YYYY-MM-DD")
+		return signpost.FieldError("review_date", "the review date must be a real date, written like 14/03/2015, 14 Mar 2015 or 2015-03-14")
 	}
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	if !t.After(today) || t.After(today.AddDate(1, 0, 0)) {
@@ -73,7 +74,7 @@ func (s *childScreen) onShield() {
 	reason := widget.NewEntry()
 	reason.SetPlaceHolder("e.g. family fleeing domestic abuse")
 	review := widget.NewEntry()
-	review.SetText(s.app.now().AddDate(0, 3, 0).Format(signpost.DateLayout))
+	review.SetText(s.app.now().AddDate(0, 3, 0).Format("2 Jan 2006"))
 	var rec *Record
 	s.dlg = s.app.newFormDialog("Shield "+s.childName(), "Shield",
 		"Everyone outside your management team will see only the child's name, date of birth and gender, "+
@@ -86,7 +87,8 @@ func (s *childScreen) onShield() {
 			return checkReview(review.Text, s.app.now())
 		},
 		func() job {
-			req := signpost.ShieldRequest{Reason: strings.TrimSpace(reason.Text), ReviewDate: strings.TrimSpace(review.Text)}
+			on, _ := signpost.ParseTypedDate(review.Text)
+			req := signpost.ShieldRequest{Reason: strings.TrimSpace(reason.Text), ReviewDate: on}
 			return func(ctx context.Context) error {
 				var err error
 				rec, err = s.app.svc.Shield(ctx, id, req)
@@ -98,23 +100,40 @@ func (s *childScreen) onShield() {
 	s.app.win.Canvas().Focus(reason)
 }
 
+// onUnshield asks for a reason (recorded, as shielding's is) and shows the
+// shielding's history; its confirm button is not the default, and Enter does
+// not press it: lifting a shielding must be chosen.
 func (s *childScreen) onUnshield() {
 	s.app.touch()
 	if s.rec == nil {
 		return
 	}
 	id := s.rec.Child.SignpostID
+	intro := "Practitioners will see this child's full record again, including address, carers, school, GP and who works with them."
+	if sh := s.rec.Child.Shielding; sh != nil {
+		intro = shieldingHistory(sh) + "\n\n" + intro
+	}
+	reason := widget.NewEntry()
+	reason.SetPlaceHolder("e.g. review found the family safe")
 	var rec *Record
-	s.dlg = s.app.newFormDialog("Unshield "+s.childName(), "Unshield",
-		"Practitioners will see this child's full record again, including address, carers, school, GP and who works with them.",
-		nil, nil,
+	s.dlg = s.app.newFormDialog("Unshield "+s.childName(), "Unshield", intro,
+		[]*widget.FormItem{widget.NewFormItem("Reason", reason)},
+		func() error {
+			if strings.TrimSpace(reason.Text) == "" {
+				return signpost.FieldError("reason", "unshielding needs a reason; it is recorded in the audit")
+			}
+			return signpost.CheckReason("reason", strings.TrimSpace(reason.Text), signpost.MaxReasonLen)
+		},
 		func() job {
+			why := strings.TrimSpace(reason.Text)
 			return func(ctx context.Context) error {
 				var err error
-				rec, err = s.app.svc.Unshield(ctx, id)
+				rec, err = s.app.svc.Unshield(ctx, id, why)
 				return err
 			}
 		},
 		func() { s.show(rec) })
+	s.dlg.guarded()
 	s.dlg.show()
+	s.app.win.Canvas().Focus(reason)
 }

@@ -46,7 +46,9 @@ const usage = `usage: signpost-directory <command> [flags]
 
 commands:
   serve             run the directory (see serve -h)
-  create-authority  --code E08000035 --name Leeds
+  create-authority  --code E08000035 --name Leeds [--phone P] [--email E]
+  set-authority-contact --authority NAME --phone P --email E
+                    how shielded records say to reach the authority's management team
   create-org        --name NAME [--authority NAME] [--accredited=false]
   create-user       --username U --name "Full Name" --role practitioner|management|itadmin --org NAME
                     [--job TITLE] [--phone P] [--email E] [--child-protection]
@@ -83,6 +85,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runServe(ctx, args, stdout, stderr)
 	case "create-authority":
 		return runCreateAuthority(ctx, args, stderr)
+	case "set-authority-contact":
+		return runSetAuthorityContact(ctx, args, stderr)
 	case "create-org":
 		return runCreateOrg(ctx, args, stderr)
 	case "create-user":
@@ -180,12 +184,52 @@ func runCreateAuthority(ctx context.Context, args []string, stderr io.Writer) er
 	fs, m := newFlags("create-authority", stderr)
 	code := fs.String("code", "", "ONS GSS code")
 	name := fs.String("name", "", "name")
+	phone := fs.String("phone", "", "phone of the authority's Signpost management team")
+	email := fs.String("email", "", "email of the authority's Signpost management team")
 	return withStore(ctx, fs, m, args, func(st *sqlcipher.Store) error {
 		if *code == "" || *name == "" {
 			return errors.New("--code and --name are required")
 		}
-		return st.CreateAuthority(ctx, *code, *name)
+		if err := checkTeamContact(*phone, *email); err != nil {
+			return err
+		}
+		if err := st.CreateAuthority(ctx, *code, *name); err != nil {
+			return err
+		}
+		if *phone == "" && *email == "" {
+			return nil
+		}
+		return st.SetAuthorityContact(ctx, *code, *phone, *email)
 	})
+}
+
+// runSetAuthorityContact sets how the management team of an authority is
+// reached, which its shielded records show.
+func runSetAuthorityContact(ctx context.Context, args []string, stderr io.Writer) error {
+	fs, m := newFlags("set-authority-contact", stderr)
+	authority := fs.String("authority", "", "authority name or ONS code")
+	phone := fs.String("phone", "", "phone of the authority's Signpost management team")
+	email := fs.String("email", "", "email of the authority's Signpost management team")
+	return withStore(ctx, fs, m, args, func(st *sqlcipher.Store) error {
+		if *authority == "" {
+			return errors.New("--authority is required")
+		}
+		if *phone == "" && *email == "" {
+			return errors.New("--phone or --email is required: a shielded record must say how to reach the team")
+		}
+		if err := checkTeamContact(*phone, *email); err != nil {
+			return err
+		}
+		return st.SetAuthorityContact(ctx, *authority, *phone, *email)
+	})
+}
+
+// checkTeamContact validates a management team's phone and email.
+func checkTeamContact(phone, email string) error {
+	if err := signpost.CheckPhone("phone", phone); err != nil {
+		return err
+	}
+	return signpost.CheckEmail("email", email)
 }
 
 func runCreateOrg(ctx context.Context, args []string, stderr io.Writer) error {

@@ -75,6 +75,8 @@ func TestAdminCommands(t *testing.T) {
 		return out.String()
 	}
 	runOK("create-authority", "--code", "E08000035", "--name", "Leeds")
+	runOK("create-authority", "--code", "E08000034", "--name", "Kirklees", "--phone", "01484 496 000", "--email", "kirklees-signpost@example.org")
+	runOK("set-authority-contact", "--authority", "Leeds", "--phone", "0113 496 0000", "--email", "leeds-signpost@example.org")
 	runOK("create-org", "--name", "Leeds Health", "--authority", "Leeds")
 	t.Setenv("SIGNPOST_PASSWORD", "a-long-enough-password")
 	got := runOK("create-user", "--username", "ann", "--name", "Ann Example", "--role", "practitioner", "--org", "Leeds Health")
@@ -88,6 +90,11 @@ func TestAdminCommands(t *testing.T) {
 	for _, bad := range [][]string{
 		{"create-user", "--username", "bob", "--name", "Bob", "--role", "wizard", "--org", "Leeds Health"},
 		{"create-org", "--name", "X", "--authority", "Atlantis"},
+		{"set-authority-contact", "--authority", "Atlantis", "--phone", "0113 496 0000"},
+		{"set-authority-contact", "--authority", "Leeds"},
+		{"set-authority-contact", "--authority", "Leeds", "--phone", "call the office"},
+		{"set-authority-contact", "--authority", "Leeds", "--email", "leeds at example.org"},
+		{"create-authority", "--code", "E08000036", "--name", "Wakefield", "--email", "nowhere"},
 		{"disable-user", "--username", "nobody"},
 		{"wipe", "--device", "nope"},
 		{"wipe", "--device", "nope", "--reason", "misplaced"},

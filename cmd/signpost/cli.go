@@ -227,11 +227,14 @@ func cmdSearch(ctx context.Context, g globals, args []string, stdin io.Reader, s
 	var req signpost.SearchRequest
 	fs.StringVar(&req.FamilyName, "family", "", "family name")
 	fs.StringVar(&req.GivenName, "given", "", "given name")
-	fs.StringVar(&req.DateOfBirth, "dob", "", "date of birth, YYYY-MM-DD")
+	fs.StringVar(&req.DateOfBirth, "dob", "", "date of birth: 2015-03-14, 14/03/2015 or \"14 Mar 2015\"")
 	fs.StringVar(&req.Postcode, "postcode", "", "postcode")
 	fs.StringVar(&req.Reason, "reason", "", "why you are searching (recorded in the audit)")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
+	}
+	if dob, ok := signpost.ParseTypedDate(req.DateOfBirth); ok {
+		req.DateOfBirth = dob
 	}
 	d, err := openDevice(ctx, g, &secrets{stdin: stdin, stderr: stderr})
 	if err != nil {
@@ -246,7 +249,7 @@ func cmdSearch(ctx context.Context, g globals, args []string, stdin io.Reader, s
 		fmt.Fprintln(stdout, "offline: searched this device's cache only")
 	}
 	if res.TooMany {
-		fmt.Fprintln(stdout, "too many matches: add detail (given name, postcode) and search again")
+		fmt.Fprintln(stdout, signpost.TooManyMessage(req))
 		return nil
 	}
 	printMatches(stdout, res.Matches)

@@ -65,8 +65,11 @@ func TestHeadlessCommandsEndToEnd(t *testing.T) {
 	if c, o, _ := sh("search", "--family", "Fixtrue", "--dob", "2015-03-14"); c != 0 || !strings.Contains(o, "Jamie Fixture") {
 		t.Errorf("search: %d %q", c, o)
 	}
-	if c, o, _ := sh("search", "--family", "Smith", "--dob", "2016-01-01"); c != 0 || !strings.Contains(o, "too many matches") {
+	if c, o, _ := sh("search", "--family", "Smith", "--dob", "2016-01-01"); c != 0 || !strings.Contains(o, "Too many matches — add detail (a given name or a postcode)") {
 		t.Errorf("too-many search: %d %q", c, o)
+	}
+	if c, o, _ := sh("search", "--family", "Smith", "--given", "Sam", "--dob", "1 Jan 2016", "--postcode", "LS6 1AA", "--reason", "health assessment"); c != 0 || strings.Count(o, "Sam Smith") != 1 {
+		t.Errorf("the Sam Smith at LS6 1AA, born 1 Jan 2016: %d %q", c, o)
 	}
 	if c, _, e := sh("search", "--family", "Smith", "--dob", "2016-02-30"); c != 1 || !strings.Contains(e, "real date") {
 		t.Errorf("bad date: %d %q", c, e)

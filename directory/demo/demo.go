@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"signpost"
@@ -53,6 +54,29 @@ var (
 		School: &signpost.Setting{Code: "107951", Name: "Woodhouse Secondary School", Phone: "0113 496 0501", StartedOn: "2023-09-05"},
 		GP:     &signpost.Setting{Code: "B86002", Name: "Woodhouse Medical Centre", Phone: "0113 496 0601", StartedOn: "2012-08-01"}}
 )
+
+// RileyShieldReason is why the demo's Riley was shielded.
+const RileyShieldReason = "Family fleeing domestic abuse (demo)"
+
+// TeamContact is the demo's phone and email for the management team of
+// the i'th authority, named name: numbers from Ofcom's drama ranges and
+// addresses at example.org, so that none reaches anyone. Leeds is 0113 496
+// 0000, leeds-signpost@example.org.
+func TeamContact(i int, name string) (phone, email string) {
+	slug := strings.Trim(strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			return r
+		case r >= 'A' && r <= 'Z':
+			return r + 'a' - 'A'
+		}
+		return '-'
+	}, name), "-")
+	if name == "Leeds" {
+		return "0113 496 0000", "leeds-signpost@example.org"
+	}
+	return fmt.Sprintf("01632 960%03d", i%1000), slug + "-signpost@example.org"
+}
 
 // samSmithPlaces are where the twelve Sam Smiths born 2016-01-01 live.
 var samSmithPlaces = []struct{ authority, postcode string }{
@@ -101,9 +125,13 @@ func Seed(ctx context.Context, st directory.Store, n int, today time.Time, cost 
 		return nil
 	}
 	auths := population.Authorities()
-	for _, a := range auths {
+	for i, a := range auths {
 		if err := st.CreateAuthority(ctx, a.Code, a.Name); err != nil && signpost.KindOf(err) != signpost.KindConflict {
 			return fmt.Errorf("seeding authority %s: %w", a.Name, err)
+		}
+		phone, email := TeamContact(i, a.Name)
+		if err := st.SetAuthorityContact(ctx, a.Code, phone, email); err != nil {
+			return fmt.Errorf("seeding the contact of authority %s: %w", a.Name, err)
 		}
 	}
 	for _, o := range []struct{ name, auth string }{{orgLeedsHealth, "Leeds"}, {orgManchesterCSC, "Manchester"}, {orgLeedsCSC, "Leeds"}, {orgIT, ""}} {
@@ -154,6 +182,11 @@ func Seed(ctx context.Context, st directory.Store, n int, today time.Time, cost 
 	}
 	if err := st.CreateChildren(ctx, fixtures); err != nil {
 		return fmt.Errorf("seeding fixture children: %w", err)
+	}
+	// Riley's shielding has a history, as one made in the app would.
+	if err := st.SetShield(ctx, riley.SignpostID, &directory.Shield{Reason: RileyShieldReason, By: "manager", At: today,
+		ReviewDate: today.AddDate(0, 3, 0).Format(signpost.DateLayout)}); err != nil {
+		return fmt.Errorf("seeding Riley's shielding: %w", err)
 	}
 	fx, _ := json.Marshal(FixtureIDs{Jamie: jamie.SignpostID, Riley: riley.SignpostID, SamSmiths: sams})
 	if err := st.SetSetting(ctx, demoFixturesKey, string(fx)); err != nil {

@@ -20,6 +20,24 @@ func (s *Store) CreateAuthority(ctx context.Context, code, name string) error {
 	}))
 }
 
+// SetAuthorityContact sets the phone and email of the management team of an
+// authority (by code or name), which shielded records show.
+func (s *Store) SetAuthorityContact(ctx context.Context, authority, phone, email string) error {
+	defer s.records.accountsChanged() // the records kept show the old contact
+	return wrap("setting an authority's contact", s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE authorities SET phone = ?, email = ? WHERE code = ? OR name = ?`, phone, email, authority, authority)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return notFound("authority " + authority)
+		}
+		return nil
+	}))
+}
+
 // CreateOrganisation adds an organisation in an authority (by code or name; ""
 // for a national one).
 func (s *Store) CreateOrganisation(ctx context.Context, name, authority string, accredited bool) error {

@@ -176,7 +176,9 @@ func insertInvolvement(ctx context.Context, tx *sql.Tx, id string, childID, user
 
 const childCols = `c.id, c.signpost_id, c.given_name, c.family_name, c.dob, c.gender, c.address, c.postcode, COALESCE(a.name, ''),
 	COALESCE(c.nhs_number, ''), COALESCE(c.upn, ''), c.status, c.shielded, c.merged_into,
-	c.school_code, c.school_name, c.school_phone, c.school_started, c.gp_code, c.gp_name, c.gp_phone, c.gp_started, c.seq
+	c.school_code, c.school_name, c.school_phone, c.school_started, c.gp_code, c.gp_name, c.gp_phone, c.gp_started, c.seq,
+	COALESCE(a.phone, ''), COALESCE(a.email, ''), c.shield_reason, c.shield_review, c.shield_at,
+	COALESCE((SELECT display_name FROM users WHERE username = c.shield_by), '')
 	FROM children c LEFT JOIN authorities a ON a.id = c.authority_id`
 
 type querier interface {
@@ -188,9 +190,17 @@ func scanChild(row rowScanner) (int64, *signpost.Child, int64, error) {
 	c := &signpost.Child{Involvements: []signpost.Involvement{}}
 	var id, seq int64
 	var sc, gp signpost.Setting
+	var sh signpost.Shielding
+	var shieldAt string
 	err := row.Scan(&id, &c.SignpostID, &c.GivenName, &c.FamilyName, &c.DateOfBirth, &c.Gender, &c.Address, &c.Postcode, &c.Authority,
 		&c.NHSNumber, &c.UPN, &c.Status, &c.Shielded, &c.MergedInto,
-		&sc.Code, &sc.Name, &sc.Phone, &sc.StartedOn, &gp.Code, &gp.Name, &gp.Phone, &gp.StartedOn, &seq)
+		&sc.Code, &sc.Name, &sc.Phone, &sc.StartedOn, &gp.Code, &gp.Name, &gp.Phone, &gp.StartedOn, &seq,
+		&c.TeamContact.Phone, &c.TeamContact.Email, &sh.Reason, &sh.ReviewDate, &shieldAt, &sh.By)
+	c.TeamContact.Team = signpost.ContactVia(c.Authority)
+	if c.Shielded {
+		sh.At = parseTS(shieldAt)
+		c.Shielding = &sh
+	}
 	if sc.Code != "" || sc.Name != "" {
 		c.School = &sc
 	}

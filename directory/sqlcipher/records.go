@@ -83,5 +83,9 @@ func copyChild(c *signpost.Child) *signpost.Child {
 		g := *c.GP
 		d.GP = &g
 	}
+	if c.Shielding != nil {
+		sh := *c.Shielding
+		d.Shielding = &sh
+	}
 	return &d
 }
