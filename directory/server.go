@@ -590,7 +590,12 @@ func (s *Server) authenticate(r *http.Request, ac access) (Actor, error) {
 			return Actor{}, err
 		}
 	}
-	dev, err := s.device(ctx, se.DeviceID)
+	// A write (a push, a receipt) reads the device afresh: one revoked or
+	// ordered to wipe a moment ago, by this process or another, writes
+	// nothing more; reads may answer from what is kept (the hub drops it
+	// within a second of any move).
+	fresh := ac == lastWords || ac == receipt
+	dev, err := s.device(ctx, se.DeviceID, fresh)
 	if err != nil {
 		return Actor{}, err
 	}
@@ -647,9 +652,9 @@ func (s *Server) authenticate(r *http.Request, ac access) (Actor, error) {
 const touchEvery = 5 * time.Minute
 
 // device reads a device, from the cache while it is fresh.
-func (s *Server) device(ctx context.Context, id string) (*DeviceRecord, error) {
+func (s *Server) device(ctx context.Context, id string, fresh bool) (*DeviceRecord, error) {
 	now := s.cfg.Now()
-	if d, ok := s.auth.device(id, now); ok {
+	if d, ok := s.auth.device(id, now); ok && !fresh {
 		return d, nil
 	}
 	d, err := s.store.Device(ctx, id)

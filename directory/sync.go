@@ -114,7 +114,7 @@ func (s *Server) handleWait(w http.ResponseWriter, r *http.Request, a Actor) {
 	defer timeout.Stop()
 	for {
 		woken := s.hub.watch(a.UserID) // taken before checking, so no change is missed
-		dev, err := s.device(ctx, a.DeviceID)
+		dev, err := s.device(ctx, a.DeviceID, false)
 		if err != nil {
 			s.fail(w, r, err)
 			return
