@@ -804,6 +804,20 @@ func (d *Device) Retry(ctx context.Context, id string) error {
 	return nil
 }
 
+// Cancel takes back a change that has not been sent yet (not a record
+// opened offline, nor one being sent).
+func (d *Device) Cancel(ctx context.Context, id string) error {
+	st, _, e, err := d.ready()
+	if err != nil {
+		return err
+	}
+	if err := st.Cancel(ctx, id); err != nil {
+		return err
+	}
+	d.changed(ctx, st, e)
+	return nil
+}
+
 // Dismiss discards a refused change.
 func (d *Device) Dismiss(ctx context.Context, id string) error {
 	st, _, e, err := d.ready()

@@ -586,6 +586,52 @@ func (s *Store) Dismiss(ctx context.Context, id string) error {
 	})
 }
 
+// Cancel takes back a change the practitioner made that has not been sent:
+// it leaves the outbox and its optimistic effect on the child goes. A change
+// being sent (in flight) may already be held by the directory, so it cannot
+// be taken back; nor can the record of opening a child offline, which the
+// audit must have (a person cannot unsee a record).
+func (s *Store) Cancel(ctx context.Context, id string) error {
+	now := s.now().UTC()
+	return s.write(ctx, "cancelling a change", func(tx *sql.Tx) error {
+		var body, state string
+		err := tx.QueryRowContext(ctx, `SELECT body, state FROM outbox WHERE id = ?`, id).Scan(&body, &state)
+		if errors.Is(err, sql.ErrNoRows) {
+			return &signpost.Error{Kind: signpost.KindNotFound, Message: "that change is not waiting any more: it has been sent, or was cancelled"}
+		}
+		if err != nil {
+			return err
+		}
+		var m signpost.Mutation
+		if err := json.Unmarshal([]byte(body), &m); err != nil {
+			return fmt.Errorf("decoding a queued change: %w", err)
+		}
+		switch {
+		case m.Kind == signpost.MutView:
+			return &signpost.Error{Kind: signpost.KindConflict, Message: "opening a record offline is logged in the audit when the laptop next syncs; it cannot be cancelled"}
+		case state == StateInFlight:
+			return &signpost.Error{Kind: signpost.KindConflict, Message: "this change is being sent now, so it can no longer be cancelled; if the directory takes it, record the opposite change"}
+		case state == StateRejected:
+			return &signpost.Error{Kind: signpost.KindConflict, Message: "the directory refused this change: discard it instead"}
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE id = ? AND state = ?`, id, StatePending)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return &signpost.Error{Kind: signpost.KindConflict, Message: "this change is being sent now, so it can no longer be cancelled"}
+		}
+		if m.ChildID == "" {
+			return nil
+		}
+		e, err := loadEnv(ctx, tx, now)
+		if err != nil {
+			return err
+		}
+		return rebuild(ctx, tx, e, m.ChildID)
+	})
+}
+
 // Retry queues a rejected change again and returns its new id. The copy needs
 // a fresh UUIDv7: the directory would answer the old id with its first
 // answer, the rejection. A view event is chained again at the head. The copy

@@ -525,3 +525,60 @@ func TestRefusedChangesCountAsUnsentAndLostInAWipe(t *testing.T) {
 		t.Fatalf("lost %q, want %q", got, want)
 	}
 }
+
+func TestCancelTakesBackAPendingChangeAndItsEffect(t *testing.T) {
+	f := newFixture(t, signpost.Policy{})
+	ctx := context.Background()
+	must(t, f.s.ApplyPull(ctx, pull(child(1, "Jamie", "Fixture", true))))
+	id := signpost.SignpostID(1)
+	caf := mustEnqueue(t, f.s, signpost.Mutation{Kind: signpost.MutSetCAF, ChildID: id, Value: true})
+	sent := mustEnqueue(t, f.s, signpost.Mutation{Kind: signpost.MutSetLead, ChildID: id, Value: true})
+	cs, err := f.s.Caseload(ctx, "")
+	must(t, err)
+	if !cs[0].CAF || !cs[0].PendingChange {
+		t.Fatalf("before cancelling %+v", cs[0])
+	}
+	// The lead-professional change goes in flight; the CAF one is moved back
+	// to pending, so one of each.
+	batch, err := f.s.NextBatch(ctx, 10)
+	must(t, err)
+	must(t, f.s.ReturnToPending(ctx, []string{caf.ID}))
+	if len(batch) != 2 {
+		t.Fatalf("batch %d", len(batch))
+	}
+	wantKind(t, f.s.Cancel(ctx, sent.ID), signpost.KindConflict) // in flight: may be held already
+
+	must(t, f.s.Cancel(ctx, caf.ID))
+	st := outboxStates(t, f.s)
+	if _, ok := st[caf.ID]; ok {
+		t.Fatal("the cancelled change is still in the outbox")
+	}
+	if st[sent.ID].State != StateInFlight {
+		t.Fatalf("the change in flight was touched: %+v", st[sent.ID])
+	}
+	cs, err = f.s.Caseload(ctx, "")
+	must(t, err)
+	if cs[0].CAF {
+		t.Fatalf("the cancelled CAF flag still shows: %+v", cs[0])
+	}
+	u, err := f.s.Unsent(ctx)
+	must(t, err)
+	if u.Changes != 1 {
+		t.Fatalf("unsent after cancelling: %+v", u)
+	}
+	wantKind(t, f.s.Cancel(ctx, caf.ID), signpost.KindNotFound)
+
+	// A record opened offline stays for the audit.
+	_, err = f.s.ViewChild(ctx, id, "home visit")
+	must(t, err)
+	views := 0
+	for _, it := range outboxStates(t, f.s) {
+		if it.Kind == signpost.MutView {
+			views++
+			wantKind(t, f.s.Cancel(ctx, it.ID), signpost.KindConflict)
+		}
+	}
+	if views != 1 {
+		t.Fatalf("%d offline views in the outbox, want 1", views)
+	}
+}

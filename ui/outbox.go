@@ -21,6 +21,8 @@ type outboxScreen struct {
 	list    *widget.List
 	changes []Change
 	gen     int
+
+	cancelDlg *formDialog // the last "Cancel this change?" asked (tests)
 }
 
 func newOutboxScreen(a *App) *outboxScreen { return &outboxScreen{app: a} }
@@ -92,6 +94,7 @@ type changeRow struct {
 	state   *widget.Label
 	retry   *widget.Button
 	discard *widget.Button
+	cancel  *widget.Button
 	content fyne.CanvasObject
 	id      string
 }
@@ -102,7 +105,8 @@ func (s *outboxScreen) newRow() fyne.CanvasObject {
 	r.state.Truncation = fyne.TextTruncateEllipsis
 	r.retry = widget.NewButtonWithIcon("Send again", theme.MediaReplayIcon(), func() { s.onRetry(r.id) })
 	r.discard = widget.NewButtonWithIcon("Discard", theme.DeleteIcon(), func() { s.onDismiss(r.id) })
-	r.content = container.NewBorder(nil, nil, nil, container.NewHBox(r.retry, r.discard), container.NewVBox(r.what, r.state))
+	r.cancel = widget.NewButtonWithIcon("Cancel change", theme.CancelIcon(), func() { s.onCancel(r.id, r.what.Text) })
+	r.content = container.NewBorder(nil, nil, nil, container.NewHBox(r.retry, r.discard, r.cancel), container.NewVBox(r.what, r.state))
 	r.ExtendBaseWidget(r)
 	return r
 }
@@ -133,6 +137,7 @@ func (s *outboxScreen) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	}
 	showIf(r.retry, c.State == ChangeRejected)
 	showIf(r.discard, c.State == ChangeRejected)
+	showIf(r.cancel, c.State != ChangeRejected && c.State != ChangeInFlight && c.Kind != signpost.MutView)
 	r.Refresh()
 }
 
@@ -145,6 +150,20 @@ func (s *outboxScreen) onRetry(id string) {
 		s.load()
 		s.app.changed()
 	})
+}
+
+// onCancel asks, then takes back a change that has not been sent.
+func (s *outboxScreen) onCancel(id, what string) {
+	s.app.touch()
+	s.cancelDlg = s.app.newFormDialog("Cancel this change?", "Cancel the change",
+		what+". It has not reached the directory yet; cancelled, it will not be sent. This cannot be undone.", nil, nil,
+		func() job { return func(ctx context.Context) error { return s.app.svc.Cancel(ctx, id) } },
+		func() {
+			s.load()
+			s.app.changed()
+		})
+	s.cancelDlg.guarded()
+	s.cancelDlg.show()
 }
 
 func (s *outboxScreen) onDismiss(id string) {

@@ -3,6 +3,10 @@ package ui
 import (
 	"testing"
 	"time"
+
+	"fyne.io/fyne/v2/widget"
+
+	"signpost"
 )
 
 func TestOutboxShowsRefusedChangesWithReasonAndRetryOrDiscard(t *testing.T) {
@@ -47,4 +51,41 @@ func TestOutboxTabTitleCountsWaitingChanges(t *testing.T) {
 		t.Errorf("tab %q", got)
 	}
 	h.contains("3 changes waiting to sync")
+}
+
+func TestAPendingChangeCanBeCancelledBeforeItSyncs(t *testing.T) {
+	f := readyFake()
+	f.outbox = []Change{
+		{ID: "m1", ChildID: "SP000000018", Description: "Record a CAF for Jamie Fixture", State: ChangePending, Created: time.Date(2026, 11, 23, 9, 15, 0, 0, time.Local)},
+		{ID: "m2", ChildID: "SP000000018", Description: "Set lead professional for Jamie Fixture", State: ChangeInFlight},
+		{ID: "m3", ChildID: "SP000000018", Description: "Opened Jamie Fixture's record", State: ChangePending, Kind: signpost.MutView},
+	}
+	h := newHarness(t, f)
+	h.app.home.selectTab(tabOutbox)
+	h.settle()
+	s := h.app.home.outbox
+	rows := make([]*changeRow, 3)
+	for i := range rows {
+		rows[i] = s.newRow().(*changeRow)
+		s.updateRow(i, rows[i])
+	}
+	if !rows[0].cancel.Visible() || rows[1].cancel.Visible() || rows[2].cancel.Visible() {
+		t.Fatalf("cancel shown: pending %v, in flight %v, offline view %v", rows[0].cancel.Visible(), rows[1].cancel.Visible(), rows[2].cancel.Visible())
+	}
+	h.tap(rows[0].cancel)
+	d := s.cancelDlg
+	if d == nil || !d.open {
+		t.Fatal("no confirmation was asked")
+	}
+	h.contains("Record a CAF for Jamie Fixture. It has not reached the directory yet")
+	if d.confirm.Importance == widget.HighImportance {
+		t.Error("cancelling is the default button")
+	}
+	if f.called("Cancel m1") {
+		t.Fatal("cancelled before confirming")
+	}
+	h.tap(d.confirm)
+	if !f.called("Cancel m1") {
+		t.Fatalf("calls %v", f.calls)
+	}
 }

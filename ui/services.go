@@ -70,6 +70,8 @@ type Services interface {
 	Retry(ctx context.Context, id string) error
 	// Dismiss discards a refused change.
 	Dismiss(ctx context.Context, id string) error
+	// Cancel takes back a change that has not been sent yet.
+	Cancel(ctx context.Context, id string) error
 
 	// Devices lists enrolled devices (IT admin).
 	Devices(ctx context.Context) ([]signpost.Device, error)
