@@ -51,10 +51,15 @@ func (s *childScreen) onStart() {
 			if err := checkRole(role.Text); err != nil {
 				return err
 			}
-			return signpost.CheckStartDate("on", strings.TrimSpace(since.Text), dob, s.app.now())
+			on, err := typedDate("on", "The start date", since)
+			if err != nil {
+				return err
+			}
+			return signpost.CheckStartDate("on", on, dob, s.app.now())
 		},
 		func() job {
-			r, on := strings.TrimSpace(role.Text), strings.TrimSpace(since.Text)
+			r := strings.TrimSpace(role.Text)
+			on, _ := typedDate("on", "", since)
 			return func(ctx context.Context) error { return s.app.svc.StartInvolvement(ctx, id, r, on) }
 		},
 		s.afterChange)
@@ -62,10 +67,25 @@ func (s *childScreen) onStart() {
 	s.app.win.Canvas().Focus(role)
 }
 
+// typedDate reads a date field as people type dates (14/03/2015, 14 Mar
+// 2015 or 2015-03-14), as YYYY-MM-DD; "" when empty. what names it in the
+// error ("The start date").
+func typedDate(field, what string, e *widget.Entry) (string, error) {
+	t := strings.TrimSpace(e.Text)
+	if t == "" {
+		return "", nil
+	}
+	d, ok := signpost.ParseTypedDate(t)
+	if !ok {
+		return "", signpost.FieldError(field, "%s must be a real date, such as 14/03/2015 or 14 Mar 2015.", what)
+	}
+	return d, nil
+}
+
 // dateEntry is a date field filled with today.
 func (s *childScreen) dateEntry() *widget.Entry {
 	e := widget.NewEntry()
-	e.SetPlaceHolder("YYYY-MM-DD")
+	e.SetPlaceHolder("e.g. 14/03/2015")
 	e.SetText(signpost.Today(s.app.now()).Format(signpost.DateLayout))
 	return e
 }
@@ -93,10 +113,14 @@ func (s *childScreen) onEnd() {
 	s.dlg = s.app.newFormDialog("End your involvement", "End involvement", intro,
 		[]*widget.FormItem{widget.NewFormItem("Ended on", ended)},
 		func() error {
-			return signpost.CheckEndDate("on", strings.TrimSpace(ended.Text), started, s.app.now())
+			on, err := typedDate("on", "The end date", ended)
+			if err != nil {
+				return err
+			}
+			return signpost.CheckEndDate("on", on, started, s.app.now())
 		},
 		func() job {
-			on = strings.TrimSpace(ended.Text)
+			on, _ = typedDate("on", "", ended)
 			return func(ctx context.Context) error { return s.app.svc.EndInvolvement(ctx, id, on) }
 		},
 		func() {
@@ -178,7 +202,7 @@ func (d *metChildDialog) show() {
 	d.given = widget.NewEntry()
 	d.family = widget.NewEntry()
 	d.dob = widget.NewEntry()
-	d.dob.SetPlaceHolder("YYYY-MM-DD, e.g. 2015-03-14")
+	d.dob.SetPlaceHolder("e.g. 14/03/2015")
 	d.postcode = widget.NewEntry()
 	d.postcode.SetPlaceHolder("e.g. LS1 4AP")
 	d.gender = widget.NewSelect([]string{"Female", "Male", "Other", "Unknown"}, nil)
@@ -209,7 +233,7 @@ func (d *metChildDialog) show() {
 func (d *metChildDialog) identity() signpost.Identity {
 	return signpost.Identity{
 		GivenName: strings.TrimSpace(d.given.Text), FamilyName: strings.TrimSpace(d.family.Text),
-		DateOfBirth: strings.TrimSpace(d.dob.Text), Postcode: signpost.NormalisePostcode(d.postcode.Text),
+		DateOfBirth: typedDOB(d.dob), Postcode: signpost.NormalisePostcode(d.postcode.Text),
 		Gender: strings.ToLower(d.gender.Selected),
 	}
 }
@@ -225,6 +249,9 @@ func (d *metChildDialog) validate() error {
 	case len(id.GivenName) > 100 || len(id.FamilyName) > 100:
 		return signpost.FieldError("family_name", "names are at most 100 characters")
 	}
+	if _, err := typedDate("date_of_birth", "The date of birth", d.dob); err != nil {
+		return err
+	}
 	if _, err := signpost.CheckDateOfBirth("date_of_birth", id.DateOfBirth, d.app.now()); err != nil {
 		return err
 	}
@@ -235,4 +262,13 @@ func (d *metChildDialog) validate() error {
 		return signpost.FieldError("postcode", "“%s” is not a UK postcode; write it like LS1 4AP", strings.TrimSpace(d.postcode.Text))
 	}
 	return checkRole(d.role.Text)
+}
+
+// typedDOB is the date of birth typed, as YYYY-MM-DD when it reads as a
+// date (the identity's own checks say what is wrong otherwise).
+func typedDOB(e *widget.Entry) string {
+	if d, err := typedDate("date_of_birth", "The date of birth", e); err == nil {
+		return d
+	}
+	return strings.TrimSpace(e.Text)
 }

@@ -146,7 +146,7 @@ func TestEndingAnInvolvementTakesADateWarnsTheLeadAndConfirms(t *testing.T) {
 	for _, tc := range []struct{ on, msg string }{
 		{"2026-11-24", "The end date cannot be in the future."},
 		{"2001-01-01", "The end date cannot be before the involvement started"},
-		{"23/11/2026", "The end date must be a real date written YYYY-MM-DD."},
+		{"31/02/2026", "The end date must be a real date, such as 14/03/2015 or 14 Mar 2015."},
 	} {
 		date.SetText(tc.on)
 		h.tap(c.dlg.confirm)
@@ -154,7 +154,7 @@ func TestEndingAnInvolvementTakesADateWarnsTheLeadAndConfirms(t *testing.T) {
 			t.Errorf("%s: message %q", tc.on, c.dlg.msg.Text)
 		}
 	}
-	date.SetText("2026-11-20")
+	date.SetText("20 Nov 2026") // as people type dates
 	h.tap(c.dlg.confirm)
 	if !f.called("EndInvolvement SP000000018 2026-11-20") {
 		t.Fatalf("calls %v", f.calls)

@@ -26,7 +26,7 @@ func TestMetChildValidatesNamesDateAndPostcode(t *testing.T) {
 	}{
 		{"no given name", "", "Fixture", "2015-03-14", "LS1 4AP", "The given name must contain letters."},
 		{"family name of digits", "Jamie", "1234", "2015-03-14", "LS1 4AP", "The family name must contain letters."},
-		{"date not YYYY-MM-DD", "Jamie", "Fixture", "14/03/2015", "LS1 4AP", "Date of birth must be a real date written YYYY-MM-DD."},
+		{"not a date", "Jamie", "Fixture", "31/02/2015", "LS1 4AP", "The date of birth must be a real date, such as 14/03/2015 or 14 Mar 2015."},
 		{"date in the future", "Jamie", "Fixture", "2030-01-01", "LS1 4AP", "Date of birth cannot be in the future."},
 		{"an adult", "Jamie", "Fixture", "1990-01-01", "LS1 4AP", "aged 25 or over"},
 		{"no postcode", "Jamie", "Fixture", "2015-03-14", "", "Enter the postcode"},
@@ -44,7 +44,7 @@ func TestMetChildValidatesNamesDateAndPostcode(t *testing.T) {
 			}
 		})
 	}
-	fill("Jamie", "Fixture", "2015-03-14", "ls14ap")
+	fill("Jamie", "Fixture", "14 Mar 2015", "ls14ap") // a date as people type it
 	d.gender.SetSelected("Male")
 	d.postcode.TypedKey(&fyneKeyReturn)
 	h.settle()
