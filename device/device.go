@@ -154,6 +154,12 @@ func (d *Device) Subscribe(f func(Status)) func() {
 func (d *Device) publish(change func(*Status)) {
 	d.mu.Lock()
 	change(&d.status)
+	d.status.OfflineLockAt = time.Time{}
+	if d.st != nil && d.policy.OfflineLockHours > 0 {
+		if c, since := d.st.LastContact(); !c.Server.IsZero() {
+			d.status.OfflineLockAt = time.Now().Add(time.Duration(d.policy.OfflineLockHours)*time.Hour - since)
+		}
+	}
 	st := d.status
 	fs := make([]func(Status), 0, len(d.subs)+1)
 	for _, f := range d.subs {

@@ -385,3 +385,17 @@ func TestServicesRemoteWipeAndReceipt(t *testing.T) {
 		t.Fatalf("enrolling again after the wipe: %v", err)
 	}
 }
+
+// The status says until when the laptop works offline: the policy's
+// offline_lock_hours after the last contact with the directory.
+func TestStatusSaysWhenTheOfflineLockComes(t *testing.T) {
+	d := startTestDirectory(t, 20)
+	s, rec := enrolled(t, d, "nurse")
+	waitFor(t, "a status after the first sync", func() bool { return !rec.last().OfflineLockAt.IsZero() })
+	hours := s.State().Policy.OfflineLockHours
+	got := time.Until(rec.last().OfflineLockAt)
+	want := time.Duration(hours) * time.Hour
+	if hours <= 0 || got > want || got < want-time.Minute {
+		t.Fatalf("offline lock in %v, want about %v (policy %d h)", got, want, hours)
+	}
+}

@@ -72,6 +72,11 @@ type Status struct {
 	Locked bool
 	// Wiped: the cache was wiped; State().Wiped says more.
 	Wiped bool
+	// OfflineLockAt is when, by this laptop's clock, the cache locks for
+	// having had no contact with the directory (the policy's
+	// offline_lock_hours after the last one), until an online sign-in;
+	// zero before the first contact.
+	OfflineLockAt time.Time
 }
 
 // EnrolRequest is what the enrolment screen collects.
