@@ -145,8 +145,12 @@ const (
 	MutEndInvolvement   = "end_involvement"
 	MutSetCAF           = "set_caf"
 	MutSetLead          = "set_lead"
-	MutMetChild         = "met_child"
-	MutView             = "view"
+	// MutHandOverLead hands the lead-professional role from the sender to
+	// another practitioner working with the child now (To: the id of their
+	// involvement); the sender must be the lead.
+	MutHandOverLead = "hand_over_lead"
+	MutMetChild     = "met_child"
+	MutView         = "view"
 )
 
 // Mutation is one queued change, identified by a client-made UUIDv7.
@@ -159,6 +163,7 @@ type Mutation struct {
 	On       string    `json:"on,omitempty"` // date the involvement started or ended
 	Identity *Identity `json:"identity,omitempty"`
 	Reason   string    `json:"reason,omitempty"`
+	To       string    `json:"to,omitempty"` // hand_over_lead: the involvement that becomes the lead
 	At       time.Time `json:"at"`
 	PrevHash string    `json:"prev_hash,omitempty"`
 	Hash     string    `json:"hash,omitempty"`

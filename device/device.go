@@ -810,6 +810,13 @@ func (d *Device) Retry(ctx context.Context, id string) error {
 	return nil
 }
 
+// HandOverLead hands the lead-professional role for childID to the
+// practitioner of involvement to (working with the child now); queued like
+// every change.
+func (d *Device) HandOverLead(ctx context.Context, childID, to string) error {
+	return d.enqueue(ctx, signpost.Mutation{Kind: signpost.MutHandOverLead, ChildID: childID, To: to})
+}
+
 // Cancel takes back a change that has not been sent yet (not a record
 // opened offline, nor one being sent).
 func (d *Device) Cancel(ctx context.Context, id string) error {

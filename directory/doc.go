@@ -54,7 +54,11 @@
 // Push applies each mutation exactly once: its id is recorded with its result
 // in the same transaction as the change, and a replay answers "duplicate" with
 // the first result (first_status, reason, ids). A rejected mutation is recorded
-// too and never blocks those behind it.
+// too and never blocks those behind it. The kinds: start_involvement (role,
+// on), end_involvement (on), set_caf and set_lead (value), hand_over_lead (to:
+// the id of the involvement, someone else's with the child now, that becomes
+// the lead; the sender must be the lead), met_child (identity) and view (an
+// offline view, reason, chained by prev_hash and hash).
 //
 // A device ordered to wipe gets 410 with {"error": ..., "directives": [{"kind":
 // "wipe"}]} on every request but its receipt. Its push is answered 410 too, but

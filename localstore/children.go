@@ -307,6 +307,13 @@ func applyChange(c *signpost.Child, m *signpost.Mutation, u signpost.User) {
 			}
 		}
 		c.Involvements[i].LeadProfessional = m.Value
+	case signpost.MutHandOverLead:
+		if i < 0 || !c.Involvements[i].LeadProfessional {
+			return
+		}
+		for j := range c.Involvements {
+			c.Involvements[j].LeadProfessional = c.Involvements[j].ID == m.To && c.Involvements[j].Active()
+		}
 	}
 }
 
@@ -320,6 +327,17 @@ func checkChange(c *signpost.Child, m *signpost.Mutation, username string, now t
 		return &signpost.Error{Kind: signpost.KindConflict, Message: "you are already working with this child"}
 	case m.Kind != signpost.MutStartInvolvement && i < 0:
 		return &signpost.Error{Kind: signpost.KindConflict, Message: "you have no current involvement with this child"}
+	}
+	if m.Kind == signpost.MutHandOverLead {
+		if !c.Involvements[i].LeadProfessional {
+			return &signpost.Error{Kind: signpost.KindConflict, Message: "only the lead professional can hand the role over"}
+		}
+		for _, in := range c.Involvements {
+			if in.ID == m.To && in.Active() && !in.Mine {
+				return nil
+			}
+		}
+		return signpost.FieldError("to", "the practitioner to hand over to is not working with this child now")
 	}
 	switch {
 	case m.On == "":

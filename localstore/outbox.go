@@ -49,7 +49,7 @@ func prepareChange(m *signpost.Mutation, now time.Time) error {
 	m.Role, m.Reason, m.On = strings.TrimSpace(m.Role), strings.TrimSpace(m.Reason), strings.TrimSpace(m.On)
 	m.PrevHash, m.Hash = "", ""
 	switch m.Kind {
-	case signpost.MutStartInvolvement, signpost.MutEndInvolvement, signpost.MutSetCAF, signpost.MutSetLead:
+	case signpost.MutStartInvolvement, signpost.MutEndInvolvement, signpost.MutSetCAF, signpost.MutSetLead, signpost.MutHandOverLead:
 		if !signpost.ValidSignpostID(m.ChildID) {
 			return signpost.FieldError("child_id", "that is not a valid Signpost ID (SP, eight digits and a check digit)")
 		}
@@ -59,6 +59,11 @@ func prepareChange(m *signpost.Mutation, now time.Time) error {
 		}
 		if m.Kind != signpost.MutSetCAF && m.Kind != signpost.MutSetLead {
 			m.Value = false
+		}
+		if m.To = strings.TrimSpace(m.To); m.Kind != signpost.MutHandOverLead {
+			m.To = ""
+		} else if m.To == "" {
+			return signpost.FieldError("to", "choose the practitioner to hand the lead-professional role to")
 		}
 	case signpost.MutMetChild:
 		if m.ChildID != "" {
@@ -544,6 +549,8 @@ func describe(m *signpost.Mutation, name string) string {
 			return "Become lead professional for " + name
 		}
 		return "Stop being lead professional for " + name
+	case signpost.MutHandOverLead:
+		return "Hand the lead-professional role for " + name + " to another practitioner"
 	case signpost.MutMetChild:
 		if id := m.Identity; id != nil {
 			return fmt.Sprintf("Met %s %s (born %s), not in your cache", id.GivenName, id.FamilyName, id.DateOfBirth)

@@ -582,3 +582,29 @@ func TestCancelTakesBackAPendingChangeAndItsEffect(t *testing.T) {
 		t.Fatalf("%d offline views in the outbox, want 1", views)
 	}
 }
+
+func TestHandOverLeadShowsAtOnceAndIsCheckedFirst(t *testing.T) {
+	f := newFixture(t, signpost.Policy{})
+	ctx := context.Background()
+	c := child(1, "Jamie", "Fixture", true)
+	c.Involvements[1].LeadProfessional = true
+	must(t, f.s.ApplyPull(ctx, pull(c)))
+	id := signpost.SignpostID(1)
+	// Only to someone working with the child now, and not to no one.
+	_, err := f.s.Enqueue(ctx, signpost.Mutation{Kind: signpost.MutHandOverLead, ChildID: id, To: "inv-nobody"})
+	wantKind(t, err, signpost.KindInvalid)
+	_, err = f.s.Enqueue(ctx, signpost.Mutation{Kind: signpost.MutHandOverLead, ChildID: id})
+	wantKind(t, err, signpost.KindInvalid)
+
+	mustEnqueue(t, f.s, signpost.Mutation{Kind: signpost.MutHandOverLead, ChildID: id, To: "inv-hv"})
+	got, err := f.s.Child(ctx, id)
+	must(t, err)
+	for _, in := range got.Involvements {
+		if in.LeadProfessional != (in.ID == "inv-hv") {
+			t.Errorf("after the handover %s lead=%v", in.Practitioner, in.LeadProfessional)
+		}
+	}
+	// No longer the lead: a second handover is refused before it is queued.
+	_, err = f.s.Enqueue(ctx, signpost.Mutation{Kind: signpost.MutHandOverLead, ChildID: id, To: "inv-hv"})
+	wantKind(t, err, signpost.KindConflict)
+}

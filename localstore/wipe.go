@@ -104,6 +104,7 @@ var lostKinds = []struct{ kind, one, many string }{
 	{signpost.MutEndInvolvement, "involvement ended", "involvements ended"},
 	{signpost.MutSetCAF, "CAF flag", "CAF flags"},
 	{signpost.MutSetLead, "lead-professional flag", "lead-professional flags"},
+	{signpost.MutHandOverLead, "lead-professional handover", "lead-professional handovers"},
 	{signpost.MutMetChild, "child met in the field", "children met in the field"},
 	{signpost.MutView, "record opened offline", "records opened offline"},
 }

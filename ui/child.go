@@ -36,6 +36,7 @@ type childScreen struct {
 	end        *widget.Button
 	caf        *widget.Check
 	lead       *widget.Check
+	handover   *widget.Button
 	breakGlass *widget.Button
 	shield     *widget.Button
 	unshield   *widget.Button
@@ -231,7 +232,7 @@ func (s *childScreen) show(rec *Record) {
 // actions are the buttons a person may use on this record.
 func (s *childScreen) actions(rec *Record, u signpost.User, mine *signpost.Involvement) fyne.CanvasObject {
 	c := rec.Child
-	s.start, s.end, s.caf, s.lead, s.breakGlass, s.shield, s.unshield = nil, nil, nil, nil, nil, nil, nil
+	s.start, s.end, s.caf, s.lead, s.breakGlass, s.shield, s.unshield, s.handover = nil, nil, nil, nil, nil, nil, nil, nil
 	var objs []fyne.CanvasObject
 	if u.Role != signpost.RoleITAdmin {
 		if mine != nil {
@@ -242,7 +243,12 @@ func (s *childScreen) actions(rec *Record, u signpost.User, mine *signpost.Invol
 			s.lead.SetChecked(mine.LeadProfessional)
 			s.setting = false
 			s.end = widget.NewButtonWithIcon("End my involvement…", theme.CancelIcon(), s.onEnd)
-			objs = append(objs, s.caf, s.lead, s.end)
+			objs = append(objs, s.caf, s.lead)
+			if mine.LeadProfessional && len(handoverTo(c)) > 0 {
+				s.handover = widget.NewButtonWithIcon("Hand over lead…", theme.MailForwardIcon(), s.onHandOver)
+				objs = append(objs, s.handover)
+			}
+			objs = append(objs, s.end)
 		} else {
 			s.start = widget.NewButtonWithIcon("I work with this child…", theme.ContentAddIcon(), s.onStart)
 			s.start.Importance = widget.HighImportance

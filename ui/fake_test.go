@@ -229,6 +229,9 @@ func (f *fake) Outbox(ctx context.Context) ([]Change, error) {
 func (f *fake) Retry(ctx context.Context, id string) error   { return f.call("Retry %s", id) }
 func (f *fake) Dismiss(ctx context.Context, id string) error { return f.call("Dismiss %s", id) }
 func (f *fake) Cancel(ctx context.Context, id string) error  { return f.call("Cancel %s", id) }
+func (f *fake) HandOverLead(ctx context.Context, childID, to string) error {
+	return f.call("HandOverLead %s %s", childID, to)
+}
 
 func (f *fake) Devices(ctx context.Context) ([]signpost.Device, error) {
 	if err := f.call("Devices"); err != nil {

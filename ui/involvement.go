@@ -161,6 +161,51 @@ func (s *childScreen) onLead(on bool) {
 }
 
 // afterChange shows the record and the caseload as they are after a change.
+// handoverTo lists the involvements the lead-professional role may go to:
+// other practitioners working with c now.
+func handoverTo(c *signpost.Child) []signpost.Involvement {
+	var out []signpost.Involvement
+	for _, in := range c.Involvements {
+		if in.Active() && !in.Mine && in.ID != "" {
+			out = append(out, in)
+		}
+	}
+	return out
+}
+
+// onHandOver asks to whom the lead professional hands the role, then queues
+// the handover.
+func (s *childScreen) onHandOver() {
+	s.app.touch()
+	if s.rec == nil {
+		return
+	}
+	id, name := s.rec.Child.SignpostID, s.childName()
+	to := handoverTo(s.rec.Child)
+	labels := make([]string, len(to))
+	for i, in := range to {
+		labels[i] = in.Practitioner + " — " + in.Role + ", " + in.Organisation
+	}
+	who := widget.NewSelect(labels, nil)
+	who.PlaceHolder = "Choose a practitioner"
+	s.dlg = s.app.newFormDialog("Hand over the lead-professional role", "Hand over",
+		"The practitioner you choose becomes "+name+"'s lead professional and you stop being it. Agree it with them first: "+
+			"the change is saved on this laptop now and sent to the directory at the next sync.",
+		[]*widget.FormItem{widget.NewFormItem("To", who)},
+		func() error {
+			if who.SelectedIndex() < 0 {
+				return signpost.FieldError("to", "choose the practitioner who takes the role on")
+			}
+			return nil
+		},
+		func() job {
+			inv := to[who.SelectedIndex()].ID
+			return func(ctx context.Context) error { return s.app.svc.HandOverLead(ctx, id, inv) }
+		},
+		s.afterChange)
+	s.dlg.show()
+}
+
 func (s *childScreen) afterChange() {
 	s.refresh()
 	s.app.changed()

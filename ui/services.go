@@ -61,6 +61,9 @@ type Services interface {
 	SetCAF(ctx context.Context, childID string, on bool) error
 	// SetLead marks whether the practitioner is the lead professional.
 	SetLead(ctx context.Context, childID string, on bool) error
+	// HandOverLead hands the lead-professional role to the practitioner of
+	// involvement to.
+	HandOverLead(ctx context.Context, childID, to string) error
 	// MetChild records work with a child who is not in the cache, by identity.
 	MetChild(ctx context.Context, id signpost.Identity, role string) error
 

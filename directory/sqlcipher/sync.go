@@ -143,6 +143,7 @@ func checkTexts(m *signpost.Mutation) error {
 	checks := []error{
 		signpost.CheckText("role", m.Role, signpost.MaxRoleLen),
 		signpost.CheckReason("reason", m.Reason, signpost.MaxReasonLen),
+		signpost.CheckText("to", m.To, 64),
 	}
 	if id := m.Identity; id != nil {
 		checks = append(checks,
@@ -207,7 +208,7 @@ func apply(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.Mutat
 		}
 		res.InvolvementID = uuid.Must(uuid.NewV7()).String()
 		return insertInvolvement(ctx, tx, res.InvolvementID, cid, a.UserID, signpost.Involvement{Role: strings.TrimSpace(m.Role), StartedOn: day})
-	case signpost.MutEndInvolvement, signpost.MutSetCAF, signpost.MutSetLead:
+	case signpost.MutEndInvolvement, signpost.MutSetCAF, signpost.MutSetLead, signpost.MutHandOverLead:
 		if invID == "" {
 			return reject("you have no current involvement with this child")
 		}
@@ -230,6 +231,10 @@ func apply(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.Mutat
 			}
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE involvements SET lead = ? WHERE id = ?`, b2i(m.Value), invID)
+	case signpost.MutHandOverLead:
+		if err := handOverLead(ctx, tx, cid, invID, a.UserID, m.To); err != nil {
+			return err
+		}
 	}
 	if err != nil {
 		return err
@@ -245,6 +250,36 @@ func apply(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.Mutat
 		return logScope(ctx, tx, a.UserID, cid, signpost.RemovedLeftScope)
 	}
 	return nil
+}
+
+// handOverLead makes involvement to (someone else's, with child cid, not
+// ended) the lead in place of mine, which must be the lead.
+func handOverLead(ctx context.Context, tx *sql.Tx, cid int64, mine string, me int64, to string) error {
+	var lead bool
+	if err := tx.QueryRowContext(ctx, `SELECT lead FROM involvements WHERE id = ?`, mine).Scan(&lead); err != nil {
+		return err
+	}
+	if !lead {
+		return reject("only the lead professional can hand the role over; you are not this child's lead professional")
+	}
+	var user int64
+	var ended string
+	err := tx.QueryRowContext(ctx, `SELECT user_id, ended_on FROM involvements WHERE id = ? AND child_id = ?`, to, cid).Scan(&user, &ended)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return reject("the practitioner to hand over to is not working with this child")
+	case err != nil:
+		return err
+	case ended != "":
+		return reject("that practitioner's involvement with this child has ended; choose someone working with the child now")
+	case user == me:
+		return reject("you are already the lead professional")
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE involvements SET lead = 0 WHERE child_id = ?`, cid); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE involvements SET lead = 1 WHERE id = ?`, to)
+	return err
 }
 
 // liveChild returns a child's row id, status and date of birth.
