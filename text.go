@@ -75,6 +75,37 @@ func CheckReason(field, s string, max int) error {
 	return nil
 }
 
+// The fewest words, and letters or digits, a break-glass reason needs: it is
+// sent to the child's authority, who must be able to tell from it why the
+// withheld details were needed ("check" says nothing; "police welfare check
+// tonight" does).
+const (
+	MinBreakGlassWords   = 2
+	MinBreakGlassLetters = 10
+)
+
+// CheckBreakGlassReason validates the reason for break-glass: CheckReason,
+// and a sentence of at least MinBreakGlassWords words and
+// MinBreakGlassLetters letters or digits. The directory refuses a shorter
+// reason and the app says so before it asks, with the same message.
+func CheckBreakGlassReason(field, s string) error {
+	if err := CheckReason(field, s, MaxReasonLen); err != nil {
+		return err
+	}
+	if strings.TrimSpace(s) == "" {
+		return FieldError(field, "break-glass needs a reason; it is recorded and sent to the child's authority")
+	}
+	words, letters := 0, 0
+	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		words++
+		letters += utf8.RuneCountInString(w)
+	}
+	if words < MinBreakGlassWords || letters < MinBreakGlassLetters {
+		return FieldError(field, "say in a sentence why you need the withheld details, such as \"police welfare check tonight\"; it is sent to the child's authority")
+	}
+	return nil
+}
+
 // Longest phone number and email address the directory holds.
 const (
 	maxPhoneLen = 32

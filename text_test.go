@@ -55,6 +55,39 @@ func TestCheckReasonNeedsVisibleWords(t *testing.T) {
 	}
 }
 
+// A break-glass reason is a sentence the child's authority can act on: a
+// word, a code or a mark is refused, here and (with the same rule) by the
+// directory.
+func TestCheckBreakGlassReasonWantsASentence(t *testing.T) {
+	for _, tc := range []struct {
+		name, in string
+		ok       bool
+	}{
+		{"a sentence", "Police welfare check tonight", true},
+		{"a statutory enquiry", "section 47 enquiry", true},
+		{"two words of ten letters", "child missing", true},
+		{"ten letters in two words with punctuation", "s47: strategy", true},
+		{"empty", "", false},
+		{"spaces", "   ", false},
+		{"one word", "safeguarding", false},
+		{"one long word", "welfarecheckrequestedbypolice", false},
+		{"two short words", "s47 now", false},
+		{"a word and punctuation", "urgent !!!", false},
+		{"a line break", "police welfare\ncheck", false},
+		{"too long", strings.Repeat("word ", MaxReasonLen), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := CheckBreakGlassReason("reason", tc.in)
+			if (err == nil) != tc.ok {
+				t.Fatalf("CheckBreakGlassReason(%q) = %v, want ok=%v", tc.in, err, tc.ok)
+			}
+			if err != nil && (FieldOf(err) != "reason" || KindOf(err) != KindInvalid) {
+				t.Errorf("field %q kind %v, want an invalid reason", FieldOf(err), KindOf(err))
+			}
+		})
+	}
+}
+
 func TestPrintableNeutralisesBidiAndControls(t *testing.T) {
 	for in, want := range map[string]string{
 		"Nadia's laptop":               "Nadia's laptop",

@@ -172,6 +172,10 @@ func (s *Server) handleBreakGlass(w http.ResponseWriter, r *http.Request, a Acto
 		s.fail(w, r, &signpost.Error{Kind: signpost.KindConflict, Message: "this record is not shielded: open it as usual"})
 		return
 	}
+	if err := signpost.CheckBreakGlassReason("reason", req.Reason); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	now := s.cfg.Now()
 	if err := s.audit.write(r.Context(), AuditEvent{At: now, UserID: a.UserID, Username: a.Username, DeviceID: a.DeviceID,
 		Action: "break_glass", ChildID: c.SignpostID, Reason: req.Reason, Flags: "break_glass"}); err != nil {

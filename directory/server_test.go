@@ -532,6 +532,14 @@ func TestBreakGlassIsAuditedAndFlaggedToAuthority(t *testing.T) {
 	if _, field := r.errField(); r.status != 400 || field != "reason" {
 		t.Errorf("empty reason: %d %s", r.status, r.body)
 	}
+	// A word is not a reason the authority can act on: the same rule as the
+	// app's (signpost.CheckBreakGlassReason), and nothing is shown or recorded.
+	for _, word := range []string{"safeguarding", "s47 now"} {
+		r = e.do("POST", "/v1/children/"+e.riley+"/break-glass", social, signpost.BreakGlassRequest{Reason: word})
+		if _, field := r.errField(); r.status != 400 || field != "reason" || bytes.Contains(r.body, []byte("Hidden Lane")) {
+			t.Errorf("reason %q: %d %s, want 400 on the reason", word, r.status, r.body)
+		}
+	}
 	r = e.do("POST", "/v1/children/"+e.riley+"/break-glass", social, signpost.BreakGlassRequest{Reason: "section 47 enquiry"})
 	if r.status != 200 || !bytes.Contains(r.body, []byte("1 Hidden Lane")) {
 		t.Fatalf("break-glass: %d %s", r.status, r.body)

@@ -239,6 +239,7 @@ func (a *App) installShortcuts() {
 	c.AddShortcut(find, func(fyne.Shortcut) { a.onFind() })
 	c.AddShortcut(lock, func(fyne.Shortcut) { a.onLock() })
 	c.AddShortcut(syncNow, func(fyne.Shortcut) { a.onSyncNow() })
+	c.SetOnTypedKey(a.onTypedKey) // Escape closes the dialog on top (dialogs.go)
 }
 
 func (a *App) onFind() {

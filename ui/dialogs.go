@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"strings"
+	"sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -29,8 +30,8 @@ type formDialog struct {
 	d        *dialog.CustomDialog
 	content  *fyne.Container
 	msg      *widget.Label
-	confirm  *widget.Button
-	cancel   *widget.Button
+	confirm  *button
+	cancel   *button
 	validate func() error
 	prepare  func() job
 	done     func()
@@ -43,7 +44,10 @@ func (a *App) newFormDialog(title, confirm, intro string, items []*widget.FormIt
 	f := &formDialog{app: a, validate: validate, prepare: prepare, done: done, msg: errorLabel()}
 	form := widget.NewForm(items...)
 	for _, it := range items {
-		if e, ok := it.Widget.(*widget.Entry); ok && !e.MultiLine {
+		if esc, ok := it.Widget.(escaper); ok {
+			esc.setOnEscape(f.onCancel)
+		}
+		if e, ok := submitting(it.Widget); ok {
 			e.OnSubmitted = func(string) { f.submit() }
 			prev := e.OnChanged
 			e.OnChanged = func(s string) {
@@ -60,13 +64,26 @@ func (a *App) newFormDialog(title, confirm, intro string, items []*widget.FormIt
 	}
 	content := container.NewVBox(append(top, form, f.msg)...)
 	f.content = content
-	f.cancel = widget.NewButton("Cancel", f.onCancel)
-	f.confirm = widget.NewButtonWithIcon(confirm, theme.ConfirmIcon(), f.submit)
+	f.cancel = newButton("Cancel", nil, f.onCancel)
+	f.confirm = newButton(confirm, theme.ConfirmIcon(), f.submit)
 	f.confirm.Importance = widget.HighImportance
+	f.cancel.onEscape, f.confirm.onEscape = f.onCancel, f.onCancel
 	f.d = dialog.NewCustomWithoutButtons(title, content, a.win)
 	f.d.SetButtons([]fyne.CanvasObject{f.cancel, f.confirm})
 	f.d.SetOnClosed(func() { f.open = false })
 	return f
+}
+
+// submitting returns the entry of a form item on which Enter submits: a
+// one-line entry, or a reason entry made to submit on Enter.
+func submitting(o fyne.CanvasObject) (*widget.Entry, bool) {
+	switch e := o.(type) {
+	case *widget.Entry:
+		return e, !e.MultiLine
+	case *entry:
+		return &e.Entry, !e.MultiLine || e.submitOnEnter
+	}
+	return nil, false
 }
 
 // guarded makes the confirm button an ordinary one that Enter in a field
@@ -80,7 +97,7 @@ func (f *formDialog) guarded() {
 			continue
 		}
 		for _, it := range form.Items {
-			if e, ok := it.Widget.(*widget.Entry); ok {
+			if e, ok := submitting(it.Widget); ok {
 				e.OnSubmitted = nil
 			}
 		}
@@ -90,6 +107,7 @@ func (f *formDialog) guarded() {
 func (f *formDialog) show() {
 	f.open = true
 	f.d.Show()
+	f.app.onEscape(f.onCancel)
 	f.d.Resize(fyne.NewSize(max(560, f.d.MinSize().Width), f.d.MinSize().Height))
 }
 
@@ -159,7 +177,7 @@ func required(s, what string) error {
 // askReason asks why a record is being opened (recorded in the audit), then
 // calls then with the reason.
 func (a *App) askReason(intro string, then func(reason string)) *formDialog {
-	reason := widget.NewEntry()
+	reason := newEntry()
 	reason.SetPlaceHolder("e.g. health assessment at school; safeguarding concern")
 	var f *formDialog
 	f = a.newFormDialog("Why are you opening this record?", "Open record", intro,
@@ -176,4 +194,62 @@ func (a *App) askReason(intro string, then func(reason string)) *formDialog {
 	f.show()
 	a.win.Canvas().Focus(reason)
 	return f
+}
+
+// Escape closes the dialog on top, whatever has the focus: the app's own
+// buttons and entries (button, entry) hand it to their dialog, and with
+// nothing focused the window's key handler (installShortcuts) asks the top
+// overlay here. Fyne's widgets that keep Escape to themselves are the
+// exception: only a person's own tab past them reaches Escape.
+
+// escapes maps a dialog's overlay to what Escape does to it, for every app
+// window. An overlay no longer shown leaves the map when the next dialog of
+// its window opens, however it closed (a button, Escape, locking).
+var escapes sync.Map // fyne.CanvasObject → escape
+
+type escape struct {
+	c      fyne.Canvas
+	cancel func()
+}
+
+// onEscape makes Escape, with nothing focused, call cancel while the overlay
+// now on top (the dialog just shown) is up.
+func (a *App) onEscape(cancel func()) {
+	c := a.win.Canvas()
+	shown := map[fyne.CanvasObject]bool{}
+	for _, o := range c.Overlays().List() {
+		shown[o] = true
+	}
+	escapes.Range(func(k, v any) bool {
+		if v.(escape).c == c && !shown[k.(fyne.CanvasObject)] {
+			escapes.Delete(k)
+		}
+		return true
+	})
+	if top := c.Overlays().Top(); top != nil {
+		escapes.Store(top, escape{c: c, cancel: cancel})
+	}
+}
+
+// onTypedKey is the window's handler for keys typed with nothing focused.
+func (a *App) onTypedKey(ev *fyne.KeyEvent) {
+	if ev.Name != fyne.KeyEscape {
+		return
+	}
+	a.touch()
+	ov := a.win.Canvas().Overlays()
+	top := ov.Top()
+	if top == nil {
+		return
+	}
+	if e, ok := escapes.Load(top); ok {
+		e.(escape).cancel()
+	}
+}
+
+// showInfo shows a message with an OK button that Escape closes too.
+func (a *App) showInfo(title, msg string) {
+	d := dialog.NewInformation(title, msg, a.win)
+	d.Show()
+	a.onEscape(d.Hide)
 }

@@ -5,8 +5,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"fyne.io/fyne/v2/dialog"
-
 	"signpost"
 )
 
@@ -23,8 +21,7 @@ func (a *App) showError(doing string, err error) {
 	if a.win == nil {
 		return
 	}
-	d := dialog.NewInformation(title, msg, a.win)
-	d.Show()
+	a.showInfo(title, msg)
 }
 
 // explain turns an error into a dialog title and a sentence a person can act on.

@@ -397,15 +397,42 @@ func (h *harness) typeIn(e interface {
 	test.Type(e, text)
 }
 
-func (h *harness) tap(b *widget.Button) {
+// tap taps a Fyne button or one of the app's (button).
+func (h *harness) tap(b interface {
+	fyne.Tappable
+	fyne.Disableable
+}) {
 	h.t.Helper()
-	if b == nil {
+	var w *widget.Button
+	switch b := b.(type) {
+	case *widget.Button:
+		w = b
+	case *button:
+		if b != nil {
+			w = &b.Button
+		}
+	}
+	if w == nil {
 		h.t.Fatal("no such button")
 	}
 	if b.Disabled() {
-		h.t.Fatalf("button %q is disabled", b.Text)
+		h.t.Fatalf("button %q is disabled", w.Text)
 	}
 	test.Tap(b)
+	h.settle()
+}
+
+// press types key as the window does: to the focused widget, or with
+// nothing focused to the window's key handler.
+func (h *harness) press(key fyne.KeyName) {
+	h.t.Helper()
+	c := h.app.Window().Canvas()
+	ev := &fyne.KeyEvent{Name: key}
+	if f := c.Focused(); f != nil {
+		f.TypedKey(ev)
+	} else if on := c.OnTypedKey(); on != nil {
+		on(ev)
+	}
 	h.settle()
 }
 
@@ -495,6 +522,9 @@ func formEntry(t *testing.T, d *formDialog, i int) *widget.Entry {
 		switch w := o.(type) {
 		case *widget.Entry:
 			found = append(found, w)
+			return
+		case *entry:
+			found = append(found, &w.Entry)
 			return
 		case *fyne.Container:
 			for _, c := range w.Objects {

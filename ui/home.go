@@ -125,7 +125,7 @@ func (h *homeScreen) showSearch() {
 		return
 	}
 	h.selectTab(tabSearch)
-	h.app.win.Canvas().Focus(h.search.family)
+	h.search.focusFamily()
 }
 
 // onStatus shows a new sync status and reloads what a sync may have changed.

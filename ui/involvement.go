@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
 	"signpost"
@@ -40,7 +39,7 @@ func (s *childScreen) onStart() {
 		return
 	}
 	id, dob := s.rec.Child.SignpostID, s.rec.Child.DateOfBirth
-	role := widget.NewEntry()
+	role := newEntry()
 	role.SetText(s.app.svc.State().User.JobTitle)
 	since := s.dateEntry()
 	s.dlg = s.app.newFormDialog("Record that you work with "+s.childName(), "Record",
@@ -70,7 +69,7 @@ func (s *childScreen) onStart() {
 // typedDate reads a date field as people type dates (14/03/2015, 14 Mar
 // 2015 or 2015-03-14), as YYYY-MM-DD; "" when empty. what names it in the
 // error ("The start date").
-func typedDate(field, what string, e *widget.Entry) (string, error) {
+func typedDate(field, what string, e *entry) (string, error) {
 	t := strings.TrimSpace(e.Text)
 	if t == "" {
 		return "", nil
@@ -83,8 +82,8 @@ func typedDate(field, what string, e *widget.Entry) (string, error) {
 }
 
 // dateEntry is a date field filled with today.
-func (s *childScreen) dateEntry() *widget.Entry {
-	e := widget.NewEntry()
+func (s *childScreen) dateEntry() *entry {
+	e := newEntry()
 	e.SetPlaceHolder("e.g. 14/03/2015")
 	e.SetText(signpost.Today(s.app.now()).Format(signpost.DateLayout))
 	return e
@@ -124,8 +123,8 @@ func (s *childScreen) onEnd() {
 			return func(ctx context.Context) error { return s.app.svc.EndInvolvement(ctx, id, on) }
 		},
 		func() {
-			dialog.ShowInformation("Involvement ended", "Your involvement with "+name+" ends on "+longDate(on)+
-				". This is saved on this laptop and sent to the directory at the next sync.", s.app.win)
+			s.app.showInfo("Involvement ended", "Your involvement with "+name+" ends on "+longDate(on)+
+				". This is saved on this laptop and sent to the directory at the next sync.")
 			s.afterChange()
 		})
 	s.dlg.show()
@@ -229,12 +228,12 @@ func (a *App) changed() {
 // could not) at the next sync.
 type metChildDialog struct {
 	app      *App
-	given    *widget.Entry
-	family   *widget.Entry
-	dob      *widget.Entry
-	postcode *widget.Entry
+	given    *entry
+	family   *entry
+	dob      *entry
+	postcode *entry
 	gender   *widget.Select
-	role     *widget.Entry
+	role     *entry
 	form     *formDialog
 	done     func()
 }
@@ -244,15 +243,15 @@ func newMetChildDialog(a *App, done func()) *metChildDialog {
 }
 
 func (d *metChildDialog) show() {
-	d.given = widget.NewEntry()
-	d.family = widget.NewEntry()
-	d.dob = widget.NewEntry()
+	d.given = newEntry()
+	d.family = newEntry()
+	d.dob = newEntry()
 	d.dob.SetPlaceHolder("e.g. 14/03/2015")
-	d.postcode = widget.NewEntry()
+	d.postcode = newEntry()
 	d.postcode.SetPlaceHolder("e.g. LS1 4AP")
 	d.gender = widget.NewSelect([]string{"Female", "Male", "Other", "Unknown"}, nil)
 	d.gender.PlaceHolder = "(optional)"
-	d.role = widget.NewEntry()
+	d.role = newEntry()
 	d.role.SetText(d.app.svc.State().User.JobTitle)
 	d.form = d.app.newFormDialog("A child who is not on this laptop", "Record",
 		"Record that you work with a child you met who is not in this laptop's cache. "+
@@ -311,7 +310,7 @@ func (d *metChildDialog) validate() error {
 
 // typedDOB is the date of birth typed, as YYYY-MM-DD when it reads as a
 // date (the identity's own checks say what is wrong otherwise).
-func typedDOB(e *widget.Entry) string {
+func typedDOB(e *entry) string {
 	if d, err := typedDate("date_of_birth", "The date of birth", e); err == nil {
 		return d
 	}

@@ -26,10 +26,11 @@ type searchScreen struct {
 	spid     *widget.Entry
 	reason   *widget.Entry
 	gender   *widget.Select
-	submit   *widget.Button
+	submit   *button
+	clear    *button
 	offline  *banner
 	result   *widget.Label
-	list     *widget.List
+	list     *keyList
 	matches  []signpost.Match
 	busy     bool
 	reasonOf string // the reason given with the search, reused to open a match
@@ -58,26 +59,62 @@ func (s *searchScreen) build() fyne.CanvasObject {
 	s.reason = entry("Why you are searching (recorded)")
 	s.gender = widget.NewSelect([]string{"Any", "Female", "Male", "Other", "Unknown"}, func(string) { s.app.touch() })
 	s.gender.SetSelected("Any")
-	s.submit = widget.NewButtonWithIcon("Search", theme.SearchIcon(), s.onSearch)
+	s.submit = newButton("Search", theme.SearchIcon(), s.onSearch)
 	s.submit.Importance = widget.HighImportance
+	s.clear = newButton("Clear", theme.ContentClearIcon(), s.onClear)
 	s.offline = newBanner(theme.NewWarningThemedResource(theme.WarningIcon()), widget.WarningImportance,
 		"You are offline: only the children kept on this laptop were searched. Search again when you are back online to ask the directory.")
 	s.offline.box.Hide()
-	s.result = wrapped("Search by family name and date of birth, or family name, given name and postcode, or by an NHS number, UPN or Signpost ID.")
-	s.list = widget.NewList(func() int { return len(s.matches) }, newMatchRow, s.updateRow)
-	s.list.OnSelected = s.onSelect
+	s.result = wrapped(searchHint)
+	s.list = newKeyList(func() int { return len(s.matches) }, newMatchRow, s.updateRow, s.onSelect)
 
+	// The fields flow into as many columns as the width allows (one, at the
+	// narrowest), so the form never makes the window wider than a small
+	// laptop's 1024 pixels; the record beside it scrolls.
+	fields := container.NewGridWrap(fyne.NewSize(searchFieldWidth, field("X", s.family).MinSize().Height),
+		field("Family name", s.family), field("Given name", s.given), field("Date of birth", s.dob),
+		field("Postcode", s.postcode), field("Gender", s.gender), field("Signpost ID", s.spid),
+		field("NHS number", s.nhs), field("Unique pupil number", s.upn))
 	form := container.NewVBox(
 		heading("Search the directory"),
-		container.NewGridWithColumns(3, field("Family name", s.family), field("Given name", s.given), field("Date of birth", s.dob),
-			field("Postcode", s.postcode), field("Gender", s.gender), field("Signpost ID", s.spid),
-			field("NHS number", s.nhs), field("Unique pupil number", s.upn)),
-		container.NewBorder(nil, nil, nil, container.NewVBox(widget.NewLabel(""), s.submit), field("Reason for searching", s.reason)),
+		fields,
+		field("Reason for searching", s.reason),
+		container.NewHBox(s.submit, s.clear),
 		s.offline.box, s.result)
 	left := container.NewBorder(form, nil, nil, nil, s.list)
-	split := container.NewHSplit(left, s.child.build())
+	split := container.NewHSplit(container.NewVScroll(left), container.NewHScroll(s.child.build()))
 	split.Offset = 0.45
 	return split
+}
+
+// searchHint is what the search screen says before a search.
+const searchHint = "Search by family name and date of birth, or family name, given name and postcode, or by an NHS number, UPN or Signpost ID."
+
+// searchFieldWidth is the width of one field of the search form.
+const searchFieldWidth = 180
+
+// focusFamily puts the cursor in the family name with its text selected, so
+// that what is typed next (after Ctrl+F) replaces it.
+func (s *searchScreen) focusFamily() {
+	s.app.win.Canvas().Focus(s.family)
+	s.family.TypedShortcut(&fyne.ShortcutSelectAll{})
+}
+
+// onClear empties every field, the results and the record beside them.
+func (s *searchScreen) onClear() {
+	s.app.touch()
+	for _, e := range []*widget.Entry{s.family, s.given, s.dob, s.postcode, s.nhs, s.upn, s.spid, s.reason} {
+		e.SetText("")
+	}
+	s.gender.SetSelected("Any")
+	s.matches = nil
+	s.list.UnselectAll()
+	s.list.Refresh()
+	s.offline.box.Hide()
+	s.result.Importance = widget.MediumImportance
+	s.result.SetText(searchHint)
+	s.child.close()
+	s.app.win.Canvas().Focus(s.family)
 }
 
 // request reads the form.
@@ -134,6 +171,7 @@ func (s *searchScreen) onSearch() {
 func (s *searchScreen) show(req signpost.SearchRequest, res SearchResult, err error) {
 	s.matches = nil
 	s.list.UnselectAll()
+	s.child.close() // the record beside the results was of the last search's
 	showIf(s.offline.box, res.Offline)
 	s.result.Importance = widget.MediumImportance
 	switch {
@@ -165,6 +203,16 @@ func (s *searchScreen) onSelect(i widget.ListItemID) {
 		return
 	}
 	s.child.open(s.matches[i].SignpostID, s.reasonOf)
+}
+
+// close empties the record beside the results (in search.go: only the
+// search screen closes a record without opening another). A record still
+// being opened is dropped when it arrives.
+func (c *childScreen) close() {
+	c.gen++
+	c.opening = false
+	c.rec, c.id, c.reason = nil, "", ""
+	c.placeholder("Choose a child to see who else works with them.")
 }
 
 // matchRow is one search result.

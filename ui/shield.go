@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/widget"
 
 	"signpost"
@@ -23,20 +22,13 @@ func (s *childScreen) onBreakGlass() {
 		return
 	}
 	id := s.rec.Child.SignpostID
-	reason := widget.NewMultiLineEntry()
-	reason.SetMinRowsVisible(3)
-	reason.Wrapping = fyne.TextWrapWord
+	reason := newReasonEntry(3) // wraps as typed; Enter submits
 	var rec *Record
 	s.dlg = s.app.newFormDialog("Break glass", "Show the full record",
 		"Use break-glass only when a child may be at risk and you need the withheld details now. "+
 			"Your name, your reason and the time are recorded and sent to the child's local authority.",
 		[]*widget.FormItem{widget.NewFormItem("Reason", reason)},
-		func() error {
-			if strings.TrimSpace(reason.Text) == "" {
-				return signpost.FieldError("reason", "break-glass needs a reason; it is recorded and sent to the child's authority")
-			}
-			return nil
-		},
+		func() error { return signpost.CheckBreakGlassReason("reason", reason.Text) },
 		func() job {
 			why := strings.TrimSpace(reason.Text)
 			return func(ctx context.Context) error {
@@ -71,9 +63,9 @@ func (s *childScreen) onShield() {
 		return
 	}
 	id := s.rec.Child.SignpostID
-	reason := widget.NewEntry()
+	reason := newEntry()
 	reason.SetPlaceHolder("e.g. family fleeing domestic abuse")
-	review := widget.NewEntry()
+	review := newEntry()
 	review.SetText(s.app.now().AddDate(0, 3, 0).Format("2 Jan 2006"))
 	var rec *Record
 	s.dlg = s.app.newFormDialog("Shield "+s.childName(), "Shield",
@@ -113,7 +105,7 @@ func (s *childScreen) onUnshield() {
 	if sh := s.rec.Child.Shielding; sh != nil {
 		intro = shieldingHistory(sh) + "\n\n" + intro
 	}
-	reason := widget.NewEntry()
+	reason := newEntry()
 	reason.SetPlaceHolder("e.g. review found the family safe")
 	var rec *Record
 	s.dlg = s.app.newFormDialog("Unshield "+s.childName(), "Unshield", intro,

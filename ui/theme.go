@@ -11,7 +11,10 @@ import (
 // WCAG AA replaced (4.5:1 for text, 3:1 for controls and the focus mark, in
 // both variants): Fyne's light theme puts white on a bright green (1.5:1)
 // and orange text on white (2:1), and draws unticked boxes and input borders
-// in a grey barely darker than the page. theme_test.go computes every ratio.
+// in a grey barely darker than the page; its focus and selection tints
+// (30% and 25% blue) were too faint to see where Tab had got to. The app's
+// own buttons and lists draw a focus ring besides (focusRing, in
+// widgets.go). theme_test.go computes every ratio.
 type signpostTheme struct{ fyne.Theme }
 
 // newTheme returns the app's theme over Fyne's default.
@@ -30,7 +33,8 @@ var themeColours = map[fyne.ThemeVariant]map[fyne.ThemeColorName]color.NRGBA{
 		theme.ColorNameWarning:             {R: 0xa8, G: 0x4b, B: 0x00, A: 0xff},
 		theme.ColorNameForegroundOnWarning: {R: 0xff, G: 0xff, B: 0xff, A: 0xff},
 		theme.ColorNameInputBorder:         {R: 0x76, G: 0x76, B: 0x76, A: 0xff},
-		theme.ColorNameFocus:               {R: 0x15, G: 0x65, B: 0xc0, A: 0x4c},
+		theme.ColorNameFocus:               {R: 0x15, G: 0x65, B: 0xc0, A: 0x80},
+		theme.ColorNameSelection:           {R: 0x15, G: 0x65, B: 0xc0, A: 0x80},
 		theme.ColorNameHyperlink:           {R: 0x15, G: 0x65, B: 0xc0, A: 0xff},
 	},
 	theme.VariantDark: {
@@ -44,7 +48,8 @@ var themeColours = map[fyne.ThemeVariant]map[fyne.ThemeColorName]color.NRGBA{
 		theme.ColorNameWarning:             {R: 0xff, G: 0xa7, B: 0x26, A: 0xff},
 		theme.ColorNameForegroundOnWarning: {R: 0x17, G: 0x17, B: 0x18, A: 0xff},
 		theme.ColorNameInputBorder:         {R: 0x8c, G: 0x8c, B: 0x8c, A: 0xff},
-		theme.ColorNameFocus:               {R: 0x64, G: 0xa8, B: 0xff, A: 0x4c},
+		theme.ColorNameFocus:               {R: 0x64, G: 0xa8, B: 0xff, A: 0x80},
+		theme.ColorNameSelection:           {R: 0x64, G: 0xa8, B: 0xff, A: 0x80},
 		theme.ColorNameHyperlink:           {R: 0x64, G: 0xa8, B: 0xff, A: 0xff},
 	},
 }

@@ -65,6 +65,7 @@ func TestThemeContrastMeetsWCAGAA(t *testing.T) {
 		{"an unticked box and a field's border", theme.ColorNameInputBorder, theme.ColorNameBackground, 3},
 		{"a field's border on its fill", theme.ColorNameInputBorder, theme.ColorNameInputBackground, 3},
 		{"a focused field's border", theme.ColorNamePrimary, theme.ColorNameInputBackground, 3},
+		{"the focus ring around the app's buttons and lists", theme.ColorNamePrimary, theme.ColorNameBackground, 3},
 	}
 	for _, v := range []fyne.ThemeVariant{theme.VariantLight, theme.VariantDark} {
 		name := map[fyne.ThemeVariant]string{theme.VariantLight: "light", theme.VariantDark: "dark"}[v]
@@ -86,5 +87,47 @@ func TestContrastCatchesFynesGreenBadge(t *testing.T) {
 	got := contrast(d.Color(theme.ColorNameForegroundOnSuccess, v), d.Color(theme.ColorNameSuccess, v), d.Color(theme.ColorNameBackground, v))
 	if got > 2 {
 		t.Fatalf("white on Fyne's green computed as %.2f:1, testers measured about 1.5:1", got)
+	}
+}
+
+// A focused button and the selected row of a list are tinted (Fyne's focus
+// and selection colours over what they are drawn on): the tint must be
+// plain to see, and the text on it still readable at AA. The ring the app's
+// own buttons and lists add is checked above.
+func TestFocusAndSelectionTintsAreVisibleAndReadable(t *testing.T) {
+	th := newTheme()
+	for _, v := range []fyne.ThemeVariant{theme.VariantLight, theme.VariantDark} {
+		name := map[fyne.ThemeVariant]string{theme.VariantLight: "light", theme.VariantDark: "dark"}[v]
+		page := th.Color(theme.ColorNameBackground, v)
+		for _, c := range []struct {
+			what       string
+			tint, on   fyne.ThemeColorName
+			text       fyne.ThemeColorName
+			minVisible float64
+		}{
+			{"a focused button", theme.ColorNameFocus, theme.ColorNameButton, theme.ColorNameForeground, 2},
+			{"a focused check's mark", theme.ColorNameFocus, theme.ColorNameBackground, theme.ColorNameForeground, 2},
+			{"the selected row", theme.ColorNameSelection, theme.ColorNameBackground, theme.ColorNameForeground, 2},
+		} {
+			under := composite(th.Color(c.on, v), page)
+			tinted := composite(th.Color(c.tint, v), under)
+			if got := contrast(tinted, under, page); got < c.minVisible {
+				t.Errorf("%s theme, %s: %.2f:1 against its untinted look, want at least %.1f:1", name, c.what, got, c.minVisible)
+			}
+			if got := contrast(th.Color(c.text, v), tinted, page); got < 4.5 {
+				t.Errorf("%s theme, text on %s: %.2f:1, want at least 4.5:1", name, c.what, got)
+			}
+		}
+	}
+}
+
+// Fyne's own focus tint, which testers could not see, fails the check above.
+func TestTintCheckCatchesFynesFaintFocus(t *testing.T) {
+	d := theme.DefaultTheme()
+	v := theme.VariantLight
+	page := d.Color(theme.ColorNameBackground, v)
+	under := composite(d.Color(theme.ColorNameButton, v), page)
+	if got := contrast(composite(d.Color(theme.ColorNameFocus, v), under), under, page); got >= 2 {
+		t.Fatalf("Fyne's focused button computed as %.2f:1 against an unfocused one; testers could not see it", got)
 	}
 }
