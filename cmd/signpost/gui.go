@@ -53,6 +53,8 @@ func runGUI(ctx context.Context, g globals) error {
 		defer svc.Close()
 	}
 
+	defer heapProfiles(ctx, log)()
+
 	fa := app.NewWithID(appID)
 	fa.SetIcon(assets.Icon)
 	// Fyne's own metadata says 0.0.1 unless fyne build injected it: the
