@@ -455,6 +455,11 @@ func BenchmarkMemoryAfter100Records(b *testing.B) {
 		time.Sleep(3 * time.Second) // the last record, and the views pushed
 		rss, peak := rssMB(cmd.Process.Pid)
 		maps := smapsMB(cmd.Process.Pid)
+		if os.Getenv(heapProfileEnv) != "" {
+			// The Go heap at this moment, to read with go tool pprof.
+			cmd.Process.Signal(syscall.SIGUSR1)
+			time.Sleep(2 * time.Second)
+		}
 		stopApp(cmd)
 		empty := emptyWindowMB(b, d)
 		b.ReportMetric(before, "MB-rss-caseload-shown")
