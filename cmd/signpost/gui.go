@@ -36,7 +36,8 @@ func runGUI(ctx context.Context, g globals) error {
 		// A soft limit keeps the garbage collector from letting it double
 		// before it runs, on laptops that run Signpost all day beside
 		// everything else: at 64 MiB the heap sat at the limit after 100
-		// records (make bench: 215 MB resident); at 48 MiB it is 194 MB.
+		// records (make bench: 211 MB resident, median of 3); at 48 MiB, with
+		// Fyne's 10 s cache (package fynecache), 185 MB.
 		debug.SetMemoryLimit(memoryLimit)
 	}
 	var (
