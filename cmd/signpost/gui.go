@@ -32,7 +32,7 @@ func runGUI(ctx context.Context, g globals) error {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		// The app's live heap is 30–45 MB, most of it Fyne's parsed fonts
 		// (about 28 MB, the bundled colour emoji font once per text style)
-		// and the record views of the last minute, which Fyne's caches keep.
+		// and the record views Fyne's caches keep after they leave the screen.
 		// A soft limit keeps the garbage collector from letting it double
 		// before it runs, on laptops that run Signpost all day beside
 		// everything else: at 64 MiB the heap sat at the limit after 100
