@@ -31,11 +31,14 @@ const driverName = "sqlcipher-localstore"
 
 var cipherDriver = &sqlite3.SQLiteDriver{
 	ConnectHook: func(c *sqlite3.SQLiteConn) error {
-		// A sized page cache keeps encrypted reads close to plain ones. Temporary
+		// A sized page cache keeps encrypted reads close to plain ones: 8 MiB of
+		// decrypted pages, held in C memory the Go heap limit does not see, is
+		// four times a 500-child caseload's whole file (SQLCipher's 64 MiB
+		// would grow with every record read, the cache's lifetime). Temporary
 		// tables and sort spills stay in memory, so nothing decrypted reaches a
 		// temp file. secure_delete zeroes freed cells, so a purged record does
 		// not linger (even encrypted) in free pages.
-		_, err := c.Exec("PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;", nil)
+		_, err := c.Exec("PRAGMA cache_size = -8192; PRAGMA temp_store = MEMORY; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;", nil)
 		return err
 	},
 }

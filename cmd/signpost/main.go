@@ -18,6 +18,8 @@ import (
 	// Before Fyne reads the locale: a C.UTF-8 locale would have it log an
 	// error ahead of every headless command's answer.
 	_ "signpost/cmd/signpost/internal/locale"
+	// Before Fyne reads how long it keeps what it drew (FYNE_CACHE).
+	_ "signpost/cmd/signpost/internal/fynecache"
 )
 
 func main() {

@@ -121,3 +121,23 @@ func endsLinesWithError(s string) bool {
 	lines := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
 	return strings.HasPrefix(lines[len(lines)-1], "signpost: ")
 }
+
+// TestFyneCacheDurationIsSetBeforeFyneReadsIt proves the init order package
+// fynecache relies on: its init (which sets FYNE_CACHE) runs before Fyne's
+// cache package reads the variable, in the binary as built.
+func TestFyneCacheDurationIsSetBeforeFyneReadsIt(t *testing.T) {
+	_, _, stderr := runAsCommand(t, []string{"GODEBUG=inittrace=1"}, "--help")
+	order := map[string]int{}
+	for i, line := range strings.Split(stderr, "\n") {
+		if f := strings.Fields(line); len(f) > 2 && f[0] == "init" {
+			order[f[1]] = i + 1
+		}
+	}
+	ours, fyne := order["signpost/cmd/signpost/internal/fynecache"], order["fyne.io/fyne/v2/internal/cache"]
+	if ours == 0 || fyne == 0 {
+		t.Fatalf("inittrace shows fynecache at line %d, Fyne's cache at line %d; stderr:\n%s", ours, fyne, stderr)
+	}
+	if ours > fyne {
+		t.Errorf("fynecache initialises at line %d, after Fyne's cache (line %d) has read FYNE_CACHE", ours, fyne)
+	}
+}
