@@ -17,19 +17,33 @@ import (
 	"signpost/directory/sqlcipher"
 )
 
-func TestFixturesFindTheSeededChildren(t *testing.T) {
-	ctx := context.Background()
-	st, err := sqlcipher.Open(ctx, filepath.Join(t.TempDir(), "directory.db"), bytes.Repeat([]byte{3}, 32))
+// openStore opens an encrypted directory store in t.TempDir(), closed at the
+// end of the test.
+func openStore(t *testing.T) *sqlcipher.Store {
+	t.Helper()
+	st, err := sqlcipher.Open(context.Background(), filepath.Join(t.TempDir(), "directory.db"), bytes.Repeat([]byte{3}, 32))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// seed seeds st with the demo and no generated children.
+func seed(t *testing.T, st directory.Store) {
+	t.Helper()
+	if err := demo.Seed(context.Background(), st, 0, time.Now(), directory.PasswordParams{Memory: 1024, Time: 1, Threads: 1}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestFixturesFindTheSeededChildren(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
 	if _, err := demo.Fixtures(ctx, st); signpost.KindOf(err) != signpost.KindNotFound {
 		t.Errorf("fixtures of a store not seeded: %v, want NotFound", err)
 	}
-	if err := demo.Seed(ctx, st, 0, time.Now(), directory.PasswordParams{Memory: 1024, Time: 1, Threads: 1}); err != nil {
-		t.Fatal(err)
-	}
+	seed(t, st)
 	fx, err := demo.Fixtures(ctx, st)
 	if err != nil {
 		t.Fatal(err)
@@ -54,14 +68,8 @@ func TestFixturesFindTheSeededChildren(t *testing.T) {
 // are that authority's (a Sam Smith once read "…, Newcastle upon Tyne, LS6 1AA").
 func TestEveryDemoFixturesPostcodeAreaMatchesItsTown(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlcipher.Open(ctx, filepath.Join(t.TempDir(), "directory.db"), bytes.Repeat([]byte{4}, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := demo.Seed(ctx, st, 0, time.Now(), directory.PasswordParams{Memory: 1024, Time: 1, Threads: 1}); err != nil {
-		t.Fatal(err)
-	}
+	st := openStore(t)
+	seed(t, st)
 	fx, err := demo.Fixtures(ctx, st)
 	if err != nil {
 		t.Fatal(err)
