@@ -5,6 +5,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -126,7 +127,9 @@ func newCaseRow() fyne.CanvasObject {
 		r.badges[t] = b
 		bs = append(bs, b)
 	}
-	r.content = container.NewVBox(container.NewBorder(nil, nil, nil, badgeRow(bs...), r.text), r.detail)
+	// The two lines sit as close as the two lines of one text would.
+	r.content = container.New(layout.NewCustomPaddedVBoxLayout(-2*theme.Padding()),
+		container.NewBorder(nil, nil, nil, badgeRow(bs...), r.text), r.detail)
 	r.ExtendBaseWidget(r)
 	return r
 }
