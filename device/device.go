@@ -269,7 +269,7 @@ func (d *Device) ready() (*localstore.Store, *psync.Client, *psync.Engine, error
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.stage == StageWiped {
-		return nil, nil, nil, &signpost.Error{Kind: signpost.KindWiped, Message: "this laptop's cache was wiped"}
+		return nil, nil, nil, &signpost.Error{Kind: signpost.KindWiped, Message: "the Signpost records on this laptop were wiped"}
 	}
 	if d.st == nil || d.st.Locked() {
 		return nil, nil, nil, &signpost.Error{Kind: signpost.KindLocked, Message: "Signpost is locked; unlock it first"}
@@ -350,7 +350,7 @@ func (d *Device) newEngine(c *psync.Client, st *localstore.Store) *psync.Engine 
 func (d *Device) Unlock(ctx context.Context, passphrase string) error {
 	st := d.store()
 	if st == nil {
-		return &signpost.Error{Kind: signpost.KindNotFound, Message: "there is no Signpost cache on this laptop; set it up first"}
+		return &signpost.Error{Kind: signpost.KindNotFound, Message: "Signpost is not set up on this laptop yet; set it up first"}
 	}
 	err := st.Unlock(ctx, passphrase)
 	releaseKDFMemory()
@@ -481,7 +481,7 @@ func (d *Device) SignIn(ctx context.Context, req SignInRequest) error {
 	st, e, stage, username := d.st, d.eng, d.stage, d.user.Username
 	d.mu.Unlock()
 	if st == nil {
-		return &signpost.Error{Kind: signpost.KindNotFound, Message: "there is no Signpost cache on this laptop; set it up first"}
+		return &signpost.Error{Kind: signpost.KindNotFound, Message: "Signpost is not set up on this laptop yet; set it up first"}
 	}
 	host, _ := os.Hostname()
 	if stage == StageReady && e != nil {

@@ -14,7 +14,7 @@ import (
 
 // errNotCached is the error for a child that is not in the cache.
 func errNotCached(id string) error {
-	return &signpost.Error{Kind: signpost.KindNotFound, Message: fmt.Sprintf("child %s is not in this device's cache; search online to find them", id)}
+	return &signpost.Error{Kind: signpost.KindNotFound, Message: fmt.Sprintf("child %s is not on this laptop; search online to find them", id)}
 }
 
 // visibleSQL hides signposting results past their expiry until they are purged.

@@ -542,7 +542,7 @@ func validKinds(kinds map[string]int) bool {
 func readKeyFile(dir string) (*keyFile, error) {
 	f, err := os.Open(filepath.Join(dir, keyFileName))
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, &signpost.Error{Kind: signpost.KindNotFound, Message: "no cache here: sign in online to set this device up", Err: err}
+		return nil, &signpost.Error{Kind: signpost.KindNotFound, Message: "Signpost is not set up here: sign in online to set this laptop up", Err: err}
 	}
 	if err != nil {
 		return nil, &signpost.Error{Kind: signpost.KindUnavailable, Message: "the cache's key file could not be read", Err: err}
@@ -555,9 +555,9 @@ func readKeyFile(dir string) (*keyFile, error) {
 	k, err := parseKeyFile(b)
 	switch {
 	case errors.Is(err, errKeyFileNewer):
-		return nil, &signpost.Error{Kind: signpost.KindConflict, Message: "this cache was written by a newer version of Signpost; update the app to open it", Err: err}
+		return nil, &signpost.Error{Kind: signpost.KindConflict, Message: "the records on this laptop were written by a newer version of Signpost; update the app to open them", Err: err}
 	case err != nil:
-		return nil, &signpost.Error{Kind: signpost.KindConflict, Message: "the cache's key file is damaged, so the cache cannot be opened; wipe it and sign in online to start again", Err: err}
+		return nil, &signpost.Error{Kind: signpost.KindConflict, Message: "the key file of this laptop's Signpost records is damaged, so they cannot be opened; wipe them and sign in online to start again", Err: err}
 	}
 	return k, nil
 }
@@ -647,7 +647,7 @@ func createKeyFile(dir string, k *keyFile) (err error) {
 		return diskErr("saving the cache's key file", err)
 	}
 	if _, err = os.Lstat(path); err == nil {
-		err = &signpost.Error{Kind: signpost.KindConflict, Message: "a cache already exists in this folder"}
+		err = &signpost.Error{Kind: signpost.KindConflict, Message: "Signpost is already set up in this folder"}
 		return err
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return diskErr("saving the cache's key file", err)

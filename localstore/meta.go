@@ -140,7 +140,7 @@ func (s *Store) SetUser(ctx context.Context, u signpost.User) error {
 			return err
 		}
 		if old.Username != "" && old.Username != u.Username {
-			return &signpost.Error{Kind: signpost.KindConflict, Message: "this cache belongs to another user; each user has their own cache"}
+			return &signpost.Error{Kind: signpost.KindConflict, Message: "Signpost on this laptop belongs to another user; each user has their own"}
 		}
 		if err := setMetaJSON(ctx, tx, metaUser, u); err != nil {
 			return err

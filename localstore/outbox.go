@@ -163,7 +163,7 @@ func enqueue(ctx context.Context, tx *sql.Tx, m *signpost.Mutation, now time.Tim
 			return err
 		}
 		if e.user.Username == "" {
-			return &signpost.Error{Kind: signpost.KindUnauthorized, Message: "sign in online first: this cache does not yet know who you are"}
+			return &signpost.Error{Kind: signpost.KindUnauthorized, Message: "sign in online first: this laptop does not yet know who you are"}
 		}
 		cc, err := loadChild(ctx, tx, m.ChildID)
 		if err != nil {
@@ -553,9 +553,9 @@ func describe(m *signpost.Mutation, name string) string {
 		return "Hand the lead-professional role for " + name + " to another practitioner"
 	case signpost.MutMetChild:
 		if id := m.Identity; id != nil {
-			return fmt.Sprintf("Met %s %s (born %s), not in your cache", id.GivenName, id.FamilyName, id.DateOfBirth)
+			return fmt.Sprintf("Met %s %s (born %s), not on this laptop", id.GivenName, id.FamilyName, id.DateOfBirth)
 		}
-		return "Met a child not in your cache"
+		return "Met a child not on this laptop"
 	case signpost.MutView:
 		return "Viewed the record of " + name
 	}

@@ -118,7 +118,7 @@ func Create(ctx context.Context, dir, passphrase string, opts Options) (*Store, 
 		return nil, diskErr("creating the cache folder", err)
 	}
 	if _, err := os.Stat(filepath.Join(s.dir, keyFileName)); err == nil {
-		return nil, &signpost.Error{Kind: signpost.KindConflict, Message: "a cache already exists in this folder"}
+		return nil, &signpost.Error{Kind: signpost.KindConflict, Message: "Signpost is already set up in this folder"}
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, diskErr("checking the cache folder", err)
 	}
@@ -542,7 +542,7 @@ func (s *Store) stateErr() error {
 }
 
 func errLocked() error {
-	return &signpost.Error{Kind: signpost.KindLocked, Message: "the cache is locked: unlock it with your passphrase"}
+	return &signpost.Error{Kind: signpost.KindLocked, Message: "Signpost is locked on this laptop: unlock it with your passphrase"}
 }
 
 type offline int
@@ -575,7 +575,7 @@ func (s *Store) enforceLocked(ctx context.Context) error {
 			s.log.Warn("localstore: closing the cache for the offline limit", "err", err)
 		}
 		return &signpost.Error{Kind: signpost.KindLocked, Message: fmt.Sprintf(
-			"this device has had no contact with the directory for more than %d hours: sign in online to unlock the cache", kf.Policy.OfflineLockHours)}
+			"this device has had no contact with the directory for more than %d hours: sign in online to unlock it", kf.Policy.OfflineLockHours)}
 	}
 	return nil
 }

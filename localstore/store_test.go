@@ -35,7 +35,7 @@ func TestCreateRefusesExistingCache(t *testing.T) {
 func TestOpenWithNoCacheIsNotFound(t *testing.T) {
 	_, err := Open(context.Background(), t.TempDir(), Options{})
 	de := wantKind(t, err, signpost.KindNotFound)
-	if !strings.Contains(de.Message, "no cache here") {
+	if !strings.Contains(de.Message, "Signpost is not set up here") {
 		t.Errorf("message %q", de.Message)
 	}
 }

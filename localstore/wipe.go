@@ -89,9 +89,9 @@ func WipeReportOf(err error) (WipeReport, bool) {
 func (r WipeReport) Why() string {
 	switch r.Reason {
 	case WipeAttempts:
-		return "This device's cache was wiped after too many wrong passphrases."
+		return "The Signpost records on this laptop were wiped after too many wrong passphrases."
 	case WipeOffline:
-		return "This device's cache was wiped after too long without contact with the directory."
+		return "The Signpost records on this laptop were wiped after too long without contact with the directory."
 	default:
 		return "This device was wiped by your IT service."
 	}

@@ -179,7 +179,7 @@ func (e *Engine) Sync(ctx context.Context) (Report, error) {
 	defer e.syncMu.Unlock()
 	var rep Report
 	if e.st.Locked() {
-		return rep, &signpost.Error{Kind: signpost.KindLocked, Message: "the cache is locked; unlock it to sync"}
+		return rep, &signpost.Error{Kind: signpost.KindLocked, Message: "Signpost is locked on this laptop; unlock it to sync"}
 	}
 	token, err := e.st.Token(ctx)
 	if err != nil {

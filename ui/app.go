@@ -121,6 +121,7 @@ func (a *App) route() {
 		a.home = nil // nothing of a child stays in a widget once locked
 	}
 	a.stage = st.Stage
+	defer a.installMenu() // the Go menu follows the screen and the role
 	switch st.Stage {
 	case StageEnrol:
 		a.enrol = newEnrolScreen(a)
@@ -197,6 +198,7 @@ func (a *App) lockNow() {
 	st.Stage = StageLocked
 	a.home = nil
 	a.stage = StageLocked
+	a.installMenu()
 	a.unlock = newUnlockScreen(a, st)
 	a.setContent(a.unlock.build(), a.unlock.pass)
 	a.unlock.setBusy(true, "Locking…")
@@ -217,29 +219,58 @@ func (a *App) lockNow() {
 // installShortcuts adds the menu and the keyboard shortcuts: Ctrl+F search,
 // Ctrl+L lock. Menu shortcuts work even while typing in a field.
 func (a *App) installShortcuts() {
-	find := &desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}
-	lock := &desktop.CustomShortcut{KeyName: fyne.KeyL, Modifier: fyne.KeyModifierShortcutDefault}
-	syncNow := &desktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: fyne.KeyModifierShortcutDefault}
-	search := fyne.NewMenuItem("Search the directory", a.onFind)
-	search.Shortcut = find
-	lockItem := fyne.NewMenuItem("Lock", a.onLock)
-	lockItem.Shortcut = lock
-	syncItem := fyne.NewMenuItem("Sync now", a.onSyncNow)
-	syncItem.Shortcut = syncNow
-	a.win.SetMainMenu(fyne.NewMainMenu(
-		fyne.NewMenu("Signpost", syncItem, lockItem),
-		fyne.NewMenu("Go",
-			fyne.NewMenuItem("Caseload", func() { a.goTo(tabCaseload) }),
-			search,
-			fyne.NewMenuItem("Changes waiting to sync", func() { a.goTo(tabOutbox) }),
-			fyne.NewMenuItem("Settings", func() { a.goTo(tabSettings) }),
-		),
-	))
+	a.installMenu()
 	c := a.win.Canvas()
-	c.AddShortcut(find, func(fyne.Shortcut) { a.onFind() })
-	c.AddShortcut(lock, func(fyne.Shortcut) { a.onLock() })
-	c.AddShortcut(syncNow, func(fyne.Shortcut) { a.onSyncNow() })
+	c.AddShortcut(shortcutFind, func(fyne.Shortcut) { a.onFind() })
+	c.AddShortcut(shortcutLock, func(fyne.Shortcut) { a.onLock() })
+	c.AddShortcut(shortcutSync, func(fyne.Shortcut) { a.onSyncNow() })
 	c.SetOnTypedKey(a.onTypedKey) // Escape closes the dialog on top (dialogs.go)
+}
+
+// The keyboard shortcuts, shown in the menu too.
+var (
+	shortcutFind = &desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}
+	shortcutLock = &desktop.CustomShortcut{KeyName: fyne.KeyL, Modifier: fyne.KeyModifierShortcutDefault}
+	shortcutSync = &desktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: fyne.KeyModifierShortcutDefault}
+)
+
+// installMenu sets the main menu: the Go menu lists only the tabs the
+// signed-in role has (an IT admin has no caseload, search or changes), and
+// none while the app is locked, wiped or not yet set up.
+func (a *App) installMenu() {
+	lockItem := fyne.NewMenuItem("Lock", a.onLock)
+	lockItem.Shortcut = shortcutLock
+	syncItem := fyne.NewMenuItem("Sync now", a.onSyncNow)
+	syncItem.Shortcut = shortcutSync
+	menus := []*fyne.Menu{fyne.NewMenu("Signpost", syncItem, lockItem)}
+	var items []*fyne.MenuItem
+	if a.home != nil {
+		for _, t := range goMenu {
+			if _, ok := a.home.items[t.tab]; !ok {
+				continue
+			}
+			tab := t.tab
+			it := fyne.NewMenuItem(t.label, func() { a.goTo(tab) })
+			if tab == tabSearch {
+				it.Action = a.onFind
+				it.Shortcut = shortcutFind
+			}
+			items = append(items, it)
+		}
+	}
+	if len(items) > 0 {
+		menus = append(menus, fyne.NewMenu("Go", items...))
+	}
+	a.win.SetMainMenu(fyne.NewMainMenu(menus...))
+}
+
+// goMenu is the Go menu's entries, in order, by tab.
+var goMenu = []struct{ tab, label string }{
+	{tabCaseload, "Caseload"},
+	{tabSearch, "Search the directory"},
+	{tabOutbox, "Changes waiting to sync"},
+	{tabDevices, "Devices"},
+	{tabSettings, "Settings"},
 }
 
 func (a *App) onFind() {
@@ -256,7 +287,10 @@ func (a *App) onLock() {
 
 func (a *App) onSyncNow() {
 	a.touch()
-	if a.stage == StageReady {
+	switch {
+	case a.home != nil:
+		a.home.status.onSyncNow() // the bar shows it was asked
+	case a.stage == StageReady:
 		a.svc.SyncNow()
 	}
 }

@@ -5,6 +5,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -23,6 +24,8 @@ type caseloadScreen struct {
 	loaded bool
 	child  *childScreen
 	metDlg *metChildDialog
+	// onFirstLoad, if set, hears the first unfiltered caseload read.
+	onFirstLoad func([]Case)
 }
 
 func newCaseloadScreen(a *App) *caseloadScreen {
@@ -61,6 +64,10 @@ func (s *caseloadScreen) load() {
 			}
 			s.loaded = true
 			s.cases = cs
+			if first := s.onFirstLoad; first != nil && filter == "" {
+				s.onFirstLoad = nil
+				defer first(cs)
+			}
 			s.list.UnselectAll()
 			s.list.Refresh()
 			switch {
@@ -96,17 +103,23 @@ func (s *caseloadScreen) onMetChild() {
 	s.metDlg.show()
 }
 
-// caseRow is one line of the caseload.
+// caseRow is one line of the caseload: the name with the badges beside it
+// (the name gives way to them, truncated), and under it the date of birth
+// and Signpost ID, never cut off: the ID is how a practitioner tells two
+// children of the same name apart.
 type caseRow struct {
 	widget.BaseWidget
-	text    *widget.RichText
+	text    *widget.RichText // the name; truncated when badges need the room
+	detail  *widget.RichText // born · ID, always whole
 	badges  map[string]*badge
 	content fyne.CanvasObject
 }
 
 func newCaseRow() fyne.CanvasObject {
-	r := &caseRow{text: lines(), badges: map[string]*badge{}}
-	setLines(r.text, "Family, Given", nil, "Born 1 Jan 2000") // two lines: the list sizes rows on the template
+	r := &caseRow{text: lines(), detail: lines(), badges: map[string]*badge{}}
+	r.detail.Truncation = fyne.TextTruncateOff
+	setLines(r.text, "Family, Given", nil)
+	setLines(r.detail, "", nil, "Born 1 Jan 2000 · SP000000000") // the list sizes rows on the template
 	var bs []*badge
 	for _, t := range []string{badgeShielded, badgeLead, badgeCAF, badgePending} {
 		b := newBadge(t)
@@ -114,7 +127,9 @@ func newCaseRow() fyne.CanvasObject {
 		r.badges[t] = b
 		bs = append(bs, b)
 	}
-	r.content = container.NewBorder(nil, nil, nil, badgeRow(bs...), r.text)
+	// The two lines sit as close as the two lines of one text would.
+	r.content = container.New(layout.NewCustomPaddedVBoxLayout(-2*theme.Padding()),
+		container.NewBorder(nil, nil, nil, badgeRow(bs...), r.text), r.detail)
 	r.ExtendBaseWidget(r)
 	return r
 }
@@ -126,7 +141,8 @@ func (s *caseloadScreen) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 		return
 	}
 	c, r := s.cases[i], o.(*caseRow)
-	setLines(r.text, c.FamilyName+", "+c.GivenName, nil, "Born "+shortDate(c.DateOfBirth)+" · "+c.ID)
+	setLines(r.text, c.FamilyName+", "+c.GivenName, nil)
+	setLines(r.detail, "", nil, "Born "+shortDate(c.DateOfBirth)+" · "+c.ID)
 	r.setBadges(map[string]bool{badgeShielded: c.Shielded, badgeLead: c.Lead, badgeCAF: c.CAF, badgePending: c.Pending})
 }
 

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -381,11 +382,13 @@ func involvementBox(inv signpost.Involvement, me string) fyne.CanvasObject {
 	if !inv.Active() {
 		dates = shortDate(inv.StartedOn) + " to " + shortDate(inv.EndedOn)
 	}
+	// The badges say what stands now: an ended involvement has neither (the
+	// lead is cleared when it ends, so a CAF badge alone would mislead).
 	var bs []*badge
-	if inv.LeadProfessional {
+	if inv.Active() && inv.LeadProfessional {
 		bs = append(bs, newBadge(badgeLead))
 	}
-	if inv.CAF {
+	if inv.Active() && inv.CAF {
 		bs = append(bs, newBadge(badgeCAF))
 	}
 	text := lines()
@@ -397,21 +400,57 @@ func involvementBox(inv signpost.Involvement, me string) fyne.CanvasObject {
 		container.NewVBox(head, contacts(inv.Phone, inv.Email))))
 }
 
-// contacts is "Phone … · Email …", selectable so it can be copied.
+// contacts is "Phone … · Email …" with the number and the address as links
+// that open tel: and mailto: (the phone or mail app), so a practitioner calls
+// or writes with one click.
 func contacts(phone, email string) fyne.CanvasObject {
-	var parts []string
-	if phone != "" {
-		parts = append(parts, "Phone "+phone)
+	var segs []widget.RichTextSegment
+	add := func(label, value string, link *url.URL) {
+		if value == "" {
+			return
+		}
+		if len(segs) > 0 {
+			label = "   ·   " + label
+		}
+		segs = append(segs, &widget.TextSegment{Text: label, Style: widget.RichTextStyleInline})
+		if link == nil {
+			segs = append(segs, &widget.TextSegment{Text: value, Style: widget.RichTextStyleInline})
+			return
+		}
+		segs = append(segs, &widget.HyperlinkSegment{Text: value, URL: link})
 	}
-	if email != "" {
-		parts = append(parts, "Email "+email)
-	}
-	if len(parts) == 0 {
+	add("Phone ", phone, contactURL("tel", phone))
+	add("Email ", email, contactURL("mailto", email))
+	if len(segs) == 0 {
 		return dim("No contact details recorded.")
 	}
-	l := widget.NewLabel(strings.Join(parts, "   ·   "))
-	l.Selectable = true
-	return l
+	rt := widget.NewRichText(segs...)
+	rt.Wrapping = fyne.TextWrapWord
+	return rt
+}
+
+// contactURL is tel:01134960101 or mailto:a@b.example, or nil when the value
+// cannot be one (it is then shown as plain text).
+func contactURL(scheme, value string) *url.URL {
+	v := strings.TrimSpace(value)
+	if scheme == "tel" {
+		v = strings.Map(func(r rune) rune {
+			if r == '+' || (r >= '0' && r <= '9') {
+				return r
+			}
+			return -1
+		}, v)
+		if len(v) < 3 {
+			return nil
+		}
+	} else if !strings.Contains(v, "@") || strings.ContainsAny(v, " <>\"") {
+		return nil
+	}
+	u, err := url.Parse(scheme + ":" + v)
+	if err != nil {
+		return nil
+	}
+	return u
 }
 
 // pendingBadge is the badge for a child's unconfirmed changes: refused (in

@@ -48,7 +48,7 @@ func (s *devicesScreen) build() fyne.CanvasObject {
 	s.list = widget.NewList(func() int { return len(s.devices) }, s.newRow, s.updateRow)
 	s.list.OnSelected = func(widget.ListItemID) { s.list.UnselectAll() }
 	s.refresh = widget.NewButtonWithIcon("Refresh", theme.ViewRefreshIcon(), func() { s.app.touch(); s.load() })
-	intro := wrapped("A lost or stolen laptop erases its cache as soon as it is online, even if nobody has unlocked it; " +
+	intro := wrapped("A lost or stolen laptop erases its Signpost records as soon as it is online, even if nobody has unlocked it; " +
 		"a leaver's laptop first sends its last changes, which needs it unlocked. Each sends a receipt, which appears here.")
 	intro.TextStyle = fyne.TextStyle{Italic: true}
 	s.stop = s.app.br.every(devicePoll, s.poll)
@@ -196,7 +196,7 @@ func (s *devicesScreen) onWipe(d signpost.Device) {
 		return ""
 	}
 	s.dlg = s.app.newFormDialog("Wipe "+signpost.Printable(d.Name), "Order the wipe",
-		fmt.Sprintf("The laptop “%s” of %s will erase its Signpost cache. Lost or stolen: as soon as it is online, "+
+		fmt.Sprintf("The laptop “%s” of %s will erase its Signpost records. Lost or stolen: as soon as it is online, "+
 			"even locked, and changes it has not sent are lost. A leaver's: once it is unlocked and has sent its last changes. "+
 			"This cannot be undone once carried out. Type the laptop's name to confirm.", signpost.Printable(d.Name), signpost.Printable(d.User)),
 		[]*widget.FormItem{widget.NewFormItem("Laptop name", name), widget.NewFormItem("Why", s.reason)},

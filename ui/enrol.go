@@ -70,7 +70,7 @@ func (s *enrolScreen) build() fyne.CanvasObject {
 		widget.NewFormItem("Password", s.password),
 		widget.NewFormItem("One-time code", s.otp),
 		widget.NewFormItem("Name of this laptop", s.device),
-		widget.NewFormItem("Cache passphrase", s.passphrase),
+		widget.NewFormItem("Passphrase for this laptop", s.passphrase),
 		widget.NewFormItem("Passphrase again", s.confirm),
 	)
 	s.msg = errorLabel()

@@ -10,7 +10,8 @@ import (
 
 // showError tells the person what went wrong in plain English and logs the
 // full error. Every error a screen cannot show in place ends here: never a
-// raw Go or SQL error in front of a practitioner.
+// raw Go or SQL error in front of a practitioner. Once the laptop is wiped the
+// wiped screen stands alone: no dialog covers it.
 func (a *App) showError(doing string, err error) {
 	if err == nil {
 		return
@@ -18,6 +19,14 @@ func (a *App) showError(doing string, err error) {
 	a.log.Warn("ui: "+doing, "kind", signpost.KindOf(err), "err", err)
 	title, msg := explain(err)
 	a.lastError = msg
+	if signpost.KindOf(err) == signpost.KindWiped || a.stage == StageWiped {
+		// The wiped screen says it all: no pop-up over it, however late the
+		// failed work answers. Work that finds the wipe first goes there.
+		if a.stage != StageWiped && a.svc.State().Stage == StageWiped {
+			a.route()
+		}
+		return
+	}
 	if a.win == nil {
 		return
 	}

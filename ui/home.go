@@ -86,9 +86,19 @@ func (h *homeScreen) build() fyne.CanvasObject {
 	return container.NewBorder(header, bar, nil, nil, h.tabs)
 }
 
-// start loads what the first tab shows.
+// start loads what the first tab shows; a management team with nobody on
+// their caseload lands on Search once the caseload has been read.
 func (h *homeScreen) start() {
 	if h.caseload != nil {
+		if h.st.User.Role == signpost.RoleManagement {
+			// A management team mostly searches: land on Search unless
+			// their own caseload has children.
+			h.caseload.onFirstLoad = func(cs []Case) {
+				if len(cs) == 0 {
+					h.showSearch()
+				}
+			}
+		}
 		h.caseload.load()
 		h.app.win.Canvas().Focus(h.caseload.filter)
 	}

@@ -254,7 +254,7 @@ func (d *metChildDialog) show() {
 	d.role = newEntry()
 	d.role.SetText(d.app.svc.State().User.JobTitle)
 	d.form = d.app.newFormDialog("A child who is not on this laptop", "Record",
-		"Record that you work with a child you met who is not in this laptop's cache. "+
+		"Record that you work with a child you met who is not on this laptop. "+
 			"The directory matches them by name, date of birth and postcode when you are next online.",
 		[]*widget.FormItem{
 			widget.NewFormItem("Given name", d.given),

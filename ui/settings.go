@@ -43,7 +43,7 @@ func (s *settingsScreen) build() fyne.CanvasObject {
 	}
 	s.passMsg = errorLabel()
 	s.passBtn = widget.NewButtonWithIcon("Change passphrase", theme.ConfirmIcon(), s.onChangePassphrase)
-	pass := container.NewVBox(heading("Cache passphrase"),
+	pass := container.NewVBox(heading("Passphrase for this laptop"),
 		dim("The passphrase unlocks the records on this laptop. Changing it does not change your directory password."),
 		widget.NewForm(widget.NewFormItem("Current passphrase", s.oldPass), widget.NewFormItem("New passphrase", s.newPass),
 			widget.NewFormItem("New passphrase again", s.confirm)),

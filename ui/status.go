@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -30,7 +31,21 @@ type statusBar struct {
 	signIn     *widget.Button
 	syncNow    *widget.Button
 	signInDlg  *formDialog
+
+	// A sync asked for with Sync now shows "Syncing…" at once and "Synced
+	// just now" after, however fast it was.
+	asked    time.Time // when Sync now was tapped; zero when answered
+	seen     bool      // a sync was seen running since
+	syncedAt time.Time // when the asked-for sync finished well
+	last     Status
 }
+
+// How long Sync now's feedback lasts: "Synced just now" after a sync, and
+// "Syncing…" when no sync is reported at all.
+const (
+	syncedShown = 4 * time.Second
+	askedShown  = 30 * time.Second
+)
 
 func newStatusBar(a *App) *statusBar {
 	return &statusBar{app: a}
@@ -53,24 +68,34 @@ func (s *statusBar) build() fyne.CanvasObject {
 	s.spinner = widget.NewProgressBarInfinite()
 	s.spinner.Stop()
 	s.spinner.Hide()
-	s.message = widget.NewLabel("")
+	// The message has a line of its own and wraps: at 1024 px the status
+	// items leave no room beside them, and a cut-off sentence helps nobody.
+	s.message = wrapped("")
 	s.message.Importance = widget.WarningImportance
-	s.message.Truncation = fyne.TextTruncateEllipsis
 	s.message.Hide()
 	s.signIn = widget.NewButtonWithIcon("Sign in again…", theme.LoginIcon(), s.onSignIn)
 	s.signIn.Importance = widget.WarningImportance
 	s.signIn.Hide()
 	s.syncNow = widget.NewButtonWithIcon("Sync now", theme.ViewRefreshIcon(), s.onSyncNow)
 	bars := container.NewStack(container.NewGridWrap(fyne.NewSize(160, s.progress.MinSize().Height), s.progress), s.spinner)
-	left := container.NewHBox(s.onlineIcon, s.online, widget.NewSeparator(), s.synced, widget.NewSeparator(), s.pending, s.refused, s.views, s.step, container.NewCenter(bars))
+	// The items wrap onto a second line when the window is narrow (1024 px
+	// holds them all on one only when little is to be said).
+	left := container.New(&flowLayout{}, s.onlineIcon, s.online, widget.NewSeparator(), s.synced, widget.NewSeparator(),
+		s.pending, s.refused, s.views, s.step, container.NewCenter(bars))
 	right := container.NewHBox(s.signIn, s.syncNow)
-	bar := container.NewBorder(nil, nil, left, right, s.message)
-	return container.NewVBox(widget.NewSeparator(), bar)
+	bar := container.NewBorder(nil, nil, nil, container.NewVBox(right), left)
+	return container.NewVBox(widget.NewSeparator(), bar, s.message)
 }
 
 // apply shows a status.
 func (s *statusBar) apply(st Status) {
 	now := s.app.now()
+	s.last = st
+	offline := !st.Online && !st.Checking
+	// Offline, a push or pull under way is only an attempt to reconnect: the
+	// bar says offline, with no phase or progress left over from it.
+	syncing := st.Syncing && !offline
+	s.noteAsked(st, now)
 	switch {
 	case st.Checking:
 		s.onlineIcon.SetResource(theme.MediaRecordIcon())
@@ -102,7 +127,9 @@ func (s *statusBar) apply(st Status) {
 	showIf(s.refused, st.Refused > 0)
 	s.views.SetText(viewsText(st.Views))
 	showIf(s.views, st.Views > 0)
-	if st.Syncing {
+	switch {
+	case syncing:
+		s.step.Importance = widget.MediumImportance
 		s.step.SetText(syncStep(st))
 		s.step.Show()
 		if st.Total > 0 {
@@ -117,15 +144,28 @@ func (s *statusBar) apply(st Status) {
 			s.spinner.Start()
 		}
 		s.syncNow.Disable()
-	} else {
-		s.step.Hide()
+	default:
 		s.progress.Hide()
 		s.spinner.Stop()
 		s.spinner.Hide()
-		s.syncNow.Enable()
+		switch {
+		case !s.asked.IsZero():
+			s.step.Importance = widget.MediumImportance
+			s.step.SetText("Syncing…")
+			s.step.Show()
+			s.syncNow.Disable()
+		case !s.syncedAt.IsZero() && now.Sub(s.syncedAt) < syncedShown:
+			s.step.Importance = widget.SuccessImportance
+			s.step.SetText("Synced just now")
+			s.step.Show()
+			s.syncNow.Enable()
+		default:
+			s.step.Hide()
+			s.syncNow.Enable()
+		}
 	}
 	s.message.SetText(st.Message)
-	showIf(s.message, st.Message != "" && !st.Syncing)
+	showIf(s.message, st.Message != "" && !syncing)
 	showIf(s.signIn, st.SignInNeeded)
 }
 
@@ -155,8 +195,44 @@ func syncStep(st Status) string {
 	return step + "…"
 }
 
+// noteAsked follows the sync Sync now asked for: it runs (seen), then ends
+// well (Synced just now) or with a message (offline, refused…), which the bar
+// shows instead. A sync nobody reports is given up after askedShown.
+func (s *statusBar) noteAsked(st Status, now time.Time) {
+	if s.asked.IsZero() {
+		return
+	}
+	switch {
+	case st.Syncing && (st.Online || st.Checking):
+		s.seen = true
+	case now.Sub(s.asked) >= askedShown:
+		s.asked = time.Time{}
+	case st.Syncing:
+	case s.seen || st.Message != "" || !st.Online:
+		if st.Online && st.Message == "" {
+			s.syncedAt = now
+			s.later(syncedShown)
+		}
+		s.asked, s.seen = time.Time{}, false
+	}
+}
+
+// later shows the status again after d, when feedback shown for a moment ends.
+func (s *statusBar) later(d time.Duration) {
+	time.AfterFunc(d, func() {
+		s.app.br.post(func() {
+			if s.app.home != nil && s.app.home.status == s {
+				s.apply(s.last)
+			}
+		})
+	})
+}
+
 func (s *statusBar) onSyncNow() {
 	s.app.touch()
+	s.asked, s.seen, s.syncedAt = s.app.now(), false, time.Time{}
+	s.later(askedShown)
+	s.apply(s.last)
 	s.app.svc.SyncNow()
 }
 
@@ -190,4 +266,60 @@ func checkSignIn(password, otp string) error {
 		return signpost.FieldError("otp", "the one-time code is the 6 digits your authenticator app shows now")
 	}
 	return nil
+}
+
+// flowLayout lays objects left to right, each at its minimum width and all at
+// the height of the tallest, starting a new row when the next does not fit.
+// Its minimum is the widest object, as tall as the rows it needed when last
+// laid out (before that, at flowGuess wide).
+type flowLayout struct{ width float32 }
+
+// flowGuess is the width a flow assumes before it is first laid out.
+const flowGuess = 1000
+
+func (l *flowLayout) rows(objs []fyne.CanvasObject, width float32, place bool) (minW, height float32) {
+	pad := theme.Padding()
+	var rowH float32
+	for _, o := range objs {
+		if o.Visible() {
+			rowH = max(rowH, o.MinSize().Height)
+		}
+	}
+	x, y, n := float32(0), float32(0), 0
+	for _, o := range objs {
+		if !o.Visible() {
+			continue
+		}
+		ms := o.MinSize()
+		minW = max(minW, ms.Width)
+		if n > 0 && x+ms.Width > width {
+			x, y = 0, y+rowH+pad
+		}
+		if place {
+			o.Move(fyne.NewPos(x, y))
+			o.Resize(fyne.NewSize(ms.Width, rowH))
+		}
+		x += ms.Width + pad
+		n++
+	}
+	if n == 0 {
+		return 0, 0
+	}
+	return minW, y + rowH
+}
+
+// Layout places the objects in rows of size's width.
+func (l *flowLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	l.width = size.Width
+	l.rows(objs, size.Width, true)
+}
+
+// MinSize is the widest object by the rows the last width needed.
+func (l *flowLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	w := l.width
+	if w <= 0 {
+		w = flowGuess
+	}
+	minW, h := l.rows(objs, w, false)
+	return fyne.NewSize(minW, h)
 }

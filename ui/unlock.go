@@ -6,13 +6,14 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"signpost"
 )
 
-// unlockScreen asks for the cache passphrase. After a wrong one it says how
+// unlockScreen asks for the passphrase for this laptop. After a wrong one it says how
 // many attempts are left (the cache wipes itself after the last). When the
 // laptop has been offline too long it also asks the person to sign in to the
 // directory (password and one-time code) before the cache will open.
@@ -29,6 +30,8 @@ type unlockScreen struct {
 	last     *widget.Label // the last attempt before the cache erases itself
 	hint     *widget.Label
 	submit   *widget.Button
+	forgot   *widget.Button
+	help     *widget.Label // what to do about a forgotten passphrase
 	busy     bool
 	needSign bool
 }
@@ -37,7 +40,7 @@ func newUnlockScreen(a *App, st State) *unlockScreen { return &unlockScreen{app:
 
 func (s *unlockScreen) build() fyne.CanvasObject {
 	s.pass = newPassphraseEntry()
-	s.pass.SetPlaceHolder("Cache passphrase")
+	s.pass.SetPlaceHolder("Passphrase for this laptop")
 	s.server = widget.NewEntry()
 	s.server.SetText(s.st.Server)
 	if s.server.Text == "" {
@@ -68,6 +71,10 @@ func (s *unlockScreen) build() fyne.CanvasObject {
 	showIf(s.hint, s.st.Hint != "")
 	s.submit = widget.NewButtonWithIcon("Unlock", theme.LoginIcon(), s.onSubmit)
 	s.submit.Importance = widget.HighImportance
+	s.forgot = widget.NewButton("Forgot my passphrase?", s.onForgot)
+	s.forgot.Importance = widget.LowImportance
+	s.help = wrapped("")
+	s.help.Hide()
 	who := "Type your passphrase to open the records on this laptop."
 	if s.st.User.DisplayName != "" {
 		who = s.st.User.DisplayName + ", type your passphrase to open the records on this laptop."
@@ -76,7 +83,8 @@ func (s *unlockScreen) build() fyne.CanvasObject {
 	body := container.NewVBox(
 		container.NewCenter(container.NewGridWrap(fyne.NewSize(64, 64), icon)),
 		container.NewCenter(heading("Signpost is locked")),
-		wrapped(who), s.pass, s.pass.Caps, s.signIn, s.msg, s.last, container.NewHBox(s.submit), s.hint)
+		wrapped(who), s.pass, s.pass.Caps, s.signIn, s.msg, s.last, container.NewHBox(s.submit, layout.NewSpacer(), s.forgot),
+		s.help, s.hint)
 	return centred(body, 460)
 }
 
@@ -164,6 +172,25 @@ func (s *unlockScreen) onUnlocked(err error) {
 	_, msg := explain(err)
 	setError(s.msg, msg)
 	s.showLastAttempt()
+}
+
+// onForgot says what to do about a forgotten passphrase: nobody can recover
+// it, so the laptop is wiped and set up again, and the changes not yet sent
+// are lost (counted from the key file, which a locked laptop can read).
+func (s *unlockScreen) onForgot() {
+	s.app.touch()
+	text := "Nobody can recover a forgotten passphrase: it is the only key to the records on this laptop, and Signpost keeps no copy. " +
+		"Ask your IT service to wipe Signpost on this laptop, then set it up again with your directory account; " +
+		"your caseload comes back from the directory."
+	if st := s.app.svc.State(); st.Stage == StageLocked {
+		if st.Unsent > 0 {
+			text += " The " + plural(st.Unsent, "change", "changes") + " made on this laptop and not yet sent to the directory would be lost."
+		} else {
+			text += " Everything done on this laptop has reached the directory, so nothing would be lost."
+		}
+	}
+	s.help.SetText(text + " Do not keep guessing: too many wrong passphrases erase this laptop's Signpost data.")
+	s.help.Show()
 }
 
 // showLastAttempt warns, before the last attempt, that one more wrong

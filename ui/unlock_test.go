@@ -67,11 +67,11 @@ func TestUnlockAsksForSignInAfterTooLongOffline(t *testing.T) {
 
 func TestAnUnlockThatWipesShowsTheWipedScreen(t *testing.T) {
 	f := newFake(StageLocked)
-	f.unlock = []error{&signpost.Error{Kind: signpost.KindWiped, Message: "too many wrong passphrases: the cache was wiped"}}
+	f.unlock = []error{&signpost.Error{Kind: signpost.KindWiped, Message: "too many wrong passphrases: the records on this laptop were wiped"}}
 	h := newHarness(t, f)
 	h.typeIn(h.app.unlock.pass, "wrong again")
 	f.mu.Lock()
-	f.state.Wiped = &Wiped{Message: "This laptop's Signpost cache was wiped after too many wrong passphrases.", Lost: 2}
+	f.state.Wiped = &Wiped{Message: "The Signpost records on this laptop were wiped after too many wrong passphrases.", Lost: 2}
 	f.mu.Unlock()
 	h.app.unlock.onSubmit()
 	f.setStage(StageWiped)

@@ -59,7 +59,7 @@ func (s *secrets) password() (string, error) {
 }
 
 func (s *secrets) passphrase() (string, error) {
-	return s.read("Cache passphrase: ", "SIGNPOST_PASSPHRASE", "SIGNPOST_PASSWORD")
+	return s.read("Passphrase for this laptop: ", "SIGNPOST_PASSPHRASE", "SIGNPOST_PASSWORD")
 }
 
 func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
@@ -246,7 +246,7 @@ func cmdSearch(ctx context.Context, g globals, args []string, stdin io.Reader, s
 		return err
 	}
 	if res.Offline {
-		fmt.Fprintln(stdout, "offline: searched this device's cache only")
+		fmt.Fprintln(stdout, "offline: searched this laptop's records only")
 	}
 	if res.TooMany {
 		fmt.Fprintln(stdout, signpost.TooManyMessage(req))

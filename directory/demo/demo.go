@@ -85,6 +85,50 @@ var samSmithPlaces = []struct{ authority, postcode string }{
 	{"Leeds", "LS11 5DR"}, {"Manchester", "M20 2RN"}, {"Sheffield", "S7 1FL"}, {"Birmingham", "B29 6BD"},
 }
 
+// rehome moves a generated child to the named authority: the town of the
+// address, the school and the GP follow, so that town and postcode agree (a
+// generated Sam Smith drawn in Newcastle but given a Leeds postcode read
+// "…, Newcastle upon Tyne, LS6 1AA").
+func rehome(c *signpost.Child, authority string, pick int) {
+	if c.Authority == authority {
+		return
+	}
+	var to *population.Authority
+	for _, a := range population.Authorities() {
+		if a.Name == authority {
+			to = &a
+			break
+		}
+	}
+	if to == nil {
+		return
+	}
+	if i := strings.LastIndex(c.Address, ", "); i >= 0 && strings.TrimPrefix(c.Address[i:], ", ") == c.Authority {
+		c.Address = c.Address[:i] + ", " + authority
+	}
+	c.Authority = authority
+	if c.School != nil {
+		// A school of the same phase: a primary pupil stays at a primary.
+		primary := strings.Contains(c.School.Name, " Primary ")
+		var same []signpost.Setting
+		for _, s := range to.Schools {
+			if strings.Contains(s.Name, " Primary ") == primary {
+				same = append(same, s)
+			}
+		}
+		if len(same) > 0 {
+			s := same[pick%len(same)]
+			s.StartedOn = c.School.StartedOn
+			c.School = &s
+		}
+	}
+	if c.GP != nil && len(to.GPs) > 0 {
+		g := to.GPs[pick%len(to.GPs)]
+		g.StartedOn = c.GP.StartedOn
+		c.GP = &g
+	}
+}
+
 const (
 	demoSeededKey   = "demo_seeded"
 	demoFixturesKey = "demo_fixtures"
@@ -173,7 +217,8 @@ func Seed(ctx context.Context, st directory.Store, n int, today time.Time, cost 
 		sam := gen.Next(serial)
 		sam.SignpostID = next()
 		sams = append(sams, sam.SignpostID)
-		sam.GivenName, sam.FamilyName, sam.DateOfBirth, sam.Authority, sam.Postcode = "Sam", "Smith", "2016-01-01", p.authority, p.postcode
+		sam.GivenName, sam.FamilyName, sam.DateOfBirth, sam.Postcode = "Sam", "Smith", "2016-01-01", p.postcode
+		rehome(&sam, p.authority, len(sams))
 		sam.NHSNumber, sam.UPN = "", ""
 		fixtures = append(fixtures, sam)
 	}

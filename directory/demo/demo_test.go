@@ -4,28 +4,46 @@ import (
 	"bytes"
 	"context"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"signpost"
 	"signpost/directory"
 	"signpost/directory/demo"
+	"signpost/directory/population"
 	"signpost/directory/sqlcipher"
 )
 
-func TestFixturesFindTheSeededChildren(t *testing.T) {
-	ctx := context.Background()
-	st, err := sqlcipher.Open(ctx, filepath.Join(t.TempDir(), "directory.db"), bytes.Repeat([]byte{3}, 32))
+// openStore opens an encrypted directory store in t.TempDir(), closed at the
+// end of the test.
+func openStore(t *testing.T) *sqlcipher.Store {
+	t.Helper()
+	st, err := sqlcipher.Open(context.Background(), filepath.Join(t.TempDir(), "directory.db"), bytes.Repeat([]byte{3}, 32))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// seed seeds st with the demo and no generated children.
+func seed(t *testing.T, st directory.Store) {
+	t.Helper()
+	if err := demo.Seed(context.Background(), st, 0, time.Now(), directory.PasswordParams{Memory: 1024, Time: 1, Threads: 1}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestFixturesFindTheSeededChildren(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
 	if _, err := demo.Fixtures(ctx, st); signpost.KindOf(err) != signpost.KindNotFound {
 		t.Errorf("fixtures of a store not seeded: %v, want NotFound", err)
 	}
-	if err := demo.Seed(ctx, st, 0, time.Now(), directory.PasswordParams{Memory: 1024, Time: 1, Threads: 1}); err != nil {
-		t.Fatal(err)
-	}
+	seed(t, st)
 	fx, err := demo.Fixtures(ctx, st)
 	if err != nil {
 		t.Fatal(err)
@@ -41,5 +59,62 @@ func TestFixturesFindTheSeededChildren(t *testing.T) {
 	}
 	if len(fx.SamSmiths) != 12 {
 		t.Errorf("%d Sam Smiths, want 12", len(fx.SamSmiths))
+	}
+}
+
+// TestEveryDemoFixturesPostcodeAreaMatchesItsTown proves the named children
+// live where their postcode says: the postcode area is one of their
+// authority's, the address's town is that authority, and the school and GP
+// are that authority's (a Sam Smith once read "…, Newcastle upon Tyne, LS6 1AA").
+func TestEveryDemoFixturesPostcodeAreaMatchesItsTown(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	seed(t, st)
+	fx, err := demo.Fixtures(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	auths := map[string]population.Authority{}
+	for _, a := range population.Authorities() {
+		auths[a.Name] = a
+	}
+	// Which authority a generated school or GP belongs to (the hand-made
+	// fixtures' own settings are in none).
+	home := map[string]string{}
+	for _, a := range auths {
+		for _, s := range append(slices.Clone(a.Schools), a.GPs...) {
+			home[s.Code] = a.Name
+		}
+	}
+	elsewhere := func(s *signpost.Setting, authority string) bool {
+		if s == nil {
+			return false
+		}
+		at, ok := home[s.Code]
+		return ok && at != authority
+	}
+	for _, id := range append([]string{fx.Jamie, fx.Riley}, fx.SamSmiths...) {
+		c, err := st.Child(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, ok := auths[c.Authority]
+		if !ok {
+			t.Errorf("%s %s: no authority %q", c.FullName(), c.Postcode, c.Authority)
+			continue
+		}
+		area := strings.TrimRightFunc(strings.Fields(c.Postcode)[0], unicode.IsDigit)
+		if !slices.Contains(a.PostcodeAreas, area) {
+			t.Errorf("%s: postcode %s is not in %s (areas %v)", c.FullName(), c.Postcode, a.Name, a.PostcodeAreas)
+		}
+		if i := strings.LastIndex(c.Address, ", "); i >= 0 && c.Address[i+2:] != a.Name {
+			t.Errorf("%s: address %q, postcode %s, authority %s", c.FullName(), c.Address, c.Postcode, a.Name)
+		}
+		if elsewhere(c.School, a.Name) {
+			t.Errorf("%s in %s goes to %s, a school elsewhere", c.FullName(), a.Name, c.School.Name)
+		}
+		if elsewhere(c.GP, a.Name) {
+			t.Errorf("%s in %s is registered with %s, a GP elsewhere", c.FullName(), a.Name, c.GP.Name)
+		}
 	}
 }
