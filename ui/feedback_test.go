@@ -384,3 +384,26 @@ func TestForgotMyPassphraseSaysWhatToDoAndWhatIsLost(t *testing.T) {
 		})
 	}
 }
+
+// Offline, the bar says how long the laptop keeps working before it asks for
+// an online sign-in.
+func TestOfflineTheBarCountsDownToTheSignIn(t *testing.T) {
+	f := readyFake()
+	h := newHarness(t, f)
+	for _, tc := range []struct {
+		left time.Duration
+		want string
+	}{
+		{53 * time.Hour, "Offline: working from this laptop for 2 days more"},
+		{5*time.Hour + 10*time.Minute, "Offline: working from this laptop for 5 hours more"},
+		{40 * time.Minute, "Offline: working from this laptop for 40 minutes more, then sign in online"},
+		{-time.Minute, "Offline: working from this laptop; sign in online to keep using it"},
+	} {
+		f.emit(Status{Online: false, OfflineLockAt: h.app.now().Add(tc.left)})
+		h.settle()
+		h.contains(tc.want)
+	}
+	f.emit(Status{Online: true, OfflineLockAt: h.app.now().Add(time.Hour)})
+	h.settle()
+	h.lacks("more, then sign in online")
+}

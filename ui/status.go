@@ -105,7 +105,7 @@ func (s *statusBar) apply(st Status) {
 		s.online.SetText("Online")
 	default:
 		s.onlineIcon.SetResource(theme.NewWarningThemedResource(theme.MediaRecordIcon()))
-		s.online.SetText("Offline: working from this laptop")
+		s.online.SetText("Offline: working from this laptop" + offlineLeft(st.OfflineLockAt, now))
 	}
 	if st.LastSynced.IsZero() {
 		s.synced.SetText("Not synced yet")
@@ -167,6 +167,26 @@ func (s *statusBar) apply(st Status) {
 	s.message.SetText(st.Message)
 	showIf(s.message, st.Message != "" && !syncing)
 	showIf(s.signIn, st.SignInNeeded)
+}
+
+// offlineLeft says how long the laptop keeps working offline before it locks
+// for want of contact with the directory and asks for an online sign-in:
+// " for 2 days more", " for 5 hours more", "" when not known.
+func offlineLeft(at, now time.Time) string {
+	if at.IsZero() {
+		return ""
+	}
+	d := at.Sub(now)
+	switch {
+	case d <= 0:
+		return "; sign in online to keep using it"
+	case d >= 48*time.Hour:
+		return fmt.Sprintf(" for %d days more", int(d/(24*time.Hour)))
+	case d >= 2*time.Hour:
+		return fmt.Sprintf(" for %d hours more", int(d/time.Hour))
+	default:
+		return " for " + plural(max(1, int(d/time.Minute)), "minute", "minutes") + " more, then sign in online"
+	}
 }
 
 // refusedText is "1 change refused by the directory".
