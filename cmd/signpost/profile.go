@@ -7,7 +7,6 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
-	"syscall"
 )
 
 // heapProfileEnv names a file the window writes a Go heap profile to, on
@@ -17,7 +16,7 @@ import (
 const heapProfileEnv = "SIGNPOST_HEAP_PROFILE"
 
 // heapProfiles writes a heap profile to the file named by SIGNPOST_HEAP_PROFILE
-// on each SIGUSR1 until ctx ends. The stop function it returns writes the last
+// on each SIGUSR1 (where the system has it: not on Windows) until ctx ends. The stop function it returns writes the last
 // one. Without the variable it does nothing.
 func heapProfiles(ctx context.Context, log *slog.Logger) (stop func()) {
 	path := os.Getenv(heapProfileEnv)
@@ -25,7 +24,9 @@ func heapProfiles(ctx context.Context, log *slog.Logger) (stop func()) {
 		return func() {}
 	}
 	usr1 := make(chan os.Signal, 1)
-	signal.Notify(usr1, syscall.SIGUSR1)
+	if profileSignal != nil {
+		signal.Notify(usr1, profileSignal)
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
