@@ -67,7 +67,7 @@ func TestDatabaseSettings(t *testing.T) {
 		{"journal_mode", "wal"},
 		{"synchronous", "2"}, // FULL
 		{"foreign_keys", "1"},
-		{"temp_store", "2"}, // MEMORY
+		{"temp_store", "2"},     // MEMORY
 		{"cache_size", "-8192"}, // 8 MiB: the page cache is C memory, outside the Go heap limit
 		{"secure_delete", "1"},
 		{"cipher_memory_security", "1"},
