@@ -15,10 +15,10 @@ import (
 // record opens beside the list.
 type caseloadScreen struct {
 	app    *App
-	filter *widget.Entry
+	filter *entry
 	count  *widget.Label
 	list   *widget.List
-	met    *widget.Button
+	met    *button
 	cases  []Case
 	gen    int
 	loaded bool
@@ -33,7 +33,7 @@ func newCaseloadScreen(a *App) *caseloadScreen {
 }
 
 func (s *caseloadScreen) build() fyne.CanvasObject {
-	s.filter = widget.NewEntry()
+	s.filter = newEntry()
 	s.filter.SetPlaceHolder("Filter by name or Signpost ID")
 	s.filter.ActionItem = widget.NewIcon(theme.SearchIcon())
 	s.filter.OnChanged = func(string) { s.app.touch(); s.load() }
@@ -41,7 +41,7 @@ func (s *caseloadScreen) build() fyne.CanvasObject {
 	s.count = widget.NewLabel("Loading…")
 	s.list = widget.NewList(func() int { return len(s.cases) }, newCaseRow, s.updateRow)
 	s.list.OnSelected = s.onSelect
-	s.met = widget.NewButtonWithIcon("Met a child who is not listed…", theme.ContentAddIcon(), s.onMetChild)
+	s.met = newButton("Met a child who is not listed…", theme.ContentAddIcon(), s.onMetChild)
 	left := container.NewBorder(container.NewVBox(heading("My caseload"), s.filter, s.count), s.met, nil, nil, s.list)
 	split := container.NewHSplit(left, s.child.build())
 	split.Offset = 0.34

@@ -33,14 +33,14 @@ type childScreen struct {
 	name       *widget.Label
 	badges     *fyne.Container
 	shielded   *banner
-	start      *widget.Button
-	end        *widget.Button
+	start      *button
+	end        *button
 	caf        *widget.Check
 	lead       *widget.Check
-	handover   *widget.Button
-	breakGlass *widget.Button
-	shield     *widget.Button
-	unshield   *widget.Button
+	handover   *button
+	breakGlass *button
+	shield     *button
+	unshield   *button
 	setting    bool // the checks are being set from the record, not by a person
 	dlg        *formDialog
 }
@@ -243,30 +243,30 @@ func (s *childScreen) actions(rec *Record, u signpost.User, mine *signpost.Invol
 			s.lead = widget.NewCheck("I am the lead professional", s.onLead)
 			s.lead.SetChecked(mine.LeadProfessional)
 			s.setting = false
-			s.end = widget.NewButtonWithIcon("End my involvement…", theme.CancelIcon(), s.onEnd)
+			s.end = newButton("End my involvement…", theme.CancelIcon(), s.onEnd)
 			objs = append(objs, s.caf, s.lead)
 			if mine.LeadProfessional && len(handoverTo(c)) > 0 {
-				s.handover = widget.NewButtonWithIcon("Hand over lead…", theme.MailForwardIcon(), s.onHandOver)
+				s.handover = newButton("Hand over lead…", theme.MailForwardIcon(), s.onHandOver)
 				objs = append(objs, s.handover)
 			}
 			objs = append(objs, s.end)
 		} else {
-			s.start = widget.NewButtonWithIcon("I work with this child…", theme.ContentAddIcon(), s.onStart)
+			s.start = newButton("I work with this child…", theme.ContentAddIcon(), s.onStart)
 			s.start.Importance = widget.HighImportance
 			objs = append(objs, s.start)
 		}
 	}
 	if c.Redacted && signpost.CanBreakGlass(u.Role, u.ChildProtection) {
-		s.breakGlass = widget.NewButtonWithIcon("Break glass…", theme.WarningIcon(), s.onBreakGlass)
+		s.breakGlass = newButton("Break glass…", theme.WarningIcon(), s.onBreakGlass)
 		s.breakGlass.Importance = widget.DangerImportance
 		objs = append(objs, s.breakGlass)
 	}
 	if signpost.CanShield(u.Role, u.Authority, c) && !c.Redacted && !rec.BrokeGlass {
 		if c.Shielded {
-			s.unshield = widget.NewButtonWithIcon("Unshield…", theme.VisibilityIcon(), s.onUnshield)
+			s.unshield = newButton("Unshield…", theme.VisibilityIcon(), s.onUnshield)
 			objs = append(objs, s.unshield)
 		} else {
-			s.shield = widget.NewButtonWithIcon("Shield…", theme.VisibilityOffIcon(), s.onShield)
+			s.shield = newButton("Shield…", theme.VisibilityOffIcon(), s.onShield)
 			objs = append(objs, s.shield)
 		}
 	}

@@ -23,7 +23,7 @@ type devicesScreen struct {
 	app     *App
 	summary *widget.Label
 	list    *widget.List
-	refresh *widget.Button
+	refresh *button
 	devices []signpost.Device
 	gen     int
 	stop    func()
@@ -47,7 +47,7 @@ func (s *devicesScreen) build() fyne.CanvasObject {
 	s.summary = wrapped("Loading…")
 	s.list = widget.NewList(func() int { return len(s.devices) }, s.newRow, s.updateRow)
 	s.list.OnSelected = func(widget.ListItemID) { s.list.UnselectAll() }
-	s.refresh = widget.NewButtonWithIcon("Refresh", theme.ViewRefreshIcon(), func() { s.app.touch(); s.load() })
+	s.refresh = newButton("Refresh", theme.ViewRefreshIcon(), func() { s.app.touch(); s.load() })
 	intro := wrapped("A lost or stolen laptop erases its Signpost records as soon as it is online, even if nobody has unlocked it; " +
 		"a leaver's laptop first sends its last changes, which needs it unlocked. Each sends a receipt, which appears here.")
 	intro.TextStyle = fyne.TextStyle{Italic: true}
@@ -106,8 +106,8 @@ type deviceRow struct {
 	name    *widget.Label
 	detail  *widget.Label
 	state   *widget.Label
-	wipe    *widget.Button
-	cancel  *widget.Button // cancels a wipe order not yet carried out
+	wipe    *button
+	cancel  *button // cancels a wipe order not yet carried out
 	content fyne.CanvasObject
 	dev     signpost.Device
 }
@@ -116,9 +116,9 @@ func (s *devicesScreen) newRow() fyne.CanvasObject {
 	r := &deviceRow{name: widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), detail: widget.NewLabel(""), state: widget.NewLabel("")}
 	r.detail.TextStyle = fyne.TextStyle{Italic: true}
 	r.state.Truncation = fyne.TextTruncateEllipsis
-	r.wipe = widget.NewButtonWithIcon("Wipe…", theme.DeleteIcon(), func() { s.onWipe(r.dev) })
+	r.wipe = newButton("Wipe…", theme.DeleteIcon(), func() { s.onWipe(r.dev) })
 	r.wipe.Importance = widget.DangerImportance
-	r.cancel = widget.NewButtonWithIcon("Cancel wipe…", theme.CancelIcon(), func() { s.onCancelWipe(r.dev) })
+	r.cancel = newButton("Cancel wipe…", theme.CancelIcon(), func() { s.onCancelWipe(r.dev) })
 	r.content = container.NewBorder(nil, nil, nil, container.NewCenter(container.NewHBox(r.wipe, r.cancel)), container.NewVBox(r.name, r.detail, r.state))
 	r.ExtendBaseWidget(r)
 	return r
@@ -180,7 +180,7 @@ func deviceState(d signpost.Device, now time.Time) string {
 // typing its name.
 func (s *devicesScreen) onWipe(d signpost.Device) {
 	s.app.touch()
-	name := widget.NewEntry()
+	name := newEntry()
 	name.SetPlaceHolder(signpost.Printable(d.Name))
 	labels := make([]string, len(wipeReasons))
 	for i, wr := range wipeReasons {

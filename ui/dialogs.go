@@ -82,6 +82,8 @@ func submitting(o fyne.CanvasObject) (*widget.Entry, bool) {
 		return e, !e.MultiLine
 	case *entry:
 		return &e.Entry, !e.MultiLine || e.submitOnEnter
+	case *passphraseEntry:
+		return &e.Entry, true
 	}
 	return nil, false
 }
@@ -248,8 +250,19 @@ func (a *App) onTypedKey(ev *fyne.KeyEvent) {
 }
 
 // showInfo shows a message with an OK button that Escape closes too.
+// Its OK is one of the app's buttons, with a focus ring, focused at once so
+// that Space, Enter or Escape close it.
 func (a *App) showInfo(title, msg string) {
-	d := dialog.NewInformation(title, msg, a.win)
+	d := dialog.NewCustomWithoutButtons(title, wrapped(msg), a.win)
+	ok := newButton("OK", nil, func() { a.touch(); d.Hide() })
+	ok.Importance = widget.HighImportance
+	ok.onEscape = ok.OnTapped
+	d.SetButtons([]fyne.CanvasObject{ok})
 	d.Show()
 	a.onEscape(d.Hide)
+	// The message wraps at the dialog's width; its height follows once laid out.
+	for range 2 {
+		d.Resize(fyne.NewSize(480, d.MinSize().Height))
+	}
+	a.win.Canvas().Focus(ok)
 }

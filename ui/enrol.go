@@ -19,15 +19,15 @@ import (
 // encrypted cache, then the first sync with a progress bar.
 type enrolScreen struct {
 	app        *App
-	server     *widget.Entry
-	username   *widget.Entry
-	password   *widget.Entry
-	otp        *widget.Entry
-	device     *widget.Entry
-	passphrase *widget.Entry
-	confirm    *widget.Entry
+	server     *entry
+	username   *entry
+	password   *passphraseEntry
+	otp        *entry
+	device     *entry
+	passphrase *passphraseEntry
+	confirm    *passphraseEntry
 	msg        *widget.Label
-	submit     *widget.Button
+	submit     *button
 	progress   *widget.ProgressBarInfinite
 	step       *widget.Label
 	busy       bool
@@ -43,24 +43,24 @@ func (s *enrolScreen) first() fyne.Focusable {
 }
 
 func (s *enrolScreen) build() fyne.CanvasObject {
-	s.server = widget.NewEntry()
+	s.server = newEntry()
 	s.server.SetPlaceHolder("https://signpost.example.org")
 	s.server.SetText(s.app.prefs.lastServer())
 	if st := s.app.svc.State(); st.Server != "" {
 		s.server.SetText(st.Server)
 	}
-	s.username = widget.NewEntry()
-	s.password = widget.NewPasswordEntry()
-	s.otp = widget.NewEntry()
+	s.username = newEntry()
+	s.password = newPassphraseEntry()
+	s.otp = newEntry()
 	s.otp.SetPlaceHolder("6 digits from your authenticator app")
-	s.device = widget.NewEntry()
+	s.device = newEntry()
 	if h, err := os.Hostname(); err == nil {
 		s.device.SetText(h)
 	}
-	s.passphrase = widget.NewPasswordEntry()
+	s.passphrase = newPassphraseEntry()
 	s.passphrase.SetPlaceHolder(fmt.Sprintf("at least %d characters; a short sentence is good", signpost.MinPassphraseLen))
-	s.confirm = widget.NewPasswordEntry()
-	for _, e := range []*widget.Entry{s.server, s.username, s.password, s.otp, s.device, s.passphrase, s.confirm} {
+	s.confirm = newPassphraseEntry()
+	for _, e := range s.entries() {
 		e.OnSubmitted = func(string) { s.onSubmit() }
 		e.OnChanged = func(string) { s.app.touch() }
 	}
@@ -68,13 +68,16 @@ func (s *enrolScreen) build() fyne.CanvasObject {
 		widget.NewFormItem("Directory address", s.server),
 		widget.NewFormItem("Username", s.username),
 		widget.NewFormItem("Password", s.password),
+		widget.NewFormItem("", s.password.Caps),
 		widget.NewFormItem("One-time code", s.otp),
 		widget.NewFormItem("Name of this laptop", s.device),
 		widget.NewFormItem("Passphrase for this laptop", s.passphrase),
+		widget.NewFormItem("", s.passphrase.Caps),
 		widget.NewFormItem("Passphrase again", s.confirm),
+		widget.NewFormItem("", s.confirm.Caps),
 	)
 	s.msg = errorLabel()
-	s.submit = widget.NewButtonWithIcon("Set up this laptop", theme.ConfirmIcon(), s.onSubmit)
+	s.submit = newButton("Set up this laptop", theme.ConfirmIcon(), s.onSubmit)
 	s.submit.Importance = widget.HighImportance
 	s.progress = widget.NewProgressBarInfinite()
 	s.progress.Stop()
@@ -91,7 +94,13 @@ func (s *enrolScreen) build() fyne.CanvasObject {
 
 // validate checks the form and returns the first problem, with the field to
 // focus.
-func (s *enrolScreen) validate() (error, *widget.Entry) {
+// entries are the form's fields, in order.
+func (s *enrolScreen) entries() []*widget.Entry {
+	return []*widget.Entry{&s.server.Entry, &s.username.Entry, &s.password.Entry, &s.otp.Entry, &s.device.Entry,
+		&s.passphrase.Entry, &s.confirm.Entry}
+}
+
+func (s *enrolScreen) validate() (error, fyne.Focusable) {
 	switch {
 	case strings.TrimSpace(s.server.Text) == "":
 		return signpost.FieldError("server", "enter the directory address your IT service gave you"), s.server
@@ -178,7 +187,7 @@ func (s *enrolScreen) showStep(st Status) {
 
 func (s *enrolScreen) setBusy(on bool) {
 	s.busy = on
-	for _, e := range []*widget.Entry{s.server, s.username, s.password, s.otp, s.device, s.passphrase, s.confirm} {
+	for _, e := range s.entries() {
 		if on {
 			e.Disable()
 		} else {

@@ -34,7 +34,7 @@ type homeScreen struct {
 	outbox   *outboxScreen
 	devices  *devicesScreen
 	settings *settingsScreen
-	lock     *widget.Button
+	lock     *button
 }
 
 func newHomeScreen(a *App, st State) *homeScreen {
@@ -80,7 +80,7 @@ func (h *homeScreen) build() fyne.CanvasObject {
 	}
 	user := widget.NewLabelWithStyle(strings.Join(parts, " · "), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	user.Truncation = fyne.TextTruncateEllipsis
-	h.lock = widget.NewButtonWithIcon("Lock", theme.VisibilityOffIcon(), h.app.onLock)
+	h.lock = newButton("Lock", theme.VisibilityOffIcon(), h.app.onLock)
 	header := container.NewBorder(nil, nil, widget.NewIcon(theme.NewPrimaryThemedResource(theme.AccountIcon())), h.lock, user)
 	h.updateOutboxTitle(h.app.status)
 	return container.NewBorder(header, bar, nil, nil, h.tabs)

@@ -92,9 +92,9 @@ type changeRow struct {
 	widget.BaseWidget
 	what    *widget.Label
 	state   *widget.Label
-	retry   *widget.Button
-	discard *widget.Button
-	cancel  *widget.Button
+	retry   *button
+	discard *button
+	cancel  *button
 	content fyne.CanvasObject
 	id      string
 }
@@ -103,9 +103,9 @@ func (s *outboxScreen) newRow() fyne.CanvasObject {
 	r := &changeRow{what: widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), state: widget.NewLabel("")}
 	r.what.Truncation = fyne.TextTruncateEllipsis
 	r.state.Truncation = fyne.TextTruncateEllipsis
-	r.retry = widget.NewButtonWithIcon("Send again", theme.MediaReplayIcon(), func() { s.onRetry(r.id) })
-	r.discard = widget.NewButtonWithIcon("Discard", theme.DeleteIcon(), func() { s.onDismiss(r.id) })
-	r.cancel = widget.NewButtonWithIcon("Cancel change", theme.CancelIcon(), func() { s.onCancel(r.id, r.what.Text) })
+	r.retry = newButton("Send again", theme.MediaReplayIcon(), func() { s.onRetry(r.id) })
+	r.discard = newButton("Discard", theme.DeleteIcon(), func() { s.onDismiss(r.id) })
+	r.cancel = newButton("Cancel change", theme.CancelIcon(), func() { s.onCancel(r.id, r.what.Text) })
 	r.content = container.NewBorder(nil, nil, nil, container.NewHBox(r.retry, r.discard, r.cancel), container.NewVBox(r.what, r.state))
 	r.ExtendBaseWidget(r)
 	return r

@@ -18,7 +18,9 @@ const capsWarning = "Caps Lock is on: a passphrase is case-sensitive."
 // Caps Lock is on; a letter typed the ordinary way means it is off.
 type passphraseEntry struct {
 	widget.Entry
-	shift bool
+	shift    bool
+	reveal   *button
+	onEscape func()
 	// Caps is the warning, shown under the field while Caps Lock looks on.
 	Caps *widget.Label
 }
@@ -30,20 +32,33 @@ func newPassphraseEntry() *passphraseEntry {
 	e.Caps.Importance = widget.WarningImportance
 	e.Caps.Hide()
 	e.ExtendBaseWidget(e)
-	var reveal *widget.Button
-	reveal = widget.NewButtonWithIcon("", theme.VisibilityOffIcon(), func() {
-		e.Password = !e.Password
-		if e.Password {
-			reveal.SetIcon(theme.VisibilityOffIcon())
-		} else {
-			reveal.SetIcon(theme.VisibilityIcon())
-		}
-		e.Refresh()
-	})
-	reveal.Importance = widget.LowImportance
-	e.ActionItem = reveal
+	e.reveal = newButton("", theme.VisibilityOffIcon(), e.toggleReveal)
+	e.reveal.Importance = widget.LowImportance
+	e.ActionItem = e.reveal
 	return e
 }
+
+// toggleReveal shows or hides what was typed.
+func (e *passphraseEntry) toggleReveal() {
+	e.Password = !e.Password
+	if e.Password {
+		e.reveal.SetIcon(theme.VisibilityOffIcon())
+	} else {
+		e.reveal.SetIcon(theme.VisibilityIcon())
+	}
+	e.Refresh()
+}
+
+// TypedKey hands Escape to the dialog the field is in.
+func (e *passphraseEntry) TypedKey(ev *fyne.KeyEvent) {
+	if ev.Name == fyne.KeyEscape && e.onEscape != nil {
+		e.onEscape()
+		return
+	}
+	e.Entry.TypedKey(ev)
+}
+
+func (e *passphraseEntry) setOnEscape(f func()) { e.onEscape = f; e.reveal.setOnEscape(f) }
 
 // KeyDown notes Shift held down.
 func (e *passphraseEntry) KeyDown(k *fyne.KeyEvent) {

@@ -17,14 +17,14 @@ import (
 // the cache and says so. The chosen match's record opens beside the results.
 type searchScreen struct {
 	app      *App
-	family   *widget.Entry
-	given    *widget.Entry
-	dob      *widget.Entry
-	postcode *widget.Entry
-	nhs      *widget.Entry
-	upn      *widget.Entry
-	spid     *widget.Entry
-	reason   *widget.Entry
+	family   *entry
+	given    *entry
+	dob      *entry
+	postcode *entry
+	nhs      *entry
+	upn      *entry
+	spid     *entry
+	reason   *entry
 	gender   *widget.Select
 	submit   *button
 	clear    *button
@@ -42,21 +42,21 @@ func newSearchScreen(a *App) *searchScreen {
 }
 
 func (s *searchScreen) build() fyne.CanvasObject {
-	entry := func(placeholder string) *widget.Entry {
-		e := widget.NewEntry()
+	input := func(placeholder string) *entry {
+		e := newEntry()
 		e.SetPlaceHolder(placeholder)
 		e.OnSubmitted = func(string) { s.onSearch() }
 		e.OnChanged = func(string) { s.app.touch() }
 		return e
 	}
-	s.family = entry("e.g. Fixture")
-	s.given = entry("e.g. Jamie")
-	s.dob = entry("e.g. 14/03/2015")
-	s.postcode = entry("e.g. LS1 4AP")
-	s.nhs = entry("10 digits")
-	s.upn = entry("13 characters")
-	s.spid = entry("e.g. SP000000018")
-	s.reason = entry("Why you are searching (recorded)")
+	s.family = input("e.g. Fixture")
+	s.given = input("e.g. Jamie")
+	s.dob = input("e.g. 14/03/2015")
+	s.postcode = input("e.g. LS1 4AP")
+	s.nhs = input("10 digits")
+	s.upn = input("13 characters")
+	s.spid = input("e.g. SP000000018")
+	s.reason = input("Why you are searching (recorded)")
 	s.gender = widget.NewSelect([]string{"Any", "Female", "Male", "Other", "Unknown"}, func(string) { s.app.touch() })
 	s.gender.SetSelected("Any")
 	s.submit = newButton("Search", theme.SearchIcon(), s.onSearch)
@@ -103,7 +103,7 @@ func (s *searchScreen) focusFamily() {
 // onClear empties every field, the results and the record beside them.
 func (s *searchScreen) onClear() {
 	s.app.touch()
-	for _, e := range []*widget.Entry{s.family, s.given, s.dob, s.postcode, s.nhs, s.upn, s.spid, s.reason} {
+	for _, e := range []*entry{s.family, s.given, s.dob, s.postcode, s.nhs, s.upn, s.spid, s.reason} {
 		e.SetText("")
 	}
 	s.gender.SetSelected("Any")

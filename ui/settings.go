@@ -19,34 +19,35 @@ import (
 type settingsScreen struct {
 	app       *App
 	st        State
-	oldPass   *widget.Entry
-	newPass   *widget.Entry
-	confirm   *widget.Entry
+	oldPass   *passphraseEntry
+	newPass   *passphraseEntry
+	confirm   *passphraseEntry
 	passMsg   *widget.Label
-	passBtn   *widget.Button
+	passBtn   *button
 	idle      *widget.Select
-	server    *widget.Entry
+	server    *entry
 	serverMsg *widget.Label
-	serverBtn *widget.Button
+	serverBtn *button
 }
 
 func newSettingsScreen(a *App, st State) *settingsScreen { return &settingsScreen{app: a, st: st} }
 
 func (s *settingsScreen) build() fyne.CanvasObject {
-	s.oldPass = widget.NewPasswordEntry()
-	s.newPass = widget.NewPasswordEntry()
+	s.oldPass = newPassphraseEntry()
+	s.newPass = newPassphraseEntry()
 	s.newPass.SetPlaceHolder(fmt.Sprintf("at least %d characters", signpost.MinPassphraseLen))
-	s.confirm = widget.NewPasswordEntry()
-	for _, e := range []*widget.Entry{s.oldPass, s.newPass, s.confirm} {
+	s.confirm = newPassphraseEntry()
+	for _, e := range []*widget.Entry{&s.oldPass.Entry, &s.newPass.Entry, &s.confirm.Entry} {
 		e.OnSubmitted = func(string) { s.onChangePassphrase() }
 		e.OnChanged = func(string) { s.app.touch() }
 	}
 	s.passMsg = errorLabel()
-	s.passBtn = widget.NewButtonWithIcon("Change passphrase", theme.ConfirmIcon(), s.onChangePassphrase)
+	s.passBtn = newButton("Change passphrase", theme.ConfirmIcon(), s.onChangePassphrase)
 	pass := container.NewVBox(heading("Passphrase for this laptop"),
 		dim("The passphrase unlocks the records on this laptop. Changing it does not change your directory password."),
-		widget.NewForm(widget.NewFormItem("Current passphrase", s.oldPass), widget.NewFormItem("New passphrase", s.newPass),
-			widget.NewFormItem("New passphrase again", s.confirm)),
+		widget.NewForm(widget.NewFormItem("Current passphrase", s.oldPass), widget.NewFormItem("", s.oldPass.Caps),
+			widget.NewFormItem("New passphrase", s.newPass), widget.NewFormItem("", s.newPass.Caps),
+			widget.NewFormItem("New passphrase again", s.confirm), widget.NewFormItem("", s.confirm.Caps)),
 		s.passMsg, container.NewHBox(s.passBtn))
 
 	maxIdle := s.st.Policy.IdleLockMinutes
@@ -66,12 +67,12 @@ func (s *settingsScreen) build() fyne.CanvasObject {
 		dim(fmt.Sprintf("Signpost locks itself when the laptop is not used for a while. Your organisation allows at most %s.", minutes(maxIdle))),
 		container.NewHBox(widget.NewLabel("Lock after"), s.idle, widget.NewLabel("without use")))
 
-	s.server = widget.NewEntry()
+	s.server = newEntry()
 	s.server.SetText(s.st.Server)
 	s.server.OnSubmitted = func(string) { s.onServer() }
 	s.server.OnChanged = func(string) { s.app.touch() }
 	s.serverMsg = errorLabel()
-	s.serverBtn = widget.NewButton("Save address", s.onServer)
+	s.serverBtn = newButton("Save address", nil, s.onServer)
 	server := container.NewVBox(heading("Directory"),
 		dim("Change the address only when your IT service tells you to."),
 		container.NewBorder(nil, nil, nil, s.serverBtn, s.server), s.serverMsg)

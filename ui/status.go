@@ -22,14 +22,14 @@ type statusBar struct {
 	online     *widget.Label
 	synced     *widget.Label
 	pending    *widget.Label
-	refused    *widget.Button
+	refused    *button
 	views      *widget.Label
 	step       *widget.Label
 	progress   *widget.ProgressBar
 	spinner    *widget.ProgressBarInfinite
 	message    *widget.Label
-	signIn     *widget.Button
-	syncNow    *widget.Button
+	signIn     *button
+	syncNow    *button
 	signInDlg  *formDialog
 
 	// A sync asked for with Sync now shows "Syncing…" at once and "Synced
@@ -56,7 +56,7 @@ func (s *statusBar) build() fyne.CanvasObject {
 	s.online = widget.NewLabel("Connecting…")
 	s.synced = widget.NewLabel("")
 	s.pending = widget.NewLabel("")
-	s.refused = widget.NewButtonWithIcon("", theme.ErrorIcon(), func() { s.app.goTo(tabOutbox) })
+	s.refused = newButton("", theme.ErrorIcon(), func() { s.app.goTo(tabOutbox) })
 	s.refused.Importance = widget.DangerImportance
 	s.refused.Hide()
 	s.views = widget.NewLabel("")
@@ -73,10 +73,10 @@ func (s *statusBar) build() fyne.CanvasObject {
 	s.message = wrapped("")
 	s.message.Importance = widget.WarningImportance
 	s.message.Hide()
-	s.signIn = widget.NewButtonWithIcon("Sign in again…", theme.LoginIcon(), s.onSignIn)
+	s.signIn = newButton("Sign in again…", theme.LoginIcon(), s.onSignIn)
 	s.signIn.Importance = widget.WarningImportance
 	s.signIn.Hide()
-	s.syncNow = widget.NewButtonWithIcon("Sync now", theme.ViewRefreshIcon(), s.onSyncNow)
+	s.syncNow = newButton("Sync now", theme.ViewRefreshIcon(), s.onSyncNow)
 	bars := container.NewStack(container.NewGridWrap(fyne.NewSize(160, s.progress.MinSize().Height), s.progress), s.spinner)
 	// The items wrap onto a second line when the window is narrow (1024 px
 	// holds them all on one only when little is to be said).
@@ -260,12 +260,12 @@ func (s *statusBar) onSyncNow() {
 // refused the saved session. The changes waiting are kept meanwhile.
 func (s *statusBar) onSignIn() {
 	s.app.touch()
-	pw := widget.NewPasswordEntry()
-	otp := widget.NewEntry()
+	pw := newPassphraseEntry()
+	otp := newEntry()
 	otp.SetPlaceHolder("6 digits from your authenticator app")
 	s.signInDlg = s.app.newFormDialog("Sign in to the directory", "Sign in",
 		"The directory asks you to sign in again. Your changes waiting to sync are kept.",
-		[]*widget.FormItem{widget.NewFormItem("Password", pw), widget.NewFormItem("One-time code", otp)},
+		[]*widget.FormItem{widget.NewFormItem("Password", pw), widget.NewFormItem("", pw.Caps), widget.NewFormItem("One-time code", otp)},
 		func() error { return checkSignIn(pw.Text, otp.Text) },
 		func() job {
 			req := SignInRequest{Password: pw.Text, OTP: strings.TrimSpace(otp.Text)}

@@ -21,16 +21,16 @@ type unlockScreen struct {
 	app      *App
 	st       State
 	pass     *passphraseEntry
-	server   *widget.Entry
-	username *widget.Entry
+	server   *entry
+	username *entry
 	password *passphraseEntry
-	otp      *widget.Entry
+	otp      *entry
 	signIn   *fyne.Container
 	msg      *widget.Label
 	last     *widget.Label // the last attempt before the cache erases itself
 	hint     *widget.Label
-	submit   *widget.Button
-	forgot   *widget.Button
+	submit   *button
+	forgot   *button
 	help     *widget.Label // what to do about a forgotten passphrase
 	busy     bool
 	needSign bool
@@ -41,17 +41,17 @@ func newUnlockScreen(a *App, st State) *unlockScreen { return &unlockScreen{app:
 func (s *unlockScreen) build() fyne.CanvasObject {
 	s.pass = newPassphraseEntry()
 	s.pass.SetPlaceHolder("Passphrase for this laptop")
-	s.server = widget.NewEntry()
+	s.server = newEntry()
 	s.server.SetText(s.st.Server)
 	if s.server.Text == "" {
 		s.server.SetText(s.app.prefs.lastServer())
 	}
-	s.username = widget.NewEntry()
+	s.username = newEntry()
 	s.username.SetText(s.st.User.Username)
 	s.password = newPassphraseEntry()
-	s.otp = widget.NewEntry()
+	s.otp = newEntry()
 	s.otp.SetPlaceHolder("6 digits from your authenticator app")
-	for _, e := range []*widget.Entry{&s.pass.Entry, s.server, s.username, &s.password.Entry, s.otp} {
+	for _, e := range []*widget.Entry{&s.pass.Entry, &s.server.Entry, &s.username.Entry, &s.password.Entry, &s.otp.Entry} {
 		e.OnSubmitted = func(string) { s.onSubmit() }
 		e.OnChanged = func(string) { s.app.touch() }
 	}
@@ -69,9 +69,9 @@ func (s *unlockScreen) build() fyne.CanvasObject {
 	s.hint = wrapped(s.st.Hint)
 	s.hint.TextStyle = fyne.TextStyle{Italic: true}
 	showIf(s.hint, s.st.Hint != "")
-	s.submit = widget.NewButtonWithIcon("Unlock", theme.LoginIcon(), s.onSubmit)
+	s.submit = newButton("Unlock", theme.LoginIcon(), s.onSubmit)
 	s.submit.Importance = widget.HighImportance
-	s.forgot = widget.NewButton("Forgot my passphrase?", s.onForgot)
+	s.forgot = newButton("Forgot my passphrase?", nil, s.onForgot)
 	s.forgot.Importance = widget.LowImportance
 	s.help = wrapped("")
 	s.help.Hide()

@@ -17,7 +17,7 @@ type wipedScreen struct {
 	st      State
 	message *widget.Label
 	lost    *widget.Label
-	again   *widget.Button
+	again   *button
 }
 
 func newWipedScreen(a *App, st State) *wipedScreen { return &wipedScreen{app: a, st: st} }
@@ -45,7 +45,7 @@ func (s *wipedScreen) build() fyne.CanvasObject {
 	next := wrapped("No records of children are left on this laptop. If you did not expect this, contact your IT service. " +
 		"If your IT service has told you to, you can set Signpost up again with your directory account.")
 	next.TextStyle = fyne.TextStyle{Italic: true}
-	s.again = widget.NewButtonWithIcon("Set up this laptop again", theme.ViewRefreshIcon(), s.onAgain)
+	s.again = newButton("Set up this laptop again", theme.ViewRefreshIcon(), s.onAgain)
 	icon := widget.NewIcon(theme.NewErrorThemedResource(theme.DeleteIcon()))
 	body := container.NewVBox(
 		container.NewCenter(container.NewGridWrap(fyne.NewSize(64, 64), icon)),
