@@ -457,6 +457,10 @@ func walk(o fyne.CanvasObject, b *strings.Builder) {
 		b.WriteString(w.Text + "\n")
 	case *widget.Button:
 		b.WriteString("[" + w.Text + "]\n")
+	case *button:
+		b.WriteString("[" + w.Text + "]\n")
+	case *entry:
+		b.WriteString(w.Text + "\n")
 	case *widget.Check:
 		b.WriteString("[" + w.Text + "]\n")
 	case *widget.Entry:
@@ -468,7 +472,7 @@ func walk(o fyne.CanvasObject, b *strings.Builder) {
 		return
 	}
 	switch o.(type) {
-	case *widget.Label, *widget.Button, *widget.Check, *badge:
+	case *widget.Label, *widget.Button, *button, *entry, *widget.Check, *badge:
 		return
 	}
 	switch w := o.(type) {
@@ -524,6 +528,9 @@ func formEntry(t *testing.T, d *formDialog, i int) *widget.Entry {
 			found = append(found, w)
 			return
 		case *entry:
+			found = append(found, &w.Entry)
+			return
+		case *passphraseEntry:
 			found = append(found, &w.Entry)
 			return
 		case *fyne.Container:

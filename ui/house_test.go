@@ -176,11 +176,17 @@ func TestEscapeInADialogsFieldClosesIt(t *testing.T) {
 		field func(d *formDialog) fyne.Focusable
 	}{
 		{"password of the sign-in", func(h *harness) *formDialog { h.app.home.status.onSignIn(); return h.app.home.status.signInDlg },
-			func(d *formDialog) fyne.Focusable { return d.content.Objects[1].(*widget.Form).Items[0].Widget.(fyne.Focusable) }},
+			func(d *formDialog) fyne.Focusable {
+				return d.content.Objects[1].(*widget.Form).Items[0].Widget.(fyne.Focusable)
+			}},
 		{"one-time code of the sign-in", func(h *harness) *formDialog { h.app.home.status.onSignIn(); return h.app.home.status.signInDlg },
-			func(d *formDialog) fyne.Focusable { return d.content.Objects[1].(*widget.Form).Items[2].Widget.(fyne.Focusable) }},
+			func(d *formDialog) fyne.Focusable {
+				return d.content.Objects[1].(*widget.Form).Items[2].Widget.(fyne.Focusable)
+			}},
 		{"reason for opening", func(h *harness) *formDialog { return h.app.askReason("", func(string) {}) },
-			func(d *formDialog) fyne.Focusable { return d.content.Objects[0].(*widget.Form).Items[0].Widget.(fyne.Focusable) }},
+			func(d *formDialog) fyne.Focusable {
+				return d.content.Objects[0].(*widget.Form).Items[0].Widget.(fyne.Focusable)
+			}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
