@@ -209,3 +209,40 @@ func TestEscapeInADialogsFieldClosesIt(t *testing.T) {
 		})
 	}
 }
+
+// Every passphrase field warns of Caps Lock, not only the unlock screen's:
+// choosing one at enrolment, and changing it in Settings.
+func TestEveryPassphraseFieldWarnsOfCapsLock(t *testing.T) {
+	enrol := func(t *testing.T) (*harness, []*passphraseEntry) {
+		h := newHarness(t, newFake(StageEnrol))
+		s := h.app.enrol
+		return h, []*passphraseEntry{s.password, s.passphrase, s.confirm}
+	}
+	settings := func(t *testing.T) (*harness, []*passphraseEntry) {
+		h := newHarness(t, readyFake())
+		h.app.home.selectTab(tabSettings)
+		s := h.app.home.settings
+		return h, []*passphraseEntry{s.oldPass, s.newPass, s.confirm}
+	}
+	for _, screen := range []struct {
+		name   string
+		fields func(*testing.T) (*harness, []*passphraseEntry)
+	}{{"enrolment", enrol}, {"settings", settings}} {
+		t.Run(screen.name, func(t *testing.T) {
+			h, fields := screen.fields(t)
+			for i, e := range fields {
+				h.lacks(capsWarning)
+				e.TypedRune('S')
+				e.TypedRune('P')
+				if !e.Caps.Visible() {
+					t.Errorf("field %d: capitals typed without Shift show no Caps Lock warning", i)
+				}
+				h.contains(capsWarning)
+				e.TypedRune('s')
+				if e.Caps.Visible() {
+					t.Errorf("field %d: the warning stays after a small letter", i)
+				}
+			}
+		})
+	}
+}
