@@ -603,7 +603,7 @@ func (s *Store) SearchCache(ctx context.Context, req signpost.SearchRequest) ([]
 	}
 	where, args := candidateSQL(plan)
 	var cands []signpost.Candidate
-	err = s.read(ctx, "searching the cache", func(tx *sql.Tx) error {
+	err = s.read(ctx, "searching this laptop's Signpost data", func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT signpost_id, given_name, family_name, given_norm, family_norm, dob, gender, postcode, shielded
 			FROM children WHERE `+where+` AND `+visibleSQL, append(args, ts(now))...)
 		if err != nil {

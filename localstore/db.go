@@ -76,7 +76,7 @@ func (c *connector) Driver() driver.Driver                        { return ciphe
 func openDB(ctx context.Context, path string, key []byte) (*sql.DB, error) {
 	if len(key) != KeySize {
 		// SQLCipher would silently take a raw key of another length as a passphrase.
-		return nil, signpost.Internal("opening the cache", fmt.Errorf("data key is %d bytes, want %d", len(key), KeySize))
+		return nil, signpost.Internal("opening this laptop's Signpost data", fmt.Errorf("data key is %d bytes, want %d", len(key), KeySize))
 	}
 	return openConn(ctx, &connector{path: path, key: key})
 }
@@ -104,7 +104,7 @@ func openConn(ctx context.Context, c *connector) (*sql.DB, error) {
 func checkDB(ctx context.Context, db *sql.DB) error {
 	var n int
 	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master`).Scan(&n); err != nil {
-		return dbErr("opening the cache", err)
+		return dbErr("opening this laptop's Signpost data", err)
 	}
 	return nil
 }
@@ -136,7 +136,7 @@ func migrationList() ([]migration, error) {
 func migrate(ctx context.Context, db *sql.DB) error {
 	ms, err := migrationList()
 	if err != nil {
-		return signpost.Internal("reading the cache schema", err)
+		return signpost.Internal("reading the layout of this laptop's Signpost data", err)
 	}
 	latest := 0
 	for _, m := range ms {
@@ -144,17 +144,17 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	}
 	var exists int
 	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).Scan(&exists); err != nil {
-		return dbErr("reading the cache schema", err)
+		return dbErr("reading the layout of this laptop's Signpost data", err)
 	}
 	current := 0
 	if exists > 0 {
 		if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
-			return dbErr("reading the cache schema", err)
+			return dbErr("reading the layout of this laptop's Signpost data", err)
 		}
 	}
 	if current > latest {
 		return &signpost.Error{Kind: signpost.KindConflict, Message: fmt.Sprintf(
-			"this cache was written by a newer version of Signpost (schema %d; this app knows up to %d); update the app to open it", current, latest)}
+			"this laptop's Signpost data was written by a newer version of Signpost (schema %d; this app knows up to %d); update the app to open it", current, latest)}
 	}
 	for _, m := range ms {
 		if m.version <= current {
@@ -162,7 +162,7 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		}
 		body, err := migrations.ReadFile(m.name)
 		if err != nil {
-			return signpost.Internal("reading the cache schema", err)
+			return signpost.Internal("reading the layout of this laptop's Signpost data", err)
 		}
 		err = inTx(ctx, db, func(tx *sql.Tx) error {
 			if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
@@ -175,7 +175,7 @@ func migrate(ctx context.Context, db *sql.DB) error {
 			return err
 		})
 		if err != nil {
-			return dbErr("updating the cache schema", err)
+			return dbErr("updating the layout of this laptop's Signpost data", err)
 		}
 	}
 	return nil
@@ -228,9 +228,9 @@ func dbErr(doing string, err error) error {
 	if errors.As(err, &se) {
 		switch se.Code {
 		case sqlite3.ErrNotADB:
-			return &signpost.Error{Kind: signpost.KindConflict, Message: "the cache's database does not match its key file (it is damaged, or not a Signpost cache); nothing was changed", Err: err}
+			return &signpost.Error{Kind: signpost.KindConflict, Message: "this laptop's Signpost data does not match its key file (it is damaged, or not Signpost's); nothing was changed", Err: err}
 		case sqlite3.ErrCorrupt:
-			return &signpost.Error{Kind: signpost.KindConflict, Message: "the cache's database is damaged", Err: err}
+			return &signpost.Error{Kind: signpost.KindConflict, Message: "this laptop's Signpost data is damaged", Err: err}
 		case sqlite3.ErrFull:
 			return diskFull(doing, err)
 		case sqlite3.ErrIoErr, sqlite3.ErrCantOpen, sqlite3.ErrReadonly, sqlite3.ErrPerm:
@@ -242,7 +242,7 @@ func dbErr(doing string, err error) error {
 			}
 			return &signpost.Error{Kind: signpost.KindUnavailable, Message: "the disk could not be read or written while " + doing + "; nothing was saved", Err: err}
 		case sqlite3.ErrBusy, sqlite3.ErrLocked:
-			return &signpost.Error{Kind: signpost.KindUnavailable, Message: "the cache is busy (is Signpost open twice?) while " + doing, Err: err}
+			return &signpost.Error{Kind: signpost.KindUnavailable, Message: "this laptop's Signpost data is busy (is Signpost open twice?) while " + doing, Err: err}
 		}
 	}
 	return diskErr(doing, err)

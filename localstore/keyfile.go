@@ -545,12 +545,12 @@ func readKeyFile(dir string) (*keyFile, error) {
 		return nil, &signpost.Error{Kind: signpost.KindNotFound, Message: "Signpost is not set up here: sign in online to set this laptop up", Err: err}
 	}
 	if err != nil {
-		return nil, &signpost.Error{Kind: signpost.KindUnavailable, Message: "the cache's key file could not be read", Err: err}
+		return nil, &signpost.Error{Kind: signpost.KindUnavailable, Message: "the key file of this laptop's Signpost data could not be read", Err: err}
 	}
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, maxKeyFileSize+1))
 	if err != nil {
-		return nil, &signpost.Error{Kind: signpost.KindUnavailable, Message: "the cache's key file could not be read", Err: err}
+		return nil, &signpost.Error{Kind: signpost.KindUnavailable, Message: "the key file of this laptop's Signpost data could not be read", Err: err}
 	}
 	k, err := parseKeyFile(b)
 	switch {
@@ -576,7 +576,7 @@ func writeKeyFile(dir string, k *keyFile) error {
 		gens = append(gens, k.disk.gen+2)
 	}
 	if err := writeSlots(filepath.Join(dir, keyFileName), b, gens); err != nil {
-		return diskErr("saving the cache's key file", err)
+		return diskErr("saving the key file of this laptop's Signpost data", err)
 	}
 	k.disk = diskState{gen: gens[len(gens)-1], nonce: bytes.Clone(k.Nonce)}
 	return nil
@@ -617,7 +617,7 @@ func createKeyFile(dir string, k *keyFile) (err error) {
 	path := filepath.Join(dir, keyFileName)
 	f, err := os.CreateTemp(dir, "."+keyFileName+"-*.tmp")
 	if err != nil {
-		return diskErr("saving the cache's key file", err)
+		return diskErr("saving the key file of this laptop's Signpost data", err)
 	}
 	tmp := f.Name()
 	defer func() {
@@ -629,7 +629,7 @@ func createKeyFile(dir string, k *keyFile) (err error) {
 		}
 	}()
 	if err = f.Chmod(0o600); err != nil {
-		return diskErr("saving the cache's key file", err)
+		return diskErr("saving the key file of this laptop's Signpost data", err)
 	}
 	for _, g := range []uint64{1, 2} {
 		raw, err := encodeSlot(g, b)
@@ -637,26 +637,26 @@ func createKeyFile(dir string, k *keyFile) (err error) {
 			return signpost.Internal("writing the key file", err)
 		}
 		if _, err := f.WriteAt(raw, int64(g%2)*slotSize); err != nil {
-			return diskErr("saving the cache's key file", err)
+			return diskErr("saving the key file of this laptop's Signpost data", err)
 		}
 	}
 	if err = f.Sync(); err != nil {
-		return diskErr("saving the cache's key file", err)
+		return diskErr("saving the key file of this laptop's Signpost data", err)
 	}
 	if err = f.Close(); err != nil {
-		return diskErr("saving the cache's key file", err)
+		return diskErr("saving the key file of this laptop's Signpost data", err)
 	}
 	if _, err = os.Lstat(path); err == nil {
 		err = &signpost.Error{Kind: signpost.KindConflict, Message: "Signpost is already set up in this folder"}
 		return err
 	} else if !errors.Is(err, fs.ErrNotExist) {
-		return diskErr("saving the cache's key file", err)
+		return diskErr("saving the key file of this laptop's Signpost data", err)
 	}
 	if err = os.Rename(tmp, path); err != nil {
-		return diskErr("saving the cache's key file", err)
+		return diskErr("saving the key file of this laptop's Signpost data", err)
 	}
 	if err = syncDir(dir); err != nil {
-		return diskErr("saving the cache's key file", err)
+		return diskErr("saving the key file of this laptop's Signpost data", err)
 	}
 	k.disk = diskState{gen: 2, nonce: bytes.Clone(k.Nonce)}
 	return nil

@@ -65,11 +65,11 @@ type Store struct {
 
 func newStore(dir string, opts Options) (*Store, error) {
 	if strings.TrimSpace(dir) == "" {
-		return nil, signpost.FieldError("dir", "the cache needs a folder")
+		return nil, signpost.FieldError("dir", "Signpost needs a folder for this laptop's data")
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return nil, signpost.Internal("finding the cache folder", err)
+		return nil, signpost.Internal("finding the folder of this laptop's Signpost data", err)
 	}
 	s := &Store{dir: abs, now: opts.Now, kdf: opts.KDF, log: opts.Logger}
 	if s.now == nil {
@@ -112,30 +112,30 @@ func Create(ctx context.Context, dir, passphrase string, opts Options) (*Store, 
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, dbErr("creating the cache", err)
+		return nil, dbErr("setting up this laptop's Signpost data", err)
 	}
 	if err := os.MkdirAll(s.dir, 0o700); err != nil {
-		return nil, diskErr("creating the cache folder", err)
+		return nil, diskErr("creating the folder for this laptop's Signpost data", err)
 	}
 	if _, err := os.Stat(filepath.Join(s.dir, keyFileName)); err == nil {
 		return nil, &signpost.Error{Kind: signpost.KindConflict, Message: "Signpost is already set up in this folder"}
 	} else if !errors.Is(err, fs.ErrNotExist) {
-		return nil, diskErr("checking the cache folder", err)
+		return nil, diskErr("checking the folder of this laptop's Signpost data", err)
 	}
 	if _, err := destroy(s.dir); err != nil {
-		return nil, diskErr("clearing an unreadable old cache", err)
+		return nil, diskErr("clearing unreadable old Signpost data from this laptop", err)
 	}
 
 	dataKey := make([]byte, KeySize)
 	if _, err := rand.Read(dataKey); err != nil {
-		return nil, signpost.Internal("making the cache key", err)
+		return nil, signpost.Internal("making the key of this laptop's Signpost data", err)
 	}
 	now := s.now().UTC()
 	policy := normalisePolicy(opts.Policy)
 	kf := &keyFile{DeviceID: uuid.NewString(), Policy: lockPolicyOf(policy), Contact: newContact(time.Time{}, now)}
 	if err := kf.wrap(passphrase, dataKey, s.kdf); err != nil {
 		clear(dataKey)
-		return nil, signpost.Internal("protecting the cache key", err)
+		return nil, signpost.Internal("protecting the key of this laptop's Signpost data", err)
 	}
 	fail := func(err error) (*Store, error) {
 		clear(dataKey)
@@ -148,7 +148,7 @@ func Create(ctx context.Context, dir, passphrase string, opts Options) (*Store, 
 	// files the same mode.
 	f, err := os.OpenFile(s.dbPath(), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return fail(diskErr("creating the cache database", err))
+		return fail(diskErr("creating the database of this laptop's Signpost data", err))
 	}
 	f.Close()
 	db, err := openDB(ctx, s.dbPath(), dataKey)
@@ -160,7 +160,7 @@ func Create(ctx context.Context, dir, passphrase string, opts Options) (*Store, 
 	})
 	if err != nil {
 		db.Close()
-		return fail(dbErr("creating the cache", err))
+		return fail(dbErr("setting up this laptop's Signpost data", err))
 	}
 	if err := createKeyFile(s.dir, kf); err != nil {
 		db.Close()
@@ -181,7 +181,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, dbErr("opening the cache", err)
+		return nil, dbErr("opening this laptop's Signpost data", err)
 	}
 	kf, err := readKeyFile(s.dir)
 	if err != nil {
@@ -234,7 +234,7 @@ func (s *Store) Unlock(ctx context.Context, passphrase string) error {
 		return signpost.FieldError("passphrase", "the passphrase is too long (at most %d bytes)", maxPassphraseBytes)
 	}
 	if err := ctx.Err(); err != nil {
-		return dbErr("unlocking the cache", err)
+		return dbErr("unlocking this laptop's Signpost data", err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -277,7 +277,7 @@ func (s *Store) openData(ctx context.Context, dataKey []byte) (*sql.DB, error) {
 	}
 	if _, err := os.Stat(s.dbPath()); err != nil {
 		s.saveKFLocked(reset)
-		return nil, &signpost.Error{Kind: signpost.KindConflict, Message: "the cache's database is missing, so the cache cannot be opened; wipe it and sign in online to start again", Err: err}
+		return nil, &signpost.Error{Kind: signpost.KindConflict, Message: "the database of this laptop's Signpost data is missing, so it cannot be opened; wipe Signpost on this laptop and set it up again online", Err: err}
 	}
 	db, err := openDB(ctx, s.dbPath(), dataKey)
 	if err != nil {
@@ -314,7 +314,7 @@ func (s *Store) openData(ctx context.Context, dataKey []byte) (*sql.DB, error) {
 	if err != nil {
 		db.Close()
 		s.saveKFLocked(reset)
-		return nil, dbErr("opening the cache", err)
+		return nil, dbErr("opening this laptop's Signpost data", err)
 	}
 	err = s.saveKFLocked(func(k *keyFile) {
 		if dbContact.Local.After(k.Contact.Local) {
@@ -385,7 +385,7 @@ func (s *Store) lockLocked() error {
 		s.saveKF(func(k *keyFile) { k.Contact.observe(now) })
 	}
 	if err != nil {
-		return signpost.Internal("closing the cache", err)
+		return signpost.Internal("closing this laptop's Signpost data", err)
 	}
 	return nil
 }
@@ -442,7 +442,7 @@ func (s *Store) ChangePassphrase(ctx context.Context, oldPassphrase, newPassphra
 	defer s.kfMu.Unlock()
 	next := s.kf.Load().clone()
 	if err := next.wrap(newPassphrase, dataKey, s.kdf); err != nil {
-		return signpost.Internal("protecting the cache key", err)
+		return signpost.Internal("protecting the key of this laptop's Signpost data", err)
 	}
 	next.FailedAttempts = 0
 	if err := writeKeyFile(s.dir, next); err != nil {
@@ -536,7 +536,7 @@ func (s *Store) stateErr() error {
 	case s.wiped != nil:
 		return wipedError(*s.wiped)
 	case s.closed:
-		return signpost.Internal("using the cache", errors.New("the store is closed"))
+		return signpost.Internal("using this laptop's Signpost data", errors.New("the store is closed"))
 	}
 	return nil
 }

@@ -203,7 +203,7 @@ func (s *Store) wipeLocked(ctx context.Context, reason string) (WipeReport, erro
 		s.kf.Store(nil)
 	}
 	if err != nil {
-		return rep, diskErr("wiping the cache", err)
+		return rep, diskErr("wiping this laptop's Signpost data", err)
 	}
 	return rep, nil
 }
@@ -214,13 +214,13 @@ func (s *Store) wipeLocked(ctx context.Context, reason string) (WipeReport, erro
 func WipeDir(ctx context.Context, dir string) (WipeReport, error) {
 	rep := WipeReport{WipedAt: time.Now().UTC(), Reason: WipeOrdered}
 	if err := ctx.Err(); err != nil {
-		return rep, dbErr("wiping the cache", err)
+		return rep, dbErr("wiping this laptop's Signpost data", err)
 	}
 	if kf, err := readKeyFile(dir); err == nil {
 		rep.PendingLost, rep.Lost = kf.Pending, kf.Unsent
 	}
 	if _, err := destroy(dir); err != nil {
-		return rep, diskErr("wiping the cache", err)
+		return rep, diskErr("wiping this laptop's Signpost data", err)
 	}
 	return rep, nil
 }
