@@ -606,7 +606,8 @@ func (d *Device) Caseload(ctx context.Context, filter string) ([]Case, error) {
 	out := make([]Case, len(cs))
 	for i, c := range cs {
 		out[i] = Case{ID: c.SignpostID, GivenName: c.GivenName, FamilyName: c.FamilyName, DateOfBirth: c.DateOfBirth,
-			Shielded: c.Shielded, Lead: c.LeadProfessional, CAF: c.CAF, Pending: c.PendingChange}
+			Shielded: c.Shielded, Lead: c.LeadProfessional, CAF: c.CAF, Pending: c.PendingChange,
+			Refused: c.RefusedChange}
 	}
 	return out, nil
 }

@@ -107,6 +107,7 @@ type Case struct {
 	Lead        bool // the practitioner is the lead professional
 	CAF         bool // the practitioner holds a CAF/early-help assessment
 	Pending     bool // a change has not yet reached the directory
+	Refused     bool // the directory refused a change, kept until sent again or discarded
 }
 
 // Change states.

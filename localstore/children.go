@@ -501,6 +501,7 @@ type CaseSummary struct {
 	LeadProfessional bool // the practitioner is the child's lead professional
 	CAF              bool // the practitioner holds a CAF/early-help assessment
 	PendingChange    bool // a change to the child has not reached the directory
+	RefusedChange    bool // the directory refused a change to the child, kept until retried or dismissed
 }
 
 // Caseload lists the children with an active involvement of the signed-in
@@ -511,7 +512,9 @@ func (s *Store) Caseload(ctx context.Context, filter string) ([]CaseSummary, err
 	idF := signpost.NormaliseSignpostID(filter)
 	out := []CaseSummary{}
 	err := s.read(ctx, "reading your caseload", func(tx *sql.Tx) error {
-		q := `SELECT signpost_id, given_name, family_name, dob, shielded, lead, caf, dirty FROM children WHERE on_caseload = 1`
+		q := `SELECT signpost_id, given_name, family_name, dob, shielded, lead, caf, dirty,
+			EXISTS (SELECT 1 FROM outbox WHERE outbox.child_id = children.signpost_id AND outbox.state = 'rejected')
+			FROM children WHERE on_caseload = 1`
 		var args []any
 		if nameF != "" || idF != "" {
 			q += ` AND ((?1 <> '' AND (instr(given_norm || family_norm, ?1) > 0 OR instr(family_norm || given_norm, ?1) > 0))
@@ -525,7 +528,7 @@ func (s *Store) Caseload(ctx context.Context, filter string) ([]CaseSummary, err
 		defer rows.Close()
 		for rows.Next() {
 			var c CaseSummary
-			if err := rows.Scan(&c.SignpostID, &c.GivenName, &c.FamilyName, &c.DateOfBirth, &c.Shielded, &c.LeadProfessional, &c.CAF, &c.PendingChange); err != nil {
+			if err := rows.Scan(&c.SignpostID, &c.GivenName, &c.FamilyName, &c.DateOfBirth, &c.Shielded, &c.LeadProfessional, &c.CAF, &c.PendingChange, &c.RefusedChange); err != nil {
 				return err
 			}
 			out = append(out, c)

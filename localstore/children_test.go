@@ -398,3 +398,36 @@ func TestAStaleCopyNeverOverwritesANewerOne(t *testing.T) {
 		t.Fatalf("a copy newer than the removal was not stored: %v", err)
 	}
 }
+
+// A change the directory refused marks its child's caseload line until the
+// practitioner sends it again or discards it; it is not "waiting to sync".
+func TestCaseloadMarksAChildWithARefusedChange(t *testing.T) {
+	f := newFixture(t, signpost.Policy{})
+	ctx := context.Background()
+	must(t, f.s.ApplyPull(ctx, pull(child(1, "Jamie", "Fixture", true), child(2, "Alex", "Other", true))))
+	a := mustEnqueue(t, f.s, signpost.Mutation{Kind: signpost.MutSetCAF, ChildID: signpost.SignpostID(1), Value: true})
+	marks := func() map[string][2]bool {
+		t.Helper()
+		cs, err := f.s.Caseload(ctx, "")
+		must(t, err)
+		m := map[string][2]bool{}
+		for _, c := range cs {
+			m[c.SignpostID] = [2]bool{c.PendingChange, c.RefusedChange}
+		}
+		return m
+	}
+	if got := marks()[signpost.SignpostID(1)]; got != [2]bool{true, false} {
+		t.Fatalf("queued: pending, refused = %v, want pending only", got)
+	}
+	_, err := f.s.NextBatch(ctx, 10)
+	must(t, err)
+	must(t, f.s.MarkResults(ctx, []signpost.MutationResult{{ID: a.ID, Status: signpost.ResultRejected, Reason: "no"}}))
+	m := marks()
+	if m[signpost.SignpostID(1)] != [2]bool{false, true} || m[signpost.SignpostID(2)] != [2]bool{false, false} {
+		t.Fatalf("refused: %v, want Jamie refused and not pending, Alex unmarked", m)
+	}
+	must(t, f.s.Dismiss(ctx, a.ID))
+	if got := marks()[signpost.SignpostID(1)]; got != [2]bool{false, false} {
+		t.Errorf("dismissed: pending, refused = %v, want neither", got)
+	}
+}

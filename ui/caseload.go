@@ -121,7 +121,7 @@ func newCaseRow() fyne.CanvasObject {
 	setLines(r.text, "Family, Given", nil)
 	setLines(r.detail, "", nil, "Born 1 Jan 2000 · SP000000000") // the list sizes rows on the template
 	var bs []*badge
-	for _, t := range []string{badgeShielded, badgeLead, badgeCAF, badgePending} {
+	for _, t := range []string{badgeShielded, badgeLead, badgeCAF, badgePending, badgeRowRefused} {
 		b := newBadge(t)
 		b.Hide()
 		r.badges[t] = b
@@ -143,7 +143,8 @@ func (s *caseloadScreen) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	c, r := s.cases[i], o.(*caseRow)
 	setLines(r.text, c.FamilyName+", "+c.GivenName, nil)
 	setLines(r.detail, "", nil, "Born "+shortDate(c.DateOfBirth)+" · "+c.ID)
-	r.setBadges(map[string]bool{badgeShielded: c.Shielded, badgeLead: c.Lead, badgeCAF: c.CAF, badgePending: c.Pending})
+	r.setBadges(map[string]bool{badgeShielded: c.Shielded, badgeLead: c.Lead, badgeCAF: c.CAF, badgePending: c.Pending,
+		badgeRowRefused: c.Refused})
 }
 
 func (r *caseRow) setBadges(on map[string]bool) {

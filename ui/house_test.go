@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"signpost"
@@ -245,4 +246,31 @@ func TestEveryPassphraseFieldWarnsOfCapsLock(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A child whose change the directory refused says so on the caseload row, in
+// the error colour, beside "waiting to sync" when another change waits too.
+func TestACaseloadRowMarksARefusedChange(t *testing.T) {
+	f := readyFake()
+	f.cases[0].Refused = true // Jamie: a change waits, another was refused
+	f.cases[2].Refused = true // Sam: refused only
+	h := newHarness(t, f)
+	s := h.app.home.caseload
+	want := map[string][2]bool{ // pending, refused
+		"SP000000018": {true, true},
+		"SP000000026": {false, false},
+		"SP000000034": {false, true},
+	}
+	for i, c := range s.cases {
+		row := newCaseRow().(*caseRow)
+		s.updateRow(i, row)
+		got := [2]bool{row.badges[badgePending].Visible(), row.badges[badgeRowRefused].Visible()}
+		if got != want[c.ID] {
+			t.Errorf("%s: waiting to sync, refused shown %v, want %v", c.ID, got, want[c.ID])
+		}
+		if b := row.badges[badgeRowRefused]; b.color != theme.ColorNameError {
+			t.Errorf("the refused badge is in %s, not the error colour", b.color)
+		}
+	}
+	h.contains("<" + badgeRowRefused + ">")
 }

@@ -17,12 +17,13 @@ import (
 
 // Badges shown on the caseload and on a record.
 const (
-	badgeShielded = "Shielded"
-	badgeLead     = "Lead professional"
-	badgeCAF      = "CAF"
-	badgePending  = "Waiting to sync"
-	badgeRefused  = "Refused: see Changes"
-	badgeCaseload = "On your caseload"
+	badgeShielded   = "Shielded"
+	badgeLead       = "Lead professional"
+	badgeCAF        = "CAF"
+	badgePending    = "Waiting to sync"
+	badgeRefused    = "Refused: see Changes"
+	badgeRowRefused = "Change refused" // on a caseload row, where room is short
+	badgeCaseload   = "On your caseload"
 )
 
 // badge is a small coloured tag. Its colours come from the theme at every
@@ -37,7 +38,7 @@ type badge struct {
 func newBadge(text string) *badge {
 	b := &badge{Text: text}
 	switch text {
-	case badgeShielded, badgeRefused:
+	case badgeShielded, badgeRefused, badgeRowRefused:
 		b.color, b.on = theme.ColorNameError, theme.ColorNameForegroundOnError
 	case badgeLead, badgeCaseload:
 		b.color, b.on = theme.ColorNamePrimary, theme.ColorNameForegroundOnPrimary
