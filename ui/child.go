@@ -270,7 +270,9 @@ func (s *childScreen) actions(rec *Record, u signpost.User, mine *signpost.Invol
 			objs = append(objs, s.shield)
 		}
 	}
-	return container.NewHBox(objs...)
+	// The actions wrap onto a second line rather than widen the window past
+	// a small laptop's 1024 pixels (a lead professional has four).
+	return container.New(&flowLayout{}, objs...)
 }
 
 // withheldContact is whom a record with fields withheld sends a person to:
