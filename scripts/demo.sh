@@ -17,7 +17,7 @@ export LANG=${LANG:-en_GB.UTF-8}
 if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then
 	cat <<MSG
 Starting the Signpost demo: a demo directory on this computer and the app, enrolled as ${SIGNPOST_DEMO_USER:-nurse}.
-The cache passphrase (asked after auto-lock) is: signpost demo passphrase
+The passphrase of Signpost data on this laptop (asked after auto-lock) is: signpost demo passphrase
 Accounts nurse, social, manager, itadmin — password demo-password-1, TOTP secret JBSWY3DPEHPK3PXP.
 Close the window (or press Ctrl+C here) to stop the demo and remove its data.
 

@@ -111,7 +111,7 @@ func startDemo(ctx context.Context, log *slog.Logger, out io.Writer) (*demo, err
 		d.Close()
 		return nil, fmt.Errorf("enrolling %s in the demo: %w", user, err)
 	}
-	fmt.Fprintf(out, "signpost demo: %s enrolled in %.1f s; the cache passphrase is %q\n", user, time.Since(start).Seconds(), demoPassphrase)
+	fmt.Fprintf(out, "signpost demo: %s enrolled in %.1f s; the passphrase of its Signpost data on this laptop is %q\n", user, time.Since(start).Seconds(), demoPassphrase)
 	return d, nil
 }
 
