@@ -23,6 +23,8 @@ const (
 	badgePending  = "Waiting to sync"
 	badgeRefused  = "Refused: see Changes"
 	badgeCaseload = "On your caseload"
+	// badgeMetOffline marks a child met in the field, not on this laptop yet.
+	badgeMetOffline = "Met offline"
 )
 
 // badge is a small coloured tag. Its colours come from the theme at every
