@@ -415,6 +415,11 @@ func (s *Store) ApplyPull(ctx context.Context, resp *signpost.PullResponse) erro
 				return err
 			}
 		}
+		if !resp.More { // the records of the children met offline are here now
+			if _, err := tx.ExecContext(ctx, `UPDATE met_outcomes SET pulled = 1 WHERE pulled = 0`); err != nil {
+				return err
+			}
+		}
 		if resp.Cursor != "" {
 			if err := setMeta(ctx, tx, metaCursor, resp.Cursor); err != nil {
 				return err
@@ -571,12 +576,14 @@ func caseloadRows(ctx context.Context, tx *sql.Tx, nameF, idF string) ([]CaseSum
 
 // provisionalRows lists the children met in the field that are not on the
 // caseload yet: changes waiting, being sent or refused, and those the
-// directory matched whose record has not come with a pull.
+// directory matched whose record has not come yet (no pull has completed
+// since the answer: one that did not bring her, because she was shielded
+// meanwhile, say, ends the row too; the Changes tab still says whom).
 func provisionalRows(ctx context.Context, tx *sql.Tx, nameF, idF string) ([]CaseSummary, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT id, body, state, reason, '' FROM outbox WHERE kind = ?
 		UNION ALL
 		SELECT m.id, m.body, ?, '', m.child_id FROM met_outcomes m
-			WHERE NOT EXISTS (SELECT 1 FROM children c WHERE c.signpost_id = m.child_id AND c.on_caseload = 1)`,
+			WHERE m.pulled = 0 AND NOT EXISTS (SELECT 1 FROM children c WHERE c.signpost_id = m.child_id AND c.on_caseload = 1)`,
 		signpost.MutMetChild, StateSent)
 	if err != nil {
 		return nil, err

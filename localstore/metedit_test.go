@@ -2,6 +2,7 @@ package localstore
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"signpost"
@@ -80,6 +81,28 @@ func TestChildMetOfflineIsOnTheCaseloadUntilThePullBringsTheRecord(t *testing.T)
 	must(t, f.s.Dismiss(ctx, m.ID))
 	if _, ok := outboxStates(t, f.s)[m.ID]; ok {
 		t.Fatal("the dismissed outcome is still listed")
+	}
+}
+
+func TestAMatchedChildWhoseRecordDoesNotComeLeavesTheCaseloadAfterThePull(t *testing.T) {
+	f := newFixture(t, signpost.Policy{})
+	ctx := context.Background()
+	m := mustEnqueue(t, f.s, signpost.Mutation{Kind: signpost.MutMetChild, Identity: jo()})
+	_, err := f.s.NextBatch(ctx, 10)
+	must(t, err)
+	must(t, f.s.MarkResults(ctx, []signpost.MutationResult{{ID: m.ID, Status: signpost.ResultApplied, ChildID: signpost.SignpostID(1)}}))
+	page := pull()
+	page.More = true
+	must(t, f.s.ApplyPull(ctx, page))
+	if got := provisional(t, f.s, ""); len(got) != 1 {
+		t.Fatalf("gone after a first page: %+v", got)
+	}
+	must(t, f.s.ApplyPull(ctx, pull())) // the last page, without her (shielded meanwhile, say)
+	if got := provisional(t, f.s, ""); len(got) != 0 {
+		t.Fatalf("still waiting after the pull: %+v", got)
+	}
+	if outboxStates(t, f.s)[m.ID].MatchedTo == "" {
+		t.Fatal("the Changes tab lost whom she was matched to")
 	}
 }
 
@@ -190,4 +213,20 @@ func TestEditIsRefusedInFlightAndWhenInvalid(t *testing.T) {
 	if b, _ := f.s.NextBatch(ctx, 10); len(b) != 0 {
 		t.Fatalf("the refused edit put changes back in the queue: %v", ids(b))
 	}
+}
+
+func TestEditIsRefusedWhenItWouldBreakAChangeQueuedAfterIt(t *testing.T) {
+	f := newFixture(t, signpost.Policy{})
+	ctx := context.Background()
+	jamie := child(1, "Jamie", "Fixture", false)
+	must(t, f.s.SaveLookup(ctx, &jamie))
+	start := mustEnqueue(t, f.s, signpost.Mutation{Kind: signpost.MutStartInvolvement, ChildID: jamie.SignpostID, On: "2025-03-01"})
+	mustEnqueue(t, f.s, signpost.Mutation{Kind: signpost.MutEndInvolvement, ChildID: jamie.SignpostID, On: "2025-03-05"})
+	_, err := f.s.Edit(ctx, start.ID, Edit{On: "2025-03-08"})
+	de := wantKind(t, err, signpost.KindConflict)
+	if !strings.Contains(de.Message, "end involvement with this child") || !strings.Contains(de.Message, "before the involvement started") {
+		t.Fatalf("message %q", de.Message)
+	}
+	_, err = f.s.Edit(ctx, start.ID, Edit{On: "2025-03-04"}) // still before the end
+	must(t, err)
 }

@@ -843,8 +843,10 @@ func applyEdit(m *signpost.Mutation, e Edit) error {
 }
 
 // checkEditInQueue checks an edited involvement change against the child as
-// it will be when the change's turn comes: the directory's copy with the
-// unconfirmed changes queued before it.
+// it will be when the change's turn comes (the directory's copy with the
+// unconfirmed changes queued before it), and the changes queued after it
+// against the child as the edit leaves it: correcting a start to a day
+// after the queued end would have the directory refuse the end.
 func checkEditInQueue(ctx context.Context, tx *sql.Tx, m *signpost.Mutation, seq int64, now time.Time) error {
 	if m.ChildID == "" {
 		return nil
@@ -864,33 +866,57 @@ func checkEditInQueue(ctx context.Context, tx *sql.Tx, m *signpost.Mutation, seq
 	if err != nil {
 		return err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT body FROM outbox WHERE child_id = ? AND state IN ('pending', 'in_flight') AND kind <> ? AND seq < ? ORDER BY seq`,
-		m.ChildID, signpost.MutView, seq)
+	queue, err := queuedFor(ctx, tx, m.ChildID)
 	if err != nil {
 		return err
 	}
-	var before []*signpost.Mutation
+	for _, q := range queue {
+		switch {
+		case q.seq < seq:
+		case q.seq == seq:
+			if err := checkChange(view, m, e.user.Username, e.now); err != nil {
+				return err
+			}
+			q.m = m
+		default:
+			if err := checkChange(view, q.m, e.user.Username, e.now); err != nil {
+				return &signpost.Error{Kind: signpost.KindConflict, Field: "on", Message: fmt.Sprintf(
+					"with this correction the change queued after it (%s) could not be made: %s; correct or cancel that one first",
+					strings.ToLower(describe(q.m, "this child")), signpost.MessageOf(err))}
+			}
+		}
+		applyChange(view, q.m, e.user)
+	}
+	return nil
+}
+
+// queued is an unconfirmed change with its place in the queue.
+type queued struct {
+	seq int64
+	m   *signpost.Mutation
+}
+
+// queuedFor returns the unconfirmed changes to child id in queue order.
+func queuedFor(ctx context.Context, tx *sql.Tx, id string) ([]queued, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT seq, body FROM outbox WHERE child_id = ? AND state IN ('pending', 'in_flight') AND kind <> ? ORDER BY seq`,
+		id, signpost.MutView)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []queued
 	for rows.Next() {
+		var q queued
 		var body string
-		if err := rows.Scan(&body); err != nil {
-			rows.Close()
-			return err
+		if err := rows.Scan(&q.seq, &body); err != nil {
+			return nil, err
 		}
-		b, err := decodeChange(body)
-		if err != nil {
-			rows.Close()
-			return err
+		if q.m, err = decodeChange(body); err != nil {
+			return nil, err
 		}
-		before = append(before, b)
+		out = append(out, q)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for _, b := range before {
-		applyChange(view, b, e.user)
-	}
-	return checkChange(view, m, e.user.Username, e.now)
+	return out, rows.Err()
 }
 
 // updateQueued writes an edited change over the waiting one, in its place.
