@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"strconv"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -76,9 +77,27 @@ func (s *caseloadScreen) load() {
 			case len(cs) == 0:
 				s.count.SetText("No children on your caseload on this laptop yet.")
 			default:
-				s.count.SetText(plural(len(cs), "child", "children"))
+				s.count.SetText(caseloadCount(cs))
 			}
 		})
+}
+
+// caseloadCount counts the children, the ones met offline apart (they are
+// not on this laptop yet).
+func caseloadCount(cs []Case) string {
+	met := 0
+	for _, c := range cs {
+		if c.Provisional {
+			met++
+		}
+	}
+	switch {
+	case met == 0:
+		return plural(len(cs), "child", "children")
+	case met == len(cs):
+		return plural(met, "child", "children") + " met offline"
+	}
+	return plural(len(cs)-met, "child", "children") + " · " + strconv.Itoa(met) + " met offline"
 }
 
 // onSubmitFilter opens the only child left by the filter.

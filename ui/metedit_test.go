@@ -36,7 +36,7 @@ func TestAChildMetOfflineIsOnTheCaseloadAtOnceAndItsRefusalInTheErrorColour(t *t
 	f := metOfflineFake()
 	h := newHarness(t, f)
 	s := h.app.home.caseload
-	h.contains("Field, Ada", "Born 6 May 2014 · Outreach worker · Met offline — waiting to sync", "<Met offline>",
+	h.contains("3 children · 2 met offline", "Field, Ada", "Born 6 May 2014 · Outreach worker · Met offline — waiting to sync", "<Met offline>",
 		"Born 1 Jan 2016 · Refused by the directory: "+refusedReason)
 	rows := map[string]*caseRow{}
 	for i, c := range s.cases {
