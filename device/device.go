@@ -607,7 +607,7 @@ func (d *Device) Caseload(ctx context.Context, filter string) ([]Case, error) {
 	for i, c := range cs {
 		out[i] = Case{ID: c.SignpostID, GivenName: c.GivenName, FamilyName: c.FamilyName, DateOfBirth: c.DateOfBirth,
 			Shielded: c.Shielded, Lead: c.LeadProfessional, CAF: c.CAF, Pending: c.PendingChange,
-			Refused: c.RefusedChange}
+			Refused: c.RefusedChange, Provisional: c.Provisional, ChangeID: c.ChangeID, Role: c.Role, RefusedReason: c.Refused, MatchedTo: c.MatchedTo}
 	}
 	return out, nil
 }
@@ -682,7 +682,8 @@ func (d *Device) record(ctx context.Context, st *localstore.Store, c *signpost.C
 }
 
 func change(it localstore.OutboxItem) Change {
-	return Change{ID: it.ID, Kind: it.Kind, ChildID: it.ChildID, Description: it.Description, Created: it.Created, State: it.State, Reason: it.Reason}
+	return Change{ID: it.ID, Kind: it.Kind, ChildID: it.ChildID, Description: it.Description, Created: it.Created, State: it.State, Reason: it.Reason,
+		On: it.On, Role: it.Role, Identity: it.Identity, MatchedTo: it.MatchedTo}
 }
 
 // Refresh re-reads a record from the cache without recording a view.
@@ -832,7 +833,23 @@ func (d *Device) Cancel(ctx context.Context, id string) error {
 	return nil
 }
 
-// Dismiss discards a refused change.
+// EditChange corrects a change that has not been sent yet, keeping its
+// place in the queue (not one being sent, refused, or a record opened
+// offline).
+func (d *Device) EditChange(ctx context.Context, id string, e ChangeEdit) error {
+	st, _, eng, err := d.ready()
+	if err != nil {
+		return err
+	}
+	if _, err := st.Edit(ctx, id, localstore.Edit{On: e.On, Role: e.Role, Identity: e.Identity}); err != nil {
+		return err
+	}
+	d.changed(ctx, st, eng)
+	return nil
+}
+
+// Dismiss discards a refused change, or the outcome of a child met in the
+// field once read.
 func (d *Device) Dismiss(ctx context.Context, id string) error {
 	st, _, e, err := d.ready()
 	if err != nil {
@@ -1025,7 +1042,11 @@ func (d *Device) Summary(ctx context.Context) (Summary, error) {
 	sum.LastSynced, sum.Since = contact.Server, since
 	sum.Pending, _ = st.PendingCount(ctx)
 	cases, _ := st.Caseload(ctx, "")
-	sum.Caseload = len(cases)
+	for _, c := range cases {
+		if !c.Provisional { // a child met offline counts once the record is here
+			sum.Caseload++
+		}
+	}
 	items, _ := st.Outbox(ctx)
 	for _, it := range items {
 		if it.State == localstore.StateRejected {

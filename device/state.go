@@ -108,6 +108,15 @@ type Case struct {
 	CAF         bool // the practitioner holds a CAF/early-help assessment
 	Pending     bool // a change has not yet reached the directory
 	Refused     bool // the directory refused a change, kept until sent again or discarded
+
+	// Provisional: a child met in the field, not on this laptop yet (no ID
+	// until the directory has matched her; then MatchedTo until the pull
+	// brings the record).
+	Provisional   bool
+	ChangeID      string // the met-child change, for a provisional row
+	Role          string // the role she recorded, for a provisional row
+	RefusedReason string // the directory's reason, when it refused the met-child change
+	MatchedTo     string // the Signpost ID the directory matched her to
 }
 
 // Change states.
@@ -115,6 +124,9 @@ const (
 	ChangePending  = "pending"
 	ChangeInFlight = "in_flight"
 	ChangeRejected = "rejected"
+	// ChangeSent is a child met in the field whose change the directory
+	// applied; MatchedTo says whom it matched her to.
+	ChangeSent = "sent"
 )
 
 // Change is one queued change.
@@ -126,6 +138,22 @@ type Change struct {
 	Created     time.Time
 	State       string
 	Reason      string // the directory's reason, for a refused change
+	// What Edit may correct: the date and role of an involvement started,
+	// the date of one ended, the identity and role of a child met in the field.
+	On       string
+	Role     string
+	Identity *signpost.Identity
+	// MatchedTo is the Signpost ID the directory matched a child met in
+	// the field to (state sent).
+	MatchedTo string
+}
+
+// ChangeEdit is a correction to a change waiting to sync: each field
+// replaces the change's own (On: YYYY-MM-DD, "" for the day it was made).
+type ChangeEdit struct {
+	On       string
+	Role     string
+	Identity *signpost.Identity
 }
 
 // Record is a child's record as the child screen shows it.

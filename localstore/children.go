@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -414,6 +415,11 @@ func (s *Store) ApplyPull(ctx context.Context, resp *signpost.PullResponse) erro
 				return err
 			}
 		}
+		if !resp.More { // the records of the children met offline are here now
+			if _, err := tx.ExecContext(ctx, `UPDATE met_outcomes SET pulled = 1 WHERE pulled = 0`); err != nil {
+				return err
+			}
+		}
 		if resp.Cursor != "" {
 			if err := setMeta(ctx, tx, metaCursor, resp.Cursor); err != nil {
 				return err
@@ -502,40 +508,128 @@ type CaseSummary struct {
 	CAF              bool // the practitioner holds a CAF/early-help assessment
 	PendingChange    bool // a change to the child has not reached the directory
 	RefusedChange    bool // the directory refused a change to the child, kept until retried or dismissed
+
+	// Provisional rows are children met in the field, from the outbox: no
+	// Signpost ID until the directory has matched them (MatchedTo, then the
+	// row waits for the pull to bring the record, which replaces it).
+	Provisional bool
+	ChangeID    string // the met-child change (provisional rows)
+	Role        string // the role she recorded (provisional rows)
+	Refused     string // the directory's reason, when it refused the change
+	MatchedTo   string // the child the directory matched, awaiting the pull
 }
 
 // Caseload lists the children with an active involvement of the signed-in
-// practitioner, by family then given name. A non-empty filter keeps those
-// whose name or Signpost ID contains it, ignoring case, accents and spaces.
+// practitioner, by family then given name, with the children she met in the
+// field that are not on this laptop yet as provisional rows (waiting to sync,
+// refused, or matched and waiting for the pull). A non-empty filter keeps
+// those whose name or Signpost ID contains it, ignoring case, accents and
+// spaces.
 func (s *Store) Caseload(ctx context.Context, filter string) ([]CaseSummary, error) {
 	nameF := signpost.NormaliseName(filter)
 	idF := signpost.NormaliseSignpostID(filter)
-	out := []CaseSummary{}
+	var out []CaseSummary
 	err := s.read(ctx, "reading your caseload", func(tx *sql.Tx) error {
-		q := `SELECT signpost_id, given_name, family_name, dob, shielded, lead, caf, dirty,
-			EXISTS (SELECT 1 FROM outbox WHERE outbox.child_id = children.signpost_id AND outbox.state = 'rejected')
-			FROM children WHERE on_caseload = 1`
-		var args []any
-		if nameF != "" || idF != "" {
-			q += ` AND ((?1 <> '' AND (instr(given_norm || family_norm, ?1) > 0 OR instr(family_norm || given_norm, ?1) > 0))
-				OR (?2 <> '' AND instr(signpost_id, ?2) > 0))`
-			args = append(args, nameF, idF)
-		}
-		rows, err := tx.QueryContext(ctx, q+` ORDER BY family_norm, given_norm, signpost_id`, args...)
+		cases, err := caseloadRows(ctx, tx, nameF, idF)
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var c CaseSummary
-			if err := rows.Scan(&c.SignpostID, &c.GivenName, &c.FamilyName, &c.DateOfBirth, &c.Shielded, &c.LeadProfessional, &c.CAF, &c.PendingChange, &c.RefusedChange); err != nil {
-				return err
-			}
+		met, err := provisionalRows(ctx, tx, nameF, idF)
+		out = append(cases, met...)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if fa, fb := signpost.NormaliseName(a.FamilyName), signpost.NormaliseName(b.FamilyName); fa != fb {
+			return fa < fb
+		}
+		return signpost.NormaliseName(a.GivenName) < signpost.NormaliseName(b.GivenName)
+	})
+	return out, nil
+}
+
+func caseloadRows(ctx context.Context, tx *sql.Tx, nameF, idF string) ([]CaseSummary, error) {
+	q := `SELECT signpost_id, given_name, family_name, dob, shielded, lead, caf, dirty,
+		EXISTS (SELECT 1 FROM outbox WHERE outbox.child_id = children.signpost_id AND outbox.state = 'rejected')
+		FROM children WHERE on_caseload = 1`
+	var args []any
+	if nameF != "" || idF != "" {
+		q += ` AND ((?1 <> '' AND (instr(given_norm || family_norm, ?1) > 0 OR instr(family_norm || given_norm, ?1) > 0))
+			OR (?2 <> '' AND instr(signpost_id, ?2) > 0))`
+		args = append(args, nameF, idF)
+	}
+	rows, err := tx.QueryContext(ctx, q+` ORDER BY family_norm, given_norm, signpost_id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []CaseSummary{}
+	for rows.Next() {
+		var c CaseSummary
+		if err := rows.Scan(&c.SignpostID, &c.GivenName, &c.FamilyName, &c.DateOfBirth, &c.Shielded, &c.LeadProfessional, &c.CAF, &c.PendingChange, &c.RefusedChange); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// provisionalRows lists the children met in the field that are not on the
+// caseload yet: changes waiting, being sent or refused, and those the
+// directory matched whose record has not come yet (no pull has completed
+// since the answer: one that did not bring her, because she was shielded
+// meanwhile, say, ends the row too; the Changes tab still says whom).
+func provisionalRows(ctx context.Context, tx *sql.Tx, nameF, idF string) ([]CaseSummary, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, body, state, reason, '' FROM outbox WHERE kind = ?
+		UNION ALL
+		SELECT m.id, m.body, ?, '', m.child_id FROM met_outcomes m
+			WHERE m.pulled = 0 AND NOT EXISTS (SELECT 1 FROM children c WHERE c.signpost_id = m.child_id AND c.on_caseload = 1)`,
+		signpost.MutMetChild, StateSent)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []CaseSummary{}
+	for rows.Next() {
+		var c CaseSummary
+		var body, state, reason string
+		if err := rows.Scan(&c.ChangeID, &body, &state, &reason, &c.MatchedTo); err != nil {
+			return nil, err
+		}
+		m, err := decodeChange(body)
+		if err != nil {
+			return nil, err
+		}
+		if m.Identity == nil {
+			continue
+		}
+		c.Provisional, c.Role = true, m.Role
+		c.GivenName, c.FamilyName, c.DateOfBirth = m.Identity.GivenName, m.Identity.FamilyName, m.Identity.DateOfBirth
+		c.PendingChange = state == StatePending || state == StateInFlight
+		if state == StateRejected {
+			c.Refused = reason
+		}
+		if provisionalMatches(c, nameF, idF) {
 			out = append(out, c)
 		}
-		return rows.Err()
-	})
-	return out, err
+	}
+	return out, rows.Err()
+}
+
+// provisionalMatches applies the caseload filter to a provisional row: by
+// name, or by the Signpost ID it was matched to.
+func provisionalMatches(c CaseSummary, nameF, idF string) bool {
+	if nameF == "" && idF == "" {
+		return true
+	}
+	given, family := signpost.NormaliseName(c.GivenName), signpost.NormaliseName(c.FamilyName)
+	if nameF != "" && (strings.Contains(given+family, nameF) || strings.Contains(family+given, nameF)) {
+		return true
+	}
+	return idF != "" && c.MatchedTo != "" && strings.Contains(c.MatchedTo, idF)
 }
 
 // Child returns the cached record of child id as the app shows it (with

@@ -80,6 +80,18 @@
 // cached copy outright even if it is dirty; its unsent changes stay in the
 // outbox for the directory to judge.
 //
+// # Children met in the field, and corrections
+//
+// A child met in the field (no Signpost ID, only an identity) is not in the
+// cache, so no copy of her can carry the change: the caseload lists her
+// change itself as a provisional row, waiting or refused. When the directory
+// applies it, the change leaves the outbox but whom it matched her to is kept
+// (met_outcomes) for the Changes tab until dismissed, and her row waits for
+// the next completed pull, which brings her record in its place. Edit
+// corrects a waiting change in place (same id, same place in the queue),
+// checked against the child as the changes before it leave her and checking
+// those after it in turn; the shown copy is then rebuilt as after Cancel.
+//
 // Each public data method is one transaction over small (ctx, tx) helpers;
 // methods that may block take a context. Errors are *signpost.Error with a kind and a message safe to show.
 package localstore

@@ -19,6 +19,10 @@ const (
 	StatePending  = "pending"   // waiting to be pushed
 	StateInFlight = "in_flight" // pushed, answer not yet recorded
 	StateRejected = "rejected"  // refused by the directory; kept until dismissed or retried
+	// StateSent is a child met in the field whose change the directory
+	// applied: it has left the queue, and its item says whom the directory
+	// matched her to (MatchedTo) until the practitioner dismisses it.
+	StateSent = "sent"
 )
 
 // MaxBatch is the most changes NextBatch returns (the directory's push limit).
@@ -33,6 +37,14 @@ type OutboxItem struct {
 	Created     time.Time
 	State       string
 	Reason      string // the directory's reason, for a rejected change
+	// What an edit may change (Edit): the date and role of an involvement
+	// started or ended, the identity and role of a child met in the field.
+	On       string
+	Role     string
+	Identity *signpost.Identity
+	// MatchedTo is the Signpost ID of the child the directory matched a
+	// child met in the field to (state sent).
+	MatchedTo string
 }
 
 func newID() (string, error) {
@@ -46,6 +58,24 @@ func newID() (string, error) {
 // prepareChange validates a change from the app and fills in what the store
 // owns: a fresh UUIDv7 id and, if unset, the time.
 func prepareChange(m *signpost.Mutation, now time.Time) error {
+	if err := checkFields(m, now); err != nil {
+		return err
+	}
+	id, err := newID()
+	if err != nil {
+		return signpost.Internal("numbering the change", err)
+	}
+	m.ID = id
+	if m.At.IsZero() {
+		m.At = now
+	}
+	m.At = m.At.UTC()
+	return nil
+}
+
+// checkFields validates and normalises the fields of a change from the app
+// (all but its id and time), as Enqueue and Edit take it.
+func checkFields(m *signpost.Mutation, now time.Time) error {
 	m.Role, m.Reason, m.On = strings.TrimSpace(m.Role), strings.TrimSpace(m.Reason), strings.TrimSpace(m.On)
 	m.PrevHash, m.Hash = "", ""
 	switch m.Kind {
@@ -89,15 +119,6 @@ func prepareChange(m *signpost.Mutation, now time.Time) error {
 			return signpost.FieldError("on", "the date must be a real date written YYYY-MM-DD")
 		}
 	}
-	id, err := newID()
-	if err != nil {
-		return signpost.Internal("numbering the change", err)
-	}
-	m.ID = id
-	if m.At.IsZero() {
-		m.At = now
-	}
-	m.At = m.At.UTC()
 	return nil
 }
 
@@ -320,8 +341,8 @@ func (s *Store) MarkResults(ctx context.Context, results []signpost.MutationResu
 // markResult records one answer and returns the child whose shown copy must be
 // rebuilt ("" for none).
 func markResult(ctx context.Context, tx *sql.Tx, r signpost.MutationResult, now time.Time) (string, error) {
-	var kind, child, state string
-	err := tx.QueryRowContext(ctx, `SELECT kind, child_id, state FROM outbox WHERE id = ?`, r.ID).Scan(&kind, &child, &state)
+	var kind, child, state, body, created string
+	err := tx.QueryRowContext(ctx, `SELECT kind, child_id, state, body, created_at FROM outbox WHERE id = ?`, r.ID).Scan(&kind, &child, &state, &body, &created)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && state == StateRejected) {
 		return "", nil
 	}
@@ -345,8 +366,11 @@ func markResult(ctx context.Context, tx *sql.Tx, r signpost.MutationResult, now 
 				return "", err
 			}
 		}
-		if kind == signpost.MutView {
+		switch kind {
+		case signpost.MutView:
 			return "", nil
+		case signpost.MutMetChild:
+			return "", keepMetOutcome(ctx, tx, r, body, created, now)
 		}
 		return "", updateDirty(ctx, tx, child)
 	case signpost.ResultRejected:
@@ -366,6 +390,18 @@ func markResult(ctx context.Context, tx *sql.Tx, r signpost.MutationResult, now 
 		_, err := tx.ExecContext(ctx, `UPDATE outbox SET state = ?, updated_at = ? WHERE id = ?`, StatePending, ts(now), r.ID)
 		return "", err
 	}
+}
+
+// keepMetOutcome records whom the directory matched a child met in the field
+// to, so the Changes tab can say so after the change has left the outbox. An
+// answer without the child's id (an older directory) keeps nothing.
+func keepMetOutcome(ctx context.Context, tx *sql.Tx, r signpost.MutationResult, body, created string, now time.Time) error {
+	if !signpost.ValidSignpostID(r.ChildID) {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO met_outcomes (id, body, child_id, created_at, answered_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO NOTHING`, r.ID, body, signpost.NormaliseSignpostID(r.ChildID), created, ts(now))
+	return err
 }
 
 // renameInvolvement gives an involvement started offline its real id in the
@@ -498,38 +534,86 @@ func (s *Store) PendingCount(ctx context.Context) (int, error) {
 }
 
 // Outbox lists the queued changes in push order: pending, in flight and
-// rejected, each with a short description for the practitioner.
+// rejected, each with a short description for the practitioner; then the
+// children met in the field that the directory has matched (state sent), in
+// the order they were answered.
 func (s *Store) Outbox(ctx context.Context) ([]OutboxItem, error) {
 	out := []OutboxItem{}
 	err := s.read(ctx, "reading the outbox", func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT o.id, o.kind, o.child_id, o.body, o.state, o.reason, o.created_at,
-				COALESCE(c.given_name, ''), COALESCE(c.family_name, '')
-			FROM outbox o LEFT JOIN children c ON c.signpost_id = o.child_id ORDER BY o.seq`)
+		queued, err := queuedItems(ctx, tx)
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var it OutboxItem
-			var body, created, given, family string
-			if err := rows.Scan(&it.ID, &it.Kind, &it.ChildID, &body, &it.State, &it.Reason, &created, &given, &family); err != nil {
-				return err
-			}
-			var m signpost.Mutation
-			if err := json.Unmarshal([]byte(body), &m); err != nil {
-				return fmt.Errorf("decoding a queued change: %w", err)
-			}
-			it.Created = parseTS(created)
-			name := strings.TrimSpace(given + " " + family)
-			if name == "" {
-				name = "child " + it.ChildID
-			}
-			it.Description = describe(&m, name)
-			out = append(out, it)
-		}
-		return rows.Err()
+		sent, err := metOutcomes(ctx, tx)
+		out = append(queued, sent...)
+		return err
 	})
 	return out, err
+}
+
+func queuedItems(ctx context.Context, tx *sql.Tx) ([]OutboxItem, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT o.id, o.kind, o.child_id, o.body, o.state, o.reason, o.created_at,
+			COALESCE(c.given_name, ''), COALESCE(c.family_name, '')
+		FROM outbox o LEFT JOIN children c ON c.signpost_id = o.child_id ORDER BY o.seq`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []OutboxItem{}
+	for rows.Next() {
+		var it OutboxItem
+		var body, created, given, family string
+		if err := rows.Scan(&it.ID, &it.Kind, &it.ChildID, &body, &it.State, &it.Reason, &created, &given, &family); err != nil {
+			return nil, err
+		}
+		m, err := decodeChange(body)
+		if err != nil {
+			return nil, err
+		}
+		it.Created = parseTS(created)
+		name := strings.TrimSpace(given + " " + family)
+		if name == "" {
+			name = "child " + it.ChildID
+		}
+		it.Description = describe(m, name)
+		it.On, it.Role, it.Identity = m.On, m.Role, m.Identity
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}
+
+// metOutcomes lists the children met in the field that the directory matched.
+func metOutcomes(ctx context.Context, tx *sql.Tx) ([]OutboxItem, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, body, child_id, created_at FROM met_outcomes ORDER BY answered_at, id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []OutboxItem{}
+	for rows.Next() {
+		it := OutboxItem{Kind: signpost.MutMetChild, State: StateSent}
+		var body, created string
+		if err := rows.Scan(&it.ID, &body, &it.MatchedTo, &created); err != nil {
+			return nil, err
+		}
+		m, err := decodeChange(body)
+		if err != nil {
+			return nil, err
+		}
+		it.Created = parseTS(created)
+		it.Description = describe(m, "")
+		it.Role, it.Identity = m.Role, m.Identity
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}
+
+func decodeChange(body string) (*signpost.Mutation, error) {
+	var m signpost.Mutation
+	if err := json.Unmarshal([]byte(body), &m); err != nil {
+		return nil, fmt.Errorf("decoding a queued change: %w", err)
+	}
+	return &m, nil
 }
 
 // describe says in a few words what a change does.
@@ -582,13 +666,22 @@ func rejectedItem(ctx context.Context, tx *sql.Tx, id string) (*signpost.Mutatio
 	return &m, nil
 }
 
-// Dismiss removes a rejected change once the practitioner has read why.
+// Dismiss removes a rejected change once the practitioner has read why, or
+// the outcome of a child met in the field once she has read whom the
+// directory matched her to.
 func (s *Store) Dismiss(ctx context.Context, id string) error {
 	return s.write(ctx, "dismissing a refused change", func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM met_outcomes WHERE id = ?`, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			return nil
+		}
 		if _, err := rejectedItem(ctx, tx, id); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE id = ?`, id)
+		_, err = tx.ExecContext(ctx, `DELETE FROM outbox WHERE id = ?`, id)
 		return err
 	})
 }
@@ -637,6 +730,209 @@ func (s *Store) Cancel(ctx context.Context, id string) error {
 		}
 		return rebuild(ctx, tx, e, m.ChildID)
 	})
+}
+
+// Edit is what a practitioner may correct in a change still waiting: the
+// date (On, YYYY-MM-DD; "" for the day the change was made) and role of an
+// involvement started, the date of one ended, the identity and role of a
+// child met in the field. Each field replaces the change's own.
+type Edit struct {
+	On       string
+	Role     string
+	Identity *signpost.Identity
+}
+
+// Edit corrects a change that has not been sent, keeping its id and its
+// place in the queue. The edited change is checked as Enqueue checks a new
+// one, against the child as it will be when the change's turn comes (the
+// directory's copy with the changes before it), and the child's shown copy
+// is rebuilt with it. A change being sent or sent, refused, a view, or a
+// flag (CAF, lead) cannot be edited: the error says what to do instead.
+func (s *Store) Edit(ctx context.Context, id string, e Edit) (signpost.Mutation, error) {
+	now := s.now().UTC()
+	var edited signpost.Mutation
+	err := s.write(ctx, "correcting a change", func(tx *sql.Tx) error {
+		seq, m, err := editableItem(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := applyEdit(m, e); err != nil {
+			return err
+		}
+		if err := checkFields(m, now); err != nil {
+			return err
+		}
+		if err := checkEditInQueue(ctx, tx, m, seq, now); err != nil {
+			return err
+		}
+		if err := updateQueued(ctx, tx, m, now); err != nil {
+			return err
+		}
+		edited = *m
+		if m.ChildID == "" {
+			return nil
+		}
+		env, err := loadEnv(ctx, tx, now)
+		if err != nil {
+			return err
+		}
+		return rebuild(ctx, tx, env, m.ChildID)
+	})
+	if err != nil {
+		return signpost.Mutation{}, err
+	}
+	return edited, nil
+}
+
+// editableItem reads a change that is still waiting, with its place in the queue.
+func editableItem(ctx context.Context, tx *sql.Tx, id string) (int64, *signpost.Mutation, error) {
+	var seq int64
+	var body, state string
+	err := tx.QueryRowContext(ctx, `SELECT seq, body, state FROM outbox WHERE id = ?`, id).Scan(&seq, &body, &state)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil, &signpost.Error{Kind: signpost.KindNotFound, Message: "that change is not waiting any more: it has been sent, or was cancelled"}
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	m, err := decodeChange(body)
+	if err != nil {
+		return 0, nil, err
+	}
+	switch {
+	case m.Kind == signpost.MutView:
+		return 0, nil, &signpost.Error{Kind: signpost.KindConflict, Message: "opening a record offline is logged in the audit as it happened; it cannot be edited"}
+	case state == StateInFlight:
+		return 0, nil, &signpost.Error{Kind: signpost.KindConflict, Message: "this change is being sent now, so it can no longer be edited; once the directory has answered, record the correction as a new change"}
+	case state == StateRejected:
+		return 0, nil, &signpost.Error{Kind: signpost.KindConflict, Message: "the directory refused this change: discard it and make it again with the right details"}
+	}
+	return seq, m, nil
+}
+
+// applyEdit puts e's fields into m, refusing fields that kind of change does
+// not have.
+func applyEdit(m *signpost.Mutation, e Edit) error {
+	switch m.Kind {
+	case signpost.MutStartInvolvement:
+		if e.Identity != nil {
+			return signpost.FieldError("identity", "only a child met in the field is given by identity")
+		}
+		m.On, m.Role = e.On, e.Role
+	case signpost.MutEndInvolvement:
+		if e.Identity != nil {
+			return signpost.FieldError("identity", "only a child met in the field is given by identity")
+		}
+		if strings.TrimSpace(e.Role) != "" {
+			return signpost.FieldError("role", "ending an involvement has no role to correct")
+		}
+		m.On = e.On
+	case signpost.MutMetChild:
+		if e.Identity == nil {
+			return signpost.FieldError("identity", "a child met in the field needs given name, family name, date of birth and postcode")
+		}
+		if strings.TrimSpace(e.On) != "" {
+			return signpost.FieldError("on", "a child met in the field has no date to correct")
+		}
+		id := *e.Identity
+		m.Identity, m.Role = &id, e.Role
+	default:
+		return &signpost.Error{Kind: signpost.KindConflict, Message: "this change has nothing to edit: cancel it and make it again"}
+	}
+	return nil
+}
+
+// checkEditInQueue checks an edited involvement change against the child as
+// it will be when the change's turn comes (the directory's copy with the
+// unconfirmed changes queued before it), and the changes queued after it
+// against the child as the edit leaves it: correcting a start to a day
+// after the queued end would have the directory refuse the end.
+func checkEditInQueue(ctx context.Context, tx *sql.Tx, m *signpost.Mutation, seq int64, now time.Time) error {
+	if m.ChildID == "" {
+		return nil
+	}
+	e, err := loadEnv(ctx, tx, now)
+	if err != nil {
+		return err
+	}
+	cc, err := loadChild(ctx, tx, m.ChildID)
+	if err != nil {
+		return err
+	}
+	if cc == nil {
+		return errNotCached(m.ChildID)
+	}
+	view, err := decodeChild(cc.server)
+	if err != nil {
+		return err
+	}
+	queue, err := queuedFor(ctx, tx, m.ChildID)
+	if err != nil {
+		return err
+	}
+	for _, q := range queue {
+		switch {
+		case q.seq < seq:
+		case q.seq == seq:
+			if err := checkChange(view, m, e.user.Username, e.now); err != nil {
+				return err
+			}
+			q.m = m
+		default:
+			if err := checkChange(view, q.m, e.user.Username, e.now); err != nil {
+				return &signpost.Error{Kind: signpost.KindConflict, Field: "on", Message: fmt.Sprintf(
+					"with this correction the change queued after it (%s) could not be made: %s; correct or cancel that one first",
+					strings.ToLower(describe(q.m, "this child")), signpost.MessageOf(err))}
+			}
+		}
+		applyChange(view, q.m, e.user)
+	}
+	return nil
+}
+
+// queued is an unconfirmed change with its place in the queue.
+type queued struct {
+	seq int64
+	m   *signpost.Mutation
+}
+
+// queuedFor returns the unconfirmed changes to child id in queue order.
+func queuedFor(ctx context.Context, tx *sql.Tx, id string) ([]queued, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT seq, body FROM outbox WHERE child_id = ? AND state IN ('pending', 'in_flight') AND kind <> ? ORDER BY seq`,
+		id, signpost.MutView)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []queued
+	for rows.Next() {
+		var q queued
+		var body string
+		if err := rows.Scan(&q.seq, &body); err != nil {
+			return nil, err
+		}
+		if q.m, err = decodeChange(body); err != nil {
+			return nil, err
+		}
+		out = append(out, q)
+	}
+	return out, rows.Err()
+}
+
+// updateQueued writes an edited change over the waiting one, in its place.
+func updateQueued(ctx context.Context, tx *sql.Tx, m *signpost.Mutation, now time.Time) error {
+	body, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE outbox SET body = ?, updated_at = ? WHERE id = ? AND state = ?`, string(body), ts(now), m.ID, StatePending)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return &signpost.Error{Kind: signpost.KindConflict, Message: "this change is being sent now, so it can no longer be edited"}
+	}
+	return nil
 }
 
 // Retry queues a rejected change again and returns its new id. The copy needs

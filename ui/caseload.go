@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"strconv"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -76,9 +77,27 @@ func (s *caseloadScreen) load() {
 			case len(cs) == 0:
 				s.count.SetText("No children on your caseload on this laptop yet.")
 			default:
-				s.count.SetText(plural(len(cs), "child", "children"))
+				s.count.SetText(caseloadCount(cs))
 			}
 		})
+}
+
+// caseloadCount counts the children, the ones met offline apart (they are
+// not on this laptop yet).
+func caseloadCount(cs []Case) string {
+	met := 0
+	for _, c := range cs {
+		if c.Provisional {
+			met++
+		}
+	}
+	switch {
+	case met == 0:
+		return plural(len(cs), "child", "children")
+	case met == len(cs):
+		return plural(met, "child", "children") + " met offline"
+	}
+	return plural(len(cs)-met, "child", "children") + " · " + strconv.Itoa(met) + " met offline"
 }
 
 // onSubmitFilter opens the only child left by the filter.
@@ -94,7 +113,27 @@ func (s *caseloadScreen) onSelect(i widget.ListItemID) {
 	if i < 0 || i >= len(s.cases) {
 		return
 	}
-	s.child.open(s.cases[i].ID, "")
+	c := s.cases[i]
+	if c.Provisional {
+		s.list.UnselectAll()
+		s.app.showInfo(c.GivenName+" "+c.FamilyName+", met offline", provisionalInfo(c))
+		return
+	}
+	s.child.open(c.ID, "")
+}
+
+// provisionalInfo says where a child met offline is, and what to do.
+func provisionalInfo(c Case) string {
+	switch {
+	case c.RefusedReason != "":
+		return "The directory refused this change: " + c.RefusedReason + ". Search online to find the child, " +
+			"then discard the refused change in Changes."
+	case c.MatchedTo != "":
+		return "The directory matched this child to Signpost ID " + c.MatchedTo +
+			". The record comes to this laptop with the next sync and then opens from here."
+	}
+	return "Saved on this laptop. At the next sync the directory matches the child by name, date of birth and postcode, " +
+		"and the record then takes this line's place. Until then you can correct or cancel it in Changes."
 }
 
 func (s *caseloadScreen) onMetChild() {
@@ -121,7 +160,7 @@ func newCaseRow() fyne.CanvasObject {
 	setLines(r.text, "Family, Given", nil)
 	setLines(r.detail, "", nil, "Born 1 Jan 2000 · SP000000000") // the list sizes rows on the template
 	var bs []*badge
-	for _, t := range []string{badgeShielded, badgeLead, badgeCAF, badgePending, badgeRowRefused} {
+	for _, t := range []string{badgeShielded, badgeLead, badgeCAF, badgePending, badgeRowRefused, badgeMetOffline, badgeRefused} {
 		b := newBadge(t)
 		b.Hide()
 		r.badges[t] = b
@@ -142,9 +181,43 @@ func (s *caseloadScreen) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	}
 	c, r := s.cases[i], o.(*caseRow)
 	setLines(r.text, c.FamilyName+", "+c.GivenName, nil)
+	if c.Provisional {
+		r.setProvisional(c)
+		return
+	}
+	r.detail.Truncation = fyne.TextTruncateOff
 	setLines(r.detail, "", nil, "Born "+shortDate(c.DateOfBirth)+" · "+c.ID)
 	r.setBadges(map[string]bool{badgeShielded: c.Shielded, badgeLead: c.Lead, badgeCAF: c.CAF, badgePending: c.Pending,
 		badgeRowRefused: c.Refused})
+}
+
+// setProvisional shows a child met offline: no Signpost ID yet, the role
+// she recorded and where the change is; a refusal in the error colour.
+func (r *caseRow) setProvisional(c Case) {
+	born := "Born " + shortDate(c.DateOfBirth)
+	r.detail.Truncation = fyne.TextTruncateEllipsis // a reason may be long; there is no ID to keep whole
+	switch {
+	case c.RefusedReason != "":
+		setColoured(r.detail, born+" · Refused by the directory: "+c.RefusedReason, theme.ColorNameError)
+	case c.MatchedTo != "":
+		setColoured(r.detail, born+" · Matched to "+c.MatchedTo+" · the record comes with the next sync", theme.ColorNamePlaceHolder)
+	default:
+		setColoured(r.detail, provisionalDetail(born, c.Role), theme.ColorNamePlaceHolder)
+	}
+	r.setBadges(map[string]bool{badgeMetOffline: c.RefusedReason == "", badgeRefused: c.RefusedReason != ""})
+}
+
+func provisionalDetail(born, role string) string {
+	if role != "" {
+		born += " · " + role
+	}
+	return born + " · Met offline — waiting to sync"
+}
+
+// setColoured sets rt to one line of text in colour.
+func setColoured(rt *widget.RichText, text string, colour fyne.ThemeColorName) {
+	rt.Segments = []widget.RichTextSegment{&widget.TextSegment{Text: text, Style: widget.RichTextStyle{ColorName: colour}}}
+	rt.Refresh()
 }
 
 func (r *caseRow) setBadges(on map[string]bool) {

@@ -229,6 +229,26 @@ func (f *fake) Outbox(ctx context.Context) ([]Change, error) {
 func (f *fake) Retry(ctx context.Context, id string) error   { return f.call("Retry %s", id) }
 func (f *fake) Dismiss(ctx context.Context, id string) error { return f.call("Dismiss %s", id) }
 func (f *fake) Cancel(ctx context.Context, id string) error  { return f.call("Cancel %s", id) }
+
+// EditChange records the correction and, when it succeeds, makes it in the
+// fake's outbox as the device would.
+func (f *fake) EditChange(ctx context.Context, id string, e ChangeEdit) error {
+	var who string
+	if e.Identity != nil {
+		who = fmt.Sprintf(" %s %s %s %s %s", e.Identity.GivenName, e.Identity.FamilyName, e.Identity.DateOfBirth, e.Identity.Postcode, e.Identity.Gender)
+	}
+	if err := f.call("EditChange %s on=%s role=%s%s", id, e.On, e.Role, who); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := range f.outbox {
+		if f.outbox[i].ID == id {
+			f.outbox[i].On, f.outbox[i].Role, f.outbox[i].Identity = e.On, e.Role, e.Identity
+		}
+	}
+	return nil
+}
 func (f *fake) HandOverLead(ctx context.Context, childID, to string) error {
 	return f.call("HandOverLead %s %s", childID, to)
 }

@@ -236,6 +236,8 @@ type metChildDialog struct {
 	role     *entry
 	form     *formDialog
 	done     func()
+	// edit, when set, is the queued change this dialog corrects.
+	edit *Change
 }
 
 func newMetChildDialog(a *App, done func()) *metChildDialog {
@@ -253,9 +255,16 @@ func (d *metChildDialog) show() {
 	d.gender.PlaceHolder = "(optional)"
 	d.role = newEntry()
 	d.role.SetText(d.app.svc.State().User.JobTitle)
-	d.form = d.app.newFormDialog("A child who is not on this laptop", "Record",
-		"Record that you work with a child you met who is not on this laptop. "+
-			"The directory matches them by name, date of birth and postcode when you are next online.",
+	title, confirm := "A child who is not on this laptop", "Record"
+	intro := "Record that you work with a child you met who is not on this laptop. " +
+		"The directory matches them by name, date of birth and postcode when you are next online."
+	if d.edit != nil {
+		d.fill(d.edit)
+		title, confirm = "Correct the child you met", "Save"
+		intro = "This has not reached the directory yet. Correct the name, date of birth, postcode or your role; " +
+			"the directory matches the child by them when you are next online."
+	}
+	d.form = d.app.newFormDialog(title, confirm, intro,
 		[]*widget.FormItem{
 			widget.NewFormItem("Given name", d.given),
 			widget.NewFormItem("Family name", d.family),
@@ -267,11 +276,31 @@ func (d *metChildDialog) show() {
 		d.validate,
 		func() job {
 			id, role := d.identity(), strings.TrimSpace(d.role.Text)
+			if d.edit != nil {
+				change := d.edit.ID
+				return func(ctx context.Context) error {
+					return d.app.svc.EditChange(ctx, change, ChangeEdit{Identity: &id, Role: role})
+				}
+			}
 			return func(ctx context.Context) error { return d.app.svc.MetChild(ctx, id, role) }
 		},
 		d.done)
 	d.form.show()
 	d.app.win.Canvas().Focus(d.given)
+}
+
+// fill puts a queued change's identity and role in the fields.
+func (d *metChildDialog) fill(c *Change) {
+	if id := c.Identity; id != nil {
+		d.given.SetText(id.GivenName)
+		d.family.SetText(id.FamilyName)
+		d.dob.SetText(id.DateOfBirth)
+		d.postcode.SetText(id.Postcode)
+		if id.Gender != "" {
+			d.gender.SetSelected(title(id.Gender))
+		}
+	}
+	d.role.SetText(c.Role)
 }
 
 func (d *metChildDialog) identity() signpost.Identity {

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -22,7 +23,8 @@ type outboxScreen struct {
 	changes []Change
 	gen     int
 
-	cancelDlg *formDialog // the last "Cancel this change?" asked (tests)
+	cancelDlg *formDialog   // the last "Cancel this change?" asked (tests)
+	editDlg   *changeEditor // the last correction opened (tests)
 }
 
 func newOutboxScreen(a *App) *outboxScreen { return &outboxScreen{app: a} }
@@ -57,9 +59,11 @@ func (s *outboxScreen) load() {
 // outboxSummary counts the changes waiting, the records opened offline (not
 // changes: their views wait to be logged) and the changes refused.
 func outboxSummary(cs []Change) string {
-	var waiting, views, refused int
+	var waiting, views, refused, matched int
 	for _, c := range cs {
 		switch {
+		case c.State == ChangeSent:
+			matched++
 		case c.State == ChangeRejected:
 			refused++
 		case c.Kind == signpost.MutView:
@@ -68,7 +72,10 @@ func outboxSummary(cs []Change) string {
 			waiting++
 		}
 	}
-	if len(cs) == 0 {
+	if len(cs) == matched {
+		if matched > 0 {
+			return "Nothing is waiting: everything has reached the directory. " + matchedText(matched) + "."
+		}
 		return "Nothing is waiting: everything has reached the directory."
 	}
 	var parts []string
@@ -84,7 +91,14 @@ func outboxSummary(cs []Change) string {
 	if refused > 0 {
 		parts = append(parts, plural(refused, "change was", "changes were")+" refused by the directory — read why, then send again or discard")
 	}
+	if matched > 0 {
+		parts = append(parts, matchedText(matched))
+	}
 	return strings.Join(parts, "; ") + "."
+}
+
+func matchedText(n int) string {
+	return plural(n, "child met offline was", "children met offline were") + " matched by the directory"
 }
 
 // changeRow is one change with its state and, when refused, Retry and Discard.
@@ -95,6 +109,7 @@ type changeRow struct {
 	retry   *button
 	discard *button
 	cancel  *button
+	edit    *button
 	content fyne.CanvasObject
 	id      string
 }
@@ -106,7 +121,8 @@ func (s *outboxScreen) newRow() fyne.CanvasObject {
 	r.retry = newButton("Send again", theme.MediaReplayIcon(), func() { s.onRetry(r.id) })
 	r.discard = newButton("Discard", theme.DeleteIcon(), func() { s.onDismiss(r.id) })
 	r.cancel = newButton("Cancel change", theme.CancelIcon(), func() { s.onCancel(r.id, r.what.Text) })
-	r.content = container.NewBorder(nil, nil, nil, container.NewHBox(r.retry, r.discard, r.cancel), container.NewVBox(r.what, r.state))
+	r.edit = newButton("Edit", theme.DocumentCreateIcon(), func() { s.onEdit(r.id) })
+	r.content = container.NewBorder(nil, nil, nil, container.NewHBox(r.edit, r.retry, r.discard, r.cancel), container.NewVBox(r.what, r.state))
 	r.ExtendBaseWidget(r)
 	return r
 }
@@ -122,6 +138,9 @@ func (s *outboxScreen) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	r.what.SetText(c.Description)
 	saved := "Saved " + when(c.Created, s.app.now())
 	switch {
+	case c.State == ChangeSent:
+		r.state.Importance = widget.SuccessImportance
+		r.state.SetText(sentText(c, s.app.now()))
 	case c.State == ChangeRejected:
 		r.state.Importance = widget.DangerImportance
 		r.state.SetText("Refused by the directory: " + c.Reason)
@@ -135,10 +154,19 @@ func (s *outboxScreen) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 		r.state.Importance = widget.WarningImportance
 		r.state.SetText(saved + " · waiting to sync")
 	}
+	waiting := c.State == ChangePending && c.Kind != signpost.MutView
 	showIf(r.retry, c.State == ChangeRejected)
-	showIf(r.discard, c.State == ChangeRejected)
-	showIf(r.cancel, c.State != ChangeRejected && c.State != ChangeInFlight && c.Kind != signpost.MutView)
+	showIf(r.discard, c.State == ChangeRejected || c.State == ChangeSent)
+	showIf(r.cancel, waiting)
+	showIf(r.edit, waiting && editable(c.Kind))
 	r.Refresh()
+}
+
+// sentText says whom the directory matched a child met offline to. The
+// directory only ever matches (it never creates a record from the field: a
+// child it cannot match is refused), so a sent one is always a match.
+func sentText(c Change, now time.Time) string {
+	return "Matched to " + c.MatchedTo + " by the directory · saved " + when(c.Created, now)
 }
 
 func (s *outboxScreen) onRetry(id string) {
@@ -164,6 +192,21 @@ func (s *outboxScreen) onCancel(id, what string) {
 		})
 	s.cancelDlg.guarded()
 	s.cancelDlg.show()
+}
+
+// onEdit opens the correction of a change still waiting.
+func (s *outboxScreen) onEdit(id string) {
+	s.app.touch()
+	for _, c := range s.changes {
+		if c.ID == id {
+			s.editDlg = newChangeEditor(s.app, c, func() {
+				s.load()
+				s.app.changed()
+			})
+			s.editDlg.show()
+			return
+		}
+	}
 }
 
 func (s *outboxScreen) onDismiss(id string) {

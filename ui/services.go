@@ -75,6 +75,11 @@ type Services interface {
 	Dismiss(ctx context.Context, id string) error
 	// Cancel takes back a change that has not been sent yet.
 	Cancel(ctx context.Context, id string) error
+	// EditChange corrects a change that has not been sent yet, keeping its
+	// place in the queue: the date and role of an involvement started, the
+	// date of one ended, the identity and role of a child met in the field.
+	// A change being sent fails with kind conflict, saying why.
+	EditChange(ctx context.Context, id string, e ChangeEdit) error
 
 	// Devices lists enrolled devices (IT admin).
 	Devices(ctx context.Context) ([]signpost.Device, error)
@@ -116,6 +121,8 @@ type (
 	Case = device.Case
 	// Change is one queued change.
 	Change = device.Change
+	// ChangeEdit is a correction to a queued change.
+	ChangeEdit = device.ChangeEdit
 	// Record is a child's record as the child screen shows it.
 	Record = device.Record
 	// SearchResult answers a search.
@@ -135,4 +142,5 @@ const (
 	ChangePending  = device.ChangePending
 	ChangeInFlight = device.ChangeInFlight
 	ChangeRejected = device.ChangeRejected
+	ChangeSent     = device.ChangeSent // a child met offline, matched by the directory
 )

@@ -24,6 +24,8 @@ const (
 	badgeRefused    = "Refused: see Changes"
 	badgeRowRefused = "Change refused" // on a caseload row, where room is short
 	badgeCaseload   = "On your caseload"
+	// badgeMetOffline marks a child met in the field, not on this laptop yet.
+	badgeMetOffline = "Met offline"
 )
 
 // badge is a small coloured tag. Its colours come from the theme at every
