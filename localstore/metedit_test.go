@@ -60,7 +60,7 @@ func TestChildMetOfflineIsOnTheCaseloadUntilThePullBringsTheRecord(t *testing.T)
 		t.Fatalf("unsent after the answer %+v", u)
 	}
 	it := outboxStates(t, f.s)[m.ID]
-	if it.State != StateSent || it.MatchedTo != matched || it.ChildID != "" || it.Description != "Met Jo Fixture (born 2015-03-04), not on this laptop" {
+	if it.State != StateSent || it.MatchedTo != matched || it.ChildID != "" || it.Description != "Met Jo Fixture (born 4 Mar 2015), not on this laptop" {
 		t.Fatalf("outcome item %+v", it)
 	}
 	got := provisional(t, f.s, "")

@@ -637,7 +637,11 @@ func describe(m *signpost.Mutation, name string) string {
 		return "Hand the lead-professional role for " + name + " to another practitioner"
 	case signpost.MutMetChild:
 		if id := m.Identity; id != nil {
-			return fmt.Sprintf("Met %s %s (born %s), not on this laptop", id.GivenName, id.FamilyName, id.DateOfBirth)
+			born := id.DateOfBirth
+			if d, ok := signpost.ParseDate(born); ok {
+				born = d.Format("2 Jan 2006") // as the app shows dates
+			}
+			return fmt.Sprintf("Met %s %s (born %s), not on this laptop", id.GivenName, id.FamilyName, born)
 		}
 		return "Met a child not on this laptop"
 	case signpost.MutView:

@@ -149,7 +149,7 @@ func TestMetChildIsValidatedAndQueued(t *testing.T) {
 	}
 	items, err := f.s.Outbox(ctx)
 	must(t, err)
-	if len(items) != 1 || items[0].Description != "Met Jo Fixture (born 2015-03-04), not on this laptop" {
+	if len(items) != 1 || items[0].Description != "Met Jo Fixture (born 4 Mar 2015), not on this laptop" {
 		t.Fatalf("outbox %+v", items)
 	}
 }

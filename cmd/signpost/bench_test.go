@@ -80,7 +80,8 @@ func newBenchEnv() (*benchEnv, error) {
 	}
 	e := &benchEnv{bin: filepath.Join(tmp, "signpost"), cache: filepath.Join(tmp, "cache")}
 	dirBin := filepath.Join(tmp, "signpost-directory")
-	for _, c := range [][]string{{"build", "-o", e.bin, "."}, {"build", "-o", dirBin, "../signpost-directory"}} {
+	tags := "-tags=" + testBinaryTags()
+	for _, c := range [][]string{{"build", tags, "-o", e.bin, "."}, {"build", tags, "-o", dirBin, "../signpost-directory"}} {
 		if out, err := exec.Command("go", c...).CombinedOutput(); err != nil {
 			return nil, fmt.Errorf("go %s: %v\n%s", strings.Join(c, " "), err, out)
 		}
@@ -278,6 +279,20 @@ func topMappings(ms []mapping, n int) string {
 		top = append(top, fmt.Sprintf("%s %.1f", m.name, m.mb))
 	}
 	return strings.Join(top, ", ")
+}
+
+// testBinaryTags returns the build tags this test binary was built with:
+// the app is built with the same ones (make bench passes the release tags),
+// so the app and the empty window it is compared with are built alike.
+func testBinaryTags() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "-tags" {
+				return s.Value
+			}
+		}
+	}
+	return ""
 }
 
 // emptyWindow, in a child's environment, makes the test binary open an empty
