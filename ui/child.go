@@ -41,6 +41,7 @@ type childScreen struct {
 	breakGlass *widget.Button
 	shield     *widget.Button
 	unshield   *widget.Button
+	merge      *button // issue 14, slice review: merge with another record (merge.go)
 	setting    bool // the checks are being set from the record, not by a person
 	dlg        *formDialog
 }
@@ -269,6 +270,9 @@ func (s *childScreen) actions(rec *Record, u signpost.User, mine *signpost.Invol
 			s.shield = widget.NewButtonWithIcon("Shield…", theme.VisibilityOffIcon(), s.onShield)
 			objs = append(objs, s.shield)
 		}
+	}
+	if b := s.mergeAction(rec, u); b != nil { // issue 14, slice review
+		objs = append(objs, b)
 	}
 	return container.NewHBox(objs...)
 }

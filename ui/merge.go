@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"signpost"
@@ -149,4 +151,21 @@ func settingText(s *signpost.Setting) string {
 		return ""
 	}
 	return joinNonEmpty(" ", s.Code, s.Name)
+}
+
+// mergeAction is the child screen's "Merge with another record…", for the
+// management team of the child's own authority (nil for anyone else): the
+// record on show is the first of the two; once merged, the survivor opens.
+func (s *childScreen) mergeAction(rec *Record, u signpost.User) fyne.CanvasObject {
+	s.merge = nil
+	c := rec.Child
+	if u.Role != signpost.RoleManagement || u.Authority == "" || c.Authority != u.Authority || c.Redacted || c.MergedInto != "" {
+		return nil
+	}
+	id := c.SignpostID
+	s.merge = newButton("Merge with another record…", theme.ContentCopyIcon(), func() {
+		s.app.touch()
+		s.app.newMergeFlow(id, "", func(p *signpost.MergePreview) { s.open(p.Survivor, s.reason) }).start()
+	})
+	return s.merge
 }

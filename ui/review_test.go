@@ -210,6 +210,36 @@ func TestMergeShowsThePreviewAndItsConfirmationIsNotTheDefault(t *testing.T) {
 	h.contains(reviewOther + " merged into " + reviewJamie + ".")
 }
 
+func TestAChildsRecordOffersAMergeOnlyToItsAuthoritysTeam(t *testing.T) {
+	f, h, c := asLeedsManagement(t)
+	if c.merge == nil || !c.merge.Visible() {
+		t.Fatal("Leeds' team has no Merge on a Leeds child's record")
+	}
+	f.review.preview = &signpost.MergePreview{Survivor: "SP000000018", Retired: reviewOther, Child: &signpost.Child{SignpostID: "SP000000018", GivenName: "Jamie", FamilyName: "Fixture", DateOfBirth: "2015-03-14"}}
+	h.tap(c.merge)
+	dlg := h.app.win.Canvas().Overlays().Top()
+	if dlg == nil {
+		t.Fatal("no merge dialog")
+	}
+	h.contains("Merge two records of one child", "SP000000018")
+	if f.called("PreviewMerge") {
+		t.Error("the preview ran before it was asked for")
+	}
+
+	// Manchester's team, and practitioners, have no merge on it.
+	for _, u := range []signpost.User{{Username: "mcr", Role: signpost.RoleManagement, Authority: "Manchester"}, {Username: "nurse", Role: signpost.RolePractitioner, Authority: "Leeds"}} {
+		f := readyFake()
+		f.state.User = u
+		h := newHarness(t, f)
+		c := h.app.home.caseload.child
+		c.open("SP000000018", "Review")
+		h.settle()
+		if c.merge != nil {
+			t.Errorf("%s of %s may merge a Leeds child", u.Role, u.Authority)
+		}
+	}
+}
+
 // reviewHarness opens the app on the To review tab.
 func reviewHarness(t *testing.T, f *fake) *harness {
 	t.Helper()
