@@ -41,9 +41,11 @@ type childScreen struct {
 	breakGlass *widget.Button
 	shield     *widget.Button
 	unshield   *widget.Button
-	merge      *button // issue 14, slice review: merge with another record (merge.go)
 	setting    bool // the checks are being set from the record, not by a person
 	dlg        *formDialog
+
+	// Issue 14, slice review: merge with another record (merge.go).
+	merge *button
 }
 
 func newChildScreen(a *App) *childScreen { return &childScreen{app: a} }
