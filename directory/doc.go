@@ -48,7 +48,8 @@
 // ("more than one child matches"), "two candidates score alike", "shielded
 // child", "postcode differs". A shielded candidate of another authority is
 // shown withheld: its score and Signpost ID, none of its details. Linking
-// takes one of the candidates or a child of the team's own authority.
+// takes one of the candidates or a child of the team's own authority, never
+// another authority's shielded child (403: its own team decides).
 // Decisions and merges are the code of signpost-directory review
 // link|create|dismiss and merge (Config.Decider: directory/importer), each
 // audited (review_link, review_create, review_dismiss, merge) with the

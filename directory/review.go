@@ -408,18 +408,23 @@ func (s *Server) handleDecideReview(w http.ResponseWriter, r *http.Request, a Ac
 var errNoDecider = &signpost.Error{Kind: signpost.KindUnavailable, Message: "this directory was started without review decisions; its operator must run it with signpost-directory serve"}
 
 // linkable allows linking a row to one of its candidates, or to a child of
-// the team's own authority.
+// the team's own authority; never to another authority's shielded child,
+// whose record only its own team may change.
 func (s *Server) linkable(ctx context.Context, it *ReviewItem, child string, a Actor) error {
+	candidate := false
 	for _, c := range it.Candidates {
-		if c.SignpostID == child {
-			return nil
-		}
+		candidate = candidate || c.SignpostID == child
 	}
 	c, err := s.store.Child(ctx, child)
 	if err != nil {
 		return err
 	}
-	if c.Authority != a.Authority {
+	switch {
+	case c.Authority == a.Authority:
+		return nil
+	case c.Shielded:
+		return &signpost.Error{Kind: signpost.KindForbidden, Field: "child_id", Message: "that child is shielded by another authority: ask " + signpost.ContactVia(c.Authority) + " to decide"}
+	case !candidate:
 		return &signpost.Error{Kind: signpost.KindForbidden, Field: "child_id", Message: "link the record to one of its candidates or to a child of your own authority"}
 	}
 	return nil

@@ -187,6 +187,10 @@ func TestReviewEndpointsNameTheFieldOfBadInput(t *testing.T) {
 		{"merge with itself", "POST", "/v1/merges/preview", signpost.MergeRequest{A: r.jamie, B: r.jamie}, 400, "b"},
 		{"merge without a reason", "POST", "/v1/merges", signpost.MergeRequest{A: r.dup, B: r.jamie}, 400, "reason"},
 		{"merge another authority's child", "POST", "/v1/merges/preview", signpost.MergeRequest{A: r.mcr, B: r.jamie}, 403, "a"},
+		{"link to another authority's shielded candidate", "POST", fmt.Sprintf("/v1/reviews/%d", r.items[1]),
+			signpost.ReviewDecisionRequest{Action: "link", ChildID: r.mcr, Reason: "it is this child"}, 403, "child_id"},
+		{"link to another authority's child not a candidate", "POST", item,
+			signpost.ReviewDecisionRequest{Action: "link", ChildID: r.mcr, Reason: "it is this child"}, 403, "child_id"},
 	} {
 		res := r.do(c.method, c.path, tok, c.body)
 		if _, field := res.errField(); res.status != c.status || field != c.field {

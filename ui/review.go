@@ -318,6 +318,9 @@ func (s *reviewScreen) showDetail(d *signpost.ReviewDetail) {
 		s.grid.Add(l)
 	}
 	for _, c := range d.Candidates {
+		if c.Withheld {
+			continue // another authority's shielded child: its team decides
+		}
 		id := c.SignpostID
 		b := newButton("Link to "+id+"…", theme.ConfirmIcon(), func() { s.onDecide(signpost.ReviewActionLink, id) })
 		s.links = append(s.links, b)
