@@ -190,6 +190,7 @@ type reviewRow struct {
 
 func (s *reviewScreen) newRow() fyne.CanvasObject {
 	r := &reviewRow{text: lines()}
+	setLines(r.text, "Given Family", []string{"born 1 Jan 2000 · Births feed"}, "1 candidate") // the list sizes rows on the template
 	r.content = r.text
 	r.ExtendBaseWidget(r)
 	return r
@@ -328,11 +329,15 @@ func (s *reviewScreen) showDetail(d *signpost.ReviewDetail) {
 	}
 	s.actions.Add(s.create)
 	s.actions.Add(s.dismiss)
-	if len(d.Candidates) > 0 {
-		a, b := d.Candidates[0].SignpostID, ""
-		if len(d.Candidates) > 1 {
-			b = d.Candidates[1].SignpostID
+	// Two candidates of the team's own may be one child: merge them.
+	var own []string
+	for _, c := range d.Candidates {
+		if !c.Withheld {
+			own = append(own, c.SignpostID)
 		}
+	}
+	if len(own) > 1 {
+		a, b := own[0], own[1]
 		s.actions.Add(newButton("Merge records…", theme.ContentCopyIcon(), func() { s.onMerge(a, b) }))
 	}
 	s.detail.Refresh()
