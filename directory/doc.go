@@ -31,6 +31,32 @@
 //	DELETE /v1/devices/{id}/wipe            IT admin: cancel a wipe order not yet carried out
 //	POST /v1/devices/{id}/wiped             the device's receipt {pushed, lost, wiped_at} (session or device credential)
 //	GET  /v1/devices/self/directive         device credential only: {device_id, action: none | wipe, reason, ordered_at}
+//	GET  /v1/reviews?after=ID&limit=N       management team (issue 14, review): their authority's open review items, oldest first {reviews, open, next}
+//	GET  /v1/reviews/{id}                   management team: the incoming row beside each candidate, field by field {why, score, incoming, candidates}, audited
+//	POST /v1/reviews/{id}                   management team: {action: link | create | dismiss, child_id (link), reason} → {id, status, child_id}; 409 once decided
+//	POST /v1/merges/preview                 management team: {a, b} → {survivor, retired, child, notes}, changing nothing; audited
+//	POST /v1/merges                         management team: {a, b, reason} merges two records of one child: the older Signpost ID survives
+//
+// The review queue and merges (issue 14, slice review) belong to the
+// management team of the authority a review item or child belongs to: any
+// other caller gets 403 (an IT admin never sees a child), another
+// authority's team 403 for one of its items or children, and its own (empty
+// or not) list. The list's page is at most 100 (default 50); open counts
+// every open item, for the app's badge. A review item shows, for each
+// candidate, every field the row or the child holds with differs set where
+// both hold one and they differ, and why in words: the matcher's reason
+// ("more than one child matches"), "two candidates score alike", "shielded
+// child", "postcode differs". A shielded candidate of another authority is
+// shown withheld: its score and Signpost ID, none of its details. Linking
+// takes one of the candidates or a child of the team's own authority, never
+// another authority's shielded child (403: its own team decides).
+// Decisions and merges are the code of signpost-directory review
+// link|create|dismiss and merge (Config.Decider: directory/importer), each
+// audited (review_link, review_create, review_dismiss, merge) with the
+// reason; opening an item (review_view) and a preview (merge_preview) are
+// audited as views. A merge keeps the older Signpost ID (the lower serial:
+// signpost.IDCodec), carries shielding over, combines involvements, and the
+// retired record leaves every laptop at its next pull (removal "merged").
 //
 // Sign-in needs the password and a TOTP code; a code signs in once (it and
 // every earlier one are refused from then on). Failed sign-ins are limited to

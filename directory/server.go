@@ -55,6 +55,10 @@ type Config struct {
 	// minutes per account: fresh usernames do not buy fresh guesses.
 	SignInAddrRate  float64
 	SignInAddrBurst int
+	// Decider makes the review and merge decisions (issue 14, slice
+	// review): directory/importer's, the code the command line runs. Without
+	// one the review and merge actions answer 503.
+	Decider Decider
 }
 
 // Server serves the v1 API over a Store.
@@ -190,6 +194,12 @@ func (s *Server) routes() {
 	s.mux.Handle("DELETE /v1/devices/{id}/wipe", s.authed(s.handleCancelWipe, activeOnly))
 	s.mux.Handle("POST /v1/devices/{id}/wiped", s.orCredential(s.authed(s.handleWiped, receipt), s.handleWiped))
 	s.mux.HandleFunc("GET /v1/devices/self/directive", s.handleDirective)
+	// Issue 14, slice review: the review queue and merges.
+	s.mux.Handle("GET /v1/reviews", s.authed(s.handleReviews, activeOnly))
+	s.mux.Handle("GET /v1/reviews/{id}", s.authed(s.handleReview, activeOnly))
+	s.mux.Handle("POST /v1/reviews/{id}", s.authed(s.handleDecideReview, activeOnly))
+	s.mux.Handle("POST /v1/merges/preview", s.authed(s.handleMergePreview, activeOnly))
+	s.mux.Handle("POST /v1/merges", s.authed(s.handleMerge, activeOnly))
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, signpost.Errorf(signpost.KindNotFound, "there is no %s %s in the v1 API", r.Method, r.URL.Path))
 	})

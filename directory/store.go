@@ -135,6 +135,13 @@ type Store interface {
 	Reviews(ctx context.Context, f ReviewFilter) ([]ReviewItem, error)
 	// ReviewItem returns one review item.
 	ReviewItem(ctx context.Context, id int64) (*ReviewItem, error)
+	// Issue 14, slice review: the open count for the review tab's badge,
+	// and a merge tried and rolled back.
+	// CountReviews counts the review items f selects (Limit and After aside).
+	CountReviews(ctx context.Context, f ReviewFilter) (int, error)
+	// PreviewMerge returns the record merging from into into would give,
+	// changing nothing (MergeOrder's rules; KindConflict as ApplyFeed's).
+	PreviewMerge(ctx context.Context, from, into string, now time.Time) (*signpost.Child, error)
 	// Retain applies the retention rules as of today: archives the records
 	// of the dead after a year and of young people at 18 (25 with consent),
 	// and purges records six years after they were archived.
@@ -297,6 +304,7 @@ type ReviewFilter struct {
 	Authority string // name or ONS code; "" for all
 	Status    string // "" for open
 	Limit     int
+	After     int64 // issue 14, slice review: items after this id (paging)
 }
 
 // Resolution closes a review item.

@@ -43,6 +43,9 @@ type childScreen struct {
 	unshield   *button
 	setting    bool // the checks are being set from the record, not by a person
 	dlg        *formDialog
+
+	// Issue 14, slice review: merge with another record (merge.go).
+	merge *button
 }
 
 func newChildScreen(a *App) *childScreen { return &childScreen{app: a} }
@@ -269,6 +272,9 @@ func (s *childScreen) actions(rec *Record, u signpost.User, mine *signpost.Invol
 			s.shield = newButton("Shield…", theme.VisibilityOffIcon(), s.onShield)
 			objs = append(objs, s.shield)
 		}
+	}
+	if b := s.mergeAction(rec, u); b != nil { // issue 14, slice review
+		objs = append(objs, b)
 	}
 	// The actions wrap onto a second line rather than widen the window past
 	// a small laptop's 1024 pixels (a lead professional has four).

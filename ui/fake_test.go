@@ -33,6 +33,7 @@ type fake struct {
 	errs    map[string]error // method name → error it returns
 	// unlock answers Unlock, in turn; nil means success.
 	unlock []error
+	review reviewFake // issue 14, slice review (fake_review_test.go)
 }
 
 func newFake(stage Stage) *fake {

@@ -19,6 +19,7 @@ const (
 	tabOutbox   = "outbox"
 	tabDevices  = "devices"
 	tabSettings = "settings"
+	tabReview   = "review" // issue 14, slice review
 )
 
 // homeScreen is the unlocked app: who is signed in, the tabs a role needs,
@@ -35,6 +36,7 @@ type homeScreen struct {
 	devices  *devicesScreen
 	settings *settingsScreen
 	lock     *button
+	review   *reviewScreen // issue 14, slice review: management team
 }
 
 func newHomeScreen(a *App, st State) *homeScreen {
@@ -62,6 +64,10 @@ func (h *homeScreen) build() fyne.CanvasObject {
 	} else {
 		h.devices = newDevicesScreen(h.app)
 		add(tabDevices, "Devices", theme.ComputerIcon(), h.devices.build())
+	}
+	if h.st.User.Role == signpost.RoleManagement { // issue 14, slice review
+		h.review = newReviewScreen(h.app)
+		add(tabReview, reviewTitle(-1), theme.DocumentIcon(), h.review.build())
 	}
 	h.settings = newSettingsScreen(h.app, h.st)
 	add(tabSettings, "Settings", theme.SettingsIcon(), h.settings.build())
@@ -105,6 +111,9 @@ func (h *homeScreen) start() {
 	if h.devices != nil {
 		h.devices.load()
 	}
+	if h.review != nil { // issue 14, slice review: the count in the tab's title
+		h.review.load()
+	}
 }
 
 func (h *homeScreen) onTab(it *container.TabItem) {
@@ -116,6 +125,8 @@ func (h *homeScreen) onTab(it *container.TabItem) {
 		h.devices.load()
 	case h.items[tabCaseload]:
 		h.caseload.load()
+	case h.items[tabReview]: // issue 14, slice review
+		h.review.load()
 	}
 }
 

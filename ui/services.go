@@ -96,6 +96,15 @@ type Services interface {
 	Unshield(ctx context.Context, id, reason string) (*Record, error)
 	BreakGlass(ctx context.Context, id, reason string) (*Record, error)
 
+	// Issue 14, slice review: the management team's records to review and
+	// merges, online only (Reviews: a page, oldest first, after "" or the
+	// Next of the page before; Merge keeps the older Signpost ID).
+	Reviews(ctx context.Context, after string) (*signpost.ReviewsResponse, error)
+	Review(ctx context.Context, id int64) (*signpost.ReviewDetail, error)
+	DecideReview(ctx context.Context, id int64, req signpost.ReviewDecisionRequest) (*signpost.ReviewDecision, error)
+	PreviewMerge(ctx context.Context, a, b string) (*signpost.MergePreview, error)
+	Merge(ctx context.Context, req signpost.MergeRequest) (*signpost.MergePreview, error)
+
 	// ChangePassphrase re-wraps the cache key under a new passphrase.
 	ChangePassphrase(ctx context.Context, oldPass, newPass string) error
 	// SetServer changes the directory's address.

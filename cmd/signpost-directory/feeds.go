@@ -378,8 +378,16 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		for _, k := range keys {
 			fmt.Fprintf(stdout, "  %-14s %s\n", k, rec[k])
 		}
+		// The comparison GET /v1/reviews/{id} gives the management team.
+		detail, err := directory.ReviewDetailOf(ctx, st, it, "")
+		if err != nil {
+			return err
+		}
+		if len(detail.Why) > 0 {
+			fmt.Fprintf(stdout, "why held: %s\n", strings.Join(detail.Why, "; "))
+		}
 		fmt.Fprintln(stdout, "candidates:")
-		for _, c := range it.Candidates {
+		for i, c := range it.Candidates {
 			ch, err := st.Child(ctx, c.SignpostID)
 			if err != nil {
 				fmt.Fprintf(stdout, "  %s (score %.2f): %s\n", c.SignpostID, c.Score, signpost.MessageOf(err))
@@ -387,6 +395,9 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			}
 			fmt.Fprintf(stdout, "  %s (score %.2f): %s %s, born %s, %s, %s; NHS %s, UPN %s; %s%s\n", c.SignpostID, c.Score, ch.GivenName, ch.FamilyName,
 				ch.DateOfBirth, ch.Gender, ch.Postcode, orNone(ch.NHSNumber), orNone(ch.UPN), ch.Status, map[bool]string{true: ", shielded"}[ch.Shielded])
+			if i < len(detail.Candidates) && len(detail.Candidates[i].Why) > 0 {
+				fmt.Fprintf(stdout, "    %s\n", strings.Join(detail.Candidates[i].Why, "; "))
+			}
 		}
 		if it.ResolvedChild != "" || it.ResolvedBy != "" {
 			fmt.Fprintf(stdout, "resolved %s by %s: %s\n", it.ResolvedAt.Format(time.DateTime), it.ResolvedBy, it.ResolvedChild)

@@ -146,7 +146,7 @@ func TestReviewCommands(t *testing.T) {
 		t.Errorf("Kent's queue:\n%s", other)
 	}
 	show := c.ok("review", "show", "--id", "1")
-	if !strings.Contains(show, "Park Row Primary") || !strings.Contains(show, c.id(1)) {
+	if !strings.Contains(show, "Park Row Primary") || !strings.Contains(show, c.id(1)) || !strings.Contains(show, "why held: more than one child matches") {
 		t.Errorf("review show:\n%s", show)
 	}
 	if _, err := c.run("review", "link", "--id", "1", "--child", "SP000000000"); err == nil {

@@ -22,6 +22,7 @@ import (
 	"signpost"
 	"signpost/directory"
 	"signpost/directory/demo"
+	"signpost/directory/importer"
 	"signpost/directory/sqlcipher"
 )
 
@@ -455,6 +456,10 @@ func (m *Main) Run(ctx context.Context) error {
 			return fmt.Errorf("seeding the demo: %w", err)
 		}
 		log.Info("demo ready", "children", m.DemoChildren, "seconds", time.Since(start).Seconds())
+	}
+	if m.Config.Decider == nil {
+		// Issue 14, slice review: the API's review and merge decisions are the command line's.
+		m.Config.Decider = importer.Decider{}
 	}
 	m.Server = directory.NewServer(st, m.Config)
 	lc.Logger = log

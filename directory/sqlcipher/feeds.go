@@ -617,6 +617,10 @@ func (s *Store) Reviews(ctx context.Context, f directory.ReviewFilter) ([]direct
 		q += ` AND r.authority_id = (SELECT id FROM authorities WHERE code = ? OR name = ?)`
 		args = append(args, f.Authority, f.Authority)
 	}
+	if f.After > 0 { // issue 14, slice review: paging
+		q += ` AND r.id > ?`
+		args = append(args, f.After)
+	}
 	q += ` ORDER BY r.id LIMIT ?`
 	args = append(args, limit)
 	rows, err := s.r.QueryContext(ctx, q, args...)

@@ -6,6 +6,7 @@ package storetest
 import (
 	"context"
 	"crypto/sha256"
+	"fmt"
 	gosync "sync"
 	"sync/atomic"
 	"testing"
@@ -45,6 +46,7 @@ func Run(t *testing.T, open Open) {
 		{"TOTPStepUsedOnce", testTOTPStepUsedOnce},
 		{"DeviceMovesByTheRules", testDeviceMoves},
 		{"SessionSweepKeepsWhatAWipeNeeds", testSessionSweep},
+		{"ReviewPagesCountsAndMergePreview", testReviewPagesAndMergePreview}, // issue 14, slice review
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := open(t)
@@ -776,5 +778,48 @@ func testSessionSweep(t *testing.T, st directory.Store) {
 	session(t, st, old, "renewed", now, now.Add(12*time.Hour))
 	if sessionExists(t, st, recent) {
 		t.Error("a device's new sign-in kept its own expired session")
+	}
+}
+
+// testReviewPagesAndMergePreview (issue 14, slice review): the review queue
+// pages on after an id and counts an authority's open items; a merge
+// previewed gives the survivor as the merge would and changes nothing.
+func testReviewPagesAndMergePreview(t *testing.T, st directory.Store) {
+	var items []directory.ReviewItem
+	for i := 0; i < 3; i++ {
+		items = append(items, directory.ReviewItem{Feed: "births", Line: i, RowHash: []byte(fmt.Sprintf("review-page-%02d-0123456789abcdef", i)),
+			Record: []byte(`{}`), Authority: "Leeds"})
+	}
+	_, err := st.ApplyFeed(ctx, &directory.FeedBatch{Reviews: items, At: time.Now()})
+	must(t, err)
+	first, err := st.Reviews(ctx, directory.ReviewFilter{Authority: "Leeds", Limit: 2})
+	must(t, err)
+	rest, err := st.Reviews(ctx, directory.ReviewFilter{Authority: "Leeds", After: first[len(first)-1].ID})
+	must(t, err)
+	if len(first) != 2 || len(rest) != 1 || rest[0].ID <= first[1].ID {
+		t.Errorf("pages: %d then %d", len(first), len(rest))
+	}
+	if n, err := st.CountReviews(ctx, directory.ReviewFilter{Authority: "Leeds"}); err != nil || n != 3 {
+		t.Errorf("count: %d %v", n, err)
+	}
+	if n, _ := st.CountReviews(ctx, directory.ReviewFilter{Authority: "Nowhere"}); n != 0 {
+		t.Errorf("another authority's count: %d", n)
+	}
+	_, err = st.AddInvolvement(ctx, signpost.SignpostID(2), "ann", signpost.Involvement{StartedOn: "2024-01-01"})
+	must(t, err)
+	must(t, st.SetShield(ctx, signpost.SignpostID(2), &directory.Shield{Reason: "refuge", ReviewDate: "2030-01-01", By: "ann", At: time.Now()}))
+	c, err := st.PreviewMerge(ctx, signpost.SignpostID(2), signpost.SignpostID(1), time.Now())
+	must(t, err)
+	if c.SignpostID != signpost.SignpostID(1) || !c.Shielded || len(c.Involvements) != 1 {
+		t.Errorf("preview: %+v", c)
+	}
+	if m, _ := st.Child(ctx, signpost.SignpostID(2)); m.MergedInto != "" {
+		t.Error("the preview merged")
+	}
+	if j, _ := st.Child(ctx, signpost.SignpostID(1)); j.Shielded || len(j.Involvements) != 0 {
+		t.Errorf("the preview changed the survivor: %+v", j)
+	}
+	if _, err := st.PreviewMerge(ctx, signpost.SignpostID(1), signpost.SignpostID(1), time.Now()); signpost.KindOf(err) != signpost.KindInvalid {
+		t.Errorf("previewing a merge into itself: %v", err)
 	}
 }
