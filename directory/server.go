@@ -190,6 +190,11 @@ func (s *Server) routes() {
 	s.mux.Handle("DELETE /v1/devices/{id}/wipe", s.authed(s.handleCancelWipe, activeOnly))
 	s.mux.Handle("POST /v1/devices/{id}/wiped", s.orCredential(s.authed(s.handleWiped, receipt), s.handleWiped))
 	s.mux.HandleFunc("GET /v1/devices/self/directive", s.handleDirective)
+	// Issue 14, slice access (directory/access.go).
+	s.mux.Handle("POST /v1/alerts/{id}/ack", s.authed(s.handleAckAlert, activeOnly))
+	s.mux.Handle("GET /v1/shielded", s.authed(s.handleShielded, activeOnly))
+	s.mux.Handle("GET /v1/children/{id}/access", s.authed(s.handleAccessReport, activeOnly))
+	s.mux.Handle("GET /v1/children/{id}/access.csv", s.authed(s.handleAccessCSV, activeOnly))
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, signpost.Errorf(signpost.KindNotFound, "there is no %s %s in the v1 API", r.Method, r.URL.Path))
 	})

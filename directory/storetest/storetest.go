@@ -45,6 +45,8 @@ func Run(t *testing.T, open Open) {
 		{"TOTPStepUsedOnce", testTOTPStepUsedOnce},
 		{"DeviceMovesByTheRules", testDeviceMoves},
 		{"SessionSweepKeepsWhatAWipeNeeds", testSessionSweep},
+		// Issue 14, slice access (access.go).
+		{"AlertsAcknowledgedShieldedListAccessReport", testAccess14},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := open(t)
