@@ -33,6 +33,8 @@ type fake struct {
 	errs    map[string]error // method name → error it returns
 	// unlock answers Unlock, in turn; nil means success.
 	unlock []error
+	// Issue 14, slice access (fake_access_test.go).
+	acc accessFake
 }
 
 func newFake(stage Stage) *fake {

@@ -35,6 +35,7 @@ type homeScreen struct {
 	devices  *devicesScreen
 	settings *settingsScreen
 	lock     *widget.Button
+	mgmt     *managementTabs // issue 14, slice access: management team only
 }
 
 func newHomeScreen(a *App, st State) *homeScreen {
@@ -59,6 +60,9 @@ func (h *homeScreen) build() fyne.CanvasObject {
 		add(tabSearch, "Search", theme.SearchIcon(), h.search.build())
 		h.outbox = newOutboxScreen(h.app)
 		add(tabOutbox, "Changes", theme.UploadIcon(), h.outbox.build())
+		if h.st.User.Role == signpost.RoleManagement { // issue 14, slice access
+			h.mgmt = addManagementTabs(h, add)
+		}
 	} else {
 		h.devices = newDevicesScreen(h.app)
 		add(tabDevices, "Devices", theme.ComputerIcon(), h.devices.build())
@@ -105,6 +109,9 @@ func (h *homeScreen) start() {
 	if h.devices != nil {
 		h.devices.load()
 	}
+	if h.mgmt != nil { // issue 14, slice access
+		h.mgmt.start()
+	}
 }
 
 func (h *homeScreen) onTab(it *container.TabItem) {
@@ -116,6 +123,9 @@ func (h *homeScreen) onTab(it *container.TabItem) {
 		h.devices.load()
 	case h.items[tabCaseload]:
 		h.caseload.load()
+	}
+	if h.mgmt != nil { // issue 14, slice access
+		h.mgmt.onTab(it)
 	}
 }
 
