@@ -71,12 +71,16 @@ type Policy struct {
 	HarvestSearchesPerDay int `json:"harvest_searches_per_day,omitempty"`
 	HarvestViewsPerDay    int `json:"harvest_views_per_day,omitempty"`
 	HarvestMissesPerDay   int `json:"harvest_misses_per_day,omitempty"`
+	// Issue 14, slice access: an alert not acknowledged within this many
+	// hours is escalated in the management team's list (directory only).
+	AlertEscalateHours int `json:"alert_escalate_hours,omitempty"`
 }
 
 // DefaultPolicy is the policy until the directory says otherwise.
 func DefaultPolicy() Policy {
 	return Policy{IdleLockMinutes: 10, OfflineLockHours: 72, OfflineWipeDays: 30, MaxPassphraseAttempts: 10, LookupRetentionDays: 30,
-		MaxOffCaseloadViewsPerDay: 50, HarvestSearchesPerDay: 100, HarvestViewsPerDay: 30, HarvestMissesPerDay: 20}
+		MaxOffCaseloadViewsPerDay: 50, HarvestSearchesPerDay: 100, HarvestViewsPerDay: 30, HarvestMissesPerDay: 20,
+		AlertEscalateHours: 24} // issue 14, slice access
 }
 
 // Check reports a policy that makes no sense: a limit below 1, or a harvest
@@ -88,7 +92,8 @@ func (p Policy) Check() error {
 	}{{"idle_lock_minutes", p.IdleLockMinutes}, {"offline_lock_hours", p.OfflineLockHours}, {"offline_wipe_days", p.OfflineWipeDays},
 		{"max_passphrase_attempts", p.MaxPassphraseAttempts}, {"lookup_retention_days", p.LookupRetentionDays},
 		{"max_off_caseload_views_per_day", p.MaxOffCaseloadViewsPerDay}, {"harvest_searches_per_day", p.HarvestSearchesPerDay},
-		{"harvest_views_per_day", p.HarvestViewsPerDay}, {"harvest_misses_per_day", p.HarvestMissesPerDay}} {
+		{"harvest_views_per_day", p.HarvestViewsPerDay}, {"harvest_misses_per_day", p.HarvestMissesPerDay},
+		{"alert_escalate_hours", p.AlertEscalateHours}} { // alert_escalate_hours: issue 14, slice access
 		if f.v < 1 {
 			return FieldError(f.name, "%s must be at least 1", f.name)
 		}
@@ -103,6 +108,7 @@ func (p Policy) Check() error {
 // directory's own limits.
 func (p Policy) ForDevices() Policy {
 	p.MaxOffCaseloadViewsPerDay, p.HarvestSearchesPerDay, p.HarvestViewsPerDay, p.HarvestMissesPerDay = 0, 0, 0, 0
+	p.AlertEscalateHours = 0 // issue 14, slice access
 	return p
 }
 
@@ -368,6 +374,9 @@ type Alert struct {
 	ChildID  string    `json:"child_id,omitempty"`
 	Username string    `json:"username"`
 	Reason   string    `json:"reason"`
+	// Issue 14, slice access: acknowledgement, escalation, and the link
+	// to the audit of the access.
+	AlertState
 }
 
 // AlertsResponse is one page of alerts, newest first (GET /v1/alerts);
@@ -375,6 +384,8 @@ type Alert struct {
 type AlertsResponse struct {
 	Alerts []Alert `json:"alerts"`
 	Next   string  `json:"next,omitempty"`
+	// Issue 14, slice access: counts over all the authority's alerts.
+	AlertCounts
 }
 
 // ErrorResponse is the body of every error answer.

@@ -43,12 +43,17 @@ func (s *Server) handleAlerts(w http.ResponseWriter, r *http.Request, a Actor) {
 		return
 	}
 	resp := signpost.AlertsResponse{Alerts: []signpost.Alert{}}
+	cutoff := s.escalateBefore(r.Context())
+	if resp.AlertCounts, err = s.store.AlertCounts(r.Context(), a.Authority, cutoff); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	for i, al := range als {
 		if i == f.Limit {
 			resp.Next = strconv.FormatInt(als[i-1].ID, 10)
 			break
 		}
-		resp.Alerts = append(resp.Alerts, signpost.Alert{ID: al.ID, At: al.At, Kind: al.Kind, ChildID: al.ChildID, Username: al.Username, Reason: al.Reason})
+		resp.Alerts = append(resp.Alerts, wireAlert(al, cutoff))
 	}
 	writeJSON(w, http.StatusOK, resp)
 }

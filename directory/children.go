@@ -248,7 +248,11 @@ func (s *Server) handleShield(w http.ResponseWriter, r *http.Request, a Actor) {
 		s.fail(w, r, err)
 		return
 	}
-	s.finishShield(w, r, a, c.SignpostID, "shield", req.Reason, now)
+	action := "shield"
+	if c.Shielded {
+		action = "shield_renew" // issue 14, slice access: a renewal, the old shielding kept in the store's history
+	}
+	s.finishShield(w, r, a, c.SignpostID, action, req.Reason, now)
 }
 
 // handleUnshield lifts a shielding. The reason, required and audited as

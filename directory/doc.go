@@ -57,6 +57,10 @@
 // audited as views. A merge keeps the older Signpost ID (the lower serial:
 // signpost.IDCodec), carries shielding over, combines involvements, and the
 // retired record leaves every laptop at its next pull (removal "merged").
+//	POST /v1/alerts/{id}/ack                management team: {note} (required, audited) → the alert; 409 if already acknowledged
+//	GET  /v1/shielded?after=P&limit=N       management team: their authority's shielded children, review due first {children, next}
+//	GET  /v1/children/{id}/access?before=ID&limit=N&user=U  management team of the child's authority: a page of its subject-access report, newest first {signpost_id, entries, next}
+//	GET  /v1/children/{id}/access.csv?reason=  the same, the whole report as CSV (reason required; the export is audited)
 //
 // Sign-in needs the password and a TOTP code; a code signs in once (it and
 // every earlier one are refused from then on). Failed sign-ins are limited to
@@ -120,6 +124,40 @@
 // and a wiped_at after the order and not in the future, give or take five
 // minutes (else 400, field wiped_at); a receipt without wiped_at is dated by
 // its arrival.
+//
+// # Alerts, shielded children and subject access (issue 14)
+//
+// These are the management team's, for its own authority only: a
+// practitioner or an IT admin gets 403, another authority's team 403 for a
+// child and 404 for an alert, and lists are empty of anything not theirs.
+// Pages hold at most 100 (limit, default 50). Each alert carries
+// acknowledged_by, acknowledged_at and ack_note once acknowledged;
+// escalated when it is unacknowledged and older than the policy's
+// alert_escalate_hours (default 24); and access, the path of the audit of
+// that access (the child's report filtered to the user who raised it; none
+// for a harvest alert, which is about an account). The list carries
+// unacknowledged and escalated, counted over all the authority's alerts.
+// An acknowledgement is audited (alert_ack, with its note as reason).
+//
+// The shielded list gives each child's Signpost ID, names, date of birth and
+// shielding {by, at, reason, review_date}, with overdue set when the review
+// date is today or past. "Review now" is POST /v1/children/{id}/shield again
+// (a renewal: new reason and review date, audited as shield_renew; the
+// shielding it replaces is kept in the store's shield history, as is one an
+// unshielding lifts) or DELETE /v1/children/{id}/shield with a reason.
+//
+// A subject-access report lists every audit event about the child: those
+// naming it (views, offline views, break-glass, changes, shielding, exports)
+// and every search that returned it. Each entry gives who (username and
+// name), their organisation, the device (id and name), when, the action,
+// the reason, and offline with claimed_at for what a laptop recorded
+// without a connection. The export is CSV, not PDF: it opens in any
+// spreadsheet, needs no dependency, and is streamed a page at a time at any
+// size; a cell that would start with = + - or @ is prefixed with ' so no
+// spreadsheet runs it. The export is audited (access_export, with its
+// reason) before the first byte is sent, so it is in the report it sends.
+// signpost-directory audit --child ID [--csv] and alerts --ack ID --note N
+// run the same code.
 //
 // # Limits on what one account may read
 //

@@ -200,6 +200,11 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /v1/reviews/{id}", s.authed(s.handleDecideReview, activeOnly))
 	s.mux.Handle("POST /v1/merges/preview", s.authed(s.handleMergePreview, activeOnly))
 	s.mux.Handle("POST /v1/merges", s.authed(s.handleMerge, activeOnly))
+	// Issue 14, slice access (directory/access.go).
+	s.mux.Handle("POST /v1/alerts/{id}/ack", s.authed(s.handleAckAlert, activeOnly))
+	s.mux.Handle("GET /v1/shielded", s.authed(s.handleShielded, activeOnly))
+	s.mux.Handle("GET /v1/children/{id}/access", s.authed(s.handleAccessReport, activeOnly))
+	s.mux.Handle("GET /v1/children/{id}/access.csv", s.authed(s.handleAccessCSV, activeOnly))
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, signpost.Errorf(signpost.KindNotFound, "there is no %s %s in the v1 API", r.Method, r.URL.Path))
 	})

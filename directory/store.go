@@ -168,6 +168,23 @@ type Store interface {
 	// DeviceByCredential returns the device whose credential has this
 	// SHA-256 (KindNotFound if none: a wiped or revoked device has none).
 	DeviceByCredential(ctx context.Context, hash []byte) (*DeviceRecord, error)
+
+	// Issue 14, slice access (directory/access.go).
+
+	// AckAlert acknowledges an alert of ack.Authority and returns it
+	// (KindNotFound for one not of that authority; KindConflict if it was
+	// already acknowledged).
+	AckAlert(ctx context.Context, ack AlertAck) (*Alert, error)
+	// AlertCounts counts an authority's unacknowledged alerts, and of
+	// those the ones raised before escalateBefore.
+	AlertCounts(ctx context.Context, authority string, escalateBefore time.Time) (signpost.AlertCounts, error)
+	// Shielded lists a page of an authority's shielded children, earliest
+	// review date first.
+	Shielded(ctx context.Context, f ShieldedFilter) ([]signpost.ShieldedChild, error)
+	// AccessReport lists a page of the audit events about a child (those
+	// naming it and searches that returned it), newest first, with each
+	// user's name and organisation and each device's name.
+	AccessReport(ctx context.Context, f AccessFilter) ([]signpost.AccessEntry, error)
 }
 
 // DeviceFilter selects a page of devices: those after After (a device's
@@ -458,6 +475,10 @@ type Alert struct {
 	// Dedupe, when set, makes the alert one of a kind: a second alert with
 	// the same key is not recorded.
 	Dedupe string
+	// Issue 14, slice access: the acknowledgement (zero AckAt for none).
+	AckBy   string
+	AckAt   time.Time
+	AckNote string
 }
 
 // AlertFilter selects a page of an authority's alerts, newest first.

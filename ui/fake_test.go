@@ -34,6 +34,8 @@ type fake struct {
 	// unlock answers Unlock, in turn; nil means success.
 	unlock []error
 	review reviewFake // issue 14, slice review (fake_review_test.go)
+	// Issue 14, slice access (fake_access_test.go).
+	acc accessFake
 }
 
 func newFake(stage Stage) *fake {

@@ -36,7 +36,8 @@ type homeScreen struct {
 	devices  *devicesScreen
 	settings *settingsScreen
 	lock     *button
-	review   *reviewScreen // issue 14, slice review: management team
+	review   *reviewScreen   // issue 14, slice review: management team
+	mgmt     *managementTabs // issue 14, slice access: management team only
 }
 
 func newHomeScreen(a *App, st State) *homeScreen {
@@ -61,6 +62,9 @@ func (h *homeScreen) build() fyne.CanvasObject {
 		add(tabSearch, "Search", theme.SearchIcon(), h.search.build())
 		h.outbox = newOutboxScreen(h.app)
 		add(tabOutbox, "Changes", theme.UploadIcon(), h.outbox.build())
+		if h.st.User.Role == signpost.RoleManagement { // issue 14, slice access
+			h.mgmt = addManagementTabs(h, add)
+		}
 	} else {
 		h.devices = newDevicesScreen(h.app)
 		add(tabDevices, "Devices", theme.ComputerIcon(), h.devices.build())
@@ -114,6 +118,9 @@ func (h *homeScreen) start() {
 	if h.review != nil { // issue 14, slice review: the count in the tab's title
 		h.review.load()
 	}
+	if h.mgmt != nil { // issue 14, slice access
+		h.mgmt.start()
+	}
 }
 
 func (h *homeScreen) onTab(it *container.TabItem) {
@@ -127,6 +134,9 @@ func (h *homeScreen) onTab(it *container.TabItem) {
 		h.caseload.load()
 	case h.items[tabReview]: // issue 14, slice review
 		h.review.load()
+	}
+	if h.mgmt != nil { // issue 14, slice access
+		h.mgmt.onTab(it)
 	}
 }
 

@@ -109,6 +109,23 @@ type Services interface {
 	ChangePassphrase(ctx context.Context, oldPass, newPass string) error
 	// SetServer changes the directory's address.
 	SetServer(ctx context.Context, url string) error
+
+	// Issue 14, slice access: the management team's alerts, shielded
+	// children and subject-access reports, for their own authority; online
+	// only (offline they fail unavailable, saying they need a connection).
+
+	// Alerts lists a page of alerts, newest first, with the counts.
+	Alerts(ctx context.Context, before string) (signpost.AlertsResponse, error)
+	// AckAlert acknowledges an alert with a note (required).
+	AckAlert(ctx context.Context, id int64, note string) (signpost.Alert, error)
+	// Shielded lists a page of shielded children, review due first.
+	Shielded(ctx context.Context, after string) (signpost.ShieldedResponse, error)
+	// AccessReport returns a page of a child's subject-access report,
+	// newest first (user "" for everyone's events).
+	AccessReport(ctx context.Context, childID, before, user string) (signpost.AccessReport, error)
+	// ExportAccess saves the whole report as CSV at path; the export is
+	// audited with reason.
+	ExportAccess(ctx context.Context, childID, reason, path string) error
 }
 
 // The screens' types are the device's: the real Services is a

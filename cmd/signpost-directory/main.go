@@ -61,8 +61,8 @@ commands:
                                   laptop is locked; leaver: after its last push), or
                                   cancel one not yet carried out
   revoke            --device ID   refuse the device's tokens from now on (no wipe)
-  audit             --child ID    every search and view of a child (subject-access report)
-  alerts            --authority NAME   break-glass and harvest alerts for an authority
+  audit             --child ID [--csv --reason R]   every search and view of a child (subject-access report)
+  alerts            --authority NAME [--ack ID --note N]   break-glass and harvest alerts for an authority
 ` + policyUsage + `
 
 every command takes --data DIR (default ./signpost-data) and --key-file FILE (default DIR/store.key)
@@ -340,37 +340,61 @@ func runMoveDevice(ctx context.Context, cmd string, args []string, stdout, stder
 func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, m := newFlags("audit", stderr)
 	child := fs.String("child", "", "Signpost ID")
+	// Issue 14, slice access: the report is the one GET /v1/children/{id}/access gives.
+	asCSV := fs.Bool("csv", false, "write the whole report as CSV, as the app's Export CSV does (audited; needs --reason)")
+	reason := fs.String("reason", "", "with --csv: why the report is exported (e.g. the subject-access request it answers)")
 	return withStore(ctx, fs, m, args, func(st *sqlcipher.Store) error {
 		if !signpost.ValidSignpostID(*child) {
 			return errors.New("--child must be a valid Signpost ID")
 		}
-		evs, err := st.AuditForChild(ctx, *child)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "subject-access report for %s: %d events\n", signpost.NormaliseSignpostID(*child), len(evs))
-		for _, ev := range evs {
-			claimed := ""
-			if !ev.ClaimedAt.IsZero() {
-				claimed = "  (offline, on the device at " + ev.ClaimedAt.Format(time.DateTime) + ")"
+		id := signpost.NormaliseSignpostID(*child)
+		if *asCSV {
+			if strings.TrimSpace(*reason) == "" {
+				return errors.New("--csv needs --reason: the export is recorded in the audit")
 			}
-			fmt.Fprintf(stdout, "%s  %-12s  %-14s  device %-36s  reason %q %s%s\n", ev.At.Format(time.DateTime), signpost.Printable(ev.Username), ev.Action, ev.DeviceID,
-				signpost.Printable(ev.Reason), ev.Flags, claimed)
+			if err := st.Audit(ctx, []directory.AuditEvent{{At: time.Now(), Username: "operator", Action: "access_export", ChildID: id, Reason: strings.TrimSpace(*reason)}}); err != nil {
+				return err
+			}
+			return directory.WriteAccessCSV(ctx, st, id, stdout)
 		}
-		return nil
+		fmt.Fprintf(stdout, "subject-access report for %s, newest first\n", id)
+		return directory.EachAccess(ctx, st, id, func(e signpost.AccessEntry) error {
+			claimed := ""
+			if e.Offline {
+				claimed = "  (offline, on the device at " + e.ClaimedAt.Format(time.DateTime) + ")"
+			}
+			_, err := fmt.Fprintf(stdout, "%s  %-12s  %-24s  %-14s  device %-36s  reason %q %s%s\n", e.At.Format(time.DateTime), signpost.Printable(e.Username),
+				signpost.Printable(e.Organisation), e.Action, e.DeviceID, signpost.Printable(e.Reason), e.Flags, claimed)
+			return err
+		})
 	})
 }
 
 func runAlerts(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, m := newFlags("alerts", stderr)
 	authority := fs.String("authority", "", "authority name")
+	// Issue 14, slice access: acknowledging is POST /v1/alerts/{id}/ack's code.
+	ack := fs.Int64("ack", 0, "acknowledge the alert of this id (needs --note)")
+	note := fs.String("note", "", "with --ack: what was done about the alert")
 	return withStore(ctx, fs, m, args, func(st *sqlcipher.Store) error {
+		if *ack != 0 {
+			al, err := directory.AcknowledgeAlert(ctx, st, directory.AlertAck{ID: *ack, Authority: *authority, By: "operator", Note: *note, At: time.Now()}, 0, "")
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "alert %d acknowledged\n", al.ID)
+			return nil
+		}
 		als, err := st.Alerts(ctx, directory.AlertFilter{Authority: *authority, Limit: 1000})
 		if err != nil {
 			return err
 		}
 		for _, al := range als {
-			fmt.Fprintf(stdout, "%s  %s  %s by %s: %q\n", al.At.Format(time.DateTime), al.ChildID, al.Kind, signpost.Printable(al.Username), signpost.Printable(al.Reason))
+			acked := ""
+			if !al.AckAt.IsZero() {
+				acked = fmt.Sprintf("  acknowledged by %s: %q", signpost.Printable(al.AckBy), signpost.Printable(al.AckNote))
+			}
+			fmt.Fprintf(stdout, "%d  %s  %s  %s by %s: %q%s\n", al.ID, al.At.Format(time.DateTime), al.ChildID, al.Kind, signpost.Printable(al.Username), signpost.Printable(al.Reason), acked)
 		}
 		return nil
 	})

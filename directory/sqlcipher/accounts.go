@@ -416,7 +416,7 @@ func (s *Store) Alerts(ctx context.Context, f directory.AlertFilter) ([]director
 	if before <= 0 {
 		before = math.MaxInt64
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT id, at, authority, child_id, username, kind, reason, COALESCE(dedupe, '') FROM alerts
+	rows, err := s.r.QueryContext(ctx, `SELECT id, at, authority, child_id, username, kind, reason, COALESCE(dedupe, ''), ack_by, ack_at, ack_note FROM alerts
 		WHERE authority = ? AND id < ? ORDER BY id DESC LIMIT ?`, f.Authority, before, limit)
 	if err != nil {
 		return nil, wrap("listing alerts", err)
@@ -425,11 +425,14 @@ func (s *Store) Alerts(ctx context.Context, f directory.AlertFilter) ([]director
 	var out []directory.Alert
 	for rows.Next() {
 		var al directory.Alert
-		var at string
-		if err := rows.Scan(&al.ID, &at, &al.Authority, &al.ChildID, &al.Username, &al.Kind, &al.Reason, &al.Dedupe); err != nil {
+		var at, ackAt string
+		if err := rows.Scan(&al.ID, &at, &al.Authority, &al.ChildID, &al.Username, &al.Kind, &al.Reason, &al.Dedupe, &al.AckBy, &ackAt, &al.AckNote); err != nil {
 			return nil, wrap("listing alerts", err)
 		}
 		al.At = parseTS(at)
+		if ackAt != "" { // issue 14, slice access
+			al.AckAt = parseTS(ackAt)
+		}
 		out = append(out, al)
 	}
 	return out, wrap("listing alerts", rows.Err())

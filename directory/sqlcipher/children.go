@@ -433,6 +433,11 @@ func (s *Store) shield(ctx context.Context, signpostID string, sh *directory.Shi
 		if err != nil {
 			return err
 		}
+		// Issue 14, slice access: a renewal or an unshielding keeps the
+		// shielding it replaces.
+		if err := keepShieldHistory(ctx, tx, cid, time.Now()); err != nil {
+			return err
+		}
 		if sh == nil {
 			_, err = tx.ExecContext(ctx, `UPDATE children SET shielded = 0, shield_reason = '', shield_review = '', shield_by = '', shield_at = '' WHERE id = ?`, cid)
 		} else {

@@ -47,6 +47,8 @@ func Run(t *testing.T, open Open) {
 		{"DeviceMovesByTheRules", testDeviceMoves},
 		{"SessionSweepKeepsWhatAWipeNeeds", testSessionSweep},
 		{"ReviewPagesCountsAndMergePreview", testReviewPagesAndMergePreview}, // issue 14, slice review
+		// Issue 14, slice access (access.go).
+		{"AlertsAcknowledgedShieldedListAccessReport", testAccess14},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := open(t)
