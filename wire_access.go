@@ -28,6 +28,9 @@ func (s AlertState) Acknowledged() bool { return !s.AcknowledgedAt.IsZero() }
 type AlertCounts struct {
 	Unacknowledged int `json:"unacknowledged"`
 	Escalated      int `json:"escalated"`
+	// EscalateHours is the policy's time after which an unacknowledged
+	// alert is escalated (alert_escalate_hours), for the list to say so.
+	EscalateHours int `json:"escalate_hours,omitempty"`
 }
 
 // AlertAck acknowledges an alert (POST /v1/alerts/{id}/ack): the note,

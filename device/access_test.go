@@ -24,7 +24,7 @@ func TestServicesAlertAcknowledgeJourney(t *testing.T) {
 	}
 	manager, _ := enrolled(t, d, "manager")
 	page, err := manager.Alerts(ctx, "")
-	if err != nil || page.Unacknowledged != 1 || len(page.Alerts) != 1 || page.Alerts[0].Acknowledged() {
+	if err != nil || page.Unacknowledged != 1 || page.EscalateHours != 24 || len(page.Alerts) != 1 || page.Alerts[0].Acknowledged() {
 		t.Fatalf("alerts = %+v, %v", page, err)
 	}
 	al := page.Alerts[0]

@@ -48,6 +48,7 @@ func (s *Server) handleAlerts(w http.ResponseWriter, r *http.Request, a Actor) {
 		s.fail(w, r, err)
 		return
 	}
+	resp.EscalateHours = s.Policy(r.Context()).AlertEscalateHours
 	for i, al := range als {
 		if i == f.Limit {
 			resp.Next = strconv.FormatInt(als[i-1].ID, 10)

@@ -36,6 +36,10 @@
 //	POST /v1/reviews/{id}                   management team: {action: link | create | dismiss, child_id (link), reason} → {id, status, child_id}; 409 once decided
 //	POST /v1/merges/preview                 management team: {a, b} → {survivor, retired, child, notes}, changing nothing; audited
 //	POST /v1/merges                         management team: {a, b, reason} merges two records of one child: the older Signpost ID survives
+//	POST /v1/alerts/{id}/ack                management team: {note} (required, audited) → the alert; 409 if already acknowledged
+//	GET  /v1/shielded?after=P&limit=N       management team: their authority's shielded children, review due first {children, next}
+//	GET  /v1/children/{id}/access?before=ID&limit=N&user=U  management team of the child's authority: a page of its subject-access report, newest first {signpost_id, entries, next}
+//	GET  /v1/children/{id}/access.csv?reason=  the same, the whole report as CSV (reason required; the export is audited)
 //
 // The review queue and merges (issue 14, slice review) belong to the
 // management team of the authority a review item or child belongs to: any
@@ -57,10 +61,6 @@
 // audited as views. A merge keeps the older Signpost ID (the lower serial:
 // signpost.IDCodec), carries shielding over, combines involvements, and the
 // retired record leaves every laptop at its next pull (removal "merged").
-//	POST /v1/alerts/{id}/ack                management team: {note} (required, audited) → the alert; 409 if already acknowledged
-//	GET  /v1/shielded?after=P&limit=N       management team: their authority's shielded children, review due first {children, next}
-//	GET  /v1/children/{id}/access?before=ID&limit=N&user=U  management team of the child's authority: a page of its subject-access report, newest first {signpost_id, entries, next}
-//	GET  /v1/children/{id}/access.csv?reason=  the same, the whole report as CSV (reason required; the export is audited)
 //
 // Sign-in needs the password and a TOTP code; a code signs in once (it and
 // every earlier one are refused from then on). Failed sign-ins are limited to

@@ -171,7 +171,7 @@ func (s *alertsScreen) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 		r.state.SetText("Acknowledged by " + signpost.Printable(al.AcknowledgedBy) + " " + when(al.AcknowledgedAt, s.app.now()) + ": " + signpost.Printable(al.AckNote))
 		r.state.Importance = widget.SuccessImportance
 	case al.Escalated:
-		r.state.SetText("Escalated: not acknowledged within " + plural(s.app.svc.State().Policy.AlertEscalateHours, "hour", "hours") + ".")
+		r.state.SetText(escalatedText(s.counts.EscalateHours))
 		r.state.Importance = widget.DangerImportance
 	default:
 		r.state.SetText("Not yet acknowledged.")
@@ -226,4 +226,13 @@ func (s *alertsScreen) onAck(al signpost.Alert) {
 func (s *alertsScreen) onSeeAccess(al signpost.Alert) {
 	s.app.touch()
 	s.m.openAccess(al.ChildID, al.Username)
+}
+
+// escalatedText says why an alert is escalated: the policy's time when the
+// directory gave it.
+func escalatedText(hours int) string {
+	if hours <= 0 {
+		return "Escalated: not acknowledged in the time your policy allows."
+	}
+	return "Escalated: not acknowledged within " + plural(hours, "hour", "hours") + "."
 }

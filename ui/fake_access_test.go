@@ -85,7 +85,7 @@ func managerFake() *fake {
 			AlertState: signpost.AlertState{AcknowledgedBy: "manager", AcknowledgedAt: at, AckNote: "confirmed with the social worker"}},
 		{ID: 1, At: at.Add(-48 * time.Hour), Kind: "break_glass", ChildID: "SP000000026", Username: "social", Reason: "worried about the family",
 			AlertState: signpost.AlertState{Escalated: true, Access: "/v1/children/SP000000026/access?user=social"}},
-	}, AlertCounts: signpost.AlertCounts{Unacknowledged: 2, Escalated: 1}}
+	}, AlertCounts: signpost.AlertCounts{Unacknowledged: 2, Escalated: 1, EscalateHours: 24}}
 	f.acc.shielded = signpost.ShieldedResponse{Children: []signpost.ShieldedChild{
 		{SignpostID: "SP000000026", GivenName: "Riley", FamilyName: "Shielded", DateOfBirth: "2012-07-01", Overdue: true,
 			Shielding: signpost.Shielding{By: "Maria Green", At: at.AddDate(-1, 0, 0), Reason: "family fleeing domestic abuse", ReviewDate: "2026-11-01"}},

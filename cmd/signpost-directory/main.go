@@ -479,6 +479,10 @@ func (m *Main) Run(ctx context.Context) error {
 			st.Close()
 			return fmt.Errorf("seeding the demo: %w", err)
 		}
+		if err := demo.SeedManagementWork(ctx, st, time.Now()); err != nil {
+			st.Close()
+			return fmt.Errorf("seeding the demo: %w", err)
+		}
 		log.Info("demo ready", "children", m.DemoChildren, "seconds", time.Since(start).Seconds())
 	}
 	if m.Config.Decider == nil {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"signpost/directory/importer"
 	"strconv"
 	"time"
 
@@ -47,7 +48,12 @@ func startDemoDirectory(ctx context.Context, dir string, children int, log *slog
 		st.Close()
 		return nil, fmt.Errorf("seeding the demo directory: %w", err)
 	}
-	srv := directory.NewServer(st, directory.Config{Logger: log})
+	if err := demodir.SeedManagementWork(ctx, st, time.Now()); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("seeding the demo directory: %w", err)
+	}
+	// The review decisions are the importer's, as signpost-directory serve's.
+	srv := directory.NewServer(st, directory.Config{Logger: log, Decider: importer.Decider{}})
 	l, err := directory.Listen(srv, directory.ListenConfig{Addr: "127.0.0.1:0", Logger: log})
 	if err != nil {
 		srv.Close()

@@ -5,6 +5,7 @@ package demo
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -293,3 +294,67 @@ func Seed(ctx context.Context, st directory.Store, n int, today time.Time, cost 
 	}
 	return st.SetSetting(ctx, demoSeededKey, today.UTC().Format(time.RFC3339))
 }
+
+// SeedManagementWork gives Leeds' management team something to do in a
+// demo, after Seed: three feed rows held for review (two Sam Smiths alike,
+// shielded Riley, a Jamie whose name differs) and a break-glass on Riley by
+// the Manchester social worker 30 hours ago (past the default escalation
+// time), with its audit event. It does nothing a second time. Tests seed
+// with Seed alone, so that their counts of alerts and reviews are their own.
+func SeedManagementWork(ctx context.Context, st directory.Store, today time.Time) error {
+	if v, err := st.Setting(ctx, demoManagementKey); err != nil || v != "" {
+		return err
+	}
+	fx, err := Fixtures(ctx, st)
+	if err != nil {
+		return err
+	}
+	jamie, err := st.Child(ctx, fx.Jamie)
+	if err != nil {
+		return fmt.Errorf("seeding the demo's review items: %w", err)
+	}
+	riley, err := st.Child(ctx, fx.Riley)
+	if err != nil {
+		return fmt.Errorf("seeding the demo's review items: %w", err)
+	}
+	sams := fx.SamSmiths
+	const leeds = "E08000035"
+	row := func(feed string, line int, rec map[string]string, reason string, cands ...directory.ReviewCandidate) directory.ReviewItem {
+		body, _ := json.Marshal(rec)
+		h := sha256.Sum256(append([]byte(feed+"\x00demo\x00"), body...))
+		return directory.ReviewItem{Feed: feed, Source: "demo-" + feed + ".csv", Line: line, RowHash: h[:], Record: body,
+			Reason: reason, Authority: leeds, Candidates: cands}
+	}
+	items := []directory.ReviewItem{
+		row("school", 12, map[string]string{"given_name": "Sam", "family_name": "Smith", "sex": "male", "date_of_birth": "2016-01-01",
+			"postcode": "LS6 1AB", "la_code": leeds, "setting_code": "107951", "setting_name": "Headingley Primary School", "start_date": "2020-09-03"},
+			"more than one child matches", directory.ReviewCandidate{SignpostID: sams[0], Score: 0.82}, directory.ReviewCandidate{SignpostID: sams[8], Score: 0.8}),
+		row("gp", 40, map[string]string{"given_name": "Riley", "family_name": "Shielded", "sex": "female", "date_of_birth": riley.DateOfBirth,
+			"postcode": "LS7 3QB", "la_code": leeds, "setting_code": "B86002", "setting_name": "Chapeltown Health Centre", "start_date": "2025-02-01"},
+			"the matching child is shielded: shielded children are never matched without a person deciding", directory.ReviewCandidate{SignpostID: riley.SignpostID, Score: 0.93}),
+		row("school", 57, map[string]string{"upn": jamie.UPN, "given_name": "Jamey", "family_name": "Fixture", "sex": "male", "date_of_birth": jamie.DateOfBirth,
+			"postcode": jamie.Postcode, "la_code": leeds, "setting_code": "107950", "setting_name": "Park Row Primary School", "start_date": "2019-09-04"},
+			"a possible match: some details differ", directory.ReviewCandidate{SignpostID: jamie.SignpostID, Score: 0.78}),
+	}
+	if _, err := st.ApplyFeed(ctx, &directory.FeedBatch{Reviews: items, At: today.Add(-72 * time.Hour)}); err != nil {
+		return fmt.Errorf("seeding review items: %w", err)
+	}
+	social, err := st.Account(ctx, "social")
+	if err != nil {
+		return fmt.Errorf("seeding the demo alert: %w", err)
+	}
+	at := today.Add(-30 * time.Hour)
+	const why = "Section 47 enquiry: police report of a child at risk at this address (demo)"
+	if err := st.Audit(ctx, []directory.AuditEvent{{At: at, UserID: social.ID, Username: social.Username, DeviceID: "demo-laptop",
+		Action: "break_glass", ChildID: riley.SignpostID, Reason: why, Flags: "break_glass"}}); err != nil {
+		return fmt.Errorf("seeding the demo alert's audit: %w", err)
+	}
+	if err := st.Alert(ctx, directory.Alert{At: at, Authority: riley.Authority, ChildID: riley.SignpostID, Username: social.Username,
+		Kind: signpost.AlertBreakGlass, Reason: why, Dedupe: "demo-break-glass"}); err != nil {
+		return fmt.Errorf("seeding the demo alert: %w", err)
+	}
+	return st.SetSetting(ctx, demoManagementKey, today.UTC().Format(time.RFC3339))
+}
+
+// demoManagementKey is the setting SeedManagementWork leaves.
+const demoManagementKey = "demo_management_seeded"

@@ -118,3 +118,36 @@ func TestEveryDemoFixturesPostcodeAreaMatchesItsTown(t *testing.T) {
 		}
 	}
 }
+
+// The demo gives Leeds' management team three records to review and one
+// escalated break-glass alert, once however often it is seeded.
+func TestSeedManagementWorkGivesLeedsSomethingToDoOnce(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	seed(t, st)
+	for range 2 {
+		if err := demo.SeedManagementWork(ctx, st, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	items, err := st.Reviews(ctx, directory.ReviewFilter{Authority: "Leeds", Status: directory.ReviewOpen})
+	if err != nil || len(items) != 3 {
+		t.Fatalf("Leeds' review items: %d, %v", len(items), err)
+	}
+	fx, _ := demo.Fixtures(ctx, st)
+	for _, it := range items {
+		for _, c := range it.Candidates {
+			if ch, err := st.Child(ctx, c.SignpostID); err != nil || ch.Authority != "Leeds" {
+				t.Errorf("item %d's candidate %s: %+v %v", it.ID, c.SignpostID, ch, err)
+			}
+		}
+	}
+	als, err := st.Alerts(ctx, directory.AlertFilter{Authority: "Leeds", Limit: 10})
+	if err != nil || len(als) != 1 || als[0].ChildID != fx.Riley || time.Since(als[0].At) < 24*time.Hour {
+		t.Fatalf("Leeds' alerts: %+v, %v", als, err)
+	}
+	evs, err := st.AuditForChild(ctx, fx.Riley)
+	if err != nil || !slices.ContainsFunc(evs, func(e directory.AuditEvent) bool { return e.Action == "break_glass" }) {
+		t.Errorf("the alert's break-glass is not in Riley's audit: %v", err)
+	}
+}
