@@ -190,6 +190,7 @@ func (s *Server) routes() {
 	s.mux.Handle("DELETE /v1/devices/{id}/wipe", s.authed(s.handleCancelWipe, activeOnly))
 	s.mux.Handle("POST /v1/devices/{id}/wiped", s.orCredential(s.authed(s.handleWiped, receipt), s.handleWiped))
 	s.mux.HandleFunc("GET /v1/devices/self/directive", s.handleDirective)
+	s.accountRoutes() // issue 14, accounts slice (accounts_api.go)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, signpost.Errorf(signpost.KindNotFound, "there is no %s %s in the v1 API", r.Method, r.URL.Path))
 	})
@@ -251,7 +252,7 @@ func cleanPath(p string) bool {
 // allowed returns the methods the path accepts, if any.
 func (s *Server) allowed(r *http.Request) string {
 	var out []string
-	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete, http.MethodPut} { // PUT: issue 14, accounts slice
 		if m == r.Method {
 			continue
 		}

@@ -217,20 +217,14 @@ func runSetAuthorityContact(ctx context.Context, args []string, stderr io.Writer
 		if *phone == "" && *email == "" {
 			return errors.New("--phone or --email is required: a shielded record must say how to reach the team")
 		}
-		if err := checkTeamContact(*phone, *email); err != nil {
-			return err
-		}
-		return st.SetAuthorityContact(ctx, *authority, *phone, *email)
+		// The same code as PUT /v1/authority/contact (issue 14, accounts slice).
+		return directory.SetTeamContact(ctx, st, *authority, *phone, *email)
 	})
 }
 
-// checkTeamContact validates a management team's phone and email.
-func checkTeamContact(phone, email string) error {
-	if err := signpost.CheckPhone("phone", phone); err != nil {
-		return err
-	}
-	return signpost.CheckEmail("email", email)
-}
+// checkTeamContact validates a management team's phone and email, as PUT
+// /v1/authority/contact does.
+func checkTeamContact(phone, email string) error { return directory.CheckTeamContact(phone, email) }
 
 func runCreateOrg(ctx context.Context, args []string, stderr io.Writer) error {
 	fs, m := newFlags("create-org", stderr)
