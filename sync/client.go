@@ -212,7 +212,11 @@ func IsOffline(err error) bool {
 func (c *Client) SignIn(ctx context.Context, req signpost.SessionRequest) (*signpost.SessionResponse, error) {
 	var out signpost.SessionResponse
 	c.SetToken("")
-	if err := c.do(ctx, c.r, http.MethodPost, "/v1/session", req, &out); err != nil {
+	path, body := "/v1/session", any(req)
+	if np := newPasswordOf(ctx); np != "" { // issue 14, accounts slice: a new password chosen at sign-in
+		path, body = "/v1/session/password", signpost.ChangePasswordRequest{SessionRequest: req, NewPassword: np}
+	}
+	if err := c.do(ctx, c.r, http.MethodPost, path, body, &out); err != nil {
 		return nil, err
 	}
 	c.SetToken(out.Token)

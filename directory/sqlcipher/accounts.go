@@ -581,3 +581,26 @@ func (s *Store) AuthorityContact(ctx context.Context, authority string) (phone, 
 	}
 	return phone, email, wrap("reading an authority's contact", err)
 }
+
+// AuditOfAction returns the last limit audit events of an action (an
+// administrative one, such as account_disable), newest first: what an
+// operator, or a test, reads to see who did it and why.
+func (s *Store) AuditOfAction(ctx context.Context, action string, limit int) ([]directory.AuditEvent, error) {
+	rows, err := s.ar.QueryContext(ctx, `SELECT id, at, user_id, username, device_id, action, reason, params FROM audit
+		WHERE action = ? ORDER BY id DESC LIMIT ?`, action, limit)
+	if err != nil {
+		return nil, wrap("reading the audit", err)
+	}
+	defer rows.Close()
+	var out []directory.AuditEvent
+	for rows.Next() {
+		var ev directory.AuditEvent
+		var at string
+		if err := rows.Scan(&ev.ID, &at, &ev.UserID, &ev.Username, &ev.DeviceID, &ev.Action, &ev.Reason, &ev.Params); err != nil {
+			return nil, wrap("reading the audit", err)
+		}
+		ev.At = parseTS(at)
+		out = append(out, ev)
+	}
+	return out, wrap("reading the audit", rows.Err())
+}
