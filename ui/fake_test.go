@@ -33,6 +33,8 @@ type fake struct {
 	errs    map[string]error // method name → error it returns
 	// unlock answers Unlock, in turn; nil means success.
 	unlock []error
+	// acct: issue 14, accounts slice (fake_accounts_test.go).
+	acct fakeAccounts
 }
 
 func newFake(stage Stage) *fake {

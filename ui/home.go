@@ -19,6 +19,7 @@ const (
 	tabOutbox   = "outbox"
 	tabDevices  = "devices"
 	tabSettings = "settings"
+	tabAccounts = "accounts" // issue 14, accounts slice
 )
 
 // homeScreen is the unlocked app: who is signed in, the tabs a role needs,
@@ -34,6 +35,7 @@ type homeScreen struct {
 	outbox   *outboxScreen
 	devices  *devicesScreen
 	settings *settingsScreen
+	accounts *accountsScreen // issue 14, accounts slice: management team only
 	lock     *widget.Button
 }
 
@@ -62,6 +64,10 @@ func (h *homeScreen) build() fyne.CanvasObject {
 	} else {
 		h.devices = newDevicesScreen(h.app)
 		add(tabDevices, "Devices", theme.ComputerIcon(), h.devices.build())
+	}
+	if h.st.User.Role == signpost.RoleManagement { // issue 14, accounts slice
+		h.accounts = newAccountsScreen(h.app)
+		add(tabAccounts, "Accounts", theme.AccountIcon(), h.accounts.build())
 	}
 	h.settings = newSettingsScreen(h.app, h.st)
 	add(tabSettings, "Settings", theme.SettingsIcon(), h.settings.build())
@@ -116,6 +122,8 @@ func (h *homeScreen) onTab(it *container.TabItem) {
 		h.devices.load()
 	case h.items[tabCaseload]:
 		h.caseload.load()
+	case h.items[tabAccounts]: // issue 14, accounts slice
+		h.accounts.load()
 	}
 }
 

@@ -91,6 +91,17 @@ type Services interface {
 	Unshield(ctx context.Context, id, reason string) (*Record, error)
 	BreakGlass(ctx context.Context, id, reason string) (*Record, error)
 
+	// Issue 14, accounts slice: the management team's own authority's
+	// accounts, organisations and contact details; online only.
+	Accounts(ctx context.Context, after string) (signpost.AccountsResponse, error)
+	CreateAccount(ctx context.Context, req signpost.NewAccountRequest) (signpost.Enrolment, error)
+	// AccountAction is disable, enable, reset-authenticator or reset-password, for a reason.
+	AccountAction(ctx context.Context, username, action, reason string) (signpost.Enrolment, error)
+	Organisations(ctx context.Context) ([]signpost.Organisation, error)
+	SetAccredited(ctx context.Context, id int64, on bool, reason string) (signpost.Organisation, error)
+	TeamContact(ctx context.Context) (signpost.TeamContact, error)
+	SetTeamContact(ctx context.Context, tc signpost.TeamContact) (signpost.TeamContact, error)
+
 	// ChangePassphrase re-wraps the cache key under a new passphrase.
 	ChangePassphrase(ctx context.Context, oldPass, newPass string) error
 	// SetServer changes the directory's address.
