@@ -1,6 +1,9 @@
 package signpost
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // The wire of issue 14's accounts slice: a management team manages the
 // accounts and organisations of its own authority, and its own contact
@@ -111,4 +114,41 @@ type TeamContact struct {
 	Phone     string `json:"phone"`
 	Email     string `json:"email"`
 	Reason    string `json:"reason,omitempty"`
+}
+
+// DefaultDeviceStaleDays is how long a device may go unseen before IT
+// staff see it flagged "not seen for a while", unless the policy says.
+const DefaultDeviceStaleDays = 14
+
+// StaleDays is the policy's device_stale_days, or the default.
+func (p Policy) StaleDays() int {
+	if p.DeviceStaleDays > 0 {
+		return p.DeviceStaleDays
+	}
+	return DefaultDeviceStaleDays
+}
+
+// UserAgent is what the app says it is to the directory:
+// "Signpost/<version> (<os>; <arch>)". The directory shows IT staff the
+// version and OS of each device from it.
+func UserAgent(version, goos, goarch string) string {
+	return "Signpost/" + version + " (" + goos + "; " + goarch + ")"
+}
+
+// ParseUserAgent reads the version and OS of an app's User-Agent; ok is
+// false for any other (a browser, a script).
+func ParseUserAgent(ua string) (version, os string, ok bool) {
+	rest, found := strings.CutPrefix(ua, "Signpost/")
+	if !found {
+		return "", "", false
+	}
+	version, rest, found = strings.Cut(rest, " (")
+	if !found || !strings.HasSuffix(rest, ")") {
+		return "", "", false
+	}
+	os = strings.TrimSuffix(rest, ")")
+	if CheckText("user_agent", version, 32) != nil || CheckText("user_agent", os, 64) != nil || version == "" || os == "" {
+		return "", "", false
+	}
+	return version, os, true
 }

@@ -2,6 +2,8 @@ package device
 
 import (
 	"context"
+	"net/url"
+	"strconv"
 
 	"signpost"
 	psync "signpost/sync"
@@ -125,4 +127,50 @@ func (d *Device) SetTeamContact(ctx context.Context, tc signpost.TeamContact) (s
 		return signpost.TeamContact{}, d.online(err, needConnection)
 	}
 	return *out, nil
+}
+
+// DeviceQuery is what IT staff filter the devices list by.
+type DeviceQuery struct {
+	User, Name  string // a part of the username, of the laptop's name
+	State       string // signpost.DeviceActive…; "" for all
+	NotSeenDays int    // only those not seen for this many days; 0 for all
+	Oldest      bool   // least recently seen first
+	After       string // the Next of the page before; "" for the first
+}
+
+// DevicesFiltered lists a page of devices matching q (IT admin).
+func (d *Device) DevicesFiltered(ctx context.Context, q DeviceQuery) (signpost.DevicesResponse, error) {
+	_, c, _, err := d.ready()
+	if err != nil {
+		return signpost.DevicesResponse{}, err
+	}
+	v := url.Values{}
+	v.Set("user", q.User)
+	v.Set("name", q.Name)
+	v.Set("state", q.State)
+	if q.NotSeenDays > 0 {
+		v.Set("not_seen_days", strconv.Itoa(q.NotSeenDays))
+	}
+	if q.Oldest {
+		v.Set("sort", "oldest")
+	}
+	page, err := c.DevicesFiltered(ctx, v, q.After)
+	if err != nil {
+		return signpost.DevicesResponse{}, d.online(err, needConnection)
+	}
+	return *page, nil
+}
+
+// RevokeDevice revokes a device for good (IT admin), for a reason: its
+// token stops working and its cache locks at its next contact.
+func (d *Device) RevokeDevice(ctx context.Context, id, reason string) (signpost.Device, error) {
+	_, c, _, err := d.ready()
+	if err != nil {
+		return signpost.Device{}, err
+	}
+	dev, err := c.RevokeDevice(ctx, id, reason)
+	if err != nil {
+		return signpost.Device{}, d.online(err, needConnection)
+	}
+	return *dev, nil
 }

@@ -211,6 +211,7 @@ func (s *Server) signIn(r *http.Request, req *signpost.SessionRequest) (*signpos
 	case signpost.DeviceWiped:
 		return nil, &signpost.Error{Kind: signpost.KindForbidden, Field: "device_id", Message: "this device was wiped; enrol with a new cache"}
 	}
+	s.recordAgent(ctx, d, r) // issue 14, accounts slice
 	raw := make([]byte, 32)
 	_, _ = rand.Read(raw)
 	token := base64.RawURLEncoding.EncodeToString(raw)

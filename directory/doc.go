@@ -66,6 +66,22 @@
 // unaccredit its own organisation (409). Users of an unaccredited
 // organisation cannot sign in (403) and their sessions are refused at once.
 //
+// IT staff's devices list (issue 14, accounts slice) also takes
+// ?user= and ?name= (a part of the username, of the device's name),
+// ?state= (active, wipe_ordered, wiped, revoked), ?not_seen_days=N (1 to
+// 3650) and ?sort=newest (the default: most recently seen first) or oldest;
+// each device carries app_version and os (from the app's User-Agent,
+// "Signpost/<version> (<os>; <arch>)", at sign-in and sync) and stale: true
+// when a device in use has not been seen for the policy's device_stale_days
+// (default 14; signpost-directory policy --set device_stale_days=N).
+//
+//	POST /v1/devices/{id}/revoke            IT admin: {reason} → the device, revoked (final; audited as revoke)
+//
+// A revoked device's every request is 401 with {"directives": [{"kind":
+// "lock"}]} (its token is remembered, not as a session, until it would have
+// expired): the laptop locks its cache at that contact. signpost-directory
+// revoke calls the same code (RevokeDevice).
+//
 // Sign-in needs the password and a TOTP code; a code signs in once (it and
 // every earlier one are refused from then on). Failed sign-ins are limited to
 // 5 per 15 minutes per account and 30 per 15 minutes per client address; the

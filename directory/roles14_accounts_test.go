@@ -373,3 +373,125 @@ func TestAccountsListIsPaged(t *testing.T) {
 		}
 	}
 }
+
+// TestDevicesFiltersAndRevokeByRole: the devices list's new filters and
+// revoke are the IT admin's only, and carry nothing about a child.
+func TestDevicesFiltersAndRevokeByRole(t *testing.T) {
+	e := newAccountsEnv(t)
+	_, target := e.loginT(t, "target")
+	adminOnly := statuses{403, 403, 403, 403, 200, 401, 401, 401}
+	for _, row := range []accountsRow{
+		{method: "GET", path: "/v1/devices?user=nur&state=active&not_seen_days=1&sort=oldest&limit=5", want: adminOnly},
+		{method: "GET", path: "/v1/devices?name=row&sort=newest", want: adminOnly},
+		{method: "POST", path: "/v1/devices/" + target + "/revoke", body: func(int) string { return `{"reason":"laptop not returned by a leaver"}` }, want: adminOnly},
+	} {
+		for i, role := range matrixRoles {
+			t.Run(row.method+" "+row.path+" as "+role, func(t *testing.T) {
+				body := ""
+				if row.body != nil {
+					body = row.body(0)
+				}
+				status, b := e.call(t, row.method, row.path, e.callers[i].token, body)
+				if status != row.want[i] {
+					t.Errorf("status %d, want %d: %s", status, row.want[i], clip(b))
+				}
+				for _, s := range append(append([]string{`"signpost_id"`, "date_of_birth", "postcode"}, childNames...), hidden...) {
+					if bytes.Contains(b, []byte(s)) {
+						t.Errorf("a child's %q reaches the %s", s, role)
+					}
+				}
+			})
+		}
+	}
+	evs, err := e.store.AuditOfAction(context.Background(), "revoke", 5)
+	if err != nil || len(evs) != 1 || evs[0].Username != "itadmin" || evs[0].Reason != "laptop not returned by a leaver" || !strings.Contains(evs[0].Params, target) {
+		t.Errorf("audit of the revoke: %+v %v", evs, err)
+	}
+}
+
+func TestDevicesBadFiltersNameTheField(t *testing.T) {
+	e := newAccountsEnv(t)
+	it := e.callers[4].token
+	for _, c := range []struct{ query, field string }{
+		{"state=lost", "state"}, {"not_seen_days=0", "not_seen_days"}, {"not_seen_days=x", "not_seen_days"},
+		{"sort=sideways", "sort"}, {"user=%07", "user"},
+	} {
+		status, b := e.call(t, "GET", "/v1/devices?"+c.query, it, "")
+		de, _ := errorBody(b)
+		if status != 400 || de == nil || de.Field != c.field {
+			t.Errorf("%s: %d %s, want 400 naming %s", c.query, status, b, c.field)
+		}
+	}
+	status, b := e.call(t, "POST", "/v1/devices/"+e.callers[0].dev+"/revoke", it, `{"reason":""}`)
+	if de, _ := errorBody(b); status != 400 || de == nil || de.Field != "reason" {
+		t.Errorf("a revoke without a reason: %d %s", status, b)
+	}
+}
+
+// TestDevicesShowVersionStaleAndFilter: the app's version and OS from its
+// User-Agent, the stale flag past the policy's days, and the filters and
+// order of the list.
+func TestDevicesShowVersionStaleAndFilter(t *testing.T) {
+	e := newAccountsEnv(t)
+	b, _ := json.Marshal(signpost.SessionRequest{Username: "target", Password: demo.Password, OTP: code(t, e.clock.Now()), DeviceID: "5b0f3c1e-2a11-4d6e-9d55-6f0f3c1e2a11", DeviceName: "Tara's laptop"})
+	status, _, body, err := e.send("POST", "/v1/session", []string{"User-Agent: " + signpost.UserAgent("1.4.2", "windows", "amd64")}, "application/json", string(b))
+	if err != nil || status != 200 {
+		t.Fatalf("sign-in: %d %s %v", status, body, err)
+	}
+	e.clock.Add(15 * 24 * time.Hour)
+	it, itDev := e.loginT(t, "itadmin")
+	list := func(q string) []signpost.Device {
+		t.Helper()
+		status, b := e.call(t, "GET", "/v1/devices?"+q, it, "")
+		var page signpost.DevicesResponse
+		if status != 200 || json.Unmarshal(b, &page) != nil {
+			t.Fatalf("%s: %d %s", q, status, b)
+		}
+		return page.Devices
+	}
+	ds := list("user=targ")
+	if len(ds) != 1 || ds[0].AppVersion != "1.4.2" || ds[0].OS != "windows; amd64" || !ds[0].Stale {
+		t.Fatalf("target's devices: %+v", ds)
+	}
+	for _, d := range list("limit=100") {
+		if d.ID == itDev && d.Stale {
+			t.Error("a device seen just now is flagged stale")
+		}
+	}
+	oldest, newest := list("sort=oldest&limit=100"), list("limit=100")
+	if len(oldest) != len(newest) || len(oldest) < 2 || oldest[0].ID != newest[len(newest)-1].ID || !oldest[0].LastSeen.Before(oldest[len(oldest)-1].LastSeen) {
+		t.Errorf("oldest first is not the reverse order: %d vs %d", len(oldest), len(newest))
+	}
+	for _, d := range list("not_seen_days=14&limit=100") {
+		if d.ID == itDev {
+			t.Error("not_seen_days=14 lists a device seen just now")
+		}
+	}
+	for _, d := range list("state=revoked&limit=100") {
+		if d.State != signpost.DeviceRevoked {
+			t.Errorf("state=revoked lists a %s device", d.State)
+		}
+	}
+	for _, d := range list("name=Tara&limit=100") {
+		if !strings.Contains(d.Name, "Tara") {
+			t.Errorf("name=Tara lists %q", d.Name)
+		}
+	}
+}
+
+// TestARevokedDevicesTokenIsRefusedWithALockDirective.
+func TestARevokedDevicesTokenIsRefusedWithALockDirective(t *testing.T) {
+	e := newAccountsEnv(t)
+	tok, dev := e.loginT(t, "target")
+	if status, b := e.call(t, "POST", "/v1/devices/"+dev+"/revoke", e.callers[4].token, `{"reason":"stolen and recovered damaged"}`); status != 200 {
+		t.Fatalf("revoke: %d %s", status, b)
+	}
+	status, b := e.call(t, "GET", "/v1/sync/pull", tok, "")
+	var body struct {
+		Directives []signpost.Directive `json:"directives"`
+	}
+	_ = json.Unmarshal(b, &body)
+	if status != 401 || len(body.Directives) != 1 || body.Directives[0].Kind != signpost.DirectiveLock {
+		t.Errorf("the revoked device's pull: %d %s, want 401 with a lock directive", status, b)
+	}
+}

@@ -191,6 +191,7 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /v1/devices/{id}/wiped", s.orCredential(s.authed(s.handleWiped, receipt), s.handleWiped))
 	s.mux.HandleFunc("GET /v1/devices/self/directive", s.handleDirective)
 	s.accountRoutes() // issue 14, accounts slice (accounts_api.go)
+	s.deviceRoutes()  // issue 14, accounts slice (accounts_devices.go)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, signpost.Errorf(signpost.KindNotFound, "there is no %s %s in the v1 API", r.Method, r.URL.Path))
 	})
@@ -242,6 +243,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // queryKeys are the query parameters the v1 API reads.
 var queryKeys = map[string]bool{"reason": true, "cursor": true, "limit": true, "before": true, "after": true}
+
+// Issue 14, accounts slice: the devices list's filters.
+func init() {
+	for _, k := range []string{"user", "name", "state", "not_seen_days", "sort"} {
+		queryKeys[k] = true
+	}
+}
 
 // cleanPath reports whether p is an absolute path with no empty, . or ..
 // parts and no trailing slash (but for the root).
@@ -354,6 +362,9 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	body := map[string]any{"error": &signpost.Error{Kind: de.Kind, Message: de.Message, Field: de.Field}}
 	if de.Kind == signpost.KindGone {
 		body["directives"] = []signpost.Directive{{Kind: signpost.DirectiveWipe, Reason: "your IT service ordered this device to be wiped"}}
+	}
+	if errors.Is(err, errRevoked) { // issue 14, accounts slice: the cache locks
+		body["directives"] = []signpost.Directive{{Kind: signpost.DirectiveLock, Reason: errRevoked.Message}}
 	}
 	writeJSON(w, status, body)
 }
@@ -586,7 +597,7 @@ func (s *Server) authenticate(r *http.Request, ac access) (Actor, error) {
 	if !cached {
 		var err error
 		if se, err = s.store.Session(ctx, sum[:]); signpost.KindOf(err) == signpost.KindNotFound {
-			return Actor{}, errSessionEnded
+			return Actor{}, s.endedSession(ctx, sum[:]) // issue 14, accounts slice
 		} else if err != nil {
 			return Actor{}, err
 		}
@@ -609,7 +620,7 @@ func (s *Server) authenticate(r *http.Request, ac access) (Actor, error) {
 			return Actor{}, errGone
 		}
 	case signpost.DeviceRevoked:
-		return Actor{}, &signpost.Error{Kind: signpost.KindUnauthorized, Message: "this device has been revoked by your IT service"}
+		return Actor{}, errRevoked // issue 14, accounts slice: with a lock directive
 	case signpost.DeviceWiped:
 		return Actor{}, &signpost.Error{Kind: signpost.KindUnauthorized, Message: "this device was wiped; enrol it again"}
 	default:
@@ -642,6 +653,7 @@ func (s *Server) authenticate(r *http.Request, ac access) (Actor, error) {
 		} else {
 			s.auth.touched(dev.ID, now)
 		}
+		s.recordAgent(ctx, dev, r) // issue 14, accounts slice
 	}
 	return Actor{UserID: acc.ID, Username: acc.Username, Role: acc.Role, Authority: acc.Authority, DeviceID: dev.ID, ChildProtection: acc.ChildProtection,
 		WipeOrdered: dev.State == signpost.DeviceWipeOrdered}, nil

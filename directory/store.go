@@ -184,6 +184,11 @@ type Store interface {
 	// AuthorityContact returns the phone and email of an authority's
 	// management team (by code or name).
 	AuthorityContact(ctx context.Context, authority string) (phone, email string, err error)
+	// SetDeviceAgent records the app version and OS a device last reported.
+	SetDeviceAgent(ctx context.Context, id, version, os string) error
+	// RevokedSession returns the device whose session of this token hash
+	// a revoke ended (KindNotFound if none), so the laptop is told.
+	RevokedSession(ctx context.Context, tokenHash []byte) (deviceID string, err error)
 }
 
 // DeviceFilter selects a page of devices: those after After (a device's
@@ -192,6 +197,12 @@ type Store interface {
 type DeviceFilter struct {
 	After string
 	Limit int
+
+	// Issue 14, accounts slice: IT staff's filters, and the order.
+	User, Name   string    // a part of the username, of the device's name
+	State        string    // one state; "" for all
+	NotSeenSince time.Time // only devices last seen before; zero for all
+	Oldest       bool      // least recently seen first
 }
 
 // DevicePos is where a device stands in the list (most recently seen first,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strconv"
 
 	"signpost"
@@ -83,4 +84,51 @@ func (c *Client) TeamContact(ctx context.Context) (*signpost.TeamContact, error)
 func (c *Client) SetTeamContact(ctx context.Context, tc signpost.TeamContact) (*signpost.TeamContact, error) {
 	var out signpost.TeamContact
 	return &out, c.do(ctx, c.r, http.MethodPut, "/v1/authority/contact", tc, &out)
+}
+
+// userAgent tells the directory the app's version and OS, which IT staff
+// see in the devices list.
+var userAgent = signpost.UserAgent(signpost.Version, runtime.GOOS, runtime.GOARCH)
+
+// RevokedError is the directory's answer to a revoked device: its token is
+// refused for good and the cache must lock at once.
+type RevokedError struct{ Err *signpost.Error }
+
+func (e *RevokedError) Error() string { return e.Err.Error() }
+func (e *RevokedError) Unwrap() error { return e.Err }
+
+func hasDirective(ds []signpost.Directive, kind string) bool {
+	for _, d := range ds {
+		if d.Kind == kind {
+			return true
+		}
+	}
+	return false
+}
+
+// RevokeDevice revokes a device (IT admin), for a reason.
+func (c *Client) RevokeDevice(ctx context.Context, id, reason string) (*signpost.Device, error) {
+	var out signpost.Device
+	return &out, c.do(ctx, c.r, http.MethodPost, "/v1/devices/"+url.PathEscape(id)+"/revoke", signpost.ReasonRequest{Reason: reason}, &out)
+}
+
+// DevicesFiltered lists a page of devices matching q (user, name, state,
+// not_seen_days, sort; IT admin), after the Next of the page before.
+func (c *Client) DevicesFiltered(ctx context.Context, q url.Values, after string) (*signpost.DevicesResponse, error) {
+	q = cloneValues(q)
+	if after != "" {
+		q.Set("after", after)
+	}
+	var out signpost.DevicesResponse
+	return &out, c.do(ctx, c.r, http.MethodGet, "/v1/devices?"+q.Encode(), nil, &out)
+}
+
+func cloneValues(q url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range q {
+		if len(vs) > 0 && vs[0] != "" {
+			out.Set(k, vs[0])
+		}
+	}
+	return out
 }

@@ -90,7 +90,7 @@ func NewClient(opts ClientOptions) (*Client, error) {
 		tr.TLSClientConfig = tlsConf
 		tr.ResponseHeaderTimeout = timeout
 		c := resty.New().SetTransport(tr).SetBaseURL(base).SetTimeout(timeout).
-			SetHeader("Accept", "application/json").SetHeader("User-Agent", "signpost-app/1").
+			SetHeader("Accept", "application/json").SetHeader("User-Agent", userAgent). // issue 14: version and OS for IT staff
 			SetRetryCount(retries).SetRetryWaitTime(opts.RetryWait).SetRetryMaxWaitTime(opts.RetryMaxWait).
 			SetLogger(quietLogger{})
 		// Retry network errors and 5xx only; 4xx answers are final.
@@ -180,6 +180,9 @@ func (c *Client) do(ctx context.Context, rc *resty.Client, method, path string, 
 	}
 	if res.StatusCode() == http.StatusGone {
 		return &GoneError{Err: eb.Error, Directives: eb.Directives, Results: eb.Results}
+	}
+	if res.StatusCode() == http.StatusUnauthorized && hasDirective(eb.Directives, signpost.DirectiveLock) { // issue 14, accounts slice
+		return &RevokedError{Err: eb.Error}
 	}
 	return eb.Error
 }

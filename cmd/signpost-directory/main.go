@@ -321,7 +321,13 @@ func runMoveDevice(ctx context.Context, cmd string, args []string, stdout, stder
 			mv.To, mv.Reason = signpost.DeviceWipeOrdered, *reason
 		}
 		mv.By, mv.At = "operator", time.Now()
-		d, err := st.MoveDevice(ctx, *device, mv)
+		move := st.MoveDevice
+		if mv.To == signpost.DeviceRevoked { // the same code as POST /v1/devices/{id}/revoke (issue 14)
+			move = func(ctx context.Context, id string, m directory.DeviceMove) (*directory.DeviceRecord, error) {
+				return directory.RevokeDevice(ctx, st, id, m.By, m.At)
+			}
+		}
+		d, err := move(ctx, *device, mv)
 		if err != nil {
 			return err
 		}

@@ -163,7 +163,7 @@ func (s *Store) EnrolDevice(ctx context.Context, id, name string, userID int64, 
 }
 
 const deviceCols = `d.id, u.username, d.name, d.last_seen, d.state, d.receipt_pushed, d.receipt_lost, d.receipt_wiped, d.receipt_at, d.user_id, d.last_audit_hash,
-	d.wipe_ordered_at, d.wipe_ordered_by, d.wipe_reason
+	d.wipe_ordered_at, d.wipe_ordered_by, d.wipe_reason, d.app_version, d.os
 	FROM devices d JOIN users u ON u.id = d.user_id`
 
 type rowScanner interface{ Scan(...any) error }
@@ -173,7 +173,8 @@ func scanDevice(row rowScanner) (*directory.DeviceRecord, error) {
 	var lastSeen, ordered string
 	var pushed, lost sql.NullInt64
 	var wiped, rat sql.NullString
-	if err := row.Scan(&d.ID, &d.User, &d.Name, &lastSeen, &d.State, &pushed, &lost, &wiped, &rat, &d.UserID, &d.LastAuditHash, &ordered, &d.WipeOrderedBy, &d.WipeReason); err != nil {
+	if err := row.Scan(&d.ID, &d.User, &d.Name, &lastSeen, &d.State, &pushed, &lost, &wiped, &rat, &d.UserID, &d.LastAuditHash, &ordered, &d.WipeOrderedBy, &d.WipeReason,
+		&d.AppVersion, &d.OS); err != nil {
 		return nil, err
 	}
 	d.LastSeen = parseTS(lastSeen)
@@ -195,18 +196,38 @@ func (s *Store) Device(ctx context.Context, id string) (*directory.DeviceRecord,
 	return d, wrap("reading a device", err)
 }
 
-// Devices lists a page of devices, most recently seen first.
+// Devices lists a page of devices, most recently seen first (or, with
+// f.Oldest, least recently), filtered by user, name, state and last contact.
 func (s *Store) Devices(ctx context.Context, f directory.DeviceFilter) ([]signpost.Device, error) {
 	limit := f.Limit
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
 	seen, id, _ := strings.Cut(f.After, "|")
+	page, order := `(d.last_seen < ? OR (d.last_seen = ? AND d.id > ?))`, `d.last_seen DESC, d.id`
 	if f.After == "" {
 		seen = "\uffff" // after everything: the first page
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+deviceCols+` WHERE d.last_seen < ?1 OR (d.last_seen = ?1 AND d.id > ?2)
-		ORDER BY d.last_seen DESC, d.id LIMIT ?3`, seen, id, limit)
+	if f.Oldest {
+		page, order = `(d.last_seen > ? OR (d.last_seen = ? AND d.id > ?))`, `d.last_seen, d.id`
+		if f.After == "" {
+			seen = ""
+		}
+	}
+	where, args := []string{page}, []any{seen, seen, id}
+	if f.User != "" {
+		where, args = append(where, `u.username LIKE ? ESCAPE '\'`), append(args, "%"+likeEscape(f.User)+"%")
+	}
+	if f.Name != "" {
+		where, args = append(where, `d.name LIKE ? ESCAPE '\'`), append(args, "%"+likeEscape(f.Name)+"%")
+	}
+	if f.State != "" {
+		where, args = append(where, `d.state = ?`), append(args, f.State)
+	}
+	if !f.NotSeenSince.IsZero() {
+		where, args = append(where, `d.last_seen < ?`), append(args, ts(f.NotSeenSince))
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+deviceCols+` WHERE `+strings.Join(where, " AND ")+` ORDER BY `+order+` LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, wrap("listing devices", err)
 	}
@@ -220,6 +241,11 @@ func (s *Store) Devices(ctx context.Context, f directory.DeviceFilter) ([]signpo
 		out = append(out, d.Device)
 	}
 	return out, wrap("listing devices", rows.Err())
+}
+
+// likeEscape escapes the wildcards of a LIKE pattern.
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 // TouchDevice records that the device was seen.
@@ -269,7 +295,12 @@ func (s *Store) MoveDevice(ctx context.Context, id string, m directory.DeviceMov
 			return err
 		}
 		if m.To == signpost.DeviceRevoked {
-			// A revoked device's tokens are worthless from now on.
+			// A revoked device's tokens are worthless from now on; they are
+			// remembered only to tell the laptop (issue 14, accounts slice).
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO revoked_sessions (token_hash, device_id, expires_at)
+				SELECT token_hash, device_id, expires_at FROM sessions WHERE device_id = ?`, id); err != nil {
+				return err
+			}
 			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE device_id = ?`, id); err != nil {
 				return err
 			}
@@ -353,6 +384,9 @@ func (s *Store) CreateSession(ctx context.Context, se *directory.Session) error 
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at < ?`, ts(se.CreatedAt.Add(-directory.WipeGrace))); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM revoked_sessions WHERE expires_at < ?`, ts(se.CreatedAt.Add(-directory.WipeGrace))); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET last_sign_in = ? WHERE id = ?`, ts(se.CreatedAt), se.UserID); err != nil {
@@ -603,4 +637,23 @@ func (s *Store) AuditOfAction(ctx context.Context, action string, limit int) ([]
 		out = append(out, ev)
 	}
 	return out, wrap("reading the audit", rows.Err())
+}
+
+// SetDeviceAgent records the app version and OS a device last reported.
+func (s *Store) SetDeviceAgent(ctx context.Context, id, version, os string) error {
+	return wrap("recording a device's app version", s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE devices SET app_version = ?, os = ? WHERE id = ?`, version, os, id)
+		return err
+	}))
+}
+
+// RevokedSession returns the device whose session of this token hash a
+// revoke ended (KindNotFound if none).
+func (s *Store) RevokedSession(ctx context.Context, hash []byte) (string, error) {
+	var id string
+	err := s.queryRow(ctx, `SELECT device_id FROM revoked_sessions WHERE token_hash = ?`, hash).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", notFound("session")
+	}
+	return id, wrap("reading a revoked session", err)
 }

@@ -10,3 +10,16 @@ ALTER TABLE users ADD COLUMN last_sign_in TEXT NOT NULL DEFAULT '';
 -- A user's devices, counted in the accounts list and ended on a reset.
 CREATE INDEX IF NOT EXISTS devices_user ON devices(user_id);
 CREATE INDEX IF NOT EXISTS users_organisation ON users(organisation_id, username);
+-- The app's version and operating system, from its User-Agent
+-- ("Signpost/<version> (<os>; <arch>)") at sign-in and sync, for IT staff.
+ALTER TABLE devices ADD COLUMN app_version TEXT NOT NULL DEFAULT '';
+ALTER TABLE devices ADD COLUMN os TEXT NOT NULL DEFAULT '';
+CREATE INDEX IF NOT EXISTS devices_seen ON devices(last_seen, id);
+-- The sessions a revoke ended, by token hash, until they would have expired
+-- (and WipeGrace after): a revoked laptop's next request is told so, with a
+-- lock directive, instead of "sign in again".
+CREATE TABLE revoked_sessions (
+	token_hash BLOB PRIMARY KEY,
+	device_id  TEXT NOT NULL,
+	expires_at TEXT NOT NULL
+);
