@@ -118,3 +118,36 @@ func TestTeamContactEditedFromTheApp(t *testing.T) {
 		t.Errorf("a bad email: %v, want an error naming email", err)
 	}
 }
+
+// TestRevokedLaptopLocksAtItsNextContact: IT revokes a laptop from the app;
+// the laptop's next sync is refused and its cache locks. The list shows the
+// app's version and OS, sent at sign-in.
+func TestRevokedLaptopLocksAtItsNextContact(t *testing.T) {
+	d := startTestDirectory(t, 20)
+	it, _ := enrolled(t, d, "itadmin")
+	nurse, rec := enrolled(t, d, "nurse")
+	ctx := context.Background()
+	page, err := it.DevicesFiltered(ctx, DeviceQuery{User: "nurse"})
+	if err != nil || len(page.Devices) != 1 {
+		t.Fatalf("nurse's devices: %+v %v", page.Devices, err)
+	}
+	dev := page.Devices[0]
+	if dev.AppVersion != signpost.Version || dev.OS == "" || dev.Stale {
+		t.Errorf("the list shows %+v; want version %s, an OS, not stale", dev, signpost.Version)
+	}
+	if _, err := it.RevokeDevice(ctx, dev.ID, ""); signpost.KindOf(err) != signpost.KindInvalid {
+		t.Errorf("a revoke without a reason: %v, want invalid", err)
+	}
+	if _, err := it.RevokeDevice(ctx, dev.ID, "laptop not returned"); err != nil {
+		t.Fatal(err)
+	}
+	nurse.SyncNow()
+	waitFor(t, "the revoked laptop to lock", func() bool { return rec.last().Locked })
+	if _, err := nurse.Caseload(ctx, ""); signpost.KindOf(err) != signpost.KindLocked {
+		t.Errorf("the caseload of the revoked laptop: %v, want locked", err)
+	}
+	page, _ = it.DevicesFiltered(ctx, DeviceQuery{State: signpost.DeviceRevoked})
+	if len(page.Devices) != 1 || page.Devices[0].ID != dev.ID {
+		t.Errorf("revoked devices: %+v", page.Devices)
+	}
+}
