@@ -2,6 +2,8 @@ package ui
 
 import (
 	"context"
+	"slices"
+	"strings"
 
 	"signpost"
 )
@@ -107,4 +109,29 @@ func (f *fake) SetTeamContact(ctx context.Context, tc signpost.TeamContact) (sig
 	defer f.mu.Unlock()
 	f.acct.contact = signpost.TeamContact{Phone: tc.Phone, Email: tc.Email}
 	return f.acct.contact, nil
+}
+
+func (f *fake) DevicesFiltered(ctx context.Context, q DeviceQuery) (signpost.DevicesResponse, error) {
+	if err := f.call("DevicesFiltered user=%s name=%s state=%s days=%d oldest=%v after=%s", q.User, q.Name, q.State, q.NotSeenDays, q.Oldest, q.After); err != nil {
+		return signpost.DevicesResponse{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := signpost.DevicesResponse{Devices: []signpost.Device{}}
+	for _, d := range f.devices {
+		if (q.User == "" || strings.Contains(d.User, q.User)) && (q.Name == "" || strings.Contains(d.Name, q.Name)) && (q.State == "" || d.State == q.State) {
+			out.Devices = append(out.Devices, d)
+		}
+	}
+	if q.Oldest {
+		slices.Reverse(out.Devices)
+	}
+	return out, nil
+}
+
+func (f *fake) RevokeDevice(ctx context.Context, id, reason string) (signpost.Device, error) {
+	if err := f.call("RevokeDevice %s reason=%s", id, reason); err != nil {
+		return signpost.Device{}, err
+	}
+	return f.moveDevice(id, func(d *signpost.Device) { d.State = signpost.DeviceRevoked })
 }

@@ -101,6 +101,10 @@ type Services interface {
 	SetAccredited(ctx context.Context, id int64, on bool, reason string) (signpost.Organisation, error)
 	TeamContact(ctx context.Context) (signpost.TeamContact, error)
 	SetTeamContact(ctx context.Context, tc signpost.TeamContact) (signpost.TeamContact, error)
+	// DevicesFiltered lists a page of devices matching q, and RevokeDevice
+	// revokes one for a reason (IT admin).
+	DevicesFiltered(ctx context.Context, q DeviceQuery) (signpost.DevicesResponse, error)
+	RevokeDevice(ctx context.Context, id, reason string) (signpost.Device, error)
 
 	// ChangePassphrase re-wraps the cache key under a new passphrase.
 	ChangePassphrase(ctx context.Context, oldPass, newPass string) error
@@ -131,6 +135,8 @@ type (
 	Record = device.Record
 	// SearchResult answers a search.
 	SearchResult = device.SearchResult
+	// DeviceQuery filters the devices list (issue 14, accounts slice).
+	DeviceQuery = device.DeviceQuery
 )
 
 // Stages.
