@@ -45,6 +45,9 @@ func Run(t *testing.T, open Open) {
 		{"TOTPStepUsedOnce", testTOTPStepUsedOnce},
 		{"DeviceMovesByTheRules", testDeviceMoves},
 		{"SessionSweepKeepsWhatAWipeNeeds", testSessionSweep},
+		// Issue 14, accounts slice (accounts.go).
+		{"ManagedAccountsAndOrganisations", testManagedAccounts},
+		{"DeviceFiltersAgentAndRevokedSessions", testDeviceFilters},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := open(t)
