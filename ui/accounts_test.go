@@ -315,3 +315,40 @@ func visitEntries(o fyne.CanvasObject, fn func(*widget.Entry)) {
 		}
 	}
 }
+
+func TestSigningInAgainAfterAResetAsksForANewPassword(t *testing.T) {
+	f := readyFake()
+	h := newHarness(t, f)
+	f.emit(Status{Online: true, SignInNeeded: true})
+	h.settle()
+	bar := h.app.home.status
+	f.mu.Lock()
+	f.errs["SignIn"] = &signpost.Error{Kind: signpost.KindForbidden, Field: signpost.FieldNewPassword, Message: "choose a new password: the one you used was given for one sign-in only"}
+	f.mu.Unlock()
+	h.tap(bar.signIn)
+	h.typeIn(formEntry(t, bar.signInDlg, 0), "abcd-efgh-jkmn-pqrs")
+	h.typeIn(formEntry(t, bar.signInDlg, 1), "123456")
+	h.tap(bar.signInDlg.confirm)
+	h.contains("Choose a new password", "Your management team gave you a password for one sign-in.")
+	f.mu.Lock()
+	delete(f.errs, "SignIn")
+	f.mu.Unlock()
+	var entries []*widget.Entry
+	visitEntries(h.app.win.Canvas().Overlays().Top(), func(e *widget.Entry) { entries = append(entries, e) })
+	if len(entries) < 2 {
+		t.Fatalf("the new password dialog has %d entries", len(entries))
+	}
+	h.typeIn(entries[0], "my own long password")
+	h.typeIn(entries[1], "my own long password")
+	entries[1].TypedKey(&fyneKeyReturn)
+	h.settle()
+	n := 0
+	for _, c := range f.calls {
+		if strings.HasPrefix(c, "SignIn") {
+			n++
+		}
+	}
+	if n != 2 || bar.signIn.Visible() {
+		t.Errorf("sign-ins %d (want 2), the sign-in button still shown: %v", n, bar.signIn.Visible())
+	}
+}
