@@ -74,6 +74,9 @@ type Policy struct {
 	// Issue 14, slice access: an alert not acknowledged within this many
 	// hours is escalated in the management team's list (directory only).
 	AlertEscalateHours int `json:"alert_escalate_hours,omitempty"`
+
+	// DeviceStaleDays: issue 14, accounts slice (Policy.StaleDays).
+	DeviceStaleDays int `json:"device_stale_days,omitempty"`
 }
 
 // DefaultPolicy is the policy until the directory says otherwise.
@@ -109,6 +112,7 @@ func (p Policy) Check() error {
 func (p Policy) ForDevices() Policy {
 	p.MaxOffCaseloadViewsPerDay, p.HarvestSearchesPerDay, p.HarvestViewsPerDay, p.HarvestMissesPerDay = 0, 0, 0, 0
 	p.AlertEscalateHours = 0 // issue 14, slice access
+	p.DeviceStaleDays = 0    // issue 14, accounts slice: the directory's, for IT staff
 	return p
 }
 
@@ -304,6 +308,13 @@ type Device struct {
 	// WipeStolen, WipeLeaver; empty for an order that gave none, which is
 	// carried out as a leaver's).
 	WipeReason string `json:"wipe_reason,omitempty"`
+
+	// Issue 14, accounts slice: the app's version and OS (from its
+	// User-Agent at sign-in and sync), and whether the device has not been
+	// seen for the policy's device_stale_days.
+	AppVersion string `json:"app_version,omitempty"`
+	OS         string `json:"os,omitempty"`
+	Stale      bool   `json:"stale,omitempty"`
 }
 
 // Why a wipe is ordered (POST /v1/devices/{id}/wipe). A lost or stolen

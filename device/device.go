@@ -281,6 +281,7 @@ func (d *Device) ready() (*localstore.Store, *psync.Client, *psync.Engine, error
 // sync, reporting progress. A failed first sync is retried in the background;
 // a headless device returns its error (the cache is enrolled all the same).
 func (d *Device) Enrol(ctx context.Context, req EnrolRequest, progress func(Status)) error {
+	ctx = withNewPassword(ctx, req.NewPassword) // issue 14, accounts slice
 	d.mu.Lock()
 	if d.stage != StageEnrol && d.stage != StageWiped {
 		d.mu.Unlock()
@@ -477,6 +478,7 @@ func (d *Device) stopEngine() {
 // token), while locked straight to the directory, keeping the session for
 // Unlock.
 func (d *Device) SignIn(ctx context.Context, req SignInRequest) error {
+	ctx = withNewPassword(ctx, req.NewPassword) // issue 14, accounts slice
 	d.mu.Lock()
 	st, e, stage, username := d.st, d.eng, d.stage, d.user.Username
 	d.mu.Unlock()

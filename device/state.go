@@ -87,6 +87,9 @@ type EnrolRequest struct {
 	OTP        string
 	DeviceName string
 	Passphrase string
+	// NewPassword, when set, is chosen at this sign-in (issue 14, accounts
+	// slice: the directory asks for one after a password reset).
+	NewPassword string
 }
 
 // SignInRequest signs in to the directory again.
@@ -95,6 +98,8 @@ type SignInRequest struct {
 	Username string // needed while the cache is locked
 	Password string
 	OTP      string
+	// NewPassword, when set, is chosen at this sign-in (issue 14, accounts slice).
+	NewPassword string
 }
 
 // Case is one line of the caseload.

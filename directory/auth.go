@@ -174,6 +174,11 @@ func (s *Server) signIn(r *http.Request, req *signpost.SessionRequest) (*signpos
 	if !ok {
 		return nil, errSignIn
 	}
+	// Issue 14, accounts slice: after a reset, a new password first.
+	newPassword, err := s.passwordToChange(ctx, acc)
+	if err != nil {
+		return nil, err
+	}
 	// A code is good for one sign-in: it and every earlier one are spent.
 	if fresh, err := s.store.UseTOTPStep(ctx, acc.ID, step); err != nil {
 		return nil, err
@@ -185,6 +190,11 @@ func (s *Server) signIn(r *http.Request, req *signpost.SessionRequest) (*signpos
 	}
 	if !acc.Accredited {
 		return nil, &signpost.Error{Kind: signpost.KindForbidden, Message: "your organisation is not accredited to use Signpost"}
+	}
+	if newPassword != "" { // issue 14, accounts slice
+		if err := s.setOwnPassword(ctx, acc, newPassword); err != nil {
+			return nil, err
+		}
 	}
 	d, err := s.store.EnrolDevice(ctx, req.DeviceID, req.DeviceName, acc.ID, now)
 	if err != nil {
@@ -201,6 +211,7 @@ func (s *Server) signIn(r *http.Request, req *signpost.SessionRequest) (*signpos
 	case signpost.DeviceWiped:
 		return nil, &signpost.Error{Kind: signpost.KindForbidden, Field: "device_id", Message: "this device was wiped; enrol with a new cache"}
 	}
+	s.recordAgent(ctx, d, r) // issue 14, accounts slice
 	raw := make([]byte, 32)
 	_, _ = rand.Read(raw)
 	token := base64.RawURLEncoding.EncodeToString(raw)

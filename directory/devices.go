@@ -84,16 +84,23 @@ func (s *Server) handleDevices(w http.ResponseWriter, r *http.Request, a Actor) 
 		}
 		f.After = v
 	}
-	ds, err := s.store.Devices(r.Context(), DeviceFilter{After: f.After, Limit: f.Limit + 1})
+	if err := s.deviceFilters(r, &f); err != nil { // issue 14, accounts slice
+		s.fail(w, r, err)
+		return
+	}
+	want := f.Limit
+	f.Limit++
+	ds, err := s.store.Devices(r.Context(), f)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	resp := signpost.DevicesResponse{Devices: ds}
-	if len(ds) > f.Limit {
-		resp.Devices = ds[:f.Limit]
-		resp.Next = DevicePos(ds[f.Limit-1])
+	if len(ds) > want {
+		resp.Devices = ds[:want]
+		resp.Next = DevicePos(ds[want-1])
 	}
+	s.markStale(r.Context(), resp.Devices) // issue 14, accounts slice
 	writeJSON(w, http.StatusOK, resp)
 }
 

@@ -62,6 +62,56 @@
 // signpost.IDCodec), carries shielding over, combines involvements, and the
 // retired record leaves every laptop at its next pull (removal "merged").
 //
+// Issue 14, accounts slice: the management team manages its own authority's
+// accounts and organisations, and how practitioners reach it (accounts_api.go):
+//
+//	GET  /v1/accounts?after=U&limit=N       a page of the authority's users by username {accounts, next}: username,
+//	                                        display_name, role, job_title, organisation, disabled, must_change_password,
+//	                                        last_sign_in, devices (active or ordered to wipe)
+//	POST /v1/accounts                       {username, display_name, role, organisation, job_title, phone, email,
+//	                                        password (optional), reason} → 201 {account, otpauth_url, temporary_password}
+//	POST /v1/accounts/{username}/disable    {reason} → the account; its requests are refused at once (401)
+//	POST /v1/accounts/{username}/enable     {reason} → the account
+//	POST /v1/accounts/{username}/reset-authenticator  {reason} → {account, otpauth_url}; every session of theirs ends
+//	POST /v1/accounts/{username}/reset-password       {reason} → {account, temporary_password}; every session ends
+//	POST /v1/session/password               {username, password, otp, device_id, device_name, new_password} → as POST /v1/session
+//	GET  /v1/organisations?after=ID&limit=N the authority's organisations {organisations: [{id, name, accredited, users}], next}
+//	POST /v1/organisations/{id}/accredited  {accredited, reason} → the organisation
+//	GET  /v1/authority/contact              {authority, phone, email} of the team
+//	PUT  /v1/authority/contact              {phone, email, reason} → as GET (set-authority-contact calls the same code)
+//
+// Anyone but a management user is refused (403); an account or organisation
+// of another authority is 404, as an unknown one. Every action needs a
+// reason (400, field reason) and is audited (account_create,
+// account_disable, account_enable, account_reset_authenticator,
+// account_reset_password, organisation_accredit, organisation_unaccredit,
+// authority_contact) with the target in params and never a secret. The
+// otpauth URL and the temporary password are answered once and kept nowhere
+// but as the store's secret and hash. A user created without a password gets
+// a temporary one. A user whose password was reset (or created temporary)
+// is answered 403 with field "new_password" at sign-in, once the password and
+// code are right and before the code is spent; POST /v1/session/password
+// with the same code and a new password (12 to 1024 characters, not the old
+// one) sets it and signs in. A team may not disable itself (409) nor
+// unaccredit its own organisation (409). Users of an unaccredited
+// organisation cannot sign in (403) and their sessions are refused at once.
+//
+// IT staff's devices list (issue 14, accounts slice) also takes
+// ?user= and ?name= (a part of the username, of the device's name),
+// ?state= (active, wipe_ordered, wiped, revoked), ?not_seen_days=N (1 to
+// 3650) and ?sort=newest (the default: most recently seen first) or oldest;
+// each device carries app_version and os (from the app's User-Agent,
+// "Signpost/<version> (<os>; <arch>)", at sign-in and sync) and stale: true
+// when a device in use has not been seen for the policy's device_stale_days
+// (default 14; signpost-directory policy --set device_stale_days=N).
+//
+//	POST /v1/devices/{id}/revoke            IT admin: {reason} → the device, revoked (final; audited as revoke)
+//
+// A revoked device's every request is 401 with {"directives": [{"kind":
+// "lock"}]} (its token is remembered, not as a session, until it would have
+// expired): the laptop locks its cache at that contact. signpost-directory
+// revoke calls the same code (RevokeDevice).
+//
 // Sign-in needs the password and a TOTP code; a code signs in once (it and
 // every earlier one are refused from then on). Failed sign-ins are limited to
 // 5 per 15 minutes per account and 30 per 15 minutes per client address; the

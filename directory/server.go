@@ -205,6 +205,8 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /v1/shielded", s.authed(s.handleShielded, activeOnly))
 	s.mux.Handle("GET /v1/children/{id}/access", s.authed(s.handleAccessReport, activeOnly))
 	s.mux.Handle("GET /v1/children/{id}/access.csv", s.authed(s.handleAccessCSV, activeOnly))
+	s.accountRoutes() // issue 14, accounts slice (accounts_api.go)
+	s.deviceRoutes()  // issue 14, accounts slice (accounts_devices.go)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, signpost.Errorf(signpost.KindNotFound, "there is no %s %s in the v1 API", r.Method, r.URL.Path))
 	})
@@ -257,6 +259,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // queryKeys are the query parameters the v1 API reads.
 var queryKeys = map[string]bool{"reason": true, "cursor": true, "limit": true, "before": true, "after": true}
 
+// Issue 14, accounts slice: the devices list's filters.
+func init() {
+	for _, k := range []string{"user", "name", "state", "not_seen_days", "sort"} {
+		queryKeys[k] = true
+	}
+}
+
 // cleanPath reports whether p is an absolute path with no empty, . or ..
 // parts and no trailing slash (but for the root).
 func cleanPath(p string) bool {
@@ -266,7 +275,7 @@ func cleanPath(p string) bool {
 // allowed returns the methods the path accepts, if any.
 func (s *Server) allowed(r *http.Request) string {
 	var out []string
-	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete, http.MethodPut} { // PUT: issue 14, accounts slice
 		if m == r.Method {
 			continue
 		}
@@ -368,6 +377,9 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	body := map[string]any{"error": &signpost.Error{Kind: de.Kind, Message: de.Message, Field: de.Field}}
 	if de.Kind == signpost.KindGone {
 		body["directives"] = []signpost.Directive{{Kind: signpost.DirectiveWipe, Reason: "your IT service ordered this device to be wiped"}}
+	}
+	if errors.Is(err, errRevoked) { // issue 14, accounts slice: the cache locks
+		body["directives"] = []signpost.Directive{{Kind: signpost.DirectiveLock, Reason: errRevoked.Message}}
 	}
 	writeJSON(w, status, body)
 }
@@ -600,7 +612,7 @@ func (s *Server) authenticate(r *http.Request, ac access) (Actor, error) {
 	if !cached {
 		var err error
 		if se, err = s.store.Session(ctx, sum[:]); signpost.KindOf(err) == signpost.KindNotFound {
-			return Actor{}, errSessionEnded
+			return Actor{}, s.endedSession(ctx, sum[:]) // issue 14, accounts slice
 		} else if err != nil {
 			return Actor{}, err
 		}
@@ -623,7 +635,7 @@ func (s *Server) authenticate(r *http.Request, ac access) (Actor, error) {
 			return Actor{}, errGone
 		}
 	case signpost.DeviceRevoked:
-		return Actor{}, &signpost.Error{Kind: signpost.KindUnauthorized, Message: "this device has been revoked by your IT service"}
+		return Actor{}, errRevoked // issue 14, accounts slice: with a lock directive
 	case signpost.DeviceWiped:
 		return Actor{}, &signpost.Error{Kind: signpost.KindUnauthorized, Message: "this device was wiped; enrol it again"}
 	default:
@@ -656,6 +668,7 @@ func (s *Server) authenticate(r *http.Request, ac access) (Actor, error) {
 		} else {
 			s.auth.touched(dev.ID, now)
 		}
+		s.recordAgent(ctx, dev, r) // issue 14, accounts slice
 	}
 	return Actor{UserID: acc.ID, Username: acc.Username, Role: acc.Role, Authority: acc.Authority, DeviceID: dev.ID, ChildProtection: acc.ChildProtection,
 		WipeOrdered: dev.State == signpost.DeviceWipeOrdered}, nil

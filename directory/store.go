@@ -185,6 +185,33 @@ type Store interface {
 	// naming it and searches that returned it), newest first, with each
 	// user's name and organisation and each device's name.
 	AccessReport(ctx context.Context, f AccessFilter) ([]signpost.AccessEntry, error)
+	// Issue 14, accounts slice: a management team's accounts,
+	// organisations and contact (accounts_api.go).
+
+	// Accounts lists a page of the users of an authority's organisations
+	// (by authority name), by username after f.After.
+	Accounts(ctx context.Context, f AccountFilter) ([]signpost.AccountSummary, error)
+	// SetAccountTOTP replaces a user's TOTP secret and ends every session of theirs.
+	SetAccountTOTP(ctx context.Context, username, secret string) error
+	// SetAccountPassword replaces a user's password hash; mustChange (a
+	// reset) makes their next sign-in ask for a new one and ends every
+	// session of theirs.
+	SetAccountPassword(ctx context.Context, username, hash string, mustChange bool) error
+	// Organisations lists a page of an authority's organisations by id.
+	Organisations(ctx context.Context, f OrganisationFilter) ([]signpost.Organisation, error)
+	// Organisation returns one organisation and its authority's name.
+	Organisation(ctx context.Context, id int64) (*OrganisationRecord, error)
+	// SetOrganisationAccredited turns an organisation's accreditation on or
+	// off; its users' devices are read again at their next request.
+	SetOrganisationAccredited(ctx context.Context, id int64, accredited bool) error
+	// AuthorityContact returns the phone and email of an authority's
+	// management team (by code or name).
+	AuthorityContact(ctx context.Context, authority string) (phone, email string, err error)
+	// SetDeviceAgent records the app version and OS a device last reported.
+	SetDeviceAgent(ctx context.Context, id, version, os string) error
+	// RevokedSession returns the device whose session of this token hash
+	// a revoke ended (KindNotFound if none), so the laptop is told.
+	RevokedSession(ctx context.Context, tokenHash []byte) (deviceID string, err error)
 }
 
 // DeviceFilter selects a page of devices: those after After (a device's
@@ -193,6 +220,12 @@ type Store interface {
 type DeviceFilter struct {
 	After string
 	Limit int
+
+	// Issue 14, accounts slice: IT staff's filters, and the order.
+	User, Name   string    // a part of the username, of the device's name
+	State        string    // one state; "" for all
+	NotSeenSince time.Time // only devices last seen before; zero for all
+	Oldest       bool      // least recently seen first
 }
 
 // DevicePos is where a device stands in the list (most recently seen first,
@@ -346,6 +379,8 @@ type Account struct {
 	PasswordHash string
 	TOTPSecret   string
 	Disabled     bool
+	// MustChangePassword: issue 14, accounts slice (a password reset).
+	MustChangePassword bool
 }
 
 // DeviceRecord is a device with what only the directory needs.
@@ -503,4 +538,26 @@ type ViewRecord struct {
 	Day         string // YYYY-MM-DD, England's calendar
 	OffCaseload bool
 	Max         int
+}
+
+// Issue 14, accounts slice.
+
+// AccountFilter selects a page of an authority's accounts by username.
+type AccountFilter struct {
+	Authority string // name
+	After     string // a username; "" for the first page
+	Limit     int    // 0 for 100
+}
+
+// OrganisationFilter selects a page of an authority's organisations by id.
+type OrganisationFilter struct {
+	Authority string // name
+	After     int64
+	Limit     int // 0 for 100
+}
+
+// OrganisationRecord is an organisation with the name of its authority.
+type OrganisationRecord struct {
+	signpost.Organisation
+	Authority string
 }

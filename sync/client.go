@@ -90,7 +90,7 @@ func NewClient(opts ClientOptions) (*Client, error) {
 		tr.TLSClientConfig = tlsConf
 		tr.ResponseHeaderTimeout = timeout
 		c := resty.New().SetTransport(tr).SetBaseURL(base).SetTimeout(timeout).
-			SetHeader("Accept", "application/json").SetHeader("User-Agent", "signpost-app/1").
+			SetHeader("Accept", "application/json").SetHeader("User-Agent", userAgent). // issue 14: version and OS for IT staff
 			SetRetryCount(retries).SetRetryWaitTime(opts.RetryWait).SetRetryMaxWaitTime(opts.RetryMaxWait).
 			SetLogger(quietLogger{})
 		// Retry network errors and 5xx only; 4xx answers are final.
@@ -181,6 +181,9 @@ func (c *Client) do(ctx context.Context, rc *resty.Client, method, path string, 
 	if res.StatusCode() == http.StatusGone {
 		return &GoneError{Err: eb.Error, Directives: eb.Directives, Results: eb.Results}
 	}
+	if res.StatusCode() == http.StatusUnauthorized && hasDirective(eb.Directives, signpost.DirectiveLock) { // issue 14, accounts slice
+		return &RevokedError{Err: eb.Error}
+	}
 	return eb.Error
 }
 
@@ -212,7 +215,11 @@ func IsOffline(err error) bool {
 func (c *Client) SignIn(ctx context.Context, req signpost.SessionRequest) (*signpost.SessionResponse, error) {
 	var out signpost.SessionResponse
 	c.SetToken("")
-	if err := c.do(ctx, c.r, http.MethodPost, "/v1/session", req, &out); err != nil {
+	path, body := "/v1/session", any(req)
+	if np := newPasswordOf(ctx); np != "" { // issue 14, accounts slice: a new password chosen at sign-in
+		path, body = "/v1/session/password", signpost.ChangePasswordRequest{SessionRequest: req, NewPassword: np}
+	}
+	if err := c.do(ctx, c.r, http.MethodPost, path, body, &out); err != nil {
 		return nil, err
 	}
 	c.SetToken(out.Token)

@@ -288,6 +288,13 @@ func (e *Engine) fail(ctx context.Context, err error, pushed int) error {
 	case signpost.KindOf(err) == signpost.KindLocked:
 		e.emit(ctx, Event{Phase: PhaseLocked, Err: err, Message: signpost.MessageOf(err)})
 		return err
+	case errors.As(err, new(*RevokedError)): // issue 14, accounts slice: the cache locks at this contact
+		e.setOnline(true, err)
+		if lerr := e.st.Lock(); lerr != nil {
+			return lerr
+		}
+		e.emit(ctx, Event{Phase: PhaseLocked, Err: err, Message: "your IT service has revoked this laptop's access to Signpost, so Signpost is locked on it; ask your IT service"})
+		return err
 	case signpost.KindOf(err) == signpost.KindUnauthorized:
 		e.setOnline(true, err)
 		e.emit(ctx, Event{Phase: PhaseSignInNeeded, Err: err, Message: "the directory asks you to sign in again; your unsent changes are kept"})

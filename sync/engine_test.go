@@ -338,7 +338,10 @@ func TestRemoteWipeWhileLongPolling(t *testing.T) {
 	}
 }
 
-func TestRefusedTokenKeepsTheOutbox(t *testing.T) {
+// TestARevokedDeviceLocksAndKeepsTheOutbox: a revoked device's token is
+// refused with a lock directive (issue 14, accounts slice): the cache locks
+// at that contact, and the changes not yet sent stay in it.
+func TestARevokedDeviceLocksAndKeepsTheOutbox(t *testing.T) {
 	w := newWorld(t, 50)
 	w.signIn("nurse")
 	w.sync()
@@ -350,6 +353,39 @@ func TestRefusedTokenKeepsTheOutbox(t *testing.T) {
 	_, err := w.engine.Sync(context.Background())
 	if signpost.KindOf(err) != signpost.KindUnauthorized {
 		t.Fatalf("sync with a revoked device: %v", err)
+	}
+	if !w.cache.Locked() {
+		t.Fatal("the revoked device's cache did not lock")
+	}
+	w.mu.Lock()
+	last := w.events[len(w.events)-1]
+	w.mu.Unlock()
+	if last.Phase != psync.PhaseLocked {
+		t.Errorf("last event %+v", last)
+	}
+	if err := w.cache.Unlock(context.Background(), passphrase); err != nil {
+		t.Fatal(err)
+	}
+	if w.pending() != 1 {
+		t.Errorf("pending after the lock: %d, want 1", w.pending())
+	}
+}
+
+// TestRefusedTokenKeepsTheOutbox: a token the directory no longer knows
+// (expired, or its session ended) asks for a sign-in; the outbox is kept.
+func TestRefusedTokenKeepsTheOutbox(t *testing.T) {
+	w := newWorld(t, 50)
+	w.signIn("nurse")
+	w.sync()
+	cs := w.caseload()
+	w.enqueue(signpost.MutSetCAF, cs[0].SignpostID, true)
+	w.client.SetToken("not-a-token-the-directory-knows")
+	if err := w.cache.SetToken(context.Background(), "not-a-token-the-directory-knows"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := w.engine.Sync(context.Background())
+	if signpost.KindOf(err) != signpost.KindUnauthorized {
+		t.Fatalf("sync with an unknown token: %v", err)
 	}
 	if w.pending() != 1 {
 		t.Errorf("pending after refusal: %d, want 1", w.pending())

@@ -29,7 +29,26 @@ type devicesScreen struct {
 	stop    func()
 	dlg     *formDialog
 	reason  *widget.RadioGroup // the open wipe dialog's reason
+
+	// Issue 14, accounts slice: filters, order and paging.
+	user, name *entry
+	state      *widget.Select
+	notSeen    *widget.Select
+	order      *widget.Select
+	more       *button
+	next       string
 }
+
+// The filters' choices, as the screen says them.
+var (
+	deviceStates = []struct{ state, label string }{{"", "Any state"}, {signpost.DeviceActive, "In use"},
+		{signpost.DeviceWipeOrdered, "Wipe ordered"}, {signpost.DeviceWiped, "Wiped"}, {signpost.DeviceRevoked, "Revoked"}}
+	notSeenChoices = []struct {
+		days  int
+		label string
+	}{{0, "Seen any time"}, {7, "Not seen for 7 days"}, {14, "Not seen for 14 days"}, {30, "Not seen for 30 days"}, {90, "Not seen for 90 days"}}
+	deviceOrders = []string{"Most recently seen first", "Least recently seen first"}
+)
 
 // wipeReasons are the reasons IT staff choose from, as the dialog says them.
 var wipeReasons = []struct{ reason, label string }{
@@ -52,8 +71,51 @@ func (s *devicesScreen) build() fyne.CanvasObject {
 		"a leaver's laptop first sends its last changes, which needs it unlocked. Each sends a receipt, which appears here.")
 	intro.TextStyle = fyne.TextStyle{Italic: true}
 	s.stop = s.app.br.every(devicePoll, s.poll)
-	top := container.NewVBox(container.NewBorder(nil, nil, nil, s.refresh, heading("Devices")), intro, s.summary)
-	return container.NewBorder(top, nil, nil, nil, s.list)
+	top := container.NewVBox(container.NewBorder(nil, nil, nil, s.refresh, heading("Devices")), intro, s.buildFilters(), s.summary)
+	s.more = newButton("Show more", theme.MoreHorizontalIcon(), func() { s.app.touch(); s.loadPage(s.next) })
+	s.more.Hide()
+	return container.NewBorder(top, s.more, nil, nil, s.list)
+}
+
+// buildFilters makes the filter bar: user, laptop name, state, not seen
+// for, and the order.
+func (s *devicesScreen) buildFilters() fyne.CanvasObject {
+	s.user, s.name = newEntry(), newEntry()
+	s.user.SetPlaceHolder("User")
+	s.name.SetPlaceHolder("Laptop name")
+	for _, e := range []*entry{s.user, s.name} {
+		e.OnSubmitted = func(string) { s.app.touch(); s.load() }
+	}
+	var labels []string
+	for _, st := range deviceStates {
+		labels = append(labels, st.label)
+	}
+	s.state = widget.NewSelect(labels, func(string) { s.app.touch(); s.load() })
+	labels = nil
+	for _, c := range notSeenChoices {
+		labels = append(labels, c.label)
+	}
+	s.notSeen = widget.NewSelect(labels, func(string) { s.app.touch(); s.load() })
+	s.order = widget.NewSelect(deviceOrders, func(string) { s.app.touch(); s.load() })
+	s.state.Selected, s.notSeen.Selected, s.order.Selected = deviceStates[0].label, notSeenChoices[0].label, deviceOrders[0]
+	find := newButton("Find", theme.SearchIcon(), func() { s.app.touch(); s.load() })
+	return container.NewGridWithColumns(3, s.user, s.name, s.state, s.notSeen, s.order, find)
+}
+
+// query is what the filter bar asks for.
+func (s *devicesScreen) query() DeviceQuery {
+	q := DeviceQuery{User: strings.TrimSpace(s.user.Text), Name: strings.TrimSpace(s.name.Text), Oldest: s.order.Selected == deviceOrders[1]}
+	for _, st := range deviceStates {
+		if st.label == s.state.Selected {
+			q.State = st.state
+		}
+	}
+	for _, c := range notSeenChoices {
+		if c.label == s.notSeen.Selected {
+			q.NotSeenDays = c.days
+		}
+	}
+	return q
 }
 
 // poll reads the list again while a wipe is awaited and the tab is on show.
@@ -73,32 +135,62 @@ func (s *devicesScreen) poll() {
 	}
 }
 
-func (s *devicesScreen) load() {
+func (s *devicesScreen) load() { s.loadPage("") }
+
+// loadPage reads a page of the devices the filters select: the first
+// (after "") or the next.
+func (s *devicesScreen) loadPage(after string) {
 	s.gen++
 	gen := s.gen
-	fetch(s.app.br, s.app.svc.Devices, func(ds []signpost.Device, err error) {
-		if gen != s.gen {
-			return
-		}
-		if err != nil {
-			s.summary.SetText("The list of devices could not be read.")
-			s.app.showError("listing devices", err)
-			return
-		}
-		s.devices = ds
-		waiting := 0
-		for _, d := range ds {
-			if d.State == signpost.DeviceWipeOrdered {
-				waiting++
+	q := s.query()
+	q.After = after
+	fetch(s.app.br, func(ctx context.Context) (signpost.DevicesResponse, error) { return s.app.svc.DevicesFiltered(ctx, q) },
+		func(page signpost.DevicesResponse, err error) {
+			if gen != s.gen {
+				return
 			}
+			if err != nil {
+				s.summary.SetText(offline(err, "The list of devices"))
+				s.app.log.Warn("ui: listing devices", "kind", signpost.KindOf(err), "err", err)
+				return
+			}
+			if after == "" {
+				s.devices = nil
+			}
+			s.devices, s.next = append(s.devices, page.Devices...), page.Next
+			s.summary.SetText(s.summarise())
+			showIf(s.more, s.next != "")
+			s.list.Refresh()
+		})
+}
+
+// summarise counts the devices shown, those waiting to wipe and those not
+// seen for a while.
+func (s *devicesScreen) summarise() string {
+	waiting, stale := 0, 0
+	for _, d := range s.devices {
+		if d.State == signpost.DeviceWipeOrdered {
+			waiting++
 		}
-		text := plural(len(ds), "device", "devices") + " enrolled."
-		if waiting > 0 {
-			text += " " + plural(waiting, "wipe is", "wipes are") + " waiting for the laptop to connect; this list refreshes by itself."
+		if d.Stale {
+			stale++
 		}
-		s.summary.SetText(text)
-		s.list.Refresh()
-	})
+	}
+	text := plural(len(s.devices), "device", "devices") + " enrolled"
+	if s.query() != (DeviceQuery{}) {
+		text = plural(len(s.devices), "device matches", "devices match") + " the filters"
+	}
+	if s.next != "" {
+		text += " so far"
+	}
+	text += "."
+	if stale > 0 {
+		text += " " + plural(stale, "has", "have") + " not been seen for a while."
+	}
+	if waiting > 0 {
+		text += " " + plural(waiting, "wipe is", "wipes are") + " waiting for the laptop to connect; this list refreshes by itself."
+	}
+	return text
 }
 
 type deviceRow struct {
@@ -110,7 +202,15 @@ type deviceRow struct {
 	cancel  *button // cancels a wipe order not yet carried out
 	content fyne.CanvasObject
 	dev     signpost.Device
+
+	// Issue 14, accounts slice.
+	stale  *badge
+	order  *widget.Label // who ordered the wipe, when and why
+	revoke *button
 }
+
+// badgeStale marks a device in use not seen for the policy's days.
+const badgeStale = "Not seen for a while"
 
 func (s *devicesScreen) newRow() fyne.CanvasObject {
 	r := &deviceRow{name: widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), detail: widget.NewLabel(""), state: widget.NewLabel("")}
@@ -119,7 +219,12 @@ func (s *devicesScreen) newRow() fyne.CanvasObject {
 	r.wipe = newButton("Wipe…", theme.DeleteIcon(), func() { s.onWipe(r.dev) })
 	r.wipe.Importance = widget.DangerImportance
 	r.cancel = newButton("Cancel wipe…", theme.CancelIcon(), func() { s.onCancelWipe(r.dev) })
-	r.content = container.NewBorder(nil, nil, nil, container.NewCenter(container.NewHBox(r.wipe, r.cancel)), container.NewVBox(r.name, r.detail, r.state))
+	r.stale, r.order = newBadge(badgeStale), widget.NewLabel("")
+	r.order.Truncation = fyne.TextTruncateEllipsis
+	r.revoke = newButton("Revoke…", theme.CancelIcon(), func() { s.onRevoke(r.dev) })
+	r.revoke.Importance = widget.DangerImportance
+	r.content = container.NewBorder(nil, nil, nil, container.NewCenter(container.NewHBox(r.wipe, r.cancel, r.revoke)),
+		container.NewVBox(container.NewHBox(r.name, r.stale), r.detail, r.state, r.order))
 	r.ExtendBaseWidget(r)
 	return r
 }
@@ -133,7 +238,11 @@ func (s *devicesScreen) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	d, r := s.devices[i], o.(*deviceRow)
 	r.dev = d
 	r.name.SetText(signpost.Printable(d.Name) + " — " + signpost.Printable(d.User))
-	r.detail.SetText("Last seen " + when(d.LastSeen, s.app.now()) + " · device " + d.ID)
+	r.detail.SetText(deviceDetail(d, s.app.now()))
+	showIf(r.stale, d.Stale)
+	r.order.SetText(wipeOrder(d, s.app.now()))
+	showIf(r.order, r.order.Text != "")
+	showIf(r.revoke, d.State == signpost.DeviceActive || d.State == signpost.DeviceWipeOrdered)
 	r.state.SetText(deviceState(d, s.app.now()))
 	switch d.State {
 	case signpost.DeviceWipeOrdered:
@@ -238,4 +347,54 @@ func (s *devicesScreen) onCancelWipe(d signpost.Device) {
 		},
 		s.load)
 	s.dlg.show()
+}
+
+// deviceDetail says when a device was last seen, its app and its id.
+func deviceDetail(d signpost.Device, now time.Time) string {
+	parts := []string{"Last seen " + when(d.LastSeen, now)}
+	if d.AppVersion != "" {
+		parts = append(parts, "Signpost "+signpost.Printable(d.AppVersion)+" on "+signpost.Printable(d.OS))
+	}
+	return strings.Join(append(parts, "device "+d.ID), " · ")
+}
+
+// wipeOrder says who ordered a device's wipe, when and why ("" for none).
+func wipeOrder(d signpost.Device, now time.Time) string {
+	if d.State != signpost.DeviceWipeOrdered || d.WipeOrderedBy == "" {
+		return ""
+	}
+	text := "Ordered by " + signpost.Printable(d.WipeOrderedBy)
+	if !d.WipeOrderedAt.IsZero() {
+		text += " " + when(d.WipeOrderedAt, now)
+	}
+	if d.WipeReason != "" {
+		text += ": " + d.WipeReason
+	}
+	return text
+}
+
+// onRevoke asks IT staff why a laptop is to be revoked, for good. The
+// button that does it is not the default: Enter does not press it.
+func (s *devicesScreen) onRevoke(d signpost.Device) {
+	s.app.touch()
+	reason := newReasonEntry(2)
+	reason.SetPlaceHolder("e.g. not returned by a leaver; replaced")
+	s.dlg = s.app.newFormDialog("Revoke "+signpost.Printable(d.Name), "Revoke the laptop",
+		fmt.Sprintf("The laptop “%s” of %s will no longer reach the directory: its sign-in ends now, and Signpost locks on it at its next contact. "+
+			"This is final; to erase its records as well, order a wipe instead.", signpost.Printable(d.Name), signpost.Printable(d.User)),
+		[]*widget.FormItem{widget.NewFormItem("Why", reason)},
+		func() error { return checkReason(reason.Text) },
+		func() job {
+			why := strings.TrimSpace(reason.Text)
+			return func(ctx context.Context) error {
+				_, err := s.app.svc.RevokeDevice(ctx, d.ID, why)
+				return err
+			}
+		},
+		s.load)
+	s.dlg.guarded()
+	s.dlg.confirm.Importance = widget.DangerImportance
+	s.dlg.confirm.Refresh()
+	s.dlg.show()
+	s.app.win.Canvas().Focus(reason)
 }

@@ -31,6 +31,9 @@ type enrolScreen struct {
 	progress   *widget.ProgressBarInfinite
 	step       *widget.Label
 	busy       bool
+
+	// newPassword is the one chosen after a reset (issue 14, accounts slice).
+	newPassword string
 }
 
 func newEnrolScreen(a *App) *enrolScreen { return &enrolScreen{app: a} }
@@ -151,6 +154,7 @@ func (s *enrolScreen) onSubmit() {
 		Server: strings.TrimSpace(s.server.Text), Username: strings.TrimSpace(s.username.Text),
 		Password: s.password.Text, OTP: strings.TrimSpace(s.otp.Text),
 		DeviceName: strings.TrimSpace(s.device.Text), Passphrase: s.passphrase.Text,
+		NewPassword: s.newPassword, // issue 14, accounts slice
 	}
 	s.setBusy(true)
 	s.showStep(Status{Step: "Signing in", Syncing: true})
@@ -166,6 +170,8 @@ func (s *enrolScreen) onEnrolled(err error) {
 		setError(s.msg, msg)
 		s.step.Hide()
 		switch signpost.FieldOf(err) {
+		case signpost.FieldNewPassword: // issue 14, accounts slice: after a reset
+			s.app.askNewPassword(func(pw string) { s.newPassword = pw; s.onSubmit() })
 		case "otp":
 			s.app.win.Canvas().Focus(s.otp)
 		case "server":

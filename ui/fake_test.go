@@ -36,6 +36,8 @@ type fake struct {
 	review reviewFake // issue 14, slice review (fake_review_test.go)
 	// Issue 14, slice access (fake_access_test.go).
 	acc accessFake
+	// acct: issue 14, accounts slice (fake_accounts_test.go).
+	acct fakeAccounts
 }
 
 func newFake(stage Stage) *fake {

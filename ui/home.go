@@ -19,7 +19,8 @@ const (
 	tabOutbox   = "outbox"
 	tabDevices  = "devices"
 	tabSettings = "settings"
-	tabReview   = "review" // issue 14, slice review
+	tabReview   = "review"   // issue 14, slice review
+	tabAccounts = "accounts" // issue 14, accounts slice
 )
 
 // homeScreen is the unlocked app: who is signed in, the tabs a role needs,
@@ -38,6 +39,7 @@ type homeScreen struct {
 	lock     *button
 	review   *reviewScreen   // issue 14, slice review: management team
 	mgmt     *managementTabs // issue 14, slice access: management team only
+	accounts *accountsScreen // issue 14, accounts slice: management team only
 }
 
 func newHomeScreen(a *App, st State) *homeScreen {
@@ -72,6 +74,8 @@ func (h *homeScreen) build() fyne.CanvasObject {
 	if h.st.User.Role == signpost.RoleManagement { // issue 14, slice review
 		h.review = newReviewScreen(h.app)
 		add(tabReview, reviewTitle(-1), theme.DocumentIcon(), h.review.build())
+		h.accounts = newAccountsScreen(h.app) // issue 14, accounts slice
+		add(tabAccounts, "Accounts", theme.AccountIcon(), h.accounts.build())
 	}
 	h.settings = newSettingsScreen(h.app, h.st)
 	add(tabSettings, "Settings", theme.SettingsIcon(), h.settings.build())
@@ -132,6 +136,8 @@ func (h *homeScreen) onTab(it *container.TabItem) {
 		h.devices.load()
 	case h.items[tabCaseload]:
 		h.caseload.load()
+	case h.items[tabAccounts]: // issue 14, accounts slice
+		h.accounts.load()
 	case h.items[tabReview]: // issue 14, slice review
 		h.review.load()
 	}

@@ -104,6 +104,20 @@ type Services interface {
 	DecideReview(ctx context.Context, id int64, req signpost.ReviewDecisionRequest) (*signpost.ReviewDecision, error)
 	PreviewMerge(ctx context.Context, a, b string) (*signpost.MergePreview, error)
 	Merge(ctx context.Context, req signpost.MergeRequest) (*signpost.MergePreview, error)
+	// Issue 14, accounts slice: the management team's own authority's
+	// accounts, organisations and contact details; online only.
+	Accounts(ctx context.Context, after string) (signpost.AccountsResponse, error)
+	CreateAccount(ctx context.Context, req signpost.NewAccountRequest) (signpost.Enrolment, error)
+	// AccountAction is disable, enable, reset-authenticator or reset-password, for a reason.
+	AccountAction(ctx context.Context, username, action, reason string) (signpost.Enrolment, error)
+	Organisations(ctx context.Context) ([]signpost.Organisation, error)
+	SetAccredited(ctx context.Context, id int64, on bool, reason string) (signpost.Organisation, error)
+	TeamContact(ctx context.Context) (signpost.TeamContact, error)
+	SetTeamContact(ctx context.Context, tc signpost.TeamContact) (signpost.TeamContact, error)
+	// DevicesFiltered lists a page of devices matching q, and RevokeDevice
+	// revokes one for a reason (IT admin).
+	DevicesFiltered(ctx context.Context, q DeviceQuery) (signpost.DevicesResponse, error)
+	RevokeDevice(ctx context.Context, id, reason string) (signpost.Device, error)
 
 	// ChangePassphrase re-wraps the cache key under a new passphrase.
 	ChangePassphrase(ctx context.Context, oldPass, newPass string) error
@@ -153,6 +167,8 @@ type (
 	Record = device.Record
 	// SearchResult answers a search.
 	SearchResult = device.SearchResult
+	// DeviceQuery filters the devices list (issue 14, accounts slice).
+	DeviceQuery = device.DeviceQuery
 )
 
 // Stages.

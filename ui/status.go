@@ -269,7 +269,13 @@ func (s *statusBar) onSignIn() {
 		func() error { return checkSignIn(pw.Text, otp.Text) },
 		func() job {
 			req := SignInRequest{Password: pw.Text, OTP: strings.TrimSpace(otp.Text)}
-			return func(ctx context.Context) error { return s.app.svc.SignIn(ctx, req) }
+			return func(ctx context.Context) error {
+				err := s.app.svc.SignIn(ctx, req)
+				if signpost.FieldOf(err) == signpost.FieldNewPassword { // issue 14, accounts slice: after a reset
+					s.app.br.post(func() { s.askNewPassword(req) })
+				}
+				return err
+			}
 		},
 		func() { s.signIn.Hide(); s.app.svc.SyncNow() })
 	s.signInDlg.show()
@@ -342,4 +348,23 @@ func (l *flowLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	}
 	minW, h := l.rows(objs, w, false)
 	return fyne.NewSize(minW, h)
+}
+
+// askNewPassword asks for a new password after a reset and signs in with it
+// (issue 14, accounts slice).
+func (s *statusBar) askNewPassword(req SignInRequest) {
+	s.app.askNewPassword(func(np string) {
+		req.NewPassword = np
+		s.app.br.run(func(ctx context.Context) error { return s.app.svc.SignIn(ctx, req) }, func(err error) {
+			if err != nil {
+				s.app.showError("signing in", err)
+				return
+			}
+			if s.signInDlg != nil {
+				s.signInDlg.d.Hide()
+			}
+			s.signIn.Hide()
+			s.app.svc.SyncNow()
+		})
+	})
 }

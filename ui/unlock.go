@@ -34,6 +34,9 @@ type unlockScreen struct {
 	help     *widget.Label // what to do about a forgotten passphrase
 	busy     bool
 	needSign bool
+
+	// newPassword is the one chosen after a reset (issue 14, accounts slice).
+	newPassword string
 }
 
 func newUnlockScreen(a *App, st State) *unlockScreen { return &unlockScreen{app: a, st: st} }
@@ -115,7 +118,7 @@ func (s *unlockScreen) onSubmit() {
 	}
 	pass := s.pass.Text
 	req := SignInRequest{Server: strings.TrimSpace(s.server.Text), Username: strings.TrimSpace(s.username.Text),
-		Password: s.password.Text, OTP: strings.TrimSpace(s.otp.Text)}
+		Password: s.password.Text, OTP: strings.TrimSpace(s.otp.Text), NewPassword: s.newPassword}
 	if s.needSign {
 		err := checkSignIn(req.Password, req.OTP)
 		switch {
@@ -152,6 +155,11 @@ func (s *unlockScreen) onUnlocked(err error) {
 		return
 	}
 	s.app.log.Info("ui: unlock refused", "kind", signpost.KindOf(err))
+	if signpost.FieldOf(err) == signpost.FieldNewPassword { // issue 14, accounts slice: after a reset
+		setError(s.msg, sentence(signpost.MessageOf(err)))
+		s.app.askNewPassword(func(np string) { s.newPassword = np; s.onSubmit() })
+		return
+	}
 	switch signpost.KindOf(err) {
 	case signpost.KindWiped:
 		s.app.route()

@@ -218,20 +218,14 @@ func runSetAuthorityContact(ctx context.Context, args []string, stderr io.Writer
 		if *phone == "" && *email == "" {
 			return errors.New("--phone or --email is required: a shielded record must say how to reach the team")
 		}
-		if err := checkTeamContact(*phone, *email); err != nil {
-			return err
-		}
-		return st.SetAuthorityContact(ctx, *authority, *phone, *email)
+		// The same code as PUT /v1/authority/contact (issue 14, accounts slice).
+		return directory.SetTeamContact(ctx, st, *authority, *phone, *email)
 	})
 }
 
-// checkTeamContact validates a management team's phone and email.
-func checkTeamContact(phone, email string) error {
-	if err := signpost.CheckPhone("phone", phone); err != nil {
-		return err
-	}
-	return signpost.CheckEmail("email", email)
-}
+// checkTeamContact validates a management team's phone and email, as PUT
+// /v1/authority/contact does.
+func checkTeamContact(phone, email string) error { return directory.CheckTeamContact(phone, email) }
 
 func runCreateOrg(ctx context.Context, args []string, stderr io.Writer) error {
 	fs, m := newFlags("create-org", stderr)
@@ -328,7 +322,13 @@ func runMoveDevice(ctx context.Context, cmd string, args []string, stdout, stder
 			mv.To, mv.Reason = signpost.DeviceWipeOrdered, *reason
 		}
 		mv.By, mv.At = "operator", time.Now()
-		d, err := st.MoveDevice(ctx, *device, mv)
+		move := st.MoveDevice
+		if mv.To == signpost.DeviceRevoked { // the same code as POST /v1/devices/{id}/revoke (issue 14)
+			move = func(ctx context.Context, id string, m directory.DeviceMove) (*directory.DeviceRecord, error) {
+				return directory.RevokeDevice(ctx, st, id, m.By, m.At)
+			}
+		}
+		d, err := move(ctx, *device, mv)
 		if err != nil {
 			return err
 		}

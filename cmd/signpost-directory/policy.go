@@ -42,6 +42,9 @@ func policyCommand(ctx context.Context, cmd string, args []string, stdout, stder
 	if err != nil {
 		return true, err
 	}
+	if p.DeviceStaleDays == 0 { // issue 14, accounts slice: shown and set like the others
+		p.DeviceStaleDays = signpost.DefaultDeviceStaleDays
+	}
 	if len(sets) > 0 {
 		fields := map[string]any{}
 		b, _ := json.Marshal(p)

@@ -65,9 +65,9 @@ func (s *Store) CreateAccount(ctx context.Context, a *directory.Account) error {
 		} else if err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO users (username, display_name, role, job_title, organisation_id, phone, email, child_protection, password_hash, totp_secret, disabled)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			a.Username, a.DisplayName, a.Role, a.JobTitle, oid, a.Phone, a.Email, b2i(a.ChildProtection), a.PasswordHash, a.TOTPSecret, b2i(a.Disabled))
+		res, err := tx.ExecContext(ctx, `INSERT INTO users (username, display_name, role, job_title, organisation_id, phone, email, child_protection, password_hash, totp_secret, disabled, must_change_password)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			a.Username, a.DisplayName, a.Role, a.JobTitle, oid, a.Phone, a.Email, b2i(a.ChildProtection), a.PasswordHash, a.TOTPSecret, b2i(a.Disabled), b2i(a.MustChangePassword))
 		if err != nil {
 			return err
 		}
@@ -77,13 +77,13 @@ func (s *Store) CreateAccount(ctx context.Context, a *directory.Account) error {
 }
 
 const accountCols = `u.id, u.username, u.display_name, u.role, u.job_title, o.name, COALESCE(au.name, ''), u.phone, u.email,
-	u.child_protection, o.accredited, u.password_hash, u.totp_secret, u.disabled
+	u.child_protection, o.accredited, u.password_hash, u.totp_secret, u.disabled, u.must_change_password
 	FROM users u JOIN organisations o ON o.id = u.organisation_id LEFT JOIN authorities au ON au.id = o.authority_id`
 
 func scanAccount(row *sql.Row) (*directory.Account, error) {
 	a := &directory.Account{}
 	err := row.Scan(&a.ID, &a.Username, &a.DisplayName, &a.Role, &a.JobTitle, &a.Organisation, &a.Authority, &a.Phone, &a.Email,
-		&a.ChildProtection, &a.Accredited, &a.PasswordHash, &a.TOTPSecret, &a.Disabled)
+		&a.ChildProtection, &a.Accredited, &a.PasswordHash, &a.TOTPSecret, &a.Disabled, &a.MustChangePassword)
 	return a, err
 }
 
@@ -163,7 +163,7 @@ func (s *Store) EnrolDevice(ctx context.Context, id, name string, userID int64, 
 }
 
 const deviceCols = `d.id, u.username, d.name, d.last_seen, d.state, d.receipt_pushed, d.receipt_lost, d.receipt_wiped, d.receipt_at, d.user_id, d.last_audit_hash,
-	d.wipe_ordered_at, d.wipe_ordered_by, d.wipe_reason
+	d.wipe_ordered_at, d.wipe_ordered_by, d.wipe_reason, d.app_version, d.os
 	FROM devices d JOIN users u ON u.id = d.user_id`
 
 type rowScanner interface{ Scan(...any) error }
@@ -173,7 +173,8 @@ func scanDevice(row rowScanner) (*directory.DeviceRecord, error) {
 	var lastSeen, ordered string
 	var pushed, lost sql.NullInt64
 	var wiped, rat sql.NullString
-	if err := row.Scan(&d.ID, &d.User, &d.Name, &lastSeen, &d.State, &pushed, &lost, &wiped, &rat, &d.UserID, &d.LastAuditHash, &ordered, &d.WipeOrderedBy, &d.WipeReason); err != nil {
+	if err := row.Scan(&d.ID, &d.User, &d.Name, &lastSeen, &d.State, &pushed, &lost, &wiped, &rat, &d.UserID, &d.LastAuditHash, &ordered, &d.WipeOrderedBy, &d.WipeReason,
+		&d.AppVersion, &d.OS); err != nil {
 		return nil, err
 	}
 	d.LastSeen = parseTS(lastSeen)
@@ -195,18 +196,38 @@ func (s *Store) Device(ctx context.Context, id string) (*directory.DeviceRecord,
 	return d, wrap("reading a device", err)
 }
 
-// Devices lists a page of devices, most recently seen first.
+// Devices lists a page of devices, most recently seen first (or, with
+// f.Oldest, least recently), filtered by user, name, state and last contact.
 func (s *Store) Devices(ctx context.Context, f directory.DeviceFilter) ([]signpost.Device, error) {
 	limit := f.Limit
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
 	seen, id, _ := strings.Cut(f.After, "|")
+	page, order := `(d.last_seen < ? OR (d.last_seen = ? AND d.id > ?))`, `d.last_seen DESC, d.id`
 	if f.After == "" {
 		seen = "\uffff" // after everything: the first page
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+deviceCols+` WHERE d.last_seen < ?1 OR (d.last_seen = ?1 AND d.id > ?2)
-		ORDER BY d.last_seen DESC, d.id LIMIT ?3`, seen, id, limit)
+	if f.Oldest {
+		page, order = `(d.last_seen > ? OR (d.last_seen = ? AND d.id > ?))`, `d.last_seen, d.id`
+		if f.After == "" {
+			seen = ""
+		}
+	}
+	where, args := []string{page}, []any{seen, seen, id}
+	if f.User != "" {
+		where, args = append(where, `u.username LIKE ? ESCAPE '\'`), append(args, "%"+likeEscape(f.User)+"%")
+	}
+	if f.Name != "" {
+		where, args = append(where, `d.name LIKE ? ESCAPE '\'`), append(args, "%"+likeEscape(f.Name)+"%")
+	}
+	if f.State != "" {
+		where, args = append(where, `d.state = ?`), append(args, f.State)
+	}
+	if !f.NotSeenSince.IsZero() {
+		where, args = append(where, `d.last_seen < ?`), append(args, ts(f.NotSeenSince))
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+deviceCols+` WHERE `+strings.Join(where, " AND ")+` ORDER BY `+order+` LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, wrap("listing devices", err)
 	}
@@ -220,6 +241,11 @@ func (s *Store) Devices(ctx context.Context, f directory.DeviceFilter) ([]signpo
 		out = append(out, d.Device)
 	}
 	return out, wrap("listing devices", rows.Err())
+}
+
+// likeEscape escapes the wildcards of a LIKE pattern.
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 // TouchDevice records that the device was seen.
@@ -269,7 +295,12 @@ func (s *Store) MoveDevice(ctx context.Context, id string, m directory.DeviceMov
 			return err
 		}
 		if m.To == signpost.DeviceRevoked {
-			// A revoked device's tokens are worthless from now on.
+			// A revoked device's tokens are worthless from now on; they are
+			// remembered only to tell the laptop (issue 14, accounts slice).
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO revoked_sessions (token_hash, device_id, expires_at)
+				SELECT token_hash, device_id, expires_at FROM sessions WHERE device_id = ?`, id); err != nil {
+				return err
+			}
 			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE device_id = ?`, id); err != nil {
 				return err
 			}
@@ -355,6 +386,12 @@ func (s *Store) CreateSession(ctx context.Context, se *directory.Session) error 
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at < ?`, ts(se.CreatedAt.Add(-directory.WipeGrace))); err != nil {
 			return err
 		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM revoked_sessions WHERE expires_at < ?`, ts(se.CreatedAt.Add(-directory.WipeGrace))); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET last_sign_in = ? WHERE id = ?`, ts(se.CreatedAt), se.UserID); err != nil {
+			return err
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, device_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
 			se.TokenHash, se.UserID, se.DeviceID, ts(se.CreatedAt), ts(se.ExpiresAt))
 		return err
@@ -436,4 +473,190 @@ func (s *Store) Alerts(ctx context.Context, f directory.AlertFilter) ([]director
 		out = append(out, al)
 	}
 	return out, wrap("listing alerts", rows.Err())
+}
+
+// Issue 14, accounts slice: what a management team manages.
+
+// Accounts lists a page of the users of an authority's organisations, by
+// username.
+func (s *Store) Accounts(ctx context.Context, f directory.AccountFilter) ([]signpost.AccountSummary, error) {
+	limit := f.Limit
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT u.username, u.display_name, u.role, u.job_title, o.name, u.disabled, u.must_change_password, u.last_sign_in,
+		(SELECT COUNT(*) FROM devices d WHERE d.user_id = u.id AND d.state IN ('active', 'wipe_ordered'))
+		FROM users u JOIN organisations o ON o.id = u.organisation_id JOIN authorities au ON au.id = o.authority_id
+		WHERE au.name = ? AND u.username > ? ORDER BY u.username LIMIT ?`, f.Authority, f.After, limit)
+	if err != nil {
+		return nil, wrap("listing accounts", err)
+	}
+	defer rows.Close()
+	out := []signpost.AccountSummary{}
+	for rows.Next() {
+		var a signpost.AccountSummary
+		var last string
+		if err := rows.Scan(&a.Username, &a.DisplayName, &a.Role, &a.JobTitle, &a.Organisation, &a.Disabled, &a.MustChangePassword, &last, &a.Devices); err != nil {
+			return nil, wrap("listing accounts", err)
+		}
+		if last != "" {
+			a.LastSignIn = parseTS(last)
+		}
+		out = append(out, a)
+	}
+	return out, wrap("listing accounts", rows.Err())
+}
+
+// SetAccountTOTP replaces a user's TOTP secret and ends their sessions.
+func (s *Store) SetAccountTOTP(ctx context.Context, username, secret string) error {
+	return s.changeAccount(ctx, "resetting an authenticator", username, true,
+		`UPDATE users SET totp_secret = ?, totp_last_step = 0 WHERE username = ?`, secret, username)
+}
+
+// SetAccountPassword replaces a user's password hash; a reset (mustChange)
+// ends their sessions.
+func (s *Store) SetAccountPassword(ctx context.Context, username, hash string, mustChange bool) error {
+	return s.changeAccount(ctx, "setting a password", username, mustChange,
+		`UPDATE users SET password_hash = ?, must_change_password = ? WHERE username = ?`, hash, b2i(mustChange), username)
+}
+
+// changeAccount runs one update of a user's row and, with end, ends every
+// session of theirs; their devices get a change number either way, so a
+// directory keeping what it read of them reads again.
+func (s *Store) changeAccount(ctx context.Context, doing, username string, end bool, query string, args ...any) error {
+	defer s.records.accountsChanged()
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound("user " + username)
+		}
+		if end {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = ?)`, username); err != nil {
+				return err
+			}
+		}
+		return bumpDevices(ctx, tx, `user_id = (SELECT id FROM users WHERE username = ?)`, username)
+	})
+	if err == nil {
+		s.broadcast()
+	}
+	return wrap(doing, err)
+}
+
+// bumpDevices gives the devices matching where a new change number.
+func bumpDevices(ctx context.Context, tx *sql.Tx, where string, args ...any) error {
+	seq, err := nextSeq(ctx, tx)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE devices SET seq = ? WHERE `+where, append([]any{seq}, args...)...)
+	return err
+}
+
+// Organisations lists a page of an authority's organisations by id.
+func (s *Store) Organisations(ctx context.Context, f directory.OrganisationFilter) ([]signpost.Organisation, error) {
+	limit := f.Limit
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT o.id, o.name, o.accredited, (SELECT COUNT(*) FROM users u WHERE u.organisation_id = o.id)
+		FROM organisations o JOIN authorities au ON au.id = o.authority_id WHERE au.name = ? AND o.id > ? ORDER BY o.id LIMIT ?`, f.Authority, f.After, limit)
+	if err != nil {
+		return nil, wrap("listing organisations", err)
+	}
+	defer rows.Close()
+	out := []signpost.Organisation{}
+	for rows.Next() {
+		var o signpost.Organisation
+		if err := rows.Scan(&o.ID, &o.Name, &o.Accredited, &o.Users); err != nil {
+			return nil, wrap("listing organisations", err)
+		}
+		out = append(out, o)
+	}
+	return out, wrap("listing organisations", rows.Err())
+}
+
+// Organisation returns one organisation and its authority's name.
+func (s *Store) Organisation(ctx context.Context, id int64) (*directory.OrganisationRecord, error) {
+	var o directory.OrganisationRecord
+	err := s.queryRow(ctx, `SELECT o.id, o.name, o.accredited, COALESCE(au.name, ''), (SELECT COUNT(*) FROM users u WHERE u.organisation_id = o.id)
+		FROM organisations o LEFT JOIN authorities au ON au.id = o.authority_id WHERE o.id = ?`, id).
+		Scan(&o.ID, &o.Name, &o.Accredited, &o.Authority, &o.Users)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("organisation")
+	}
+	return &o, wrap("reading an organisation", err)
+}
+
+// SetOrganisationAccredited turns an organisation's accreditation on or off.
+func (s *Store) SetOrganisationAccredited(ctx context.Context, id int64, accredited bool) error {
+	defer s.records.accountsChanged()
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE organisations SET accredited = ? WHERE id = ?`, b2i(accredited), id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound("organisation")
+		}
+		return bumpDevices(ctx, tx, `user_id IN (SELECT id FROM users WHERE organisation_id = ?)`, id)
+	})
+	if err == nil {
+		s.broadcast()
+	}
+	return wrap("changing an organisation's accreditation", err)
+}
+
+// AuthorityContact returns the phone and email of an authority's team.
+func (s *Store) AuthorityContact(ctx context.Context, authority string) (phone, email string, err error) {
+	err = s.queryRow(ctx, `SELECT phone, email FROM authorities WHERE code = ? OR name = ?`, authority, authority).Scan(&phone, &email)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", notFound("authority " + authority)
+	}
+	return phone, email, wrap("reading an authority's contact", err)
+}
+
+// AuditOfAction returns the last limit audit events of an action (an
+// administrative one, such as account_disable), newest first: what an
+// operator, or a test, reads to see who did it and why.
+func (s *Store) AuditOfAction(ctx context.Context, action string, limit int) ([]directory.AuditEvent, error) {
+	rows, err := s.ar.QueryContext(ctx, `SELECT id, at, user_id, username, device_id, action, reason, params FROM audit
+		WHERE action = ? ORDER BY id DESC LIMIT ?`, action, limit)
+	if err != nil {
+		return nil, wrap("reading the audit", err)
+	}
+	defer rows.Close()
+	var out []directory.AuditEvent
+	for rows.Next() {
+		var ev directory.AuditEvent
+		var at string
+		if err := rows.Scan(&ev.ID, &at, &ev.UserID, &ev.Username, &ev.DeviceID, &ev.Action, &ev.Reason, &ev.Params); err != nil {
+			return nil, wrap("reading the audit", err)
+		}
+		ev.At = parseTS(at)
+		out = append(out, ev)
+	}
+	return out, wrap("reading the audit", rows.Err())
+}
+
+// SetDeviceAgent records the app version and OS a device last reported.
+func (s *Store) SetDeviceAgent(ctx context.Context, id, version, os string) error {
+	return wrap("recording a device's app version", s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE devices SET app_version = ?, os = ? WHERE id = ?`, version, os, id)
+		return err
+	}))
+}
+
+// RevokedSession returns the device whose session of this token hash a
+// revoke ended (KindNotFound if none).
+func (s *Store) RevokedSession(ctx context.Context, hash []byte) (string, error) {
+	var id string
+	err := s.queryRow(ctx, `SELECT device_id FROM revoked_sessions WHERE token_hash = ?`, hash).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", notFound("session")
+	}
+	return id, wrap("reading a revoked session", err)
 }

@@ -49,6 +49,9 @@ func Run(t *testing.T, open Open) {
 		{"ReviewPagesCountsAndMergePreview", testReviewPagesAndMergePreview}, // issue 14, slice review
 		// Issue 14, slice access (access.go).
 		{"AlertsAcknowledgedShieldedListAccessReport", testAccess14},
+		// Issue 14, accounts slice (accounts.go).
+		{"ManagedAccountsAndOrganisations", testManagedAccounts},
+		{"DeviceFiltersAgentAndRevokedSessions", testDeviceFilters},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := open(t)
