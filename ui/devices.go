@@ -74,7 +74,9 @@ func (s *devicesScreen) build() fyne.CanvasObject {
 	top := container.NewVBox(container.NewBorder(nil, nil, nil, s.refresh, heading("Devices")), intro, s.buildFilters(), s.summary)
 	s.more = newButton("Show more", theme.MoreHorizontalIcon(), func() { s.app.touch(); s.loadPage(s.next) })
 	s.more.Hide()
-	return container.NewBorder(top, s.more, nil, nil, s.list)
+	// On a small screen the filters and the list scroll together rather
+	// than make the window taller than it (the list fills what is left).
+	return container.NewVScroll(container.NewBorder(top, s.more, nil, nil, s.list))
 }
 
 // buildFilters makes the filter bar: user, laptop name, state, not seen
