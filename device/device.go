@@ -895,13 +895,14 @@ func (d *Device) OrderWipe(ctx context.Context, id, reason string) (signpost.Dev
 	return *dev, nil
 }
 
-// CancelWipe cancels a wipe order not yet carried out (IT admin).
-func (d *Device) CancelWipe(ctx context.Context, id string) (signpost.Device, error) {
+// CancelWipe cancels a wipe order not yet carried out (IT admin), for a
+// reason (audited).
+func (d *Device) CancelWipe(ctx context.Context, id, reason string) (signpost.Device, error) {
 	_, c, _, err := d.ready()
 	if err != nil {
 		return signpost.Device{}, err
 	}
-	dev, err := c.CancelWipe(ctx, id)
+	dev, err := c.CancelWipe(ctx, id, reason)
 	if err != nil {
 		return signpost.Device{}, d.online(err, needOnline)
 	}

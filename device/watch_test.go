@@ -168,7 +168,7 @@ func TestACancelledWipeLeavesTheLockedLaptopAlone(t *testing.T) {
 	if _, err := it.OrderWipe(ctx, laptop.ID, signpost.WipeStolen); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := it.CancelWipe(ctx, laptop.ID); err != nil || got.State != signpost.DeviceActive {
+	if got, err := it.CancelWipe(ctx, laptop.ID, "the laptop was found in the office"); err != nil || got.State != signpost.DeviceActive {
 		t.Fatalf("cancel: %+v %v", got, err)
 	}
 	if err := nurse.Lock(); err != nil { // locking again asks again

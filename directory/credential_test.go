@@ -47,7 +47,7 @@ func TestADeviceCredentialReadsNothingButTheDirective(t *testing.T) {
 		{"devices", "GET", "/v1/devices", nil},
 		{"alerts", "GET", "/v1/alerts", nil},
 		{"order a wipe", "POST", "/v1/devices/" + dev + "/wipe", nil},
-		{"cancel a wipe", "DELETE", "/v1/devices/" + dev + "/wipe", nil},
+		{"cancel a wipe", "DELETE", "/v1/devices/" + dev + "/wipe", map[string]string{"reason": "found it"}},
 		{"break glass", "POST", "/v1/children/SP1234567890/break-glass", signpost.BreakGlassRequest{Reason: "x"}},
 	} {
 		t.Run(rq.name, func(t *testing.T) {
@@ -84,7 +84,11 @@ func TestADeviceCredentialReadsNothingButTheDirective(t *testing.T) {
 	if r := e.do("DELETE", "/v1/devices/"+dev+"/wipe", nurse, nil); r.status != 410 && r.status != 403 {
 		t.Errorf("the nurse cancels: %d %s, want refused", r.status, r.body)
 	}
-	if r := e.do("DELETE", "/v1/devices/"+dev+"/wipe", admin, nil); r.status != 200 {
+	// Cancelling, as every IT action, needs a reason.
+	if r := e.do("DELETE", "/v1/devices/"+dev+"/wipe", admin, nil); r.status != 400 || !strings.Contains(string(r.body), `"field":"reason"`) {
+		t.Fatalf("a cancel without a reason: %d %s", r.status, r.body)
+	}
+	if r := e.do("DELETE", "/v1/devices/"+dev+"/wipe", admin, map[string]string{"reason": "the laptop was found"}); r.status != 200 {
 		t.Fatalf("cancel the order: %d %s", r.status, r.body)
 	}
 	if d, _ := e.directive(cred); d.Action != signpost.DeviceActionNone {
@@ -93,7 +97,7 @@ func TestADeviceCredentialReadsNothingButTheDirective(t *testing.T) {
 	if r := e.do("GET", "/v1/sync/pull", nurse, nil); r.status != 200 {
 		t.Errorf("pull after the cancel: %d %s, want 200", r.status, r.body)
 	}
-	if r := e.do("DELETE", "/v1/devices/"+dev+"/wipe", admin, nil); r.status != 409 {
+	if r := e.do("DELETE", "/v1/devices/"+dev+"/wipe", admin, map[string]string{"reason": "the laptop was found"}); r.status != 409 {
 		t.Errorf("cancel with no order: %d %s, want 409", r.status, r.body)
 	}
 	if r := e.do("POST", "/v1/devices/"+dev+"/wipe", admin, signpost.WipeOrder{Reason: signpost.WipeStolen}); r.status != 202 {
@@ -113,7 +117,7 @@ func TestADeviceCredentialReadsNothingButTheDirective(t *testing.T) {
 	if _, r := e.directive(cred); r.status != 401 {
 		t.Errorf("directive of a wiped device: %d %s, want 401", r.status, r.body)
 	}
-	if r := e.do("DELETE", "/v1/devices/"+dev+"/wipe", admin, nil); r.status != 409 {
+	if r := e.do("DELETE", "/v1/devices/"+dev+"/wipe", admin, map[string]string{"reason": "the laptop was found"}); r.status != 409 {
 		t.Errorf("cancel after the wipe: %d %s, want 409", r.status, r.body)
 	}
 }

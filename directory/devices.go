@@ -136,7 +136,32 @@ func (s *Server) handleCancelWipe(w http.ResponseWriter, r *http.Request, a Acto
 		s.fail(w, r, err)
 		return
 	}
-	s.moveDevice(w, r, a, DeviceMove{To: signpost.DeviceActive}, "wipe_cancel", http.StatusOK)
+	// The reason comes in the body ({reason}) or as ?reason=; it is
+	// required, as for every IT action, and audited.
+	var req signpost.ReasonRequest
+	if r.ContentLength != 0 {
+		if err := decode(r, &req); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	if req.Reason == "" {
+		req.Reason = r.URL.Query().Get("reason")
+	}
+	reason, err := checkActionReason(req.Reason)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	id := r.PathValue("id")
+	d, err := s.store.MoveDevice(r.Context(), id, DeviceMove{To: signpost.DeviceActive, By: a.Username, At: s.cfg.Now()})
+	s.auth.forgetDevices(id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.auditAdmin(r.Context(), a, "wipe_cancel", reason, map[string]any{"device": d.ID, "user": d.User})
+	writeJSON(w, http.StatusOK, d.Device)
 }
 
 // moveDevice moves the device of the path for IT admin a, audits it as

@@ -28,7 +28,7 @@
 //	GET  /v1/alerts?before=ID&limit=N       management team: their authority's alerts, newest first {alerts, next}
 //	GET  /v1/devices?after=P&limit=N        IT admin: a page of devices, most recently seen first {devices, next}
 //	POST /v1/devices/{id}/wipe              IT admin: order a remote wipe {reason: lost | stolen | leaver} (body optional)
-//	DELETE /v1/devices/{id}/wipe            IT admin: cancel a wipe order not yet carried out
+//	DELETE /v1/devices/{id}/wipe            IT admin: cancel a wipe order not yet carried out {reason} (or ?reason=; required, audited)
 //	POST /v1/devices/{id}/wiped             the device's receipt {pushed, lost, wiped_at} (session or device credential)
 //	GET  /v1/devices/self/directive         device credential only: {device_id, action: none | wipe, reason, ordered_at}
 //	GET  /v1/reviews?after=ID&limit=N       management team (issue 14, review): their authority's open review items, oldest first {reviews, open, next}

@@ -314,10 +314,11 @@ func (c *Client) OrderWipe(ctx context.Context, id, reason string) (*signpost.De
 	return &out, c.do(ctx, c.r, http.MethodPost, "/v1/devices/"+url.PathEscape(id)+"/wipe", signpost.WipeOrder{Reason: reason}, &out)
 }
 
-// CancelWipe cancels a wipe order not yet carried out (IT admin).
-func (c *Client) CancelWipe(ctx context.Context, id string) (*signpost.Device, error) {
+// CancelWipe cancels a wipe order not yet carried out (IT admin), for a
+// reason (audited).
+func (c *Client) CancelWipe(ctx context.Context, id, reason string) (*signpost.Device, error) {
 	var out signpost.Device
-	return &out, c.do(ctx, c.r, http.MethodDelete, "/v1/devices/"+url.PathEscape(id)+"/wipe", nil, &out)
+	return &out, c.do(ctx, c.r, http.MethodDelete, "/v1/devices/"+url.PathEscape(id)+"/wipe", signpost.ReasonRequest{Reason: reason}, &out)
 }
 
 // Directive asks what this device must do, with the device credential as

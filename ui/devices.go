@@ -337,18 +337,23 @@ func (s *devicesScreen) onWipe(d signpost.Device) {
 // laptop has not yet carried out.
 func (s *devicesScreen) onCancelWipe(d signpost.Device) {
 	s.app.touch()
+	reason := newReasonEntry(2)
+	reason.SetPlaceHolder("e.g. the laptop was found in the office")
 	s.dlg = s.app.newFormDialog("Cancel the wipe of "+signpost.Printable(d.Name), "Cancel the wipe",
 		fmt.Sprintf("The laptop “%s” of %s will not be wiped, and can be used again. "+
 			"If it has already wiped itself, its receipt will show here instead.", signpost.Printable(d.Name), signpost.Printable(d.User)),
-		nil, func() error { return nil },
+		[]*widget.FormItem{widget.NewFormItem("Why", reason)},
+		func() error { return checkReason(reason.Text) },
 		func() job {
+			why := strings.TrimSpace(reason.Text)
 			return func(ctx context.Context) error {
-				_, err := s.app.svc.CancelWipe(ctx, d.ID)
+				_, err := s.app.svc.CancelWipe(ctx, d.ID, why)
 				return err
 			}
 		},
 		s.load)
 	s.dlg.show()
+	s.app.win.Canvas().Focus(reason)
 }
 
 // deviceDetail says when a device was last seen, its app and its id.

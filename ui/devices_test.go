@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -103,10 +104,15 @@ func TestTheWipeAsksWhyIsRedAndCanBeCancelled(t *testing.T) {
 		t.Errorf("a leaver's order: %q wipe %v cancel %v", row.state.Text, row.wipe.Visible(), row.cancel.Visible())
 	}
 
-	// A pending order is cancelled; the laptop is in use again.
+	// A pending order is cancelled, for a reason; the laptop is in use again.
 	h.tap(row.cancel)
 	h.tap(s.dlg.confirm)
-	if !f.called("CancelWipe d1") {
+	if f.called("CancelWipe") || !strings.Contains(s.dlg.msg.Text, "say why") {
+		t.Fatalf("cancelled without a reason: calls %v, message %q", f.calls, s.dlg.msg.Text)
+	}
+	formEntry(t, s.dlg, 0).SetText("the laptop was found in the office")
+	h.tap(s.dlg.confirm)
+	if !f.called("CancelWipe d1 the laptop was found in the office") {
 		t.Fatalf("calls %v", f.calls)
 	}
 	h.settle()

@@ -274,8 +274,8 @@ func (f *fake) OrderWipe(ctx context.Context, id, reason string) (signpost.Devic
 	return f.moveDevice(id, func(d *signpost.Device) { d.State, d.WipeReason = signpost.DeviceWipeOrdered, reason })
 }
 
-func (f *fake) CancelWipe(ctx context.Context, id string) (signpost.Device, error) {
-	if err := f.call("CancelWipe %s", id); err != nil {
+func (f *fake) CancelWipe(ctx context.Context, id, reason string) (signpost.Device, error) {
+	if err := f.call("CancelWipe %s %s", id, reason); err != nil {
 		return signpost.Device{}, err
 	}
 	return f.moveDevice(id, func(d *signpost.Device) { d.State, d.WipeReason = signpost.DeviceActive, "" })

@@ -88,7 +88,7 @@ type Services interface {
 	// WipeLeaver: after its last push).
 	OrderWipe(ctx context.Context, id, reason string) (signpost.Device, error)
 	// CancelWipe cancels a wipe order not yet carried out (IT admin).
-	CancelWipe(ctx context.Context, id string) (signpost.Device, error)
+	CancelWipe(ctx context.Context, id, reason string) (signpost.Device, error)
 
 	// Shield and Unshield change a child's shielding (management team of the
 	// child's authority); BreakGlass shows a shielded record in full, once.
