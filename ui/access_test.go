@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
 	"signpost"
@@ -193,4 +195,57 @@ func TestSubjectAccessTableAndExport(t *testing.T) {
 		t.Errorf("the file: %q %v", b, err)
 	}
 	h.contains("was saved to " + path)
+}
+
+// The management team opens a child's subject-access report from the
+// child's record; a practitioner has no such button.
+func TestAChildsRecordOpensItsSubjectAccessReportForTheTeam(t *testing.T) {
+	for _, manager := range []bool{true, false} {
+		f := managerFake()
+		if !manager {
+			f = readyFake()
+		}
+		h := newHarness(t, f)
+		openCase(t, h, "SP000000018")
+		b := findButton(h.app.Window().Content(), "Subject access report")
+		if !manager {
+			if b != nil {
+				t.Error("a practitioner is offered the subject-access report")
+			}
+			continue
+		}
+		if b == nil {
+			t.Fatal("no Subject access report button on the record")
+		}
+		h.tap(b)
+		h.settle()
+		if !h.app.home.selected(tabAccess) || h.app.home.mgmt.access.id.Text != "SP000000018" || !f.called("AccessReport SP000000018") {
+			t.Errorf("the report did not open on the child: tab access %v, id %q, calls %v",
+				h.app.home.selected(tabAccess), h.app.home.mgmt.access.id.Text, f.calls)
+		}
+	}
+}
+
+// findButton returns the house button with this text under o, or nil.
+func findButton(o fyne.CanvasObject, text string) *button {
+	switch x := o.(type) {
+	case *button:
+		if x.Text == text {
+			return x
+		}
+	case *fyne.Container:
+		for _, c := range x.Objects {
+			if b := findButton(c, text); b != nil {
+				return b
+			}
+		}
+	case *widget.Label, *entry, *widget.Entry:
+	case fyne.Widget:
+		for _, c := range test.WidgetRenderer(x).Objects() {
+			if b := findButton(c, text); b != nil {
+				return b
+			}
+		}
+	}
+	return nil
 }

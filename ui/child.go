@@ -276,6 +276,9 @@ func (s *childScreen) actions(rec *Record, u signpost.User, mine *signpost.Invol
 	if b := s.mergeAction(rec, u); b != nil { // issue 14, slice review
 		objs = append(objs, b)
 	}
+	if b := s.accessAction(rec, u); b != nil { // issue 14: the record's subject-access report
+		objs = append(objs, b)
+	}
 	// The actions wrap onto a second line rather than widen the window past
 	// a small laptop's 1024 pixels (a lead professional has four).
 	return container.New(&flowLayout{}, objs...)

@@ -169,3 +169,19 @@ func (s *childScreen) mergeAction(rec *Record, u signpost.User) fyne.CanvasObjec
 	})
 	return s.merge
 }
+
+// accessAction is the child screen's "Subject access report", for the
+// management team of the child's own authority (nil for anyone else): it
+// opens the Subject access tab on this child.
+func (s *childScreen) accessAction(rec *Record, u signpost.User) fyne.CanvasObject {
+	c := rec.Child
+	h := s.app.home
+	if u.Role != signpost.RoleManagement || u.Authority == "" || c.Authority != u.Authority || h == nil || h.mgmt == nil {
+		return nil
+	}
+	id := c.SignpostID
+	return newButton("Subject access report", theme.DocumentIcon(), func() {
+		s.app.touch()
+		h.mgmt.openAccess(id, "")
+	})
+}
