@@ -107,7 +107,7 @@ func TestTheWipeAsksWhyIsRedAndCanBeCancelled(t *testing.T) {
 	// A pending order is cancelled, for a reason; the laptop is in use again.
 	h.tap(row.cancel)
 	h.tap(s.dlg.confirm)
-	if f.called("CancelWipe") || !strings.Contains(s.dlg.msg.Text, "say why") {
+	if f.called("CancelWipe") || !strings.Contains(s.dlg.msg.Text, "Say why") {
 		t.Fatalf("cancelled without a reason: calls %v, message %q", f.calls, s.dlg.msg.Text)
 	}
 	formEntry(t, s.dlg, 0).SetText("the laptop was found in the office")
