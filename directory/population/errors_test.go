@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -116,6 +117,9 @@ func TestRealisticRates(t *testing.T) {
 			t.Errorf("the realistic model also made %d default %s errors", st.Errors[k], k)
 		}
 	}
+	person := readTruth(t, dir)
+	births := map[string]*feed.Record{}
+	var noPostcode, noSex, otherDOB, dobErrors int
 	rows := 0
 	for _, k := range feed.Kinds {
 		f, err := os.Open(filepath.Join(dir, FeedFiles[k]))
@@ -127,7 +131,7 @@ func TestRealisticRates(t *testing.T) {
 			t.Fatal(err)
 		}
 		for {
-			_, rj, err := r.Next()
+			rec, rj, err := r.Next()
 			if errors.Is(err, io.EOF) {
 				break
 			}
@@ -138,8 +142,32 @@ func TestRealisticRates(t *testing.T) {
 				t.Errorf("%s line %d rejected: %s: %s", k, rj.Line, rj.Field, rj.Reason)
 			}
 			rows++
+			if rec == nil {
+				continue
+			}
+			p := person[string(k)+":"+strconv.Itoa(rec.Line)]
+			switch k {
+			case feed.Births:
+				births[p] = rec
+			case feed.School, feed.GP:
+				noPostcode += btoi(rec.Postcode == "")
+				noSex += btoi(rec.Sex == "unknown")
+				if b := births[p]; b != nil {
+					otherDOB += btoi(rec.DateOfBirth != b.DateOfBirth)
+				}
+			}
 		}
 		f.Close()
+	}
+	// The counts are of errors really in the rows.
+	if noPostcode != st.Errors["postcode_missing"] || noSex != st.Errors["sex_missing"] {
+		t.Errorf("%d rows without a postcode, %d without sex; FeedStats says %d and %d",
+			noPostcode, noSex, st.Errors["postcode_missing"], st.Errors["sex_missing"])
+	}
+	dobErrors = st.Errors["dob_digit"] + st.Errors["dob_day_month_swapped"]
+	if otherDOB > dobErrors || float64(otherDOB) < 0.85*float64(dobErrors) {
+		// (rows of children born abroad have no registration to differ from)
+		t.Errorf("%d census and GP rows have another date of birth than the registration; FeedStats made %d date errors", otherDOB, dobErrors)
 	}
 	b, err := os.ReadFile(filepath.Join(dir, TruthFile))
 	if err != nil {
@@ -148,4 +176,26 @@ func TestRealisticRates(t *testing.T) {
 	if truthRows := strings.Count(string(b), "\n") - 1; truthRows != rows {
 		t.Errorf("the ground truth has %d rows, the feeds %d", truthRows, rows)
 	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// readTruth maps "feed:line" to the person the row is about.
+func readTruth(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, TruthFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]string{}
+	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n")[1:] {
+		f := strings.Split(l, ",")
+		m[f[0]+":"+f[1]] = f[2]
+	}
+	return m
 }
