@@ -70,9 +70,11 @@ include gui.mk
 ## bench-scale: generate, import and search a national population of CHILDREN
 ## people (default 1,000,000); prints one name=value line per figure (the full
 ## log is in bench-scale.log). docs/performance.md has the figures.
+## ERRORS=realistic generates with the richer error model (docs/feeds.md).
 CHILDREN ?= 1000000
+ERRORS ?= default
 bench-scale: deps
-	set -o pipefail; SIGNPOST_SCALE_CHILDREN=$(CHILDREN) $(GO) test -run '^TestBenchScale$$' -count=1 -timeout 0 -v ./cmd/signpost-directory \
+	set -o pipefail; SIGNPOST_SCALE_CHILDREN=$(CHILDREN) SIGNPOST_SCALE_ERRORS=$(ERRORS) $(GO) test -run '^TestBenchScale$$' -count=1 -timeout 0 -v ./cmd/signpost-directory \
 		| tee bench-scale.log | grep -E '^[a-z_0-9]+='
 
 ## bench-load: DEVICES simulated laptops (default 200) doing a real day's mix

@@ -39,8 +39,9 @@ const feedsUsage = `feeds, review and retention:
   merge        --from SP... --into SP...   two records of one child: keep --into
   consent      --child SP... [--withdraw]  keep the record to 25 (archived at 18 without)
   maintenance  [--today YYYY-MM-DD]        archive and purge by the retention rules (serve runs it daily)
-  generate     --children N --seed S --out DIR [--today YYYY-MM-DD]
-               synthetic national feeds with realistic errors, and their ground truth`
+  generate     --children N --seed S --out DIR [--today YYYY-MM-DD] [--errors default|realistic]
+               synthetic national feeds with the errors real feeds have, and their ground
+               truth; --errors realistic adds the richer error model of docs/feeds.md`
 
 // feedCommand runs the feed, review and retention commands; ok is false for
 // any other command.
@@ -481,8 +482,13 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 	seed := fs.Int64("seed", 1, "seed: the same seed gives the same files")
 	out := fs.String("out", "feeds", "folder to write the feeds and truth.csv into")
 	today := fs.String("today", "", "the day the population is generated on (default today)")
+	errs := fs.String("errors", "default", "error model: default (the one the scale figures were measured on) or realistic (docs/feeds.md)")
 	if err := fs.Parse(args); err != nil {
 		return flagErr(err)
+	}
+	model, err := population.ParseErrorModel(*errs)
+	if err != nil {
+		return signpost.FieldError("errors", "--errors must be default or realistic")
 	}
 	if *n < 1 || *n >= 100_000_000 {
 		return errors.New("--children must be from 1 to 99,999,999")
@@ -492,11 +498,11 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	t := time.Now()
-	stats, err := population.WriteFeeds(*out, *n, *seed, day)
+	stats, err := population.WriteFeedsWith(*out, *n, *seed, day, population.Options{Errors: model})
 	if err != nil {
 		return fmt.Errorf("generating feeds: %w", err)
 	}
-	fmt.Fprintf(stdout, "generated %d people in %.1fs into %s\n", stats.Children, time.Since(t).Seconds(), *out)
+	fmt.Fprintf(stdout, "generated %d people in %.1fs into %s (%s error model)\n", stats.Children, time.Since(t).Seconds(), *out, model)
 	for _, k := range feed.Kinds {
 		fmt.Fprintf(stdout, "  %-7s %s: %d rows\n", k, population.FeedFiles[k], stats.Rows[string(k)])
 	}

@@ -222,3 +222,21 @@ func TestMaintenanceCommandAndScheduler(t *testing.T) {
 		t.Errorf("six years after archiving: %s", out)
 	}
 }
+
+func TestGenerateErrorModel(t *testing.T) {
+	var b bytes.Buffer
+	out := t.TempDir()
+	if err := run(context.Background(), []string{"generate", "--children", "2000", "--seed", "9", "--out", out, "--today", "2025-06-01", "--errors", "realistic"}, &b, &b); err != nil {
+		t.Fatalf("generate --errors realistic: %v\n%s", err, b.String())
+	}
+	for _, want := range []string{"(realistic error model)", " names_swapped=", " family_name_changed=", " dob_digit="} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("generate --errors realistic printed no %q:\n%s", want, b.String())
+		}
+	}
+	b.Reset()
+	err := run(context.Background(), []string{"generate", "--children", "10", "--out", t.TempDir(), "--errors", "harsh"}, &b, &b)
+	if err == nil || !strings.Contains(err.Error(), "--errors must be default or realistic") {
+		t.Errorf("generate --errors harsh: %v", err)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"sort"
 	"strconv"
+	"strings"
 	gosync "sync"
 	"syscall"
 	"testing"
@@ -41,6 +42,8 @@ import (
 //	SIGNPOST_SCALE_CLIENTS   concurrent search clients (default 16)
 //	SIGNPOST_SCALE_SECONDS   length of the sustained search run (default 30)
 //	SIGNPOST_SCALE_REUSE     1: keep and reuse the generated feeds and the imported store in DIR
+//	                         (regenerated if made with another error model)
+//	SIGNPOST_SCALE_ERRORS    the generator's error model: default or realistic (docs/feeds.md)
 func TestBenchScale(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv("SIGNPOST_SCALE_CHILDREN"))
 	if n <= 0 {
@@ -49,6 +52,10 @@ func TestBenchScale(t *testing.T) {
 	clients := envInt("SIGNPOST_SCALE_CLIENTS", 16)
 	seconds := envInt("SIGNPOST_SCALE_SECONDS", 30)
 	reuse := os.Getenv("SIGNPOST_SCALE_REUSE") == "1"
+	model, err := population.ParseErrorModel(os.Getenv("SIGNPOST_SCALE_ERRORS"))
+	if err != nil {
+		t.Fatalf("SIGNPOST_SCALE_ERRORS (make bench-scale ERRORS=...): %v", err)
+	}
 	dir := os.Getenv("SIGNPOST_SCALE_DIR")
 	if dir == "" {
 		d, err := os.MkdirTemp("", "signpost-scale-")
@@ -63,6 +70,7 @@ func TestBenchScale(t *testing.T) {
 	figure := func(name string, format string, v any) { fmt.Printf("%s="+format+"\n", name, v) }
 	figure("children", "%d", n)
 	figure("cpus", "%d", runtime.NumCPU())
+	figure("errors", "%s", model)
 
 	bin := filepath.Join(dir, "signpost-directory")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
@@ -71,11 +79,12 @@ func TestBenchScale(t *testing.T) {
 	feeds := filepath.Join(dir, "feeds")
 	data := filepath.Join(dir, "data")
 	imported := filepath.Join(data, "imported")
-	if _, err := os.Stat(imported); !reuse || err != nil {
+	if !reuse || importedWith(imported) != model {
 		os.RemoveAll(feeds)
 		os.RemoveAll(data)
 		start := time.Now()
-		mustRun(t, bin, "generate", "--children", strconv.Itoa(n), "--seed", "1", "--out", feeds, "--today", today.Format(signpost.DateLayout))
+		mustRun(t, bin, "generate", "--children", strconv.Itoa(n), "--seed", "1", "--out", feeds, "--today", today.Format(signpost.DateLayout),
+			"--errors", string(model))
 		figure("generate_s", "%.1f", time.Since(start).Seconds())
 
 		// Accounts and authorities (the demo's, with no generated children).
@@ -113,7 +122,7 @@ func TestBenchScale(t *testing.T) {
 		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 			figure("import_rss_mb", "%.0f", float64(ru.Maxrss)/1024)
 		}
-		os.WriteFile(imported, []byte(time.Now().Format(time.RFC3339)), 0o600)
+		os.WriteFile(imported, []byte(time.Now().Format(time.RFC3339)+" errors="+string(model)), 0o600)
 	}
 	figure("store_mb", "%.0f", float64(dirSize(data))/(1<<20))
 
@@ -243,6 +252,20 @@ func envInt(name string, def int) int {
 		return v
 	}
 	return def
+}
+
+// importedWith returns the error model of the feeds a reusable scale run
+// imported ("" if there is none; markers from before the choice are the
+// default model's).
+func importedWith(marker string) population.ErrorModel {
+	b, err := os.ReadFile(marker)
+	if err != nil {
+		return ""
+	}
+	if _, m, ok := strings.Cut(string(b), " errors="); ok {
+		return population.ErrorModel(m)
+	}
+	return population.DefaultErrors
 }
 
 func mustRun(t *testing.T, bin string, args ...string) {

@@ -32,8 +32,13 @@ type FeedStats struct {
 	// "moved" (a new postcode in the school census and GP feed),
 	// "duplicate_birth" (a registration sent twice), "second_school" (a
 	// second census row after a move of school), "born_abroad" (no birth
-	// registration), "death_by_identity" (no NHS number on it).
+	// registration), "death_by_identity" (no NHS number on it); and, under
+	// the realistic model, the kinds RealisticKinds names.
 	Errors map[string]int
+	// Eligible counts, for each of the realistic model's kinds, the
+	// children or rows it could have been made in, so Errors[k] /
+	// Eligible[k] is its rate. Empty under the default model.
+	Eligible map[string]int
 }
 
 // Rates of the errors and events WriteFeeds makes, in per mille.
@@ -53,8 +58,19 @@ const (
 // deterministic: the same seed, n and today give the same files. Each feed
 // is in the order its source would send it (births by date, the census by
 // school, GP registrations by practice), so an importer cannot count on
-// meeting a child's records in any order.
+// meeting a child's records in any order. It uses the default error model.
 func WriteFeeds(dir string, n int, seed int64, today time.Time) (*FeedStats, error) {
+	return WriteFeedsWith(dir, n, seed, today, Options{})
+}
+
+// WriteFeedsWith is WriteFeeds with a choice of error model. The realistic
+// model draws its errors from streams of its own, so the same children are
+// born abroad, registered twice, in two schools or dead under both models.
+func WriteFeedsWith(dir string, n int, seed int64, today time.Time, opt Options) (*FeedStats, error) {
+	model, err := ParseErrorModel(string(opt.Errors))
+	if err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -68,7 +84,11 @@ func WriteFeeds(dir string, n int, seed int64, today time.Time) (*FeedStats, err
 	for _, a := range Authorities() {
 		codes[a.Name] = a.Code
 	}
-	st := &FeedStats{Children: n, Rows: map[string]int{}, Errors: map[string]int{}}
+	st := &FeedStats{Children: n, Rows: map[string]int{}, Errors: map[string]int{}, Eligible: map[string]int{}}
+	var re *realistic // nil under the default model
+	if model == RealisticErrors {
+		re = newRealistic(g, st, seed, today)
+	}
 	bk := &buckets{dir: tmp, files: map[string]*bucket{}}
 	defer bk.close()
 	var deaths []deathRow
@@ -84,11 +104,20 @@ func WriteFeeds(dir string, n int, seed int64, today time.Time) (*FeedStats, err
 		pm := func(rate int) bool { return rng.IntN(1000) < rate }
 		la := codes[c.Authority]
 		sex := map[string]string{"male": "M", "female": "F"}[c.Gender]
+		if re != nil {
+			re.person(s, &c)
+		}
 		postcode := c.Postcode
 		moved := pm(movedPM)
 		if moved {
 			postcode = movePostcode(rng, c.Postcode)
-			st.Errors["moved"]++
+			if re == nil {
+				st.Errors["moved"]++
+			}
+		}
+		gpPostcode := postcode
+		if re != nil {
+			postcode, gpPostcode = re.move(&c, c.GP != nil)
 		}
 		if c.UPN != "" {
 			c.UPN = uniqueUPN(c.UPN[1:4], s)
@@ -111,13 +140,16 @@ func WriteFeeds(dir string, n int, seed int64, today time.Time) (*FeedStats, err
 		}
 		if c.School != nil {
 			id := c
-			if pm(schoolTypoPM) {
+			if pm(schoolTypoPM) && re == nil {
 				var kind string
 				id, kind = g.Typo(c)
 				st.Errors[kind]++
 			}
 			r := &feed.Record{Kind: feed.School, UPN: c.UPN, GivenName: id.GivenName, FamilyName: id.FamilyName, Sex: sex, DateOfBirth: id.DateOfBirth,
 				Postcode: postcode, SettingCode: c.School.Code, SettingName: c.School.Name, StartDate: c.School.StartedOn, LACode: la}
+			if re != nil {
+				re.row(r)
+			}
 			if err := put(feed.School, c.School.Code, s, r); err != nil {
 				return nil, err
 			}
@@ -128,9 +160,13 @@ func WriteFeeds(dir string, n int, seed int64, today time.Time) (*FeedStats, err
 				sch := other[rng.IntN(len(other))]
 				r2 := *r
 				r2.GivenName, r2.FamilyName, r2.DateOfBirth = c.GivenName, c.FamilyName, c.DateOfBirth
+				r2.Sex, r2.Postcode = sex, postcode
 				r2.SettingCode, r2.SettingName = sch.Code, sch.Name
 				if start := today.AddDate(0, 0, -1-rng.IntN(60)).Format(signpost.DateLayout); start > r2.StartDate {
 					r2.StartDate = start
+				}
+				if re != nil {
+					re.row(&r2)
 				}
 				if err := put(feed.School, sch.Code, s, &r2); err != nil {
 					return nil, err
@@ -140,13 +176,16 @@ func WriteFeeds(dir string, n int, seed int64, today time.Time) (*FeedStats, err
 		}
 		if pm(gpRegisteredPM) {
 			id := c
-			if pm(gpTypoPM) {
+			if pm(gpTypoPM) && re == nil {
 				var kind string
 				id, kind = g.Typo(c)
 				st.Errors["gp_"+kind]++
 			}
 			r := &feed.Record{Kind: feed.GP, NHSNumber: c.NHSNumber, GivenName: id.GivenName, FamilyName: id.FamilyName, Sex: sex,
-				DateOfBirth: id.DateOfBirth, Postcode: postcode, SettingCode: c.GP.Code, SettingName: c.GP.Name, StartDate: c.GP.StartedOn, LACode: la}
+				DateOfBirth: id.DateOfBirth, Postcode: gpPostcode, SettingCode: c.GP.Code, SettingName: c.GP.Name, StartDate: c.GP.StartedOn, LACode: la}
+			if re != nil {
+				re.row(r)
+			}
 			if err := put(feed.GP, c.GP.Code, s, r); err != nil {
 				return nil, err
 			}
