@@ -1,0 +1,658 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"signpost"
+	"signpost/directory"
+)
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// CreateChild stores a new child with carers, school and GP.
+func (s *Store) CreateChild(ctx context.Context, c *signpost.Child) error {
+	return s.CreateChildren(ctx, []signpost.Child{*c})
+}
+
+// CreateChildren stores many children in one transaction.
+func (s *Store) CreateChildren(ctx context.Context, cs []signpost.Child) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		ins, err := tx.PrepareContext(ctx, `INSERT INTO children (signpost_id, given_name, family_name, given_norm, family_norm, dob, gender, address, postcode,
+			authority_id, nhs_number, upn, status, shielded, merged_into, school_code, school_name, school_phone, school_started, gp_code, gp_name, gp_phone, gp_started, seq)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT id FROM authorities WHERE name = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)
+		if err != nil {
+			return err
+		}
+		defer ins.Close()
+		carer, err := tx.PrepareContext(ctx, `INSERT INTO carers (child_id, pos, name, relationship, pr, phone, email) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer carer.Close()
+		seq, err := nextSeq(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for i := range cs {
+			c := &cs[i]
+			if !signpost.ValidSignpostID(c.SignpostID) {
+				return signpost.FieldError("signpost_id", "a child needs a valid Signpost ID")
+			}
+			status := c.Status
+			if status == "" {
+				status = signpost.StatusActive
+			}
+			var sc, gp signpost.Setting
+			if c.School != nil {
+				sc = *c.School
+			}
+			if c.GP != nil {
+				gp = *c.GP
+			}
+			var id int64
+			err := ins.QueryRowContext(ctx, c.SignpostID, c.GivenName, c.FamilyName, signpost.NormaliseName(c.GivenName), signpost.NormaliseName(c.FamilyName),
+				c.DateOfBirth, c.Gender, c.Address, signpost.NormalisePostcode(c.Postcode), c.Authority,
+				nullable(signpost.NormaliseNHSNumber(c.NHSNumber)), nullable(signpost.NormaliseUPN(c.UPN)), status, b2i(c.Shielded), c.MergedInto,
+				sc.Code, sc.Name, sc.Phone, sc.StartedOn, gp.Code, gp.Name, gp.Phone, gp.StartedOn, seq).Scan(&id)
+			if err != nil {
+				return err
+			}
+			for j, cr := range c.Carers {
+				if _, err := carer.ExecContext(ctx, id, j, cr.Name, cr.Relationship, b2i(cr.ParentalResponsibility), cr.Phone, cr.Email); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if si := s.search.Load(); si != nil {
+		si.stale.Store(true)
+	}
+	return wrap("storing children", err)
+}
+
+// childRowID returns the row id of a child by Signpost ID.
+func childRowID(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, signpostID string) (int64, error) {
+	var id int64
+	err := q.QueryRowContext(ctx, `SELECT id FROM children WHERE signpost_id = ?`, signpost.NormaliseSignpostID(signpostID)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, notFound("child " + signpostID)
+	}
+	return id, err
+}
+
+// touchChild gives the child a new change sequence so pulls pick it up.
+func touchChild(ctx context.Context, tx *sql.Tx, childID int64) error {
+	seq, err := nextSeq(ctx, tx)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE children SET seq = ? WHERE id = ?`, seq, childID)
+	return err
+}
+
+func logScope(ctx context.Context, tx *sql.Tx, userID, childID int64, event string) error {
+	seq, err := nextSeq(ctx, tx)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO scope_log (seq, user_id, child_id, event) VALUES (?, ?, ?, ?)`, seq, userID, childID, event)
+	return err
+}
+
+const scopeEnter = "enter"
+
+// inScope reports whether the child is in the user's scope: an active
+// involvement of theirs or an unexpired lookup.
+func inScope(ctx context.Context, tx *sql.Tx, userID, childID int64, now time.Time) (bool, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, `SELECT
+		(EXISTS (SELECT 1 FROM involvements WHERE user_id = ? AND child_id = ? AND ended_on = '')
+		OR EXISTS (SELECT 1 FROM lookups WHERE user_id = ? AND child_id = ? AND expires_at > ?))::int`,
+		userID, childID, userID, childID, ts(now)).Scan(&n)
+	return n == 1, err
+}
+
+// AddInvolvement records a practitioner's involvement directly.
+func (s *Store) AddInvolvement(ctx context.Context, childID, username string, inv signpost.Involvement) (string, error) {
+	id := inv.ID
+	if id == "" {
+		id = uuid.Must(uuid.NewV7()).String()
+	}
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		cid, err := childRowID(ctx, tx, childID)
+		if err != nil {
+			return err
+		}
+		var uid int64
+		if err := tx.QueryRowContext(ctx, `SELECT id FROM users WHERE username = ?`, username).Scan(&uid); errors.Is(err, sql.ErrNoRows) {
+			return notFound("user " + username)
+		} else if err != nil {
+			return err
+		}
+		return insertInvolvement(ctx, tx, id, cid, uid, inv)
+	})
+	if err == nil {
+		s.broadcast()
+	}
+	return id, wrap("recording an involvement", err)
+}
+
+func insertInvolvement(ctx context.Context, tx *sql.Tx, id string, childID, userID int64, inv signpost.Involvement) error {
+	if inv.LeadProfessional && inv.EndedOn == "" {
+		if _, err := tx.ExecContext(ctx, `UPDATE involvements SET lead = 0 WHERE child_id = ?`, childID); err != nil {
+			return err
+		}
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO involvements (id, child_id, user_id, role, started_on, ended_on, caf, lead) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, childID, userID, inv.Role, inv.StartedOn, inv.EndedOn, b2i(inv.CAF), b2i(inv.LeadProfessional && inv.EndedOn == ""))
+	if err != nil {
+		return err
+	}
+	if err := touchChild(ctx, tx, childID); err != nil {
+		return err
+	}
+	if inv.EndedOn == "" {
+		return logScope(ctx, tx, userID, childID, scopeEnter)
+	}
+	return nil
+}
+
+const childCols = `c.id, c.signpost_id, c.given_name, c.family_name, c.dob, c.gender, c.address, c.postcode, COALESCE(a.name, ''),
+	COALESCE(c.nhs_number, ''), COALESCE(c.upn, ''), c.status, c.shielded, c.merged_into,
+	c.school_code, c.school_name, c.school_phone, c.school_started, c.gp_code, c.gp_name, c.gp_phone, c.gp_started, c.seq,
+	COALESCE(a.phone, ''), COALESCE(a.email, ''), c.shield_reason, c.shield_review, c.shield_at,
+	COALESCE((SELECT display_name FROM users WHERE username = c.shield_by), '')
+	FROM children c LEFT JOIN authorities a ON a.id = c.authority_id`
+
+type querier interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}
+
+func scanChild(row rowScanner) (int64, *signpost.Child, int64, error) {
+	c := &signpost.Child{Involvements: []signpost.Involvement{}}
+	var id, seq int64
+	var sc, gp signpost.Setting
+	var sh signpost.Shielding
+	var shieldAt string
+	err := row.Scan(&id, &c.SignpostID, &c.GivenName, &c.FamilyName, &c.DateOfBirth, &c.Gender, &c.Address, &c.Postcode, &c.Authority,
+		&c.NHSNumber, &c.UPN, &c.Status, &c.Shielded, &c.MergedInto,
+		&sc.Code, &sc.Name, &sc.Phone, &sc.StartedOn, &gp.Code, &gp.Name, &gp.Phone, &gp.StartedOn, &seq,
+		&c.TeamContact.Phone, &c.TeamContact.Email, &sh.Reason, &sh.ReviewDate, &shieldAt, &sh.By)
+	c.TeamContact.Team = signpost.ContactVia(c.Authority)
+	if c.Shielded {
+		sh.At = parseTS(shieldAt)
+		c.Shielding = &sh
+	}
+	if sc.Code != "" || sc.Name != "" {
+		c.School = &sc
+	}
+	if gp.Code != "" || gp.Name != "" {
+		c.GP = &gp
+	}
+	return id, c, seq, err
+}
+
+// fillChild adds carers and involvements to a child read by scanChild.
+func fillChild(ctx context.Context, q querier, id int64, c *signpost.Child) error {
+	rows, err := q.QueryContext(ctx, `SELECT name, relationship, pr, phone, email FROM carers WHERE child_id = ? ORDER BY pos`, id)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var cr signpost.Carer
+		if err := rows.Scan(&cr.Name, &cr.Relationship, &cr.ParentalResponsibility, &cr.Phone, &cr.Email); err != nil {
+			rows.Close()
+			return err
+		}
+		c.Carers = append(c.Carers, cr)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows, err = q.QueryContext(ctx, `SELECT i.id, u.display_name, u.username, o.name, CASE WHEN i.role != '' THEN i.role ELSE u.job_title END,
+		u.phone, u.email, i.started_on, i.ended_on, i.caf, i.lead
+		FROM involvements i JOIN users u ON u.id = i.user_id JOIN organisations o ON o.id = u.organisation_id
+		WHERE i.child_id = ? ORDER BY i.ended_on != '', i.started_on DESC, i.id`, id)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var inv signpost.Involvement
+		if err := rows.Scan(&inv.ID, &inv.Practitioner, &inv.Username, &inv.Organisation, &inv.Role, &inv.Phone, &inv.Email,
+			&inv.StartedOn, &inv.EndedOn, &inv.CAF, &inv.LeadProfessional); err != nil {
+			return err
+		}
+		c.Involvements = append(c.Involvements, inv)
+	}
+	return rows.Err()
+}
+
+// Child returns the full record of a child.
+func (s *Store) Child(ctx context.Context, signpostID string) (*signpost.Child, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, wrap("reading a child", err)
+	}
+	ctx = calm(ctx)
+	var c *signpost.Child
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		var id, seq int64
+		err := tx.QueryRowContext(ctx, `SELECT id, seq FROM children WHERE signpost_id = ?`, signpost.NormaliseSignpostID(signpostID)).Scan(&id, &seq)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("child " + signpostID)
+		}
+		if err != nil {
+			return err
+		}
+		if c, err = s.record(ctx, tx, id, seq); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, `SELECT value FROM counters WHERE name = 'seq'`).Scan(&c.Seq)
+	})
+	return c, wrap("reading a child", err)
+}
+
+// record returns row id's whole record at change number seq: from the
+// records kept, or read (and kept).
+func (s *Store) record(ctx context.Context, tx *sql.Tx, id, seq int64) (*signpost.Child, error) {
+	if c, ok := s.records.get(id, seq); ok {
+		return c, nil
+	}
+	_, c, got, err := scanChild(tx.QueryRowContext(ctx, `SELECT `+childCols+` WHERE c.id = ?`, id))
+	if err != nil {
+		return nil, err
+	}
+	if err := fillChild(ctx, tx, id, c); err != nil {
+		return nil, err
+	}
+	if got == seq {
+		s.records.put(id, seq, c)
+	}
+	return c, nil
+}
+
+// Candidates returns the children matching any of the keys.
+func (s *Store) Candidates(ctx context.Context, k directory.CandidateKeys) ([]signpost.Candidate, error) {
+	if out, ok, err := s.indexedCandidates(ctx, k); ok {
+		return out, err
+	}
+	out, err := candidates(ctx, s, k)
+	return out, wrap("searching", err)
+}
+
+// QueryContext runs a read (pgx prepares and caches the statement).
+func (s *Store) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return s.r.QueryContext(ctx, query, args...)
+}
+
+func candidates(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, k directory.CandidateKeys) ([]signpost.Candidate, error) {
+	var where []string
+	var args []any
+	if len(k.DatesOfBirth) > 0 {
+		where = append(where, `dob IN (?`+strings.Repeat(`, ?`, len(k.DatesOfBirth)-1)+`)`)
+		for _, d := range k.DatesOfBirth {
+			args = append(args, d)
+		}
+	}
+	for _, kv := range []struct{ col, v string }{{"postcode", k.Postcode}, {"nhs_number", k.NHSNumber}, {"upn", k.UPN}, {"signpost_id", k.SignpostID}} {
+		if kv.v != "" {
+			where = append(where, kv.col+` = ?`)
+			args = append(args, kv.v)
+		}
+	}
+	if len(where) == 0 {
+		return nil, nil
+	}
+	cond := `status != 'archived' AND merged_into = '' AND (` + strings.Join(where, ` OR `) + `)`
+	limit := ""
+	if k.Limit > 0 {
+		limit = ` LIMIT ` + strconv.Itoa(k.Limit)
+	}
+	if k.FamilyName != "" && k.NHSNumber == "" && k.UPN == "" && k.SignpostID == "" {
+		// A date of birth or a postcode is shared by hundreds of children in a
+		// national population. First read just their distinct family names, as
+		// one string from the covering index (one row instead of hundreds
+		// crossing into Go), and keep those that could match.
+		var packed sql.NullString
+		rows, err := q.QueryContext(ctx, `SELECT string_agg(DISTINCT family_norm, ',') FROM (SELECT family_norm FROM children WHERE `+cond+limit+`) AS f`, args...)
+		if err != nil {
+			return nil, err
+		}
+		if rows.Next() {
+			err = rows.Scan(&packed)
+		}
+		rows.Close()
+		if err != nil {
+			return nil, err
+		}
+		// Normalised names are letters only, so a comma separates them safely.
+		var fams []string
+		for _, fam := range strings.Split(packed.String, ",") {
+			if signpost.NameScore(k.FamilyName, fam) > 0 {
+				fams = append(fams, fam)
+			}
+		}
+		if len(fams) == 0 {
+			return nil, nil
+		}
+		// Then the matching families' rows, again from the covering index.
+		for _, f := range fams {
+			args = append(args, f)
+		}
+		cond += ` AND family_norm IN (?` + strings.Repeat(`, ?`, len(fams)-1) + `)`
+	}
+	return scanCandidates(q.QueryContext(ctx, `SELECT `+candidateCols+` FROM children WHERE `+cond+limit, args...))
+}
+
+const candidateCols = `signpost_id, given_norm, family_norm, dob, gender, postcode, shielded, given_name, family_name`
+
+func scanCandidates(rows *sql.Rows, err error) ([]signpost.Candidate, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []signpost.Candidate
+	for rows.Next() {
+		var c signpost.Candidate
+		if err := rows.Scan(&c.SignpostID, &c.GivenName, &c.FamilyName, &c.DateOfBirth, &c.Gender, &c.Postcode, &c.Shielded, &c.Given, &c.Family); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// ShieldedNow returns which of the children are shielded, from the table.
+func (s *Store) ShieldedNow(ctx context.Context, ids []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = signpost.NormaliseSignpostID(id)
+	}
+	rows, err := s.QueryContext(ctx, `SELECT signpost_id FROM children WHERE shielded = 1 AND signpost_id IN (?`+strings.Repeat(`, ?`, len(ids)-1)+`)`, args...)
+	if err != nil {
+		return nil, wrap("searching", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, wrap("searching", err)
+		}
+		out[id] = true
+	}
+	return out, wrap("searching", rows.Err())
+}
+
+// SetShield shields a child: its record is redacted from the next response on,
+// and every user who ever had it in scope is told to purge their copy.
+func (s *Store) SetShield(ctx context.Context, signpostID string, sh *directory.Shield) error {
+	return s.shield(ctx, signpostID, sh)
+}
+
+// ClearShield unshields a child.
+func (s *Store) ClearShield(ctx context.Context, signpostID string) error {
+	return s.shield(ctx, signpostID, nil)
+}
+
+func (s *Store) shield(ctx context.Context, signpostID string, sh *directory.Shield) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		cid, err := childRowID(ctx, tx, signpostID)
+		if err != nil {
+			return err
+		}
+		// Issue 14, slice access: a renewal or an unshielding keeps the
+		// shielding it replaces.
+		if err := keepShieldHistory(ctx, tx, cid, time.Now()); err != nil {
+			return err
+		}
+		if sh == nil {
+			_, err = tx.ExecContext(ctx, `UPDATE children SET shielded = 0, shield_reason = '', shield_review = '', shield_by = '', shield_at = '' WHERE id = ?`, cid)
+		} else {
+			_, err = tx.ExecContext(ctx, `UPDATE children SET shielded = 1, shield_reason = ?, shield_review = ?, shield_by = ?, shield_at = ? WHERE id = ?`,
+				sh.Reason, sh.ReviewDate, sh.By, ts(sh.At), cid)
+		}
+		if err != nil {
+			return err
+		}
+		if err := touchChild(ctx, tx, cid); err != nil {
+			return err
+		}
+		if sh == nil {
+			return nil
+		}
+		// Everyone who may hold a copy purges it; those still in scope then
+		// receive the redacted record.
+		rows, err := tx.QueryContext(ctx, `SELECT DISTINCT user_id FROM scope_log WHERE child_id = ?`, cid)
+		if err != nil {
+			return err
+		}
+		var users []int64
+		for rows.Next() {
+			var u int64
+			if err := rows.Scan(&u); err != nil {
+				rows.Close()
+				return err
+			}
+			users = append(users, u)
+		}
+		rows.Close()
+		for _, u := range users {
+			if err := logScope(ctx, tx, u, cid, signpost.RemovedShielded); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		s.broadcast()
+	}
+	return wrap("shielding a child", err)
+}
+
+// AddLookup puts a child in a user's scope until expires.
+func (s *Store) AddLookup(ctx context.Context, userID int64, signpostID string, expires time.Time) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		cid, err := childRowID(ctx, tx, signpostID)
+		if err != nil {
+			return err
+		}
+		return addLookup(ctx, tx, userID, cid, expires)
+	})
+	if err == nil {
+		s.broadcast()
+	}
+	return wrap("recording a look-up", err)
+}
+
+func addLookup(ctx context.Context, tx *sql.Tx, userID, cid int64, expires time.Time) error {
+	in, err := inScope(ctx, tx, userID, cid, time.Now())
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO lookups (user_id, child_id, expires_at) VALUES (?, ?, ?)
+		ON CONFLICT (user_id, child_id) DO UPDATE SET expires_at = excluded.expires_at`, userID, cid, ts(expires)); err != nil {
+		return err
+	}
+	if in {
+		return nil
+	}
+	return logScope(ctx, tx, userID, cid, scopeEnter)
+}
+
+// RecordView records a look-up and, off the caseload, the day's count, in
+// one transaction, refusing a child past the day's cap.
+func (s *Store) RecordView(ctx context.Context, v directory.ViewRecord) (int, error) {
+	var n int
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		cid, err := childRowID(ctx, tx, v.ChildID)
+		if err != nil {
+			return err
+		}
+		if v.OffCaseload {
+			var counted int
+			if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM daily_views WHERE user_id = ? AND day = ? AND child_id = ?)::int`,
+				v.UserID, v.Day, cid).Scan(&counted); err != nil {
+				return err
+			}
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM daily_views WHERE user_id = ? AND day = ?`, v.UserID, v.Day).Scan(&n); err != nil {
+				return err
+			}
+			if counted == 0 {
+				if v.Max > 0 && n >= v.Max {
+					return &signpost.Error{Kind: signpost.KindRateLimited, Message: fmt.Sprintf(
+						"you have opened %d records of children not on your caseload today, the most the policy allows; your management team has been told, and can raise the limit", n)}
+				}
+				if _, err := tx.ExecContext(ctx, `INSERT INTO daily_views (user_id, day, child_id) VALUES (?, ?, ?)`, v.UserID, v.Day, cid); err != nil {
+					return err
+				}
+				n++
+			}
+		}
+		return addLookup(ctx, tx, v.UserID, cid, v.Expires)
+	})
+	if err == nil {
+		s.broadcast()
+	}
+	return n, wrap("recording a look-up", err)
+}
+
+// AccessCount returns a user's count of action on day.
+func (s *Store) AccessCount(ctx context.Context, userID int64, day, action string) (int, error) {
+	var n int
+	err := s.ar.QueryRowContext(calm(ctx), `SELECT COALESCE((SELECT n FROM access_counts WHERE user_id = ? AND day = ? AND action = ?), 0)`,
+		userID, day, action).Scan(&n)
+	return n, wrap("reading the audit", err)
+}
+
+// SaveAccessCounts stores counts of the day, keeping the higher of a count
+// stored and the one given.
+func (s *Store) SaveAccessCounts(ctx context.Context, cs []directory.AccessCount) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	return wrap("saving the day's counts", inTx(calm(ctx), s.aw, func(tx *sql.Tx) error {
+		for _, c := range cs {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO access_counts (user_id, day, action, n) VALUES (?, ?, ?, ?)
+				ON CONFLICT (user_id, day, action) DO UPDATE SET n = max(n, excluded.n)`, c.UserID, c.Day, c.Action, c.N); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+}
+
+// Audit records events in one transaction of the audit file.
+func (s *Store) Audit(ctx context.Context, evs []directory.AuditEvent) error {
+	ctx = calm(ctx)
+	return wrap("recording the audit", inTx(ctx, s.aw, func(tx *sql.Tx) error { return insertAudit(ctx, tx, evs) }))
+}
+
+func insertAudit(ctx context.Context, tx *sql.Tx, evs []directory.AuditEvent) error {
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO audit (at, user_id, username, device_id, action, child_id, reason, params, results, flags, claimed_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)
+	if err != nil {
+		return err
+	}
+	defer ins.Close()
+	about, err := tx.PrepareContext(ctx, `INSERT INTO audit_children (child_id, audit_id) VALUES (?, ?) ON CONFLICT DO NOTHING`)
+	if err != nil {
+		return err
+	}
+	defer about.Close()
+	for _, ev := range evs {
+		if ev.Mutation != "" {
+			var seen int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM audit_mutations WHERE mutation = ?`, ev.Mutation).Scan(&seen); err != nil {
+				return err
+			}
+			if seen > 0 {
+				continue
+			}
+		}
+		results := ""
+		if len(ev.Results) > 0 {
+			b, _ := json.Marshal(ev.Results)
+			results = string(b)
+		}
+		claimed := ""
+		if !ev.ClaimedAt.IsZero() {
+			claimed = ts(ev.ClaimedAt)
+		}
+		var id int64
+		err := ins.QueryRowContext(ctx, ts(ev.At), ev.UserID, ev.Username, ev.DeviceID, ev.Action, ev.ChildID, ev.Reason, ev.Params, results, ev.Flags, claimed).Scan(&id)
+		if err != nil {
+			return err
+		}
+		if ev.Mutation != "" {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO audit_mutations (mutation, audit_id) VALUES (?, ?)`, ev.Mutation, id); err != nil {
+				return err
+			}
+		}
+		ids := ev.Results
+		if ev.ChildID != "" {
+			ids = append([]string{ev.ChildID}, ids...)
+		}
+		for _, c := range ids {
+			if _, err := about.ExecContext(ctx, c, id); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// AuditForChild returns every event about a child or that returned it.
+func (s *Store) AuditForChild(ctx context.Context, signpostID string) ([]directory.AuditEvent, error) {
+	id := signpost.NormaliseSignpostID(signpostID)
+	rows, err := s.ar.QueryContext(ctx, `SELECT id, at, user_id, username, device_id, action, child_id, reason, params, results, flags, claimed_at FROM audit
+		WHERE id IN (SELECT audit_id FROM audit_children WHERE child_id = ?) ORDER BY id`, id)
+	if err != nil {
+		return nil, wrap("reading the audit", err)
+	}
+	defer rows.Close()
+	var out []directory.AuditEvent
+	for rows.Next() {
+		var ev directory.AuditEvent
+		var at, results, claimed string
+		if err := rows.Scan(&ev.ID, &at, &ev.UserID, &ev.Username, &ev.DeviceID, &ev.Action, &ev.ChildID, &ev.Reason, &ev.Params, &results, &ev.Flags, &claimed); err != nil {
+			return nil, wrap("reading the audit", err)
+		}
+		ev.At = parseTS(at)
+		if claimed != "" {
+			ev.ClaimedAt = parseTS(claimed)
+		}
+		if results != "" {
+			_ = json.Unmarshal([]byte(results), &ev.Results)
+		}
+		out = append(out, ev)
+	}
+	return out, wrap("reading the audit", rows.Err())
+}
