@@ -61,7 +61,7 @@ func alertIn(ctx context.Context, q querier, id int64, authority string) (*direc
 // ones raised before escalateBefore.
 func (s *Store) AlertCounts(ctx context.Context, authority string, escalateBefore time.Time) (signpost.AlertCounts, error) {
 	var c signpost.AlertCounts
-	err := s.r.QueryRowContext(ctx, `SELECT count(*), COALESCE(sum(at < ?), 0) FROM alerts WHERE authority = ? AND ack_at = ''`,
+	err := s.r.QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (WHERE at < ?) FROM alerts WHERE authority = ? AND ack_at = ''`,
 		ts(escalateBefore), authority).Scan(&c.Unacknowledged, &c.Escalated)
 	return c, wrap("counting alerts", err)
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"regexp"
 	"strconv"
 	"strings"
 	gosync "sync"
@@ -331,9 +332,9 @@ var updateSQL = func() string {
 		{"family_norm", `COALESCE(?4, family_norm)`},
 		{"dob", `COALESCE(?5, dob)`},
 		{"gender", `COALESCE(?6, gender)`},
-		{"address", `CASE WHEN ?7 IS NOT NULL THEN ?7 WHEN ?8 AND ?9 IS NOT NULL AND ?9 != postcode THEN '' ELSE address END`},
+		{"address", `CASE WHEN ?7 IS NOT NULL THEN ?7 WHEN ?8 = 1 AND ?9 IS NOT NULL AND ?9 != postcode THEN '' ELSE address END`},
 		{"postcode", `COALESCE(?9, postcode)`},
-		{"authority_id", `CASE WHEN ?10 IS NULL THEN authority_id WHEN ?11 AND authority_id IS NOT NULL AND (?9 IS NULL OR ?9 = postcode) THEN authority_id ELSE ?10 END`},
+		{"authority_id", `CASE WHEN ?10 IS NULL THEN authority_id WHEN ?11 = 1 AND authority_id IS NOT NULL AND (?9 IS NULL OR ?9 = postcode) THEN authority_id ELSE ?10 END`},
 		{"nhs_number", `COALESCE(nhs_number, ?12)`},
 		{"upn", `COALESCE(upn, ?13)`},
 		{"date_of_death", `CASE WHEN ?20 IS NOT NULL AND status != 'archived' THEN ?20 ELSE date_of_death END`},
@@ -344,9 +345,17 @@ var updateSQL = func() string {
 	var set, diff []string
 	for _, c := range cols {
 		set = append(set, c[0]+" = "+c[1])
-		diff = append(diff, c[0]+" IS NOT "+c[1])
+		diff = append(diff, c[0]+" IS DISTINCT FROM "+c[1])
 	}
-	return `UPDATE children SET ` + strings.Join(set, ", ") + `, seq = ?21 WHERE signpost_id = ?22 AND NOT (?23 AND shielded) AND (` + strings.Join(diff, " OR ") + `)`
+	q := `UPDATE children SET ` + strings.Join(set, ", ") + `, seq = ?21 WHERE signpost_id = ?22 AND NOT (?23 = 1 AND shielded = 1) AND (` + strings.Join(diff, " OR ") + `)`
+	// PostgreSQL cannot tell a parameter's type from "? IS NULL": say it.
+	return regexp.MustCompile(`\?([0-9]+)\b`).ReplaceAllStringFunc(q, func(p string) string {
+		switch p {
+		case "?8", "?10", "?11", "?21", "?23":
+			return p + "::bigint"
+		}
+		return p + "::text"
+	})
 }()
 
 func updateChildren(ctx context.Context, tx *sql.Tx, us []directory.ChildUpdate, auths map[string]int64, res *directory.FeedResult) error {
