@@ -23,6 +23,7 @@ import (
 	"signpost/directory"
 	"signpost/directory/demo"
 	"signpost/directory/importer"
+	"signpost/directory/postgres"
 	"signpost/directory/sqlcipher"
 )
 
@@ -120,6 +121,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&m.DemoChildren, "demo-children", 10000, "number of generated demo children")
 	fs.BoolVar(&m.Maintenance, "maintenance", true, "run the retention rules at start and once a day")
 	fs.BoolVar(&m.SearchIndex, "search-index", true, "answer searches from an in-memory index of identities (built in the background at start)")
+	// Issue 17: the store on PostgreSQL.
+	fs.StringVar(&m.StoreURL, "store", os.Getenv("SIGNPOST_STORE"), "a PostgreSQL URL (postgres://…) to keep the directory in, instead of the embedded store in --data (or SIGNPOST_STORE)")
+	fs.BoolVar(&m.InsecureStore, "insecure-store", false, "allow a database off this machine without sslmode=verify-full or verify-ca (never in production)")
 	verbose := fs.Bool("v", false, "log every request")
 	cpuProfile := fs.String("cpu-profile", "", "write a CPU profile of the whole run to FILE (for measuring)")
 	pprofAddr := fs.String("pprof", "", "serve Go's profiles (net/http/pprof) on this loopback address, for measuring")
@@ -162,7 +166,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if m.Demo {
 		fmt.Fprintf(stdout, "demo directory ready: accounts nurse, social, manager, itadmin; password %s; TOTP secret %s\n", demo.Password, demo.TOTPSecret)
 	}
-	fmt.Fprintf(stdout, "listening on %s (data in %s)\n", m.URL(), m.DataDir)
+	where := m.DataDir
+	if m.PGStore != nil { // issue 17
+		where = "PostgreSQL"
+	}
+	fmt.Fprintf(stdout, "listening on %s (data in %s)\n", m.URL(), where)
 	<-ctx.Done()
 	return nil
 }
@@ -439,6 +447,12 @@ type Main struct {
 	// SearchIndex builds the in-memory search index in the background at
 	// start; searches read the store's indexes until it is ready.
 	SearchIndex bool
+	// Issue 17: StoreURL, when set, keeps the directory in PostgreSQL
+	// (PGStore) instead of the embedded store (Store); InsecureStore lets it
+	// reach a database off this machine without verified TLS.
+	StoreURL      string
+	InsecureStore bool
+	PGStore       *postgres.Store
 
 	Store    *sqlcipher.Store
 	Server   *directory.Server
@@ -463,11 +477,20 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := lc.Check(); err != nil {
 		return err
 	}
-	st, err := m.OpenStore(ctx)
-	if err != nil {
-		return err
+	var st servedStore // issue 17: the embedded store or PostgreSQL
+	if m.StoreURL != "" {
+		pst, err := openPostgres(ctx, m.StoreURL, m.InsecureStore)
+		if err != nil {
+			return err
+		}
+		m.PGStore, st = pst, pst
+	} else {
+		sst, err := m.OpenStore(ctx)
+		if err != nil {
+			return err
+		}
+		m.Store, st = sst, sst
 	}
-	m.Store = st
 	log := m.Config.Logger
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -554,6 +577,9 @@ func (m *Main) Close() error {
 	}
 	if m.Store != nil {
 		errs = append(errs, m.Store.Close())
+	}
+	if m.PGStore != nil { // issue 17
+		errs = append(errs, m.PGStore.Close())
 	}
 	return errors.Join(errs...)
 }
