@@ -270,8 +270,16 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		return wrap("migrating the store", err)
 	}
 	defer c.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(?)`, writeLock+1)
-	if _, err := c.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+	// A role that may not create tables (the directory's, once the owner
+	// has migrated) finds the table there and creates nothing.
+	var have bool
+	if err := c.QueryRowContext(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL`).Scan(&have); err != nil {
 		return wrap("migrating the store", err)
+	}
+	if !have {
+		if _, err := c.ExecContext(ctx, `CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+			return wrap("migrating the store", err)
+		}
 	}
 	var current int
 	if err := c.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
@@ -341,6 +349,20 @@ func inTx(ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) error) error {
 	}
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, writeLock); err != nil {
 		tx.Rollback()
+		return err
+	}
+	if err := runSafely(fn, tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// appendTx runs fn in a transaction without the write lock: for appends
+// (the audit, the day's counts) that no change number orders.
+func appendTx(ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
 		return err
 	}
 	if err := runSafely(fn, tx); err != nil {
