@@ -26,6 +26,7 @@ as_pg() {
 case "${1:-}" in
 start)
 	dir=$(mktemp -d /tmp/signpost-pg.XXXXXX)
+	echo "$dir" >"$STATE" # stop cleans up even after a failed start
 	chmod 700 "$dir"
 	if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$dir"; fi
 	as_pg "$BINDIR/initdb" -D "$dir/data" -A trust -U postgres -E UTF8 --locale=C >"$dir/initdb.log" 2>&1 ||
@@ -34,7 +35,6 @@ start)
 		-o "-k $dir -c listen_addresses='' -c fsync=off -c max_connections=300" start >/dev/null ||
 		{ cat "$dir/server.log" >&2; echo "pgtest: the server did not start" >&2; exit 1; }
 	as_pg "$BINDIR/createdb" -h "$dir" -U postgres signpost_test
-	echo "$dir" >"$STATE"
 	url="postgres:///signpost_test?host=$dir&user=postgres&sslmode=disable"
 	echo "export SIGNPOST_TEST_POSTGRES='$url'"
 	;;
