@@ -64,6 +64,7 @@ commands:
   revoke            --device ID   refuse the device's tokens from now on (no wipe)
   audit             --child ID [--csv --reason R]   every search and view of a child (subject-access report)
   alerts            --authority NAME [--ack ID --note N]   break-glass and harvest alerts for an authority
+` + migrateStoreUsage + `
 ` + policyUsage + `
 
 every command takes --data DIR (default ./signpost-data) and --key-file FILE (default DIR/store.key)
@@ -103,6 +104,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runAudit(ctx, args, stdout, stderr)
 	case "alerts":
 		return runAlerts(ctx, args, stdout, stderr)
+	case "migrate-store": // issue 17
+		return runMigrateStore(ctx, args, stdout, stderr)
 	}
 	return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
 }

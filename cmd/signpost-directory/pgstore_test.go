@@ -4,12 +4,17 @@ package main
 // without verified TLS.
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"signpost"
+	"signpost/directory"
+	"signpost/directory/postgres"
 	"signpost/directory/postgres/pgtest"
 )
 
@@ -79,5 +84,100 @@ func TestMainServesDemoFromPostgreSQL(t *testing.T) {
 	c, err := m.PGStore.Child(ctx, m.PGStore.IDCodec().ID(1))
 	if err != nil || c.FamilyName != "Fixture" || c.GivenName != "Jamie" {
 		t.Fatalf("Jamie Fixture = %+v, %v", c, err)
+	}
+}
+
+func TestMigrateStoreCopiesTheDirectory(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	m := NewMain()
+	m.DataDir, m.Listen, m.Demo, m.DemoChildren, m.SearchIndex, m.Maintenance = dir, "127.0.0.1:0", true, 300, false, false
+	if err := m.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	src := m.Store
+	jamie := src.IDCodec().ID(1)
+	want, err := src.Child(ctx, jamie)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ann, err := src.Account(ctx, "nurse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := src.Audit(ctx, []directory.AuditEvent{{At: time.Now(), UserID: ann.ID, Username: "nurse", Action: "view", ChildID: jamie}}); err != nil {
+		t.Fatal(err)
+	}
+	// A device, its session and a push: sync state the copy must keep.
+	if _, err := src.EnrolDevice(ctx, "dev-1", "laptop", ann.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	token := bytes.Repeat([]byte{7}, 32)
+	if err := src.CreateSession(ctx, &directory.Session{TokenHash: token, UserID: ann.ID, DeviceID: "dev-1", CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	actor := directory.Actor{UserID: ann.ID, Username: "nurse", Role: ann.Role, DeviceID: "dev-1"}
+	push := []signpost.Mutation{{ID: "0190f0e4-0000-7000-8000-000000000001", Kind: signpost.MutStartInvolvement, ChildID: src.IDCodec().ID(2), Role: "Nurse", At: time.Now()}}
+	if res, err := src.Push(ctx, actor, push, time.Now()); err != nil || res[0].Status != "applied" {
+		t.Fatalf("push: %+v %v", res, err)
+	}
+	wantAudit, err := src.AuditForChild(ctx, jamie)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	url := pgtest.URL(t)
+	var out bytes.Buffer
+	if err := run(ctx, []string{"migrate-store", "--from", dir, "--to", url}, &out, io.Discard); err != nil {
+		t.Fatalf("migrate-store: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "every table's count matches") || strings.Contains(out.String(), "MISMATCH") {
+		t.Fatalf("migrate-store printed:\n%s", out.String())
+	}
+	t.Logf("migrate-store:\n%s", out.String())
+	// A second copy into the same database is refused.
+	if err := run(ctx, []string{"migrate-store", "--from", dir, "--to", url}, io.Discard, io.Discard); err == nil {
+		t.Error("a copy into a database that is not empty was accepted")
+	}
+
+	dst, err := postgres.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dst.Close()
+	if dst.IDCodec().ID(1) != jamie {
+		t.Fatalf("the copy issues Signpost IDs with another key: %s, want %s", dst.IDCodec().ID(1), jamie)
+	}
+	got, err := dst.Child(ctx, jamie)
+	if err != nil || got.FamilyName != want.FamilyName || got.DateOfBirth != want.DateOfBirth || len(got.Carers) != len(want.Carers) || len(got.Involvements) != len(want.Involvements) {
+		t.Fatalf("copied child = %+v, %v; want %+v", got, err, want)
+	}
+	gotAudit, err := dst.AuditForChild(ctx, jamie)
+	if err != nil || len(gotAudit) != len(wantAudit) {
+		t.Fatalf("copied audit: %d events, %v; want %d", len(gotAudit), err, len(wantAudit))
+	}
+	for i := range gotAudit {
+		if gotAudit[i].ID != wantAudit[i].ID || gotAudit[i].Action != wantAudit[i].Action {
+			t.Errorf("audit event %d = %+v, want %+v (the order is kept)", i, gotAudit[i], wantAudit[i])
+		}
+	}
+	// New rows are numbered after the copied ones.
+	if err := dst.CreateAuthority(ctx, "E99999999", "Newtown"); err != nil {
+		t.Errorf("a new authority after the copy: %v", err)
+	}
+	if err := dst.Audit(ctx, []directory.AuditEvent{{At: time.Now(), UserID: ann.ID, Username: "nurse", Action: "view", ChildID: jamie}}); err != nil {
+		t.Errorf("a new audit event after the copy: %v", err)
+	}
+	if _, err := dst.Account(ctx, "nurse"); err != nil {
+		t.Errorf("the nurse's account: %v", err)
+	}
+	if se, err := dst.Session(ctx, token); err != nil || se.DeviceID != "dev-1" {
+		t.Errorf("the copied session: %+v, %v", se, err)
+	}
+	if res, err := dst.Push(ctx, actor, push, time.Now()); err != nil || res[0].Status != "duplicate" {
+		t.Errorf("replaying a push made before the copy: %+v, %v; want duplicate", res, err)
 	}
 }
