@@ -114,7 +114,8 @@ func benchSearch(b *testing.B, n int) {
 	}
 }
 
-func benchSearchWith(b *testing.B, st *sqlcipher.Store, n int, seeded time.Time, workers int) {
+// Issue 17: any directory.Store (bench_stores_test.go runs it on PostgreSQL too).
+func benchSearchWith(b *testing.B, st directory.Store, n int, seeded time.Time, workers int) {
 	clk := benchClock()
 	srv := directory.NewServer(st, directory.Config{Now: clk.Now, SearchRate: 1e9, SearchBurst: 1e9, PerUserInflight: 1000, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))})
 	defer srv.Close()
