@@ -184,6 +184,7 @@ const childCols = `c.id, c.signpost_id, c.given_name, c.family_name, c.dob, c.ge
 type querier interface {
 	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
 	QueryRowContext(context.Context, string, ...any) *sql.Row
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
 }
 
 func scanChild(row rowScanner) (int64, *signpost.Child, int64, error) {
@@ -581,21 +582,16 @@ func (s *Store) Audit(ctx context.Context, evs []directory.AuditEvent) error {
 			do = inTx
 		}
 	}
+	if len(evs) == 1 && evs[0].Mutation == "" {
+		// One event (a search, a view) is one statement: no transaction.
+		return wrap("recording the audit", insertAudit(ctx, s.aw, evs))
+	}
 	return wrap("recording the audit", do(ctx, s.aw, func(tx *sql.Tx) error { return insertAudit(ctx, tx, evs) }))
 }
 
-func insertAudit(ctx context.Context, tx *sql.Tx, evs []directory.AuditEvent) error {
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO audit (at, user_id, username, device_id, action, child_id, reason, params, results, flags, claimed_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)
-	if err != nil {
-		return err
-	}
-	defer ins.Close()
-	about, err := tx.PrepareContext(ctx, `INSERT INTO audit_children (child_id, audit_id) VALUES (?, ?) ON CONFLICT DO NOTHING`)
-	if err != nil {
-		return err
-	}
-	defer about.Close()
+// insertAudit records events, each with the children it names in one
+// statement (one round trip; pgx keeps the statement prepared).
+func insertAudit(ctx context.Context, tx querier, evs []directory.AuditEvent) error {
 	for _, ev := range evs {
 		if ev.Mutation != "" {
 			var seen int
@@ -615,22 +611,26 @@ func insertAudit(ctx context.Context, tx *sql.Tx, evs []directory.AuditEvent) er
 		if !ev.ClaimedAt.IsZero() {
 			claimed = ts(ev.ClaimedAt)
 		}
+		ids := ev.Results
+		if ev.ChildID != "" {
+			ids = append([]string{ev.ChildID}, ids...)
+		}
+		if ids == nil {
+			ids = []string{}
+		}
 		var id int64
-		err := ins.QueryRowContext(ctx, ts(ev.At), ev.UserID, ev.Username, ev.DeviceID, ev.Action, ev.ChildID, ev.Reason, ev.Params, results, ev.Flags, claimed).Scan(&id)
+		err := tx.QueryRowContext(ctx, `WITH a AS (
+				INSERT INTO audit (at, user_id, username, device_id, action, child_id, reason, params, results, flags, claimed_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id),
+			c AS (INSERT INTO audit_children (child_id, audit_id)
+				SELECT DISTINCT x, a.id FROM a, unnest(?::text[]) AS x ON CONFLICT DO NOTHING)
+			SELECT id FROM a`,
+			ts(ev.At), ev.UserID, ev.Username, ev.DeviceID, ev.Action, ev.ChildID, ev.Reason, ev.Params, results, ev.Flags, claimed, ids).Scan(&id)
 		if err != nil {
 			return err
 		}
 		if ev.Mutation != "" {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO audit_mutations (mutation, audit_id) VALUES (?, ?)`, ev.Mutation, id); err != nil {
-				return err
-			}
-		}
-		ids := ev.Results
-		if ev.ChildID != "" {
-			ids = append([]string{ev.ChildID}, ids...)
-		}
-		for _, c := range ids {
-			if _, err := about.ExecContext(ctx, c, id); err != nil {
 				return err
 			}
 		}
