@@ -84,8 +84,11 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, &signpost.Error{Kind: signpost.KindInvalid, Message: "the PostgreSQL URL cannot be read: " + redactErr(err), Err: err}
 	}
-	if cfg.MaxConns < 8 {
-		cfg.MaxConns = 8
+	if !strings.Contains(url, "pool_max_conns") {
+		// pgx's default (the number of CPUs, at least 4) is too few for a
+		// directory whose long-polls, searches and pushes overlap; one
+		// connection is held by LISTEN.
+		cfg.MaxConns = 16
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
