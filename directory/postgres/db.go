@@ -161,8 +161,12 @@ func (s *Store) listen(ctx context.Context, ready chan<- error) {
 		}
 		if err == nil {
 			for {
-				if _, err = c.Conn().WaitForNotification(ctx); err != nil {
+				var n *pgconn.Notification
+				if n, err = c.Conn().WaitForNotification(ctx); err != nil {
 					break
+				}
+				if n.Payload == accountsPayload {
+					s.records.accountsChanged()
 				}
 				s.wake()
 			}
@@ -173,6 +177,7 @@ func (s *Store) listen(ctx context.Context, ready chan<- error) {
 		if ctx.Err() != nil {
 			return
 		}
+		s.records.accountsChanged() // a notification may have been missed
 		s.wake()
 		select {
 		case <-ctx.Done():
@@ -260,6 +265,17 @@ func (s *Store) wake() {
 func (s *Store) broadcast() {
 	s.wake()
 	_, _ = s.pool.Exec(context.Background(), `SELECT pg_notify($1, '')`, channel)
+}
+
+// accountsPayload is the NOTIFY payload of a change to what whole child
+// records show of accounts, organisations and authorities: every instance
+// empties its cache of records (records.go).
+const accountsPayload = "accounts"
+
+// accountsChanged empties this instance's cache of records and the others'.
+func (s *Store) accountsChanged() {
+	s.records.accountsChanged()
+	_, _ = s.pool.Exec(context.Background(), `SELECT pg_notify($1, $2)`, channel, accountsPayload)
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

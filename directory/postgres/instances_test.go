@@ -307,3 +307,26 @@ func pgconnURL(raw, user string) (string, error) {
 	u.RawQuery = q.Encode()
 	return u.String(), nil
 }
+
+// A record one instance keeps in memory shows an authority's new contact
+// once another instance has changed it.
+func TestRecordCacheFollowsAnotherInstancesContactChange(t *testing.T) {
+	_, a, b := two(t)
+	id := signpost.SignpostID(1)
+	if _, err := a.Child(ctx, id); err != nil { // now kept by a
+		t.Fatal(err)
+	}
+	must(t, b.SetAuthorityContact(ctx, "Leeds", "0113 496 0999", "leeds-new@example.org"))
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c, err := a.Child(ctx, id)
+		must(t, err)
+		if c.TeamContact.Phone == "0113 496 0999" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a still shows the old contact %+v 5 s after b changed it", c.TeamContact)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
