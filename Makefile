@@ -59,7 +59,12 @@ test: deps vet
 	$(MAKE) gui-smoke
 
 ## bench: the benchmarks each issue names; figures go in the issue notes.
+# issue 17: with a throwaway PostgreSQL too, for BenchmarkSearchStores100k.
 bench: deps
+	@export PGTEST_STATE=$$(mktemp -u /tmp/signpost-pgtest.XXXXXX); \
+	trap './scripts/pgtest.sh stop' EXIT; \
+	pgenv=$$(./scripts/pgtest.sh start) || { echo "make bench: PostgreSQL did not start (see above)" >&2; exit 1; }; \
+	eval "$$pgenv"; set -x; \
 	$(GO) test -tags $(RELEASE_TAGS) -run '^$$' -bench . -benchtime 1x -count 1 -timeout 60m ./... | tee bench.out
 
 ## fuzz: each fuzz target of a decoder of untrusted input for FUZZTIME, one after another,
