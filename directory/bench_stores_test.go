@@ -14,10 +14,16 @@ package directory_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
 	"os"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
+	"signpost"
 	"signpost/directory"
 	"signpost/directory/demo"
 	"signpost/directory/postgres"
@@ -72,4 +78,115 @@ func BenchmarkSearchStores100k(b *testing.B) {
 			b.Run(fmt.Sprintf("store=%s/clients=%d", s.name, workers), func(b *testing.B) { benchSearchWith(b, s.st, n, s.seeded, workers) })
 		}
 	}
+}
+
+// BenchmarkPushPullStores pushes 500 mutations in one request and pulls a
+// 500-child caseload from the start, on each store at 10,000 children.
+func BenchmarkPushPullStores(b *testing.B) {
+	const n = 10_000
+	ctx := context.Background()
+	emb, _ := benchStore(b, n)
+	defer emb.Close()
+	stores := []struct {
+		name string
+		st   directory.Store
+	}{{"embedded", emb}}
+	if os.Getenv("SIGNPOST_TEST_POSTGRES") != "" || os.Getenv("SIGNPOST_REQUIRE_POSTGRES") != "" {
+		pg, err := postgres.Open(ctx, pgtest.URL(b))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer pg.Close()
+		if err := demo.Seed(ctx, pg, n, time.Now(), cheap); err != nil {
+			b.Fatal(err)
+		}
+		if err := directory.SetPolicy(ctx, pg, laxPolicy()); err != nil {
+			b.Fatal(err)
+		}
+		stores = append(stores, struct {
+			name string
+			st   directory.Store
+		}{"postgres", pg})
+	}
+	for _, s := range stores {
+		b.Run("store="+s.name, func(b *testing.B) { benchPushPull(b, s.st) })
+	}
+}
+
+func benchPushPull(b *testing.B, st directory.Store) {
+	ctx := context.Background()
+	clk := benchClock()
+	srv := directory.NewServer(st, directory.Config{Now: clk.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	defer srv.Close()
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	e := &env{t: b, http: hs, clock: clk}
+	token, _ := e.login("nurse")
+	// The children the nurse works with (a CAF flag is theirs to set).
+	var mine []signpost.Child
+	cursor := ""
+	for {
+		var p signpost.PullResponse
+		e.do("GET", "/v1/sync/pull?cursor="+cursor, token, nil).json(b, &p)
+		for _, c := range p.Changes {
+			for _, inv := range c.Involvements {
+				if inv.Mine && inv.EndedOn == "" {
+					mine = append(mine, c)
+					break
+				}
+			}
+		}
+		cursor = p.Cursor
+		if !p.More {
+			break
+		}
+	}
+	if len(mine) == 0 {
+		b.Fatal("the nurse has no caseload")
+	}
+	// A caseload of 500: look-ups of children the nurse does not work with.
+	nurse, err := st.Account(ctx, "nurse")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for serial := 1000; serial < 1000+500; serial++ {
+		if err := st.AddLookup(ctx, nurse.ID, st.IDCodec().ID(serial), clk.Now().Add(30*24*time.Hour)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var push, pull time.Duration
+	pulled := 0
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ms := make([]signpost.Mutation, 500)
+		for j := range ms {
+			ms[j] = signpost.Mutation{ID: uuid.Must(uuid.NewV7()).String(), Kind: signpost.MutSetCAF, ChildID: mine[j%len(mine)].SignpostID, Value: j%2 == 0, At: time.Now()}
+		}
+		t0 := time.Now()
+		for _, r := range e.push(token, ms...) {
+			if r.Status != signpost.ResultApplied {
+				b.Fatalf("push result %+v", r)
+			}
+		}
+		push += time.Since(t0)
+		t0 = time.Now()
+		cursor := ""
+		pulled = 0
+		for {
+			var p signpost.PullResponse
+			e.do("GET", "/v1/sync/pull?cursor="+cursor, token, nil).json(b, &p)
+			pulled += len(p.Changes)
+			cursor = p.Cursor
+			if !p.More {
+				break
+			}
+		}
+		pull += time.Since(t0)
+	}
+	b.StopTimer()
+	if pulled < 500 {
+		b.Errorf("pulled %d children, want a caseload of 500", pulled)
+	}
+	b.ReportMetric(float64(push.Microseconds())/1000/float64(b.N), "ms/push500")
+	b.ReportMetric(float64(pull.Microseconds())/1000/float64(b.N), "ms/pull500")
 }
