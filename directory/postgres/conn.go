@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/stdlib"
 )
@@ -40,6 +41,18 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 
 func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	return c.Conn.QueryContext(ctx, rebind(query), args)
+}
+
+// CheckNamedValue passes every argument on as pgx takes it, but for text
+// PostgreSQL cannot hold: a NUL, or bytes that are not UTF-8, become U+FFFD
+// (the embedded store keeps them as given; here a hostile id that cannot
+// match any row still matches none, where PostgreSQL would refuse the
+// whole statement).
+func (c *conn) CheckNamedValue(nv *driver.NamedValue) error {
+	if s, ok := nv.Value.(string); ok && (strings.IndexByte(s, 0) >= 0 || !utf8.ValidString(s)) {
+		nv.Value = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+	}
+	return c.Conn.CheckNamedValue(nv)
 }
 
 // rebind numbers the ? placeholders of query outside quotes and comments.

@@ -68,6 +68,23 @@ func TestMethodsBeyondTheSuite(t *testing.T) {
 	}
 }
 
+// Text PostgreSQL cannot hold (a NUL, bytes that are not UTF-8) in a look-up
+// finds nothing, as in the embedded store, rather than failing.
+func TestUnstorableTextFindsNothing(t *testing.T) {
+	_, st, _ := two(t)
+	for _, id := range []string{"dev\x00ice", "dev\xffice"} {
+		if _, err := st.Device(ctx, id); !isKind(err, signpost.KindNotFound) {
+			t.Errorf("Device(%q): %v, want not found", id, err)
+		}
+		if _, err := st.Account(ctx, id); !isKind(err, signpost.KindNotFound) {
+			t.Errorf("Account(%q): %v, want not found", id, err)
+		}
+		if _, err := st.MoveDevice(ctx, id, directory.DeviceMove{To: signpost.DeviceWipeOrdered, By: "operator", At: time.Now()}); !isKind(err, signpost.KindNotFound) {
+			t.Errorf("MoveDevice(%q): %v, want not found", id, err)
+		}
+	}
+}
+
 func isKind(err error, k signpost.ErrorKind) bool {
 	var de *signpost.Error
 	return errors.As(err, &de) && de.Kind == k
