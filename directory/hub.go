@@ -53,8 +53,12 @@ func newHub(store Store, log *slog.Logger, now func() time.Time) *hub {
 	h := &hub{store: store, log: log, now: now, marks: map[int64]int64{}, waiters: map[int64]chan struct{}{},
 		stop: make(chan struct{}), done: make(chan struct{})}
 	h.rounds = gosync.NewCond(&h.mu)
+	// Issue 17: taken from the start, before reading the head, so that a
+	// write made before the first catch-up has finished (a slow first
+	// read of a PostgreSQL store) is caught up on by the pull after it.
+	changed := store.Changed()
 	if head, err := store.Head(context.Background()); err == nil {
-		h.start, h.head = head, head
+		h.start, h.head, h.taken = head, head, changed
 	} else {
 		h.start = math.MaxInt64 // know nothing: every question goes to the store
 	}
