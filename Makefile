@@ -46,7 +46,8 @@ vet: deps
 # triples their time).
 # issue 17: the Go tests run with a throwaway PostgreSQL (scripts/pgtest.sh) on a
 # Unix socket, stopped afterwards even when a test fails; SIGNPOST_REQUIRE_POSTGRES
-# makes the PostgreSQL tests fail, never skip, if they cannot reach it.
+# makes the PostgreSQL tests fail, never skip, if they cannot reach it; the directory's
+# end-to-end tests then run again on PostgreSQL (SIGNPOST_TEST_STORE=postgres).
 test: deps vet
 	@export PGTEST_STATE=$$(mktemp -u /tmp/signpost-pgtest.XXXXXX); \
 	trap './scripts/pgtest.sh stop' EXIT; \
@@ -55,6 +56,7 @@ test: deps vet
 	echo "PostgreSQL for the tests: $$SIGNPOST_TEST_POSTGRES"; \
 	set -ex; \
 	SIGNPOST_CHAOS_TRIALS=3 $(GO) test -race -count=1 -timeout 30m ./...; \
+	SIGNPOST_TEST_STORE=postgres $(GO) test -count=1 -timeout 30m ./directory/; \
 	SIGNPOST_CHAOS_TRIALS=50 $(GO) test -count=1 -timeout 30m -run 'Chaos' ./sync
 	$(MAKE) gui-smoke
 

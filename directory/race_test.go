@@ -9,7 +9,6 @@ import (
 	"signpost"
 	"signpost/directory"
 	"signpost/directory/demo"
-	"signpost/directory/sqlcipher"
 )
 
 // jamieByPostcode is a search on a hidden field: it must never find a
@@ -28,7 +27,7 @@ func TestPostcodeSearchNeverFindsAChildShieldedByAnotherProcess(t *testing.T) {
 	}
 	// An admin command in another process shields Jamie: this process's
 	// index does not hear of it at once.
-	other, err := sqlcipher.Open(ctx, e.path, e.key)
+	other, err := e.openOther(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,6 @@ import (
 	"signpost"
 	"signpost/directory"
 	"signpost/directory/demo"
-	"signpost/directory/sqlcipher"
 )
 
 // cheap keeps password hashing fast in tests; production uses DefaultPasswordParams.
@@ -49,7 +48,7 @@ func (c *clock) Add(d time.Duration) {
 
 type env struct {
 	t      testing.TB
-	store  *sqlcipher.Store
+	store  testStore // issue 17: the embedded store, or PostgreSQL (SIGNPOST_TEST_STORE=postgres; stores_pg_test.go)
 	server *directory.Server
 	http   *httptest.Server
 	clock  *clock
@@ -59,6 +58,7 @@ type env struct {
 	fixtures demo.FixtureIDs
 	path     string // the store file
 	key      []byte
+	pgURL    string // issue 17: the PostgreSQL database, when the store is there
 }
 
 // newEnv starts the real directory over a real encrypted store in a temporary
@@ -68,7 +68,7 @@ func newEnv(t *testing.T, n int, tweak func(*directory.Config)) *env {
 	ctx := context.Background()
 	key := bytes.Repeat([]byte{7}, 32)
 	path := filepath.Join(t.TempDir(), "directory.db")
-	st, err := sqlcipher.Open(ctx, path, key)
+	st, pgURL, err := openTestStore(t, path, key) // issue 17
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func newEnv(t *testing.T, n int, tweak func(*directory.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, store: st, server: srv, http: hs, clock: clk, jamie: fx.Jamie, riley: fx.Riley, fixtures: fx, path: path, key: key}
+	e := &env{t: t, store: st, server: srv, http: hs, clock: clk, jamie: fx.Jamie, riley: fx.Riley, fixtures: fx, path: path, key: key, pgURL: pgURL}
 	t.Cleanup(func() {
 		hs.Close()
 		srv.Close()

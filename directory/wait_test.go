@@ -7,7 +7,6 @@ import (
 
 	"signpost"
 	"signpost/directory"
-	"signpost/directory/sqlcipher"
 )
 
 // waitFor starts a long-poll and returns its answer's channel.
@@ -75,7 +74,7 @@ func TestLongPollWakesOnlyWhomAChangeConcerns(t *testing.T) {
 
 	// A change made by another process (an admin command on the same
 	// store) wakes whom it concerns within about a second.
-	other, err := sqlcipher.Open(context.Background(), e.path, e.key)
+	other, err := e.openOther(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +113,7 @@ func TestADeviceMovedByAnotherProcessIsRefusedWithinASecond(t *testing.T) {
 	if r := e.do("GET", "/v1/sync/pull", nurse, nil); r.status != 200 {
 		t.Fatalf("pull: %d", r.status)
 	}
-	other, err := sqlcipher.Open(context.Background(), e.path, e.key)
+	other, err := e.openOther(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +140,7 @@ func TestAnAccountDisabledByAnotherProcessIsRefusedWithinASecond(t *testing.T) {
 	if r := e.do("GET", "/v1/sync/pull", nurse, nil); r.status != 200 {
 		t.Fatalf("pull: %d", r.status)
 	}
-	other, err := sqlcipher.Open(context.Background(), e.path, e.key)
+	other, err := e.openOther(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
