@@ -122,6 +122,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.BoolVar(&m.SearchIndex, "search-index", true, "answer searches from an in-memory index of identities (built in the background at start)")
 	verbose := fs.Bool("v", false, "log every request")
 	cpuProfile := fs.String("cpu-profile", "", "write a CPU profile of the whole run to FILE (for measuring)")
+	// Issue 17, operations: Prometheus metrics on a loopback listener of their own.
+	fs.StringVar(&m.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics at /metrics on this loopback address (e.g. 127.0.0.1:9464)")
 	pprofAddr := fs.String("pprof", "", "serve Go's profiles (net/http/pprof) on this loopback address, for measuring")
 	if err := fs.Parse(args); err != nil {
 		return flagErr(err)
@@ -439,10 +441,14 @@ type Main struct {
 	// SearchIndex builds the in-memory search index in the background at
 	// start; searches read the store's indexes until it is ready.
 	SearchIndex bool
+	// MetricsAddr, if set, is the loopback address /metrics is served on
+	// (issue 17, operations).
+	MetricsAddr string
 
 	Store    *sqlcipher.Store
 	Server   *directory.Server
 	Listener *directory.Listener
+	Metrics  *directory.Listener // issue 17, operations
 	cancel   context.CancelFunc
 	bg       gosync.WaitGroup
 }
@@ -498,6 +504,15 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.Listener = l
+	if m.MetricsAddr != "" { // issue 17, operations
+		if m.Metrics, err = directory.ServeMetrics(m.MetricsAddr, m.Server.MetricsHandler()); err != nil {
+			l.Close()
+			m.Server.Close()
+			st.Close()
+			return err
+		}
+		log.Info("metrics served", "addr", m.Metrics.Addr().String())
+	}
 	// The daily maintenance and the index build end when the directory
 	// closes.
 	base, cancel := context.WithCancel(context.Background())
@@ -547,6 +562,9 @@ func (m *Main) Close() error {
 	}
 	if m.Listener != nil {
 		errs = append(errs, m.Listener.Close())
+	}
+	if m.Metrics != nil { // issue 17, operations
+		errs = append(errs, m.Metrics.Close())
 	}
 	m.bg.Wait()
 	if m.Server != nil {
