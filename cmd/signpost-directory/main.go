@@ -64,6 +64,7 @@ commands:
   audit             --child ID [--csv --reason R]   every search and view of a child (subject-access report)
   alerts            --authority NAME [--ack ID --note N]   break-glass and harvest alerts for an authority
 ` + policyUsage + `
+` + backupUsage + `
 
 every command takes --data DIR (default ./signpost-data) and --key-file FILE (default DIR/store.key)
 
@@ -79,6 +80,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if ok, err := policyCommand(ctx, cmd, args, stdout, stderr); ok {
+		return err
+	}
+	if ok, err := backupCommand(ctx, cmd, args, stdout, stderr); ok { // issue 17, operations
 		return err
 	}
 	switch cmd {
