@@ -12,9 +12,11 @@ package sqlcipher
 // used. sqlcipher_export needs a writable source connection and runs a
 // statement per table, each its own snapshot.
 //
-// The directory file is copied before the audit file: the audit of a write
-// is committed before the write itself (commitPendingAudit), so the audit
-// copied later holds the audit of every write in the directory's copy.
+// The directory file is copied before the audit file: the audit of a pushed
+// change is committed before the change itself (commitPendingAudit), so the
+// audit copied later holds the audit of every push in the directory's copy;
+// the server audits its other actions just after them, before answering, so
+// only one made as the directory's copy ends could miss its audit.
 //
 // A backup is a tar archive of the two encrypted files and a manifest that
 // names them with their sizes and SHA-256 digests (nothing about what they
