@@ -8,9 +8,11 @@ package sqlcipher
 // that holds one read snapshot: the directory serving on the same files goes
 // on writing meanwhile (WAL), and the copy is that snapshot exactly. VACUUM
 // INTO, the other online copy, was tried first: in SQLCipher 4.4.2 (SQLite
-// 3.33) it writes a file that the store's key does not open, so it is not
-// used. sqlcipher_export needs a writable source connection and runs a
-// statement per table, each its own snapshot.
+// 3.33) it keeps the key for the directory file (cipher pages of 4096, the
+// default) but writes a copy of the audit file (pages of 1024) that the key
+// opens at neither page size, and it refuses a query-only connection
+// (backup_internal_test.go shows both), so it is not used. sqlcipher_export
+// needs a writable source connection too.
 //
 // The directory file is copied before the audit file: the audit of a pushed
 // change is committed before the change itself (commitPendingAudit), so the
