@@ -4,7 +4,7 @@ package directory
 //
 // Every label is a route pattern (the mux's, "GET /v1/children/{id}", never
 // the path asked for, which holds a Signpost ID or a username), a status
-// code, a push result or an error kind: nothing about a child, a user or a
+// code or a push result: nothing about a child, a user or a
 // device reaches a label. The metrics are served on a listener of their own
 // (serve --metrics-addr, loopback only: see ServeMetrics), never on the API's.
 
@@ -36,7 +36,7 @@ type metrics struct {
 	pulls      prometheus.Counter
 	pushSize   prometheus.Histogram   // mutations per push: the device's outbox as it drains
 	results    *prometheus.CounterVec // status: applied, duplicate, rejected
-	storeErrs  *prometheus.CounterVec // route, kind
+	storeErrs  *prometheus.CounterVec // route
 	wipeOrders *wipeGauge
 }
 
@@ -67,7 +67,7 @@ func newMetrics(store Store) *metrics {
 		results: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "signpost_sync_mutations_total",
 			Help: "Pushed changes, by result (applied, duplicate, rejected)."}, []string{"result"}),
 		storeErrs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "signpost_store_errors_total",
-			Help: "Requests that failed in the store (answered 500 internal or 503 unavailable), by route pattern and kind."}, []string{"route", "kind"}),
+			Help: "Requests answered 500 for an internal error, nearly always the store's (a failed query or transaction), by route pattern."}, []string{"route"}),
 		wipeOrders: &wipeGauge{store: store, desc: prometheus.NewDesc("signpost_wipe_orders_outstanding",
 			"Devices ordered to wipe that have not yet confirmed it (read from the store at each scrape).", nil, nil)},
 	}
@@ -113,15 +113,18 @@ func (m *metrics) searched(tooMany bool) {
 	}
 }
 
-// failed records an error answered to a request, if the store gave it.
+// failed records an error answered to a request if it is internal: a
+// failed query or transaction of the store, nearly always (the 503s are
+// back-pressure, a cancelled request or the health check, counted by status
+// in signpost_http_requests_total).
 func (m *metrics) failed(route string, kind signpost.ErrorKind) {
-	if kind != signpost.KindInternal && kind != signpost.KindUnavailable {
+	if kind != signpost.KindInternal {
 		return
 	}
 	if route == "" || route == "/" {
 		route = unmatchedRoute
 	}
-	m.storeErrs.WithLabelValues(route, string(kind)).Inc()
+	m.storeErrs.WithLabelValues(route).Inc()
 }
 
 // wipeGauge counts the outstanding wipe orders on each scrape, from the
@@ -173,11 +176,20 @@ func (s *Server) MetricsHandler() http.Handler {
 // rather than behind a token to manage. A Prometheus elsewhere scrapes
 // through a tunnel or a local agent.
 func ServeMetrics(addr string, h http.Handler) (*Listener, error) {
-	host, _, err := net.SplitHostPort(addr)
-	if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
-		return nil, fmt.Errorf("--metrics-addr must be a loopback address such as 127.0.0.1:9464")
+	if err := CheckMetricsAddr(addr); err != nil {
+		return nil, err
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", h)
 	return Listen(mux, ListenConfig{Addr: addr})
+}
+
+// CheckMetricsAddr reports whether addr may serve the metrics: a loopback
+// host:port. A program checks it before it opens the store.
+func CheckMetricsAddr(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+		return fmt.Errorf("--metrics-addr must be a loopback address such as 127.0.0.1:9464, not %q", addr)
+	}
+	return nil
 }

@@ -5,11 +5,16 @@ package directory_test
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"errors"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"signpost"
 	"signpost/directory"
@@ -110,6 +115,45 @@ func TestMetricsCountRealRequestsAndNameNoChild(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Logf("metrics:\n%s", text)
+	}
+}
+
+// failingPull is the real store whose pulls fail, as a broken disk would.
+type failingPull struct{ directory.Store }
+
+func (failingPull) Pull(context.Context, directory.Actor, directory.Cursor, int, time.Time) (*directory.PullPage, error) {
+	return nil, signpost.Internal("reading the caseload", errors.New("disk I/O error"))
+}
+
+func TestMetricsCountStoreErrorsByRoute(t *testing.T) {
+	e := newEnv(t, 20, nil)
+	nurse, _ := e.login("nurse")
+	srv := directory.NewServer(failingPull{e.store}, directory.Config{Now: e.clock.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	defer srv.Close()
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	ml, err := directory.ServeMetrics("127.0.0.1:0", srv.MetricsHandler())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ml.Close()
+	req, _ := http.NewRequest("GET", hs.URL+"/v1/sync/pull", nil)
+	req.Header.Set("Authorization", "Bearer "+nurse)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 500 || bytes.Contains(b, []byte("disk I/O")) {
+		t.Fatalf("pull from a failing store: %d %s, want 500 without the cause", res.StatusCode, b)
+	}
+	got, text := scrape(t, ml.URL())
+	if n := got[`signpost_store_errors_total{route="GET /v1/sync/pull"}`]; n != 1 {
+		t.Errorf("store errors of GET /v1/sync/pull: %v, want 1\n%s", n, text)
+	}
+	if n := got[`signpost_http_requests_total{route="GET /v1/sync/pull",status="500"}`]; n != 1 {
+		t.Errorf("500s of GET /v1/sync/pull: %v, want 1", n)
 	}
 }
 

@@ -473,6 +473,11 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := lc.Check(); err != nil {
 		return err
 	}
+	if m.MetricsAddr != "" { // issue 17, operations
+		if err := directory.CheckMetricsAddr(m.MetricsAddr); err != nil {
+			return err
+		}
+	}
 	st, err := m.OpenStore(ctx)
 	if err != nil {
 		return err
