@@ -43,6 +43,7 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request, a Actor) {
 		s.fail(w, r, err)
 		return
 	}
+	s.metrics.pushed(results) // issue 17, operations
 	if a.WipeOrdered {
 		// The device's last words: applied, and answered with the wipe order.
 		writeJSON(w, http.StatusGone, map[string]any{
