@@ -571,7 +571,7 @@ func (s *Store) SaveAccessCounts(ctx context.Context, cs []directory.AccessCount
 	}))
 }
 
-// Audit records events in one transaction of the audit file.
+// Audit records events (one statement for one event, else one transaction).
 func (s *Store) Audit(ctx context.Context, evs []directory.AuditEvent) error {
 	ctx = calm(ctx)
 	// Appending needs no write lock, but an event keyed by a mutation id

@@ -17,8 +17,8 @@ import (
 )
 
 // ScanIdentities calls fn for every child neither archived nor merged. The
-// table is read in row-id ranges by two readers at once (the decryption of
-// each page is the cost), and fn is called from one goroutine.
+// table is read in row-id ranges by two readers at once (as the embedded
+// store reads it), and fn is called from one goroutine.
 func (s *Store) ScanIdentities(ctx context.Context, fn func(match.Identity) error) error {
 	auths, err := s.authorityNames(ctx)
 	if err != nil {

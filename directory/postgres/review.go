@@ -33,9 +33,8 @@ func (s *Store) CountReviews(ctx context.Context, f directory.ReviewFilter) (int
 var errPreview = errors.New("merge preview: roll back")
 
 // PreviewMerge runs the merge of from into into in a write that is always
-// rolled back (a savepoint of the combined transaction), and returns the
-// survivor as the merge left it: the very code ApplyFeed runs, so the
-// preview cannot disagree with the merge.
+// rolled back, and returns the survivor as the merge left it: the very code
+// ApplyFeed runs, so the preview cannot disagree with the merge.
 func (s *Store) PreviewMerge(ctx context.Context, from, into string, now time.Time) (*signpost.Child, error) {
 	var c *signpost.Child
 	err := s.write(ctx, func(tx *sql.Tx) error {

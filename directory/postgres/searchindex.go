@@ -12,14 +12,14 @@ import (
 	"signpost/directory/match"
 )
 
-// searchIndex holds every live child's identity decrypted in memory, so a
-// search by date of birth or postcode reads one bucket instead of dozens of
-// encrypted pages (a national population has about 1,700 children per date
-// of birth). It follows the store through the change sequence: every write
-// to a child gives it a new seq, so the children with a seq above the last
-// one read are what changed. Writes by this process mark it stale at once;
-// those of other processes (the admin commands) are seen within a quarter
-// of a second.
+// searchIndex holds every live child's identity in memory, so a search by
+// date of birth or postcode reads one bucket instead of asking the database
+// (a national population has about 1,700 children per date of birth). It
+// follows the store through the change sequence: every write to a child
+// gives it a new seq, so the children with a seq above the last one read are
+// what changed. Writes by this instance, and those of others (announced by
+// NOTIFY), mark it stale at once; it also looks at the sequence every
+// quarter of a second.
 type searchIndex struct {
 	mu      gosync.RWMutex
 	idx     *match.Index
