@@ -2,7 +2,8 @@ package main
 
 // Issue 17: signpost-directory migrate-store --from DIR --to postgres://…
 // copies an embedded directory into an empty PostgreSQL database and checks
-// the copy by counting every table on both sides.
+// the copy by counting every table on both sides and comparing a digest of
+// its rows (directory.RowDigest, summed).
 
 import (
 	"context"
@@ -18,7 +19,7 @@ import (
 const migrateStoreUsage = `  migrate-store     --from DIR [--key-file FILE] --to postgres://… [--insecure-store]
                     copy an embedded directory (children, accounts, devices, involvements,
                     the audit log in its order, review queue, sync state) into an empty
-                    PostgreSQL database, and check the copy by counts`
+                    PostgreSQL database, and check the copy by counts and digests`
 
 // migrateBatch is how many rows go in one COPY.
 const migrateBatch = 5000
@@ -81,24 +82,24 @@ func runMigrateStore(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	var bad []string
 	for _, table := range tables {
-		a, err := src.CountRows(ctx, table)
+		cols, a, da, err := src.TableDigest(ctx, table)
 		if err != nil {
 			return err
 		}
-		b, err := dst.CountRows(ctx, table)
+		b, db, err := dst.TableDigest(ctx, table, cols)
 		if err != nil {
 			return err
 		}
 		mark := ""
-		if a != b {
+		if a != b || da != db {
 			mark = "  MISMATCH"
 			bad = append(bad, table)
 		}
-		fmt.Fprintf(stdout, "%-18s %10d %10d%s\n", table, a, b, mark)
+		fmt.Fprintf(stdout, "%-18s %10d %10d  %016x%s\n", table, a, b, da, mark)
 	}
 	if len(bad) > 0 {
 		return &signpost.Error{Kind: signpost.KindInternal, Message: fmt.Sprintf("the copy does not match the source in %v", bad)}
 	}
-	fmt.Fprintln(stdout, "copied; every table's count matches")
+	fmt.Fprintln(stdout, "copied; every table's count and digest match")
 	return nil
 }

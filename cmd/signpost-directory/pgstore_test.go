@@ -12,10 +12,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"signpost"
 	"signpost/directory"
 	"signpost/directory/postgres"
 	"signpost/directory/postgres/pgtest"
+	"signpost/directory/sqlcipher"
 )
 
 func TestCheckStoreURLRefusesRemoteDatabaseWithoutVerifiedTLS(t *testing.T) {
@@ -134,7 +137,7 @@ func TestMigrateStoreCopiesTheDirectory(t *testing.T) {
 	if err := run(ctx, []string{"migrate-store", "--from", dir, "--to", url}, &out, io.Discard); err != nil {
 		t.Fatalf("migrate-store: %v\n%s", err, out.String())
 	}
-	if !strings.Contains(out.String(), "every table's count matches") || strings.Contains(out.String(), "MISMATCH") {
+	if !strings.Contains(out.String(), "every table's count and digest match") || strings.Contains(out.String(), "MISMATCH") {
 		t.Fatalf("migrate-store printed:\n%s", out.String())
 	}
 	t.Logf("migrate-store:\n%s", out.String())
@@ -173,6 +176,27 @@ func TestMigrateStoreCopiesTheDirectory(t *testing.T) {
 	}
 	if _, err := dst.Account(ctx, "nurse"); err != nil {
 		t.Errorf("the nurse's account: %v", err)
+	}
+	// The digest tells a changed row: one name changed in the copy.
+	src2, err := sqlcipher.OpenDir(ctx, dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src2.Close()
+	cols, _, want64, err := src2.TableDigest(ctx, "children")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	if _, err := admin.Exec(ctx, `UPDATE children SET given_name = 'Jamey' WHERE signpost_id = $1`, jamie); err != nil {
+		t.Fatal(err)
+	}
+	if _, got64, err := dst.TableDigest(ctx, "children", cols); err != nil || got64 == want64 {
+		t.Errorf("the digest of children did not change with a name (%x, %v)", got64, err)
 	}
 	if se, err := dst.Session(ctx, token); err != nil || se.DeviceID != "dev-1" {
 		t.Errorf("the copied session: %+v, %v", se, err)

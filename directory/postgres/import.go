@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"signpost"
+	"signpost/directory"
 )
 
 var tableName = regexp.MustCompile(`^[a-z_]+$`)
@@ -137,16 +138,46 @@ func (s *Store) EndImport(ctx context.Context) error {
 	return nil
 }
 
-// CountRows returns the number of rows of a table.
-func (s *Store) CountRows(ctx context.Context, table string) (int64, error) {
-	if !tableName.MatchString(table) {
-		return 0, fmt.Errorf("no table %q", table)
-	}
-	var n int64
-	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM `+table).Scan(&n)
-	return n, wrap("counting rows", err)
-}
-
 func conflict(msg string) error {
 	return &signpost.Error{Kind: signpost.KindConflict, Message: msg}
+}
+
+// TableDigest returns the number of rows of a table and the sum of their
+// directory.RowDigest over the columns cols, in that order (the embedded
+// store's; none: count only), to check a copy of a store.
+func (s *Store) TableDigest(ctx context.Context, table string, cols []string) (n int64, sum uint64, err error) {
+	if !tableName.MatchString(table) {
+		return 0, 0, fmt.Errorf("no table %q", table)
+	}
+	list := "1"
+	if len(cols) > 0 {
+		list = ""
+		for i, c := range cols {
+			if i > 0 {
+				list += ", "
+			}
+			list += pgx.Identifier{c}.Sanitize()
+		}
+	}
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return 0, 0, wrap("reading "+table, err)
+	}
+	defer tx.Rollback(ctx)
+	rows, err := tx.Query(ctx, `SELECT `+list+` FROM `+table)
+	if err != nil {
+		return 0, 0, wrap("reading "+table, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		vals, err := rows.Values()
+		if err != nil {
+			return 0, 0, wrap("reading "+table, err)
+		}
+		n++
+		if len(cols) > 0 {
+			sum += directory.RowDigest(vals)
+		}
+	}
+	return n, sum, wrap("reading "+table, rows.Err())
 }

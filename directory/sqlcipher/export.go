@@ -8,6 +8,8 @@ import (
 	"database/sql"
 	"fmt"
 	"regexp"
+
+	"signpost/directory"
 )
 
 // DirectoryTables and AuditTables are the tables of the two files, in an
@@ -65,18 +67,14 @@ func (s *Store) ExportTable(ctx context.Context, table string, fn func(cols []st
 	return wrap("reading the store", rows.Err())
 }
 
-// CountRows returns the number of rows of a table of the store.
-func (s *Store) CountRows(ctx context.Context, table string) (int64, error) {
-	db := s.r
-	for _, t := range AuditTables {
-		if t == table {
-			db = s.ar
-		}
-	}
-	if !tableName.MatchString(table) {
-		return 0, fmt.Errorf("no table %q", table)
-	}
-	var n int64
-	err := db.QueryRowContext(ctx, `SELECT count(*) FROM `+table).Scan(&n)
-	return n, wrap("counting rows", err)
+// TableDigest returns a table's columns (none if it is empty), its number
+// of rows and the sum of their directory.RowDigest, to check a copy.
+func (s *Store) TableDigest(ctx context.Context, table string) (cols []string, n int64, sum uint64, err error) {
+	err = s.ExportTable(ctx, table, func(c []string, row []any) error {
+		cols = c
+		n++
+		sum += directory.RowDigest(row)
+		return nil
+	})
+	return cols, n, sum, err
 }
