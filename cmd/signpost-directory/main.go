@@ -68,7 +68,9 @@ commands:
 ` + policyUsage + `
 ` + backupUsage + `
 
-every command takes --data DIR (default ./signpost-data) and --key-file FILE (default DIR/store.key)
+every command takes --data DIR (default ./signpost-data) and --key-file FILE (default DIR/store.key);
+serve and the admin commands above take --store postgres://… (or SIGNPOST_STORE) instead, for a
+directory on PostgreSQL
 
 ` + feedsUsage
 
@@ -186,11 +188,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // withStore parses the flags of a command that works on the store, opens
 // the store and runs do on it.
-func withStore(ctx context.Context, fs *flag.FlagSet, m *Main, args []string, do func(*sqlcipher.Store) error) error {
+func withStore(ctx context.Context, fs *flag.FlagSet, m *Main, args []string, do func(adminStore) error) error {
+	addStoreFlags(fs, m) // issue 17: --store postgres://… as serve's
 	if err := fs.Parse(args); err != nil {
 		return flagErr(err)
 	}
-	st, err := m.OpenStore(ctx)
+	st, err := m.openAdminStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -204,7 +207,7 @@ func runCreateAuthority(ctx context.Context, args []string, stderr io.Writer) er
 	name := fs.String("name", "", "name")
 	phone := fs.String("phone", "", "phone of the authority's Signpost management team")
 	email := fs.String("email", "", "email of the authority's Signpost management team")
-	return withStore(ctx, fs, m, args, func(st *sqlcipher.Store) error {
+	return withStore(ctx, fs, m, args, func(st adminStore) error {
 		if *code == "" || *name == "" {
 			return errors.New("--code and --name are required")
 		}
@@ -228,7 +231,7 @@ func runSetAuthorityContact(ctx context.Context, args []string, stderr io.Writer
 	authority := fs.String("authority", "", "authority name or ONS code")
 	phone := fs.String("phone", "", "phone of the authority's Signpost management team")
 	email := fs.String("email", "", "email of the authority's Signpost management team")
-	return withStore(ctx, fs, m, args, func(st *sqlcipher.Store) error {
+	return withStore(ctx, fs, m, args, func(st adminStore) error {
 		if *authority == "" {
 			return errors.New("--authority is required")
 		}
@@ -249,7 +252,7 @@ func runCreateOrg(ctx context.Context, args []string, stderr io.Writer) error {
 	name := fs.String("name", "", "organisation name")
 	authority := fs.String("authority", "", "authority name or code")
 	accredited := fs.Bool("accredited", true, "whether its users may sign in")
-	return withStore(ctx, fs, m, args, func(st *sqlcipher.Store) error {
+	return withStore(ctx, fs, m, args, func(st adminStore) error {
 		if *name == "" {
 			return errors.New("--name is required")
 		}
@@ -268,7 +271,7 @@ func runCreateUser(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs.StringVar(&u.Phone, "phone", "", "work phone")
 	fs.StringVar(&u.Email, "email", "", "work email")
 	fs.BoolVar(&u.ChildProtection, "child-protection", false, "holds a child-protection role (may use break-glass)")
-	return withStore(ctx, fs, m, args, func(st *sqlcipher.Store) error {
+	return withStore(ctx, fs, m, args, func(st adminStore) error {
 		pw, err := secret("SIGNPOST_PASSWORD", "Password for "+u.Username+": ", stderr)
 		if err != nil {
 			return err
@@ -287,14 +290,14 @@ func runDisableUser(ctx context.Context, args []string, stderr io.Writer) error 
 	fs, m := newFlags("disable-user", stderr)
 	username := fs.String("username", "", "username")
 	enable := fs.Bool("enable", false, "re-enable instead")
-	return withStore(ctx, fs, m, args, func(st *sqlcipher.Store) error {
+	return withStore(ctx, fs, m, args, func(st adminStore) error {
 		return st.SetAccountDisabled(ctx, *username, !*enable)
 	})
 }
 
 func runDevices(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, m := newFlags("devices", stderr)
-	return withStore(ctx, fs, m, args, func(st *sqlcipher.Store) error {
+	return withStore(ctx, fs, m, args, func(st adminStore) error {
 		ds, err := st.Devices(ctx, directory.DeviceFilter{Limit: 1000})
 		if err != nil {
 			return err
@@ -322,7 +325,7 @@ func runMoveDevice(ctx context.Context, cmd string, args []string, stdout, stder
 		reason = fs.String("reason", "", "why: lost, stolen (wiped as soon as it is online, even locked) or leaver (after its last push)")
 		cancel = fs.Bool("cancel", false, "cancel a wipe order not yet carried out")
 	}
-	return withStore(ctx, fs, m, args, func(st *sqlcipher.Store) error {
+	return withStore(ctx, fs, m, args, func(st adminStore) error {
 		mv, done := directory.DeviceMove{To: signpost.DeviceRevoked}, "revoked %s (%s, %s)\n"
 		switch {
 		case cmd == "wipe" && *cancel:
@@ -360,7 +363,7 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// Issue 14, slice access: the report is the one GET /v1/children/{id}/access gives.
 	asCSV := fs.Bool("csv", false, "write the whole report as CSV, as the app's Export CSV does (audited; needs --reason)")
 	reason := fs.String("reason", "", "with --csv: why the report is exported (e.g. the subject-access request it answers)")
-	return withStore(ctx, fs, m, args, func(st *sqlcipher.Store) error {
+	return withStore(ctx, fs, m, args, func(st adminStore) error {
 		if !signpost.ValidSignpostID(*child) {
 			return errors.New("--child must be a valid Signpost ID")
 		}
@@ -393,7 +396,7 @@ func runAlerts(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	// Issue 14, slice access: acknowledging is POST /v1/alerts/{id}/ack's code.
 	ack := fs.Int64("ack", 0, "acknowledge the alert of this id (needs --note)")
 	note := fs.String("note", "", "with --ack: what was done about the alert")
-	return withStore(ctx, fs, m, args, func(st *sqlcipher.Store) error {
+	return withStore(ctx, fs, m, args, func(st adminStore) error {
 		if *ack != 0 {
 			al, err := directory.AcknowledgeAlert(ctx, st, directory.AlertAck{ID: *ack, Authority: *authority, By: "operator", Note: *note, At: time.Now()}, 0, "")
 			if err != nil {

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"net"
 	"net/url"
@@ -25,11 +26,25 @@ type servedStore interface {
 	SearchIndexSize() (int, bool)
 }
 
-// isPostgresURL reports whether a --store value names a PostgreSQL database
-// (a URL, or a key=value connection string).
-func isPostgresURL(s string) bool {
-	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://") ||
-		strings.Contains(s, "host=") || strings.Contains(s, "dbname=")
+// adminStore is what the admin commands need of a store (issue 17: either).
+type adminStore interface {
+	directory.Store
+	AuditOfAction(ctx context.Context, action string, limit int) ([]directory.AuditEvent, error)
+}
+
+// addStoreFlags gives an admin command serve's --store and --insecure-store.
+func addStoreFlags(fs *flag.FlagSet, m *Main) {
+	fs.StringVar(&m.StoreURL, "store", os.Getenv("SIGNPOST_STORE"), "a PostgreSQL URL (postgres://…) of the directory, instead of the embedded store in --data (or SIGNPOST_STORE)")
+	fs.BoolVar(&m.InsecureStore, "insecure-store", false, "allow a database off this machine without sslmode=verify-full or verify-ca")
+}
+
+// openAdminStore opens the PostgreSQL store of --store, else the embedded
+// one in --data.
+func (m *Main) openAdminStore(ctx context.Context) (adminStore, error) {
+	if m.StoreURL != "" {
+		return openPostgres(ctx, m.StoreURL, m.InsecureStore)
+	}
+	return m.OpenStore(ctx)
 }
 
 // openPostgres opens the PostgreSQL store after checking that the

@@ -205,3 +205,45 @@ func TestMigrateStoreCopiesTheDirectory(t *testing.T) {
 		t.Errorf("replaying a push made before the copy: %+v, %v; want duplicate", res, err)
 	}
 }
+
+func TestAdminCommandsOnPostgreSQL(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.URL(t)
+	var out, errb bytes.Buffer
+	runOK := func(args ...string) string {
+		t.Helper()
+		out.Reset()
+		errb.Reset()
+		if err := run(ctx, append(args, "--store", url), &out, &errb); err != nil {
+			t.Fatalf("%v: %v (%s)", args, err, errb.String())
+		}
+		return out.String()
+	}
+	runOK("create-authority", "--code", "E08000035", "--name", "Leeds")
+	runOK("set-authority-contact", "--authority", "Leeds", "--phone", "0113 496 0000", "--email", "leeds-signpost@example.org")
+	runOK("create-org", "--name", "Leeds Health", "--authority", "Leeds")
+	t.Setenv("SIGNPOST_PASSWORD", "a-long-enough-password")
+	if got := runOK("create-user", "--username", "ann", "--name", "Ann Example", "--role", "practitioner", "--org", "Leeds Health"); !strings.Contains(got, "TOTP secret: ") {
+		t.Errorf("create-user printed %q", got)
+	}
+	runOK("disable-user", "--username", "ann")
+	if got := runOK("devices"); !strings.Contains(got, "DEVICE") {
+		t.Errorf("devices printed %q", got)
+	}
+	st, err := postgres.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	a, err := st.Account(ctx, "ann")
+	if err != nil || !a.Disabled || a.Organisation != "Leeds Health" {
+		t.Fatalf("ann in PostgreSQL = %+v, %v", a, err)
+	}
+	if err := run(ctx, []string{"disable-user", "--username", "nobody", "--store", url}, io.Discard, io.Discard); err == nil {
+		t.Error("disable-user of nobody succeeded")
+	}
+	t.Setenv("PGSSLMODE", "")
+	if err := run(ctx, []string{"devices", "--store", "postgres://signpost@db.invalid/signpost"}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "sslmode") {
+		t.Errorf("an admin command on a remote database without TLS: %v", err)
+	}
+}
