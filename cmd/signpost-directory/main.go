@@ -69,7 +69,8 @@ commands:
 ` + backupUsage + `
 
 every command takes --data DIR (default ./signpost-data) and --key-file FILE (default DIR/store.key);
-serve and the admin commands above take --store postgres://… (or SIGNPOST_STORE) instead, for a
+serve, create-authority, set-authority-contact, create-org, create-user, disable-user, devices,
+wipe, revoke, audit and alerts take --store postgres://… (or SIGNPOST_STORE) instead, for a
 directory on PostgreSQL
 
 ` + feedsUsage
