@@ -70,7 +70,7 @@ commands:
 
 every command takes --data DIR (default ./signpost-data) and --key-file FILE (default DIR/store.key);
 serve, create-authority, set-authority-contact, create-org, create-user, disable-user, devices,
-wipe, revoke, audit and alerts take --store postgres://… (or SIGNPOST_STORE) instead, for a
+wipe, revoke, audit, alerts and policy take --store postgres://… (or SIGNPOST_STORE) instead, for a
 directory on PostgreSQL
 
 ` + feedsUsage

@@ -227,6 +227,10 @@ func TestAdminCommandsOnPostgreSQL(t *testing.T) {
 		t.Errorf("create-user printed %q", got)
 	}
 	runOK("disable-user", "--username", "ann")
+	runOK("policy", "--set", "harvest_views_per_day=60")
+	if got := runOK("policy"); !strings.Contains(got, `"harvest_views_per_day": 60`) {
+		t.Errorf("policy on PostgreSQL printed %q", got)
+	}
 	if got := runOK("devices"); !strings.Contains(got, "DEVICE") {
 		t.Errorf("devices printed %q", got)
 	}

@@ -30,10 +30,11 @@ func policyCommand(ctx context.Context, cmd string, args []string, stdout, stder
 	fs, m := newFlags(cmd, stderr)
 	var sets setFlags
 	fs.Var(&sets, "set", "NAME=N: change one setting (repeat for more), e.g. max_off_caseload_views_per_day=80")
+	addStoreFlags(fs, m) // issue 17
 	if err := fs.Parse(args); err != nil {
 		return true, flagErr(err)
 	}
-	st, err := m.OpenStore(ctx)
+	st, err := m.openAdminStore(ctx)
 	if err != nil {
 		return true, err
 	}
