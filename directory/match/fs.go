@@ -295,10 +295,20 @@ func nameLevel(a, b string, ai, bi uint32, ac, bc uint16, given bool) uint8 {
 		return NameElse
 	case ac == bc && ac != 0, given && signpost.NameVariants(a, b):
 		return NamePhonetic
-	case signpost.EditDistance(a, b, 1) <= 1, JaroWinkler(a, b) >= 0.9:
+	case signpost.EditDistance(a, b, 1) <= 1, JaroWinkler(a, b) >= 0.9, partOf(a, b):
 		return NameClose
 	}
 	return NameElse
+}
+
+// partOf reports whether the shorter name (three letters or more) begins
+// or ends the longer: one part of a double-barrelled family name
+// (normalised, "joneswhitaker" and "jones"), or a short form (alex).
+func partOf(a, b string) bool {
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	return len(a) >= 3 && len(a) < len(b) && (strings.HasPrefix(b, a) || strings.HasSuffix(b, a))
 }
 
 func dobLevel(a, b *side) uint8 {
