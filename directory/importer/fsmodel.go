@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 
 	"signpost"
+	"signpost/directory/feed"
 	"signpost/directory/match"
 )
 
@@ -77,4 +78,9 @@ func (im *Engine) Explain(rec match.Record) (match.Decision, *match.Model) {
 		m = match.DefaultModel()
 	}
 	return im.idx.MatchFS(m, rec), m
+}
+
+// ExplainRecord is Explain for a feed row.
+func (im *Engine) ExplainRecord(rec *feed.Record) (match.Decision, *match.Model) {
+	return im.Explain(matchRecord(rec))
 }

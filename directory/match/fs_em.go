@@ -306,8 +306,10 @@ func (m *Model) chooseThresholds(ws, post []float64, ns ...float64) {
 		}
 		below += ns[k] * post[k]
 	}
-	// A review item should at least be a plausible match.
-	m.Review = min(max(m.Review, WeightOf(0.01)), m.AutoLink)
+	// A pair more likely the same child than not is never taken for a new
+	// child without a person deciding; and a review item should at least
+	// be a plausible match.
+	m.Review = max(min(m.Review, 0, m.AutoLink), WeightOf(0.01))
 	m.EstimatedRec = 1
 	if allMatches > 0 {
 		above := 0.0
