@@ -89,7 +89,7 @@ func (c *chains) grow() {
 }
 
 func (c *chains) add(k uint64, i uint32) {
-	if (c.n+1)*2 > len(c.keys) {
+	if (c.n+1)*4 > len(c.keys)*3 { // at most three quarters full
 		c.grow()
 	}
 	h, ok := c.slot(k)

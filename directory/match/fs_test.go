@@ -141,8 +141,8 @@ type quality struct {
 }
 
 func (q *quality) String() string {
-	return fmt.Sprintf("rows=%d pair_completeness=%.4f precision=%.4f recall=%.4f recall_with_review=%.4f review_share=%.4f candidates_per_row=%.1f auto_link=%.2f review=%.2f prior=%.4g em_iterations=%d converged=%v est_fdr=%.5f",
-		q.rows, ratio(q.blocked, q.withTrue), ratio(q.rightLinks, q.links), ratio(q.rightLinks, q.withTrue),
+	return fmt.Sprintf("rows=%d wrong_links=%d pair_completeness=%.4f precision=%.5f recall=%.4f recall_with_review=%.4f review_share=%.4f candidates_per_row=%.1f auto_link=%.2f review=%.2f prior=%.4g em_iterations=%d converged=%v est_fdr=%.5f",
+		q.rows, q.wrongLinks, ratio(q.blocked, q.withTrue), ratio(q.rightLinks, q.links), ratio(q.rightLinks, q.withTrue),
 		ratio(q.rightLinks+q.reviewRight, q.withTrue), ratio(q.reviewRows, q.rows), float64(q.compared)/float64(q.rows),
 		q.model.AutoLink, q.model.Review, q.model.Prior, q.model.Iterations, q.model.Converged, q.model.EstimatedFDR)
 }
@@ -235,6 +235,9 @@ func runQuality(t testing.TB, n int, errs population.ErrorModel, model *Model) *
 					q.rightLinks++
 				} else {
 					q.wrongLinks++
+					if os.Getenv("SIGNPOST_FS_DEBUG") != "" {
+						fmt.Printf("wrong link %s line %d: %s\n", k, rec.Line, d.Comparison)
+					}
 				}
 			case Review:
 				q.decisions.review++
