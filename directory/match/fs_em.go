@@ -16,8 +16,10 @@ package match
 //     ReviewMiss of all the estimated matches.
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"sort"
 )
 
@@ -121,31 +123,28 @@ func (x *Index) Estimate(recs []Record, seed uint64) *Model {
 	// The prior: the probability that a record and a random identity are
 	// the same child, by EM on it alone (m and u fixed) over every pair
 	// the blocking finds (a pair blocking leaves out is taken as no match).
-	all := x.sessionPatterns(recs, rulesAll)
-	ps := sortedPatterns(all)
-	for _, p := range ps {
-		m.BlockedPairs += int(p.n)
-	}
+	// Each pair is weighed as a decision weighs it, with the
+	// term-frequency adjustment.
 	m.Prior = 1 / float64(len(live))
 	m.prepare()
-	weights := func() ([]float64, []float64, []float64) {
-		ws, post, ns := make([]float64, len(ps)), make([]float64, len(ps)), make([]float64, len(ps))
-		for k, p := range ps {
-			w := m.prior
-			for f := Field(0); f < NumFields; f++ {
-				if l := p.v[f]; l != LvlMissing {
-					w += m.w[f][l]
-				}
-			}
-			ws[k], post[k], ns[k] = w, Probability(w), p.n
+	var base []float64 // each pair's weight without the prior
+	for _, r := range recs {
+		s := x.recordSide(r)
+		if s.family == "" && s.given == "" || s.dob == 0 && s.pc == 0 {
+			continue
 		}
-		return ws, post, ns
+		x.blockRules(&s, rulesAll, false, 0, func() bool { return false }, func(i uint32) bool {
+			cs := x.entrySide(i)
+			base = append(base, m.weigh(&s, &cs, nil)-m.prior)
+			return true
+		})
 	}
+	m.BlockedPairs = len(base)
+	sort.Float64s(base) // a fixed order: the same sums, so the same model, every run
 	for it := 0; it < EMIterations; it++ {
-		_, post, ns := weights()
 		matches := 0.0
-		for k := range post {
-			matches += post[k] * ns[k]
+		for _, w := range base {
+			matches += Probability(w + m.prior)
 		}
 		prior := min(max(matches/(float64(len(recs))*float64(len(live))), 1e-12), 0.5)
 		done := math.Abs(prior-m.Prior) < EMTolerance*m.Prior
@@ -155,7 +154,10 @@ func (x *Index) Estimate(recs []Record, seed uint64) *Model {
 			break
 		}
 	}
-	ws, post, ns := weights()
+	ws, post, ns := make([]float64, len(base)), make([]float64, len(base)), make([]float64, len(base))
+	for k, w := range base {
+		ws[k], post[k], ns[k] = w+m.prior, Probability(w+m.prior), 1
+	}
 	m.chooseThresholds(ws, post, ns...)
 	return m
 }
@@ -254,6 +256,9 @@ func em(patterns map[uint32]float64, include [NumFields]bool, start *Model) (*Mo
 	return &m, EMIterations, false
 }
 
+// debugThresholds prints the patterns as thresholds are chosen.
+var debugThresholds = os.Getenv("SIGNPOST_FS_DEBUG") != ""
+
 // chooseThresholds sets AutoLink and Review from the patterns' weights,
 // match probabilities and counts.
 func (m *Model) chooseThresholds(ws, post []float64, ns ...float64) {
@@ -274,22 +279,21 @@ func (m *Model) chooseThresholds(ws, post []float64, ns ...float64) {
 	// and never below the weight at which a pair is as likely a match as
 	// not (else the last links taken could be mostly false, the many
 	// certain ones above hiding them in the rate).
+	// The largest set of links, taken from the top, whose rate is within
+	// the target.
 	links, falses := 0.0, 0.0
-	m.AutoLink = ws[order[0]] + 1
+	m.AutoLink, m.EstimatedFDR = ws[order[0]]+1, 0
 	for _, k := range order {
 		if ws[k] < 0 {
 			break
 		}
-		l, f := links+ns[k], falses+ns[k]*(1-post[k])
-		if f/l > m.TargetFDR {
-			break
+		links, falses = links+ns[k], falses+ns[k]*(1-post[k])
+		if debugThresholds {
+			fmt.Printf("weight %.2f pairs %.0f p %.5f cumulative FDR %.5f\n", ws[k], ns[k], post[k], falses/links)
 		}
-		links, falses = l, f
-		m.AutoLink = ws[k]
-	}
-	m.EstimatedFDR = 0
-	if links > 0 {
-		m.EstimatedFDR = falses / links
+		if falses/links <= m.TargetFDR {
+			m.AutoLink, m.EstimatedFDR = ws[k], falses/links
+		}
 	}
 	// Review: walk up from the bottom while the matches left below stay
 	// within ReviewMiss of all.
