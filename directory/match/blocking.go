@@ -160,8 +160,26 @@ func (x *Index) givenCode(written uint32) uint16 {
 }
 
 func (x *Index) entryKeys(e *entry) [numChainRules]uint64 {
-	return blockKeys(e.dob, x.day(e.dob), x.fams.code[e.fam], x.givenCode(e.given), e.pc)
+	k := blockKeys(e.dob, x.day(e.dob), x.fams.code[e.fam], x.givenCode(e.given), e.pc)
+	if e.nhs != 0 {
+		for r := range k {
+			k[r] = withNHS(k[r])
+		}
+	}
+	return k
 }
+
+// withNHS is a chain key for the children who have an NHS number: they
+// are chained apart, so a record that has one (compared only with children
+// who have none) never walks them.
+func withNHS(k uint64) uint64 {
+	if k == 0 {
+		return 0
+	}
+	return k | 1<<62
+}
+
+// chain keys use bits 0-55 for the key, 56-61 for the rule, 62 for NHS, 63 set.
 
 // linkFS files entry i under its chain keys (importer index only).
 func (x *Index) linkFS(i uint32, e *entry) {

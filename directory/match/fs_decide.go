@@ -147,10 +147,15 @@ func (x *Index) blockRules(s *side, rules int, withoutNHS bool, except int, stro
 		}
 		c := &x.fsb[r]
 		n := 0
-		for j := c.first(k); j != 0 && n < MaxPerRule; j = *c.nextOf(j - 1) {
-			n++
-			if !visit(j - 1) {
-				return compared
+		for set, key := range [2]uint64{k, withNHS(k)} {
+			if set == 1 && withoutNHS {
+				break
+			}
+			for j := c.first(key); j != 0 && n < MaxPerRule; j = *c.nextOf(j - 1) {
+				n++
+				if !visit(j - 1) {
+					return compared
+				}
 			}
 		}
 		if strong() {
