@@ -107,12 +107,24 @@ func writeExplanation(w io.Writer, row string, d match.Decision, model *match.Mo
 	if !d.ByIdentifier {
 		fmt.Fprintf(w, "compared: %d children\n", d.Compared)
 	}
+	type listed struct {
+		what string
+		c    match.Scored
+	}
+	var all []listed
 	for _, c := range d.Candidates {
+		all = append(all, listed{"candidate", c})
+	}
+	for _, c := range d.Nearest {
+		all = append(all, listed{"nearest (below review)", c})
+	}
+	for _, l := range all {
+		c := l.c
 		if c.Comparison == nil {
-			fmt.Fprintf(w, "candidate %s\n", c.SignpostID())
+			fmt.Fprintf(w, "%s %s\n", l.what, c.SignpostID())
 			continue
 		}
-		fmt.Fprintf(w, "candidate %s: weight %.2f, probability %.4f\n", c.SignpostID(), c.Comparison.Weight, c.Score)
+		fmt.Fprintf(w, "%s %s: weight %.2f, probability %.4f\n", l.what, c.SignpostID(), c.Comparison.Weight, c.Score)
 		fmt.Fprintf(w, "  %-14s %-18s %+7.2f\n", "prior", "", c.Comparison.Prior)
 		for f := match.Field(0); f < match.NumFields; f++ {
 			fmt.Fprintf(w, "  %-14s %-18s %+7.2f\n", f, match.LevelName(f, c.Comparison.Levels[f]), c.Comparison.Weights[f])

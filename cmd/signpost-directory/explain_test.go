@@ -40,6 +40,12 @@ func TestMatchExplain(t *testing.T) {
 	cw := csv.NewWriter(&w)
 	cw.Write([]string{"nhs_number", "given_name", "family_name", "date_of_birth", "postcode", "date_of_death"})
 	cw.Write([]string{"", r[1], r[2], r[4], r[6], "2025-05-01"})
+	// Line 3: the same names born on another day of the year, elsewhere.
+	other := r[4][:5] + "12-28"
+	if other == r[4] {
+		other = r[4][:5] + "11-27"
+	}
+	cw.Write([]string{"", r[1], r[2], other, "SW1A 1AA", "2025-05-01"})
 	cw.Flush()
 	os.WriteFile(deaths, w.Bytes(), 0o600)
 	outcomes, _ := os.ReadFile(filepath.Join(feeds, "outcomes-births.csv"))
@@ -58,6 +64,12 @@ func TestMatchExplain(t *testing.T) {
 	for _, name := range []string{r[1], r[2]} {
 		if strings.Contains(got, name) {
 			t.Errorf("explain prints a name (%s):\n%s", name, got)
+		}
+	}
+	far := c.ok("match", "explain", "--today", "2025-06-01", "--feed", "deaths", "--row", deaths+":3")
+	for _, s := range []string{"decision: a child not held", "nearest (below review) " + want[1] + ": weight", "date_of_birth  else", "postcode       else"} {
+		if !strings.Contains(far, s) {
+			t.Errorf("explain does not say %q:\n%s", s, far)
 		}
 	}
 	for _, bad := range [][]string{{"match"}, {"match", "explain", "--feed", "deaths", "--row", deaths}, {"match", "explain", "--feed", "deaths", "--row", deaths + ":9"}} {

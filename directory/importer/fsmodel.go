@@ -77,7 +77,7 @@ func (im *Engine) Explain(rec match.Record) (match.Decision, *match.Model) {
 	if m == nil {
 		m = match.DefaultModel()
 	}
-	return im.idx.MatchFS(m, rec), m
+	return im.idx.ExplainFS(m, rec), m
 }
 
 // ExplainRecord is Explain for a feed row.

@@ -60,6 +60,9 @@ type Decision struct {
 	// none) and how many children blocking compared.
 	Comparison *Comparison
 	Compared   int
+	// Nearest are, for a person asking why (ExplainFS), the closest
+	// children compared when none reached review.
+	Nearest []Scored
 }
 
 // filterGiven is off only in the test that checks it changes no decision.

@@ -188,6 +188,20 @@ func (x *Index) MatchFS(m *Model, r Record) Decision {
 // details link it. A shielded child is never linked without a person
 // deciding. The decision's candidates carry each field's level and weight.
 func (x *Index) DecideFS(m *Model, r Record, except int) Decision {
+	return x.decideFS(m, r, except, false)
+}
+
+// ExplainFS is MatchFS for a person asking why: a record decided to be a
+// child not held lists, as Nearest, the closest children compared.
+func (x *Index) ExplainFS(m *Model, r Record) Decision {
+	d := x.MatchFS(m, r)
+	if d.Outcome == None && !d.ByIdentifier {
+		d = x.decideFS(m, r, 0, true)
+	}
+	return d
+}
+
+func (x *Index) decideFS(m *Model, r Record, except int, nearest bool) Decision {
 	s := x.recordSide(r)
 	if s.family == "" && s.given == "" || s.dob == 0 && s.pc == 0 {
 		return Decision{Outcome: None}
@@ -201,7 +215,7 @@ func (x *Index) DecideFS(m *Model, r Record, except int) Decision {
 		}
 		cs := x.entrySide(i)
 		w := m.weigh(&s, &cs, nil)
-		if w >= m.Review {
+		if w >= m.Review || nearest {
 			hits = append(hits, fsHit{i, w})
 		}
 		if w > best && !(upn != 0 && x.at(i).upn != 0 && x.at(i).upn != upn) {
@@ -219,8 +233,20 @@ func (x *Index) DecideFS(m *Model, r Record, except int) Decision {
 		}
 		return x.at(hits[a].i).serial < x.at(hits[b].i).serial
 	})
+	if nearest && hits[0].w < m.Review {
+		for _, h := range hits[:min(len(hits), 3)] {
+			cs := x.entrySide(h.i)
+			c := &Comparison{}
+			m.weigh(&s, &cs, c)
+			d.Nearest = append(d.Nearest, Scored{Identity: x.identity(h.i), Score: c.Probability(), Comparison: c})
+		}
+		return d
+	}
 	var ok, otherUPN []Scored
 	for _, h := range hits {
+		if h.w < m.Review {
+			continue
+		}
 		cs := x.entrySide(h.i)
 		c := &Comparison{}
 		m.weigh(&s, &cs, c)
