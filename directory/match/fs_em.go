@@ -36,6 +36,9 @@ const (
 	EstimateRecords = 20_000
 	// MinIdentities is the fewest identities a model is estimated from.
 	MinIdentities = 1000
+	// MinMatches is the fewest matches each EM session must estimate among
+	// its pairs for the model to be kept.
+	MinMatches = 200
 )
 
 // liveEntries returns the indexes of the live entries.
@@ -53,7 +56,8 @@ func (x *Index) liveEntries() []uint32 {
 
 // Estimate estimates a model from the identities the index holds and a
 // sample of feed records (the first EstimateRecords are used). It returns
-// nil if the index holds fewer than MinIdentities or no records are given.
+// nil if the index holds fewer than MinIdentities, no records are given, or
+// too few of the records match a child held (MinMatches).
 // The same index, records and seed give the same model.
 func (x *Index) Estimate(recs []Record, seed uint64) *Model {
 	live := x.liveEntries()
@@ -114,8 +118,14 @@ func (x *Index) Estimate(recs []Record, seed uint64) *Model {
 	// given name's code (R1) give the family name and date of birth.
 	sessA := x.sessionPatterns(recs, ruleDOBFamily)
 	sessB := x.sessionPatterns(recs, rulePostcodeGiven)
-	mA, itA, okA := em(sessA, [NumFields]bool{FieldGiven: true, FieldSex: true, FieldPostcode: true}, m)
-	mB, itB, okB := em(sessB, [NumFields]bool{FieldFamily: true, FieldDOB: true}, m)
+	mA, itA, okA, nA := em(sessA, [NumFields]bool{FieldGiven: true, FieldSex: true, FieldPostcode: true}, m)
+	mB, itB, okB, nB := em(sessB, [NumFields]bool{FieldFamily: true, FieldDOB: true}, m)
+	if nA < MinMatches || nB < MinMatches {
+		// Too few of the records are children held (a file of new
+		// children: the births of a first load) to learn what a match
+		// looks like.
+		return nil
+	}
 	m.M[FieldGiven], m.M[FieldSex], m.M[FieldPostcode] = mA.M[FieldGiven], mA.M[FieldSex], mA.M[FieldPostcode]
 	m.M[FieldFamily], m.M[FieldDOB] = mB.M[FieldFamily], mB.M[FieldDOB]
 	m.Iterations, m.Converged = itA+itB, okA && okB
@@ -195,9 +205,10 @@ func sortedPatterns(patterns map[uint32]float64) []patternCount {
 	return ps
 }
 
-// em estimates m for the fields included, and the session's share of
-// matches, from the patterns, starting from start's m, with u fixed.
-func em(patterns map[uint32]float64, include [NumFields]bool, start *Model) (*Model, int, bool) {
+// em estimates m for the fields included from the patterns, starting from
+// start's m, with u fixed. It returns the iterations, whether it converged,
+// and the estimated number of matches among the pairs.
+func em(patterns map[uint32]float64, include [NumFields]bool, start *Model) (*Model, int, bool, float64) {
 	m := *start
 	ps := sortedPatterns(patterns)
 	total := 0.0
@@ -205,7 +216,7 @@ func em(patterns map[uint32]float64, include [NumFields]bool, start *Model) (*Mo
 		total += p.n
 	}
 	if total == 0 {
-		return &m, 0, false
+		return &m, 0, false, 0
 	}
 	lambda := 0.5
 	post := make([]float64, len(ps))
@@ -250,10 +261,10 @@ func em(patterns map[uint32]float64, include [NumFields]bool, start *Model) (*Mo
 		moved = max(moved, math.Abs(l-lambda))
 		lambda = l
 		if moved < EMTolerance {
-			return &m, it, true
+			return &m, it, true, lambda * total
 		}
 	}
-	return &m, EMIterations, false
+	return &m, EMIterations, false, lambda * total
 }
 
 // debugThresholds prints the patterns as thresholds are chosen.

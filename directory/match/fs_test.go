@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,14 +68,23 @@ func TestComparisonLevels(t *testing.T) {
 // Rarer names weigh more when they agree exactly.
 func TestTermFrequency(t *testing.T) {
 	x := New(true)
+	var recs []Record
 	for s := 1; s <= 2000; s++ {
 		fam := "Smith"
 		if s == 7 {
 			fam = "Oyelaran"
 		}
-		x.Put(Identity{Serial: s, GivenName: fmt.Sprintf("G%dx", s%300), FamilyName: fam, DateOfBirth: fmt.Sprintf("2015-%02d-%02d", 1+s%12, 1+s%28)})
+		id := Identity{Serial: s, GivenName: "G" + strings.Repeat("a", s%7) + string(rune('a'+s%26)), FamilyName: fam,
+			DateOfBirth: fmt.Sprintf("2015-%02d-%02d", 1+s%12, 1+s%28), Postcode: fmt.Sprintf("LS%d %dAB", 1+s%20, 1+s%9)}
+		x.Put(id)
+		if s%4 == 0 {
+			recs = append(recs, Record{GivenName: id.GivenName, FamilyName: id.FamilyName, DateOfBirth: id.DateOfBirth, Postcode: id.Postcode})
+		}
 	}
-	m := x.Estimate([]Record{{GivenName: "G1x", FamilyName: "Smith", DateOfBirth: "2015-02-02"}}, 1)
+	if x.Estimate(recs[:10], 1) != nil {
+		t.Error("a model from 10 records")
+	}
+	m := x.Estimate(recs, 1)
 	if m == nil {
 		t.Fatal("no model")
 	}
