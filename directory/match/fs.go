@@ -108,8 +108,15 @@ func vectorOf(p uint32) Vector {
 // (JSON) so that later imports decide as the first did.
 type Model struct {
 	Version int `json:"version"`
-	// Prior is the probability that a compared pair is a match (λ).
+	// Prior is the probability that a record and a random child held are
+	// the same child (λ), when the model was estimated.
 	Prior float64 `json:"prior"`
+	// OneToOne: a record is at most one child, so a candidate's prior is
+	// set against the other candidates compared (Rho is the share of
+	// records that are a child held); else each pair is weighed alone with
+	// Prior. Estimated models are one-to-one; DefaultModel is not.
+	OneToOne bool    `json:"one_to_one"`
+	Rho      float64 `json:"rho"`
 	// M and U by field and level (level 0, missing, is unused: weight 0).
 	M [NumFields][NumLevels]float64 `json:"m"`
 	U [NumFields][NumLevels]float64 `json:"u"`
@@ -173,6 +180,20 @@ func (m *Model) Ready() error {
 	}
 	m.prepare()
 	return nil
+}
+
+// pairPrior is the prior log-odds of candidate j, whose Bayes factor
+// (2^ its fields' weights) is bf, among candidates whose factors add up to
+// sum, in an index of n children. One-to-one: the record is one of the n
+// children with probability Rho, each alike before comparing, so
+// P(j) = bf / ((1−Rho)/Rho·n + sum); the prior's log-odds is then
+// −log2((1−Rho)/Rho·n + sum − bf).
+func (m *Model) pairPrior(bf, sum float64, n int) float64 {
+	if !m.OneToOne {
+		return m.prior
+	}
+	rho := min(max(m.Rho, 1e-6), 1-1e-6)
+	return -math.Log2((1-rho)/rho*float64(max(n, 1)) + max(sum-bf, 0))
 }
 
 // Probability turns a match weight into a match probability.
@@ -243,6 +264,15 @@ func (m *Model) weigh(a, b *side, c *Comparison) float64 {
 		*c = Comparison{Levels: v, Weights: ws, Prior: m.prior, Weight: total}
 	}
 	return total
+}
+
+// compare is weigh with the levels and weights, and the given prior.
+func (m *Model) compare(a, b *side, prior float64) *Comparison {
+	c := &Comparison{}
+	m.weigh(a, b, c)
+	c.Weight += prior - c.Prior
+	c.Prior = prior
+	return c
 }
 
 // tf is a name's frequency among the identities (the chance a random other

@@ -38,6 +38,14 @@ func (x *Index) entrySide(i uint32) side {
 		givenCode: x.givens.code[g], familyCode: x.fams.code[e.fam], dob: e.dob, dobs: x.day(e.dob), sex: e.gender, pc: e.pc}
 }
 
+// children is how many children the FS prior takes the index to hold.
+func (x *Index) children() int {
+	if x.fsN > 0 {
+		return x.fsN
+	}
+	return x.live
+}
+
 // fsHit is a compared candidate.
 type fsHit struct {
 	i uint32
@@ -207,23 +215,35 @@ func (x *Index) decideFS(m *Model, r Record, except int, nearest bool) Decision 
 		return Decision{Outcome: None}
 	}
 	upn := packUPN(r.UPN)
-	var hits []fsHit
-	best := math.Inf(-1)
-	compared := x.blockFS(&s, r.NHSNumber != "", except, func() bool { return best >= m.AutoLink }, func(i uint32) bool {
+	// Every compared child's fields' weight (without the prior), then
+	// each one's weight with its prior (pairPrior: one-to-one, against the
+	// others compared).
+	var all []fsHit
+	sum, bestRaw := 0.0, math.Inf(-1)
+	strong := func() bool {
+		return len(all) > 0 && bestRaw+m.pairPrior(math.Exp2(bestRaw), sum, x.children()) >= m.AutoLink
+	}
+	compared := x.blockFS(&s, r.NHSNumber != "", except, strong, func(i uint32) bool {
 		if x.fsTrace != nil {
 			x.fsTrace(int(x.at(i).serial))
 		}
 		cs := x.entrySide(i)
-		w := m.weigh(&s, &cs, nil)
-		if w >= m.Review || nearest {
-			hits = append(hits, fsHit{i, w})
-		}
-		if w > best && !(upn != 0 && x.at(i).upn != 0 && x.at(i).upn != upn) {
-			best = w
+		w := m.weigh(&s, &cs, nil) - m.prior
+		all = append(all, fsHit{i, w})
+		sum += math.Exp2(w)
+		if w > bestRaw && !(upn != 0 && x.at(i).upn != 0 && x.at(i).upn != upn) {
+			bestRaw = w
 		}
 		return true
 	})
 	d := Decision{Outcome: None, Compared: compared}
+	var hits []fsHit
+	for _, h := range all {
+		h.w += m.pairPrior(math.Exp2(h.w), sum, x.children())
+		if h.w >= m.Review || nearest {
+			hits = append(hits, h)
+		}
+	}
 	if len(hits) == 0 {
 		return d
 	}
@@ -233,11 +253,14 @@ func (x *Index) decideFS(m *Model, r Record, except int, nearest bool) Decision 
 		}
 		return x.at(hits[a].i).serial < x.at(hits[b].i).serial
 	})
+	comparison := func(h fsHit) *Comparison {
+		cs := x.entrySide(h.i)
+		raw := m.weigh(&s, &cs, nil) - m.prior
+		return m.compare(&s, &cs, h.w-raw)
+	}
 	if nearest && hits[0].w < m.Review {
 		for _, h := range hits[:min(len(hits), 3)] {
-			cs := x.entrySide(h.i)
-			c := &Comparison{}
-			m.weigh(&s, &cs, c)
+			c := comparison(h)
 			d.Nearest = append(d.Nearest, Scored{Identity: x.identity(h.i), Score: c.Probability(), Comparison: c})
 		}
 		return d
@@ -247,9 +270,7 @@ func (x *Index) decideFS(m *Model, r Record, except int, nearest bool) Decision 
 		if h.w < m.Review {
 			continue
 		}
-		cs := x.entrySide(h.i)
-		c := &Comparison{}
-		m.weigh(&s, &cs, c)
+		c := comparison(h)
 		sc := Scored{Identity: x.identity(h.i), Score: c.Probability(), Comparison: c}
 		if e := x.at(h.i); upn != 0 && e.upn != 0 && e.upn != upn {
 			if h.w >= m.AutoLink {

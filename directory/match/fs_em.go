@@ -130,43 +130,58 @@ func (x *Index) Estimate(recs []Record, seed uint64) *Model {
 	m.M[FieldFamily], m.M[FieldDOB] = mB.M[FieldFamily], mB.M[FieldDOB]
 	m.Iterations, m.Converged = itA+itB, okA && okB
 
-	// The prior: the probability that a record and a random identity are
-	// the same child, by EM on it alone (m and u fixed) over every pair
-	// the blocking finds (a pair blocking leaves out is taken as no match).
-	// Each pair is weighed as a decision weighs it, with the
-	// term-frequency adjustment.
-	m.Prior = 1 / float64(len(live))
+	// The prior, one-to-one: Rho, the share of records that are a child
+	// held, by EM on it alone (m and u fixed) over every pair the blocking
+	// finds for each record, each weighed as a decision weighs it (with
+	// the term-frequency adjustment): a record's probability of being one
+	// of its candidates is sum/((1−Rho)/Rho·n + sum), sum its candidates'
+	// Bayes factors (a child blocking leaves out is taken as no match).
+	m.OneToOne, m.Rho = true, 0.5
 	m.prepare()
-	var base []float64 // each pair's weight without the prior
+	var base [][]float64 // each record's candidates' weights without the prior
 	for _, r := range recs {
 		s := x.recordSide(r)
 		if s.family == "" && s.given == "" || s.dob == 0 && s.pc == 0 {
+			base = append(base, nil)
 			continue
 		}
+		var ws []float64
 		x.blockRules(&s, rulesAll, false, 0, func() bool { return false }, func(i uint32) bool {
 			cs := x.entrySide(i)
-			base = append(base, m.weigh(&s, &cs, nil)-m.prior)
+			ws = append(ws, m.weigh(&s, &cs, nil)-m.prior)
+			m.BlockedPairs++
 			return true
 		})
+		base = append(base, ws)
 	}
-	m.BlockedPairs = len(base)
-	sort.Float64s(base) // a fixed order: the same sums, so the same model, every run
-	for it := 0; it < EMIterations; it++ {
-		matches := 0.0
-		for _, w := range base {
-			matches += Probability(w + m.prior)
+	n := x.children()
+	sums := make([]float64, len(base))
+	for k, ws := range base {
+		for _, w := range ws {
+			sums[k] += math.Exp2(w)
 		}
-		prior := min(max(matches/(float64(len(recs))*float64(len(live))), 1e-12), 0.5)
-		done := math.Abs(prior-m.Prior) < EMTolerance*m.Prior
-		m.Prior = prior
-		m.prepare()
+	}
+	for it := 0; it < EMIterations; it++ {
+		c0 := (1 - m.Rho) / m.Rho * float64(n)
+		matched := 0.0
+		for _, sum := range sums {
+			matched += sum / (c0 + sum)
+		}
+		rho := min(max(matched/float64(len(base)), 1e-4), 1-1e-4)
+		done := math.Abs(rho-m.Rho) < EMTolerance
+		m.Rho = rho
 		if done {
 			break
 		}
 	}
-	ws, post, ns := make([]float64, len(base)), make([]float64, len(base)), make([]float64, len(base))
-	for k, w := range base {
-		ws[k], post[k], ns[k] = w+m.prior, Probability(w+m.prior), 1
+	m.Prior = m.Rho / float64(n)
+	m.prepare()
+	var ws, post, ns []float64
+	for k, rw := range base {
+		for _, w := range rw {
+			a := w + m.pairPrior(math.Exp2(w), sums[k], n)
+			ws, post, ns = append(ws, a), append(post, Probability(a)), append(ns, 1)
+		}
 	}
 	m.chooseThresholds(ws, post, ns...)
 	return m

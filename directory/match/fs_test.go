@@ -209,15 +209,15 @@ func runQuality(t testing.TB, n int, errs population.ErrorModel, model *Model) *
 			for _, r := range recs[:min(len(recs), EstimateRecords)] {
 				sample = append(sample, Record{GivenName: r.GivenName, FamilyName: r.FamilyName, DateOfBirth: r.DateOfBirth, Gender: r.Sex, Postcode: r.Postcode})
 			}
+			if n, _ := strconv.Atoi(os.Getenv("SIGNPOST_FS_PRIOR_CHILDREN")); n > 0 {
+				// What if the store held n children: the prior (and the
+				// thresholds estimated with it) take the index to hold n;
+				// the candidates stay this size's.
+				x.fsN = n
+			}
 			q.model = x.Estimate(sample, 1)
 			if q.model == nil {
 				t.Fatal("no model estimated")
-			}
-			if n, _ := strconv.Atoi(os.Getenv("SIGNPOST_FS_PRIOR_CHILDREN")); n > 0 {
-				// What if the store held n children: the prior scaled to
-				// them (the thresholds and candidates stay this size's).
-				q.model.Prior *= float64(x.Len()) / float64(n)
-				q.model.prepare()
 			}
 		}
 		m := q.model

@@ -99,6 +99,9 @@ type Index struct {
 	fsb [numChainRules]chains
 	// fsTrace, if set, sees every child DecideFS compares (quality tests).
 	fsTrace func(serial int)
+	// fsN, if set, is the number of children the FS prior takes the index
+	// to hold (quality tests asking what a larger store would decide).
+	fsN int
 }
 
 // dict interns strings.
