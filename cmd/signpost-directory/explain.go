@@ -92,8 +92,11 @@ func writeExplanation(w io.Writer, row string, d match.Decision, model *match.Mo
 	if !saved {
 		which = "the default (the store has none saved yet)"
 	}
-	fmt.Fprintf(w, "row %s\nmodel: %s; prior %+.2f; auto-link at weight %.2f, review from %.2f\n", row, which,
-		match.WeightOf(model.Prior), model.AutoLink, model.Review)
+	prior := fmt.Sprintf("prior %+.2f for every pair", match.WeightOf(model.Prior))
+	if model.OneToOne {
+		prior = fmt.Sprintf("one-to-one prior (a row is a child held with probability %.3f; each candidate's prior is against the others and the children held)", model.Rho)
+	}
+	fmt.Fprintf(w, "row %s\nmodel: %s; %s; auto-link at weight %.2f, review from %.2f\n", row, which, prior, model.AutoLink, model.Review)
 	switch {
 	case d.ByIdentifier:
 		fmt.Fprintf(w, "decision: the same child, %s, by its NHS number or UPN\n", d.Child.SignpostID())

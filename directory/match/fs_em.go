@@ -6,20 +6,21 @@ package match
 //     seeded sample; almost all are different children);
 //   - term frequencies: how often each name occurs among the identities (the
 //     commonest TFNames kept, the rest by their mean);
-//   - m and the prior: expectation–maximisation over the pairs the blocking
-//     rules find between a sample of feed records and the identities, with u
-//     fixed, from DefaultModel's m, for at most EMIterations or until no
-//     parameter moves by more than EMTolerance;
+//   - m: expectation–maximisation over the pairs the blocking rules find
+//     between a sample of feed records and the identities, with u fixed, one
+//     session a rule (each leaving out the fields its rule blocks on), from
+//     DefaultModel's m, for at most EMIterations or until no parameter moves
+//     by more than EMTolerance;
+//   - the prior, one-to-one (Model.pairPrior): Rho, the share of records
+//     that are a child held, by EM with m and u fixed;
 //   - thresholds: AutoLink is the lowest weight at which the estimated false
 //     discovery rate among the pairs at or above it is at most TargetFDR;
 //     Review the lowest at which the estimated matches below it are at most
 //     ReviewMiss of all the estimated matches.
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 	"sort"
 )
 
@@ -282,9 +283,6 @@ func em(patterns map[uint32]float64, include [NumFields]bool, start *Model) (*Mo
 	return &m, EMIterations, false, lambda * total
 }
 
-// debugThresholds prints the patterns as thresholds are chosen.
-var debugThresholds = os.Getenv("SIGNPOST_FS_DEBUG") != ""
-
 // chooseThresholds sets AutoLink and Review from the patterns' weights,
 // match probabilities and counts.
 func (m *Model) chooseThresholds(ws, post []float64, ns ...float64) {
@@ -314,9 +312,6 @@ func (m *Model) chooseThresholds(ws, post []float64, ns ...float64) {
 			break
 		}
 		links, falses = links+ns[k], falses+ns[k]*(1-post[k])
-		if debugThresholds {
-			fmt.Printf("weight %.2f pairs %.0f p %.5f cumulative FDR %.5f\n", ws[k], ns[k], post[k], falses/links)
-		}
 		if falses/links <= m.TargetFDR {
 			m.AutoLink, m.EstimatedFDR = ws[k], falses/links
 		}
