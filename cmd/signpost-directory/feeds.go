@@ -41,7 +41,10 @@ const feedsUsage = `feeds, review and retention:
   maintenance  [--today YYYY-MM-DD]        archive and purge by the retention rules (serve runs it daily)
   generate     --children N --seed S --out DIR [--today YYYY-MM-DD] [--errors default|realistic]
                synthetic national feeds with the errors real feeds have, and their ground
-               truth; --errors realistic adds the richer error model of docs/feeds.md`
+               truth; --errors realistic adds the richer error model of docs/feeds.md
+  match        explain --feed KIND --row FILE:LINE [--today YYYY-MM-DD]
+               how the row would be decided now: the decision, the candidates (Signpost IDs)
+               and each field's comparison level and weight (issue 15)`
 
 // feedCommand runs the feed, review and retention commands; ok is false for
 // any other command.
@@ -55,6 +58,8 @@ func feedCommand(ctx context.Context, cmd string, args []string, stdout, stderr 
 		return true, runAdmin(ctx, cmd, args, stdout, stderr)
 	case "generate":
 		return true, runGenerate(args, stdout, stderr)
+	case "match": // issue 15: match explain (explain.go)
+		return true, runMatch(ctx, args, stdout, stderr)
 	}
 	return false, nil
 }

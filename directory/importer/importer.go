@@ -44,6 +44,8 @@ type Engine struct {
 	ids   *signpost.IDCodec
 	idx   *match.Index
 	today time.Time
+	// model decides rows on their details (issue 15; fsmodel.go).
+	model *match.Model
 	// BatchSize is how many new children go in one transaction, and
 	// UpdateBatch how many changes (defaults 20,000 and 50,000).
 	BatchSize, UpdateBatch int
@@ -151,6 +153,9 @@ func New(ctx context.Context, st directory.Store, today time.Time) (*Engine, err
 		return nil
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := im.loadModel(ctx); err != nil { // issue 15
 		return nil, err
 	}
 	return im, nil
@@ -360,7 +365,12 @@ func (ru *run) read(ctx context.Context, r io.Reader) error {
 			}
 		}
 	}()
-	for p := range ch {
+	// Issue 15: without an estimated model, the file's first rows are read
+	// before any is decided, and the model is estimated from them.
+	var early []parsed
+	var sample []match.Record
+	estimate := im.needsModel()
+	process := func(p parsed) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -379,6 +389,43 @@ func (ru *run) read(ctx context.Context, r io.Reader) error {
 		}
 		if ru.opts.Progress != nil {
 			ru.opts.Progress("matching", p.offset, 0)
+		}
+		return nil
+	}
+	for p := range ch {
+		if estimate {
+			early = append(early, p)
+			for _, it := range p.items {
+				if it.rec != nil {
+					sample = append(sample, matchRecord(it.rec))
+				}
+			}
+			if len(sample) < match.EstimateRecords && p.err == nil {
+				continue
+			}
+			if err := im.ensureModel(ctx, sample); err != nil {
+				return err
+			}
+			for _, q := range early {
+				if err := process(q); err != nil {
+					return err
+				}
+			}
+			early, sample, estimate = nil, nil, false
+			continue
+		}
+		if err := process(p); err != nil {
+			return err
+		}
+	}
+	if estimate {
+		if err := im.ensureModel(ctx, sample); err != nil {
+			return err
+		}
+		for _, q := range early {
+			if err := process(q); err != nil {
+				return err
+			}
 		}
 	}
 	return ctx.Err()
@@ -428,7 +475,7 @@ func knownSex(s string) string {
 
 func (ru *run) decide(ctx context.Context, rec *feed.Record) error {
 	im := ru.im
-	d := im.idx.Match(matchRecord(rec))
+	d := im.idx.MatchFS(im.model, matchRecord(rec)) // issue 15: details by the FS model
 	switch d.Outcome {
 	case match.Review:
 		ru.queue(rec, d)
@@ -460,7 +507,7 @@ func (ru *run) decide(ctx context.Context, rec *feed.Record) error {
 		probe := matchRecord(rec)
 		probe.NHSNumber = firstOf(child.NHSNumber, rec.NHSNumber)
 		probe.UPN = firstOf(child.UPN, rec.UPN)
-		if dup := im.idx.MatchDetails(probe, child.Serial); dup.Outcome == match.Same {
+		if dup := im.idx.DecideFS(im.model, probe, child.Serial); dup.Outcome == match.Same {
 			into, from := child, dup.Child
 			if im.ids.SerialOf(from.Serial) < im.ids.SerialOf(into.Serial) { // the older record survives
 				into, from = from, into

@@ -40,6 +40,8 @@ const (
 type Scored struct {
 	Identity
 	Score float64
+	// Comparison is each field's level and weight (the FS model only; issue 15).
+	Comparison *Comparison
 }
 
 // Decision is what Match decided, and why.
@@ -54,6 +56,13 @@ type Decision struct {
 	Candidates []Scored
 	// Reason says, without naming anyone, why a person must decide.
 	Reason string
+	// Issue 15, the FS model: the best candidate's comparison (nil if
+	// none) and how many children blocking compared.
+	Comparison *Comparison
+	Compared   int
+	// Nearest are, for a person asking why (ExplainFS), the closest
+	// children compared when none reached review.
+	Nearest []Scored
 }
 
 // filterGiven is off only in the test that checks it changes no decision.
@@ -72,7 +81,7 @@ func (x *Index) Match(r Record) Decision {
 	if c, ok := x.ByUPN(r.UPN); ok {
 		if r.NHSNumber != "" && c.NHSNumber != "" {
 			// The NHS number is held by no one, and this child has another.
-			return Decision{Outcome: Review, Candidates: []Scored{{c, 1}}, Reason: "the UPN belongs to a child with a different NHS number"}
+			return Decision{Outcome: Review, Candidates: []Scored{{Identity: c, Score: 1}}, Reason: "the UPN belongs to a child with a different NHS number"}
 		}
 		return Decision{Outcome: Same, Child: c, ByIdentifier: true, Score: 1}
 	}
@@ -126,7 +135,7 @@ func (x *Index) MatchDetails(r Record, except int) Decision {
 		}
 		if upn != 0 && e.upn != 0 && e.upn != upn {
 			if s >= Confident {
-				otherUPN = append(otherUPN, Scored{x.identity(i), s})
+				otherUPN = append(otherUPN, Scored{Identity: x.identity(i), Score: s})
 			}
 			return true
 		}
@@ -139,7 +148,7 @@ func (x *Index) MatchDetails(r Record, except int) Decision {
 			}
 			s = min(s, Confident-0.001)
 		}
-		hits = append(hits, Scored{x.identity(i), s})
+		hits = append(hits, Scored{Identity: x.identity(i), Score: s})
 		return true
 	})
 	if len(otherUPN) > 0 {

@@ -95,6 +95,13 @@ type Index struct {
 	live   int
 	// ids keeps the NHS and UPN maps; an index for search alone needs neither.
 	ids bool
+	// Issue 15: the Fellegi–Sunter blocking chains (blocking.go), importer index only.
+	fsb [numChainRules]chains
+	// fsTrace, if set, sees every child DecideFS compares (quality tests).
+	fsTrace func(serial int)
+	// fsN, if set, is the number of children the FS prior takes the index
+	// to hold (quality tests asking what a larger store would decide).
+	fsN int
 }
 
 // dict interns strings.
@@ -210,7 +217,8 @@ func (x *Index) Put(id Identity) {
 	e := x.pack(id)
 	if i, ok := x.lookup(id.Serial); ok {
 		old := x.at(i)
-		if old.dob == e.dob && old.fam == e.fam && old.pc == e.pc && (old.nhs == 0) == (e.nhs == 0) {
+		if old.dob == e.dob && old.fam == e.fam && old.pc == e.pc && (old.nhs == 0) == (e.nhs == 0) &&
+			x.givenCode(old.given) == x.givenCode(e.given) { // issue 15: the FS chains key on the given name's code
 			// The keys stand: only the identifiers' maps may change.
 			x.unmapIDs(i, old)
 			*old = e
@@ -411,6 +419,7 @@ func (x *Index) link(i uint32) {
 		x.pcHead[e.pc] = i + 1
 	}
 	x.mapIDs(i, e)
+	x.linkFS(i, e) // issue 15
 }
 
 func (x *Index) mapIDs(i uint32, e *entry) {
@@ -480,6 +489,7 @@ func (x *Index) unlink(i uint32) {
 		unchain(x.pcHead, e.pc, i, x.pcNextOf)
 	}
 	x.unmapIDs(i, e)
+	x.unlinkFS(i, e) // issue 15
 	e.flags = 0
 }
 
