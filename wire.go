@@ -176,13 +176,13 @@ type Mutation struct {
 	To       string    `json:"to,omitempty"` // hand_over_lead: the involvement that becomes the lead
 	// Issue 16 (wire_notify.go): sensitive marking, confirmed lead loss,
 	// notifications read.
-	Sensitive     bool     `json:"sensitive,omitempty"`
-	ConsentShown  bool     `json:"consent_shown,omitempty"`
-	Confirm       bool     `json:"confirm,omitempty"`
-	Notifications []string `json:"notifications,omitempty"`
-	At       time.Time `json:"at"`
-	PrevHash string    `json:"prev_hash,omitempty"`
-	Hash     string    `json:"hash,omitempty"`
+	Sensitive     bool      `json:"sensitive,omitempty"`
+	ConsentShown  bool      `json:"consent_shown,omitempty"`
+	Confirm       bool      `json:"confirm,omitempty"`
+	Notifications []string  `json:"notifications,omitempty"`
+	At            time.Time `json:"at"`
+	PrevHash      string    `json:"prev_hash,omitempty"`
+	Hash          string    `json:"hash,omitempty"`
 }
 
 // Identity describes a child met in the field who is not in the cache.
