@@ -207,6 +207,7 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /v1/children/{id}/access.csv", s.authed(s.handleAccessCSV, activeOnly))
 	s.accountRoutes() // issue 14, accounts slice (accounts_api.go)
 	s.deviceRoutes()  // issue 14, accounts slice (accounts_devices.go)
+	s.notifyRoutes()  // issue 16 (notify.go)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, signpost.Errorf(signpost.KindNotFound, "there is no %s %s in the v1 API", r.Method, r.URL.Path))
 	})

@@ -43,6 +43,7 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request, a Actor) {
 		s.fail(w, r, err)
 		return
 	}
+	s.drain(r.Context()) // issue 16: tell whom the changes concern
 	if a.WipeOrdered {
 		// The device's last words: applied, and answered with the wipe order.
 		writeJSON(w, http.StatusGone, map[string]any{
@@ -95,6 +96,11 @@ func (s *Server) handlePull(w http.ResponseWriter, r *http.Request, a Actor) {
 	}
 	for i := range page.Changes {
 		resp.Changes = append(resp.Changes, *View(a, &page.Changes[i]))
+	}
+	// Issue 16: the user's notifications up to the page's cursor.
+	if resp.Notifications, err = s.store.DeliverNotifications(r.Context(), a.UserID, cursor.Seq, page.Cursor.Seq, now); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	writeJSON(w, http.StatusOK, resp)
 }
