@@ -63,6 +63,17 @@ func (s *Server) drain(ctx context.Context) {
 	}
 }
 
+// drainIfIdle drains unless a drain is running already: a pull does it, so
+// events another process left (an import run from the command line, a
+// directory that stopped between a change and its telling) are told soon.
+func (s *Server) drainIfIdle(ctx context.Context) {
+	if !drainMu.TryLock() {
+		return
+	}
+	drainMu.Unlock()
+	s.drain(ctx)
+}
+
 type fanout struct {
 	st       Store
 	accounts map[string]*Account // by username; nil for one not found

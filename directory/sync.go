@@ -76,6 +76,7 @@ func (s *Server) handlePull(w http.ResponseWriter, r *http.Request, a Actor) {
 		limit = n
 	}
 	now := s.cfg.Now()
+	s.drainIfIdle(r.Context()) // issue 16: events left by another process
 	// Nothing new for this user (the hub knows without a query): an empty
 	// page at the same cursor.
 	page := &PullPage{Changes: []signpost.Child{}, Removals: []signpost.Removal{}, Cursor: cursor}

@@ -438,6 +438,21 @@ func TestNotificationsEndToEnd(t *testing.T) {
 	if notified < 10 {
 		t.Errorf("%d notifications about Jamie audited", notified)
 	}
+	// Jamie lives in Manchester now: its management team's subject-access
+	// report lists every notification sent about him.
+	sar, err := mcr.AccessReport(ctx, jamie, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inReport := 0
+	for _, e := range sar.Entries {
+		if e.Action == "notify" {
+			inReport++
+		}
+	}
+	if inReport != notified {
+		t.Errorf("the subject-access report lists %d notifications, the audit %d", inReport, notified)
+	}
 
 	// The cache files hold nothing readable.
 	for _, d := range []*device{nurse, social, lead} {

@@ -83,16 +83,12 @@ func (s *Store) Notify(ctx context.Context, done []int64, ns []directory.Notific
 			return err
 		}
 		defer muted.Close()
-		ins, err := tx.PrepareContext(ctx, `INSERT INTO notifications (user_id, seq, kind, child_id, at, body) VALUES (?, ?, ?, ?, ?, '')`)
+		// The body is kept without its id (the row's, put back on reading).
+		ins, err := tx.PrepareContext(ctx, `INSERT INTO notifications (user_id, seq, kind, child_id, at, body) VALUES (?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return err
 		}
 		defer ins.Close()
-		setBody, err := tx.PrepareContext(ctx, `UPDATE notifications SET body = ? WHERE id = ?`)
-		if err != nil {
-			return err
-		}
-		defer setBody.Close()
 		var audit []directory.AuditEvent
 		for _, n := range ns {
 			if n.Event != 0 && gone[n.Event] {
@@ -107,7 +103,12 @@ func (s *Store) Notify(ctx context.Context, done []int64, ns []directory.Notific
 					continue
 				}
 			}
-			r, err := ins.ExecContext(ctx, n.UserID, seq, n.Kind, n.ChildID, ts(n.At))
+			n.ID, n.Read = "", false
+			body, err := json.Marshal(n.Notification)
+			if err != nil {
+				return err
+			}
+			r, err := ins.ExecContext(ctx, n.UserID, seq, n.Kind, n.ChildID, ts(n.At), string(body))
 			if err != nil {
 				return err
 			}
@@ -116,13 +117,6 @@ func (s *Store) Notify(ctx context.Context, done []int64, ns []directory.Notific
 				return err
 			}
 			n.ID, n.Seq = strconv.FormatInt(id, 10), seq
-			body, err := json.Marshal(n.Notification)
-			if err != nil {
-				return err
-			}
-			if _, err := setBody.ExecContext(ctx, string(body), id); err != nil {
-				return err
-			}
 			stored = append(stored, n)
 			audit = append(audit, directory.AuditEvent{At: n.At, UserID: n.UserID, Username: n.Username, Action: "notify",
 				ChildID: n.ChildID, Reason: n.Kind + ": " + n.Text, Params: string(body)})
@@ -153,7 +147,7 @@ func scanNotifications(rows *sql.Rows) ([]signpost.Notification, []int64, error)
 		if err := json.Unmarshal([]byte(body), &n); err != nil {
 			return nil, nil, err
 		}
-		n.Read = read != ""
+		n.ID, n.Read = strconv.FormatInt(id, 10), read != ""
 		out = append(out, n)
 		ids = append(ids, id)
 	}
