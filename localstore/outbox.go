@@ -182,7 +182,7 @@ func (s *Store) Enqueue(ctx context.Context, m signpost.Mutation) (signpost.Muta
 }
 
 func enqueue(ctx context.Context, tx *sql.Tx, m *signpost.Mutation, now time.Time) error {
-	if m.Kind != signpost.MutMetChild {
+	if m.Kind != signpost.MutMetChild && m.Kind != signpost.MutReadNotifications { // read_notifications: issue 16
 		e, err := loadEnv(ctx, tx, now)
 		if err != nil {
 			return err
