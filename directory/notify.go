@@ -149,11 +149,7 @@ func (f *fanout) notes(ctx context.Context, ev NotifyEvent) ([]NotificationRecor
 		return nil, nil
 	}
 	about := findInvolvement(c, ev.InvolvementID)
-	var actor string
-	if about != nil {
-		actor = about.Username
-	}
-	seen := map[string]bool{actor: true}
+	seen := map[string]bool{}
 	var to []recipient
 	add := func(username, kind string) error {
 		if username == "" || seen[username] {
@@ -161,7 +157,7 @@ func (f *fanout) notes(ctx context.Context, ev NotifyEvent) ([]NotificationRecor
 		}
 		seen[username] = true
 		a, err := f.account(ctx, username)
-		if err != nil || a == nil || a.Disabled {
+		if err != nil || a == nil || a.Disabled || a.ID == ev.ActorID { // the one who made the change is not told of it
 			return err
 		}
 		to = append(to, recipient{*a, kind})
@@ -173,7 +169,7 @@ func (f *fanout) notes(ctx context.Context, ev NotifyEvent) ([]NotificationRecor
 			return err
 		}
 		for _, a := range t {
-			if !seen[a.Username] {
+			if !seen[a.Username] && a.ID != ev.ActorID {
 				seen[a.Username] = true
 				to = append(to, recipient{a, kind})
 			}
