@@ -265,8 +265,13 @@ func tell(c *signpost.Child, ev NotifyEvent, kind string, about *signpost.Involv
 	full := !c.Shielded || signpost.CanSeeShielded(r.Role, r.Authority, c)
 	hidden := about != nil && hiddenSensitive(r.Role, r.Authority, r.Username, about)
 	if !full {
-		// Shielding: no location, no other practitioner and no contact.
-		n.Withheld, n.ContactVia = true, signpost.ContactVia(c.Authority)
+		// Shielding: no location, no other practitioner and no contact. A
+		// move names the authority the recipient knew, not the new one.
+		contact := c.Authority
+		if ev.Kind == signpost.NoteMovedArea && ev.FromAuthority != "" {
+			contact = ev.FromAuthority
+		}
+		n.Withheld, n.ContactVia = true, signpost.ContactVia(contact)
 		n.Text = shieldedText(kind, n.ChildName, n.ContactVia)
 		return n
 	}
