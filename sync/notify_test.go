@@ -488,3 +488,42 @@ func rawPull(t *testing.T, w *world, d *device, cursor string) []byte {
 	}
 	return b
 }
+
+// A notification with no change to any child in the user's scope (a
+// management team told of a move) is something to pull: the long-poll says
+// so and the pull carries it.
+func TestANotificationAloneWakesTheLongPoll(t *testing.T) {
+	w := newWorld(t, 0)
+	ctx := context.Background()
+	addAccounts(t, w.store, map[string]string{"Manchester Signpost Team": "Manchester"},
+		directory.Account{User: signpost.User{Username: "mcrmanager", DisplayName: "Morgan Manchester", Role: signpost.RoleManagement, Organisation: "Manchester Signpost Team"}})
+	jamie := fixtureIDs(t, w.store).Jamie
+	mcr := w.online("mcrmanager")
+	first, err := mcr.Pull(ctx, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := mcr.Wait(ctx, first.Cursor); err != nil || r.Changed {
+		t.Fatalf("the long-poll before anything happened: %+v %v, want nothing", r, err)
+	}
+	if _, err := w.store.ApplyFeed(ctx, &directory.FeedBatch{Updates: []directory.ChildUpdate{{SignpostID: jamie, Postcode: "M1 1AE", AuthorityCode: "E08000003"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := directory.DrainNotifications(ctx, w.store); err != nil {
+		t.Fatal(err)
+	}
+	r, err := mcr.Wait(ctx, first.Cursor)
+	if err != nil || !r.Changed {
+		t.Fatalf("the long-poll after the move: %+v %v, want changed", r, err)
+	}
+	p, err := mcr.Pull(ctx, first.Cursor, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Notifications) != 1 || p.Notifications[0].Kind != signpost.NoteMovedArea || len(p.Changes) != 0 {
+		t.Fatalf("the pull after the move: %d changes, notifications %+v", len(p.Changes), p.Notifications)
+	}
+	if again, _ := mcr.Pull(ctx, p.Cursor, 0); len(again.Notifications) != 0 {
+		t.Errorf("pulled again after the cursor: %+v", again.Notifications)
+	}
+}
