@@ -491,8 +491,10 @@ func rawPull(t *testing.T, w *world, d *device, cursor string) []byte {
 
 // A notification with no change to any child in the user's scope (a
 // management team told of a move) is something to pull: the long-poll says
-// so and the pull carries it.
-func TestANotificationAloneWakesTheLongPoll(t *testing.T) {
+// so and the pull carries it, once. (That the wake-up comes of the
+// notification itself is storetest's Affected and HasChanges check: here
+// the team's own device activity may wake it too.)
+func TestAManagementTeamPullsANotificationOnce(t *testing.T) {
 	w := newWorld(t, 0)
 	ctx := context.Background()
 	addAccounts(t, w.store, map[string]string{"Manchester Signpost Team": "Manchester"},
