@@ -400,9 +400,25 @@ func TestNotificationsEndToEnd(t *testing.T) {
 	if err != nil || res[0].Status != signpost.ResultRejected || res[0].Kind != string(signpost.KindConflict) {
 		t.Fatalf("the lead's unconfirmed end: %+v %v, want rejected as a conflict", res, err)
 	}
-	end.ID, end.Confirm = newMutationID(), true
-	if res, err := nurse.client.Push(ctx, []signpost.Mutation{end}); err != nil || res[0].Status != signpost.ResultApplied {
-		t.Fatalf("the lead's confirmed end: %+v %v", res, err)
+	// The same from the app: refused, then confirmed from the outbox.
+	nurse.enqueue(signpost.Mutation{Kind: signpost.MutEndInvolvement, ChildID: jamie})
+	nurse.sync()
+	items, err := nurse.cache.Outbox(ctx)
+	if err != nil || len(items) != 1 || items[0].State != localstore.StateRejected || items[0].Reason != signpost.LeadLossMessage {
+		t.Fatalf("the nurse's outbox after the unconfirmed end: %+v %v", items, err)
+	}
+	if _, err := nurse.cache.RetryConfirmed(ctx, items[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if rep := nurse.sync(); rep.Pushed != 1 || rep.Rejected != 0 {
+		t.Fatalf("the confirmed end: %+v", rep)
+	}
+	if c, _ := w.store.Child(ctx, jamie); c != nil {
+		for _, inv := range c.Involvements {
+			if inv.Username == "nurse" && (inv.Active() || inv.LeadProfessional) {
+				t.Errorf("the nurse's involvement after the confirmed end: %+v", inv)
+			}
+		}
 	}
 	lead.sync()
 	social.sync()
