@@ -125,6 +125,19 @@ type Involvement struct {
 	EndedOn          string `json:"ended_on,omitempty"`
 	CAF              bool   `json:"caf"`
 	LeadProfessional bool   `json:"lead_professional"`
+	// Issue 16: a sensitive service (sexual health, mental health,
+	// substance misuse) and whether the young person consented to it being
+	// shown. Without consent, everyone but the management team of the
+	// service's authority sees only ContactVia (NotNamedService): no
+	// organisation, practitioner or contact.
+	Sensitive    bool   `json:"sensitive,omitempty"`
+	ConsentShown bool   `json:"consent_shown,omitempty"`
+	ContactVia   string `json:"contact_via,omitempty"`
+	// Authority is the practitioner's organisation's authority.
+	Authority string `json:"authority,omitempty"`
+	// LeadOffered is set on an involvement offered the lead-professional
+	// role and not yet answered (MutAcceptLead / MutDeclineLead).
+	LeadOffered bool `json:"lead_offered,omitempty"`
 }
 
 // Active reports whether the involvement has not ended.

@@ -174,9 +174,15 @@ type Mutation struct {
 	Identity *Identity `json:"identity,omitempty"`
 	Reason   string    `json:"reason,omitempty"`
 	To       string    `json:"to,omitempty"` // hand_over_lead: the involvement that becomes the lead
-	At       time.Time `json:"at"`
-	PrevHash string    `json:"prev_hash,omitempty"`
-	Hash     string    `json:"hash,omitempty"`
+	// Issue 16 (wire_notify.go): sensitive marking, confirmed lead loss,
+	// notifications read.
+	Sensitive     bool      `json:"sensitive,omitempty"`
+	ConsentShown  bool      `json:"consent_shown,omitempty"`
+	Confirm       bool      `json:"confirm,omitempty"`
+	Notifications []string  `json:"notifications,omitempty"`
+	At            time.Time `json:"at"`
+	PrevHash      string    `json:"prev_hash,omitempty"`
+	Hash          string    `json:"hash,omitempty"`
 }
 
 // Identity describes a child met in the field who is not in the cache.
@@ -210,6 +216,9 @@ type MutationResult struct {
 	ChildID       string `json:"child_id,omitempty"`
 	InvolvementID string `json:"involvement_id,omitempty"`
 	Candidates    int    `json:"candidates,omitempty"`
+	// Kind, on a rejection, is the error kind when it is not plain
+	// (issue 16: "conflict" for an unconfirmed loss of the lead professional).
+	Kind string `json:"kind,omitempty"`
 }
 
 // PushResponse has one result per mutation, in order.
@@ -258,6 +267,8 @@ type PullResponse struct {
 	More       bool        `json:"more"`
 	ServerTime time.Time   `json:"server_time"`
 	Pending    int         `json:"pending,omitempty"`
+	// Notifications for this user made after the cursor (issue 16).
+	Notifications []Notification `json:"notifications,omitempty"`
 }
 
 // WaitResponse answers a long-poll: whether there is something to pull.

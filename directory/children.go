@@ -25,6 +25,7 @@ func markMine(a Actor, c *signpost.Child) *signpost.Child {
 	v.Involvements = make([]signpost.Involvement, len(c.Involvements))
 	for i, inv := range c.Involvements {
 		inv.Mine = a.Username != "" && inv.Username == a.Username
+		inv = sensitiveView(a, inv) // issue 16 (notify.go): a sensitive service without consent
 		v.Involvements[i] = inv
 	}
 	return &v

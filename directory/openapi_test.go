@@ -175,6 +175,13 @@ func apiOps() []apiOp {
 		{method: "POST", path: "/v1/organisations/{id}/accredited", summary: "Accredit an organisation or withdraw it", auth: "session", body: signpost.AccreditRequest{}, answers: ok(signpost.Organisation{})},
 		{method: "GET", path: "/v1/authority/contact", summary: "How the authority's management team is reached", auth: "session", answers: ok(signpost.TeamContact{})},
 		{method: "PUT", path: "/v1/authority/contact", summary: "Change how the management team is reached", auth: "session", body: signpost.TeamContact{}, answers: ok(signpost.TeamContact{})},
+		// Issue 16 (notify.go): notifications and the lead-professional handover.
+		{method: "GET", path: "/v1/notifications", summary: "The caller's notifications, newest first", auth: "session", query: []string{"before"}, answers: ok(signpost.NotificationsResponse{})},
+		{method: "POST", path: "/v1/notifications/read", summary: "Mark notifications read", auth: "session", body: signpost.ReadNotificationsRequest{}, answers: ok(signpost.ReadNotificationsResponse{})},
+		{method: "GET", path: "/v1/notifications/settings", summary: "The kinds of notification the caller has muted", auth: "session", answers: ok(signpost.NotificationSettings{})},
+		{method: "PUT", path: "/v1/notifications/settings", summary: "Mute the kinds that are not about safety", auth: "session", body: signpost.NotificationSettings{}, answers: ok(signpost.NotificationSettings{})},
+		{method: "POST", path: "/v1/children/{id}/lead/offer", summary: "Offer the lead-professional role to another practitioner working with the child", auth: "session", body: signpost.HandoverRequest{}, answers: ok(signpost.HandoverResponse{})},
+		{method: "POST", path: "/v1/children/{id}/lead/answer", summary: "Accept or decline the lead-professional role offered", auth: "session", body: signpost.HandoverAnswer{}, answers: ok(signpost.HandoverResponse{})},
 	}
 }
 
@@ -658,6 +665,7 @@ func TestOpenAPIServedAndEveryAnswerValidates(t *testing.T) {
 		"hostile requests":      TestHostileRequestCatalogue,
 		"every error is JSON":   TestEveryAnswerIsTheJSONErrorBody,
 		"golden wire":           TestWireFormatMatchesTheGoldenFiles,
+		"lead handover":         TestLeadHandoverOnlineIsToldToEveryoneInvolved, // issue 16
 	} {
 		t.Run(name, test)
 	}

@@ -153,6 +153,18 @@ func matrixRows(m *matrixEnv) []matrixRow {
 		{endpoint: "POST /v1/devices/{own}/wiped", method: "POST", path: fixed("/v1/devices/{own}/wiped"),
 			body: fixed(`{"pushed":0,"lost":0,"wiped_at":"{now}"}`), want: statuses{409, 409, 409, 409, 409, 401, 401, 401},
 			needs: map[string]string{"practitioner": "item 5", "child protection": "item 5", "management here": "item 5", "management elsewhere": "item 5", "IT admin": "item 5"}},
+		// Issue 16 (notify.go): notifications, their settings and the
+		// handover online. No fixture caller is Jamie's lead or offered the
+		// role, so every practitioner and team is refused (409).
+		{endpoint: "GET /v1/notifications", method: "GET", path: fixed("/v1/notifications"), want: signedIn5(200)},
+		{endpoint: "POST /v1/notifications/read", method: "POST", path: fixed("/v1/notifications/read"), body: fixed(`{"ids":["1"]}`), want: signedIn5(200)},
+		{endpoint: "GET /v1/notifications/settings", method: "GET", path: fixed("/v1/notifications/settings"), want: signedIn5(200)},
+		{endpoint: "PUT /v1/notifications/settings", method: "PUT", path: fixed("/v1/notifications/settings"),
+			body: fixed(`{"muted":["ended_involvement"]}`), want: signedIn5(200)},
+		{endpoint: "POST /v1/children/{jamie}/lead/offer", method: "POST", path: fixed("/v1/children/" + jamie + "/lead/offer"),
+			body: fixed(`{"to":"0193a5b2-0000-7000-8000-000000000000"}`), want: statuses{409, 409, 409, 409, 403, 401, 401, 401}},
+		{endpoint: "POST /v1/children/{jamie}/lead/answer", method: "POST", path: fixed("/v1/children/" + jamie + "/lead/answer"),
+			body: fixed(`{"accept":true}`), want: statuses{409, 409, 409, 409, 403, 401, 401, 401}},
 	}
 }
 

@@ -210,6 +210,7 @@ func (s *Server) routes() {
 	s.accountRoutes() // issue 14, accounts slice (accounts_api.go)
 	s.deviceRoutes()  // issue 14, accounts slice (accounts_devices.go)
 	s.openAPIRoutes() // issue 17, operations (openapi.go)
+	s.notifyRoutes()  // issue 16 (notify.go)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, signpost.Errorf(signpost.KindNotFound, "there is no %s %s in the v1 API", r.Method, r.URL.Path))
 	})

@@ -212,6 +212,68 @@ type Store interface {
 	// RevokedSession returns the device whose session of this token hash
 	// a revoke ended (KindNotFound if none), so the laptop is told.
 	RevokedSession(ctx context.Context, tokenHash []byte) (deviceID string, err error)
+
+	// Issue 16 (directory/notify.go): notifications. Changes that someone
+	// must be told of (an involvement started or ended, a handover, a
+	// child moved to another authority by a feed) leave a NotifyEvent in
+	// their own transaction; the directory turns pending events into
+	// notifications (Notify), which deletes the events in the same
+	// transaction.
+
+	// NotifyEvents returns up to limit pending events, oldest first.
+	NotifyEvents(ctx context.Context, limit int) ([]NotifyEvent, error)
+	// Notify stores notifications under one new change number, leaving out
+	// those of a kind their recipient has muted (signpost.Mutable kinds
+	// only), deletes the events done, audits every notification stored
+	// (action "notify", the recipient as user) and returns those stored
+	// with ID and Seq set.
+	Notify(ctx context.Context, done []int64, ns []NotificationRecord) ([]NotificationRecord, error)
+	// DeliverNotifications returns a user's notifications numbered in
+	// (after, upTo], oldest first, and marks them delivered (not read).
+	DeliverNotifications(ctx context.Context, userID, after, upTo int64, at time.Time) ([]signpost.Notification, error)
+	// Notifications lists a page of a user's notifications, newest first,
+	// with ids below before (0 for the newest), and counts the unread.
+	Notifications(ctx context.Context, userID, before int64, limit int) ([]signpost.Notification, int, error)
+	// ReadNotifications marks a user's notifications read (ids of others'
+	// are ignored): how many were newly marked, how many stay unread.
+	ReadNotifications(ctx context.Context, userID int64, ids []string, at time.Time) (marked, unread int, err error)
+	// MutedKinds returns the kinds a user has muted; SetMutedKinds
+	// replaces them (the caller checks signpost.Mutable).
+	MutedKinds(ctx context.Context, userID int64) ([]string, error)
+	SetMutedKinds(ctx context.Context, userID int64, kinds []string) error
+	// ManagementTeam returns the enabled management-team accounts of an
+	// authority (by code or name).
+	ManagementTeam(ctx context.Context, authority string) ([]Account, error)
+}
+
+// Issue 16: notification events and records (directory/notify.go).
+
+// NotifyEvent is a change someone must be told of.
+type NotifyEvent struct {
+	ID   int64
+	Kind string // a signpost notification kind
+	// ChildID is the Signpost ID of the child.
+	ChildID string
+	// InvolvementID is the involvement it is about (started, ended,
+	// offering, accepting or declining); ToInvolvement the one offered the
+	// lead-professional role.
+	InvolvementID, ToInvolvement string
+	ActorID                      int64
+	// FromAuthority and ToAuthority are the names of the authorities of a
+	// move (moved_area).
+	FromAuthority, ToAuthority string
+	At                         time.Time
+}
+
+// NotificationRecord is a notification for one user.
+type NotificationRecord struct {
+	UserID   int64
+	Username string
+	Seq      int64
+	// Event is the NotifyEvent it comes of: if another process has
+	// already done that event, Notify stores none of its notifications.
+	Event int64
+	signpost.Notification
 }
 
 // DeviceFilter selects a page of devices: those after After (a device's

@@ -44,6 +44,7 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request, a Actor) {
 		return
 	}
 	s.metrics.pushed(results) // issue 17, operations
+	s.drain(r.Context())      // issue 16: tell whom the changes concern
 	if a.WipeOrdered {
 		// The device's last words: applied, and answered with the wipe order.
 		writeJSON(w, http.StatusGone, map[string]any{
@@ -76,6 +77,7 @@ func (s *Server) handlePull(w http.ResponseWriter, r *http.Request, a Actor) {
 		limit = n
 	}
 	now := s.cfg.Now()
+	s.drainIfIdle(r.Context()) // issue 16: events left by another process
 	// Nothing new for this user (the hub knows without a query): an empty
 	// page at the same cursor.
 	page := &PullPage{Changes: []signpost.Child{}, Removals: []signpost.Removal{}, Cursor: cursor}
@@ -96,6 +98,11 @@ func (s *Server) handlePull(w http.ResponseWriter, r *http.Request, a Actor) {
 	}
 	for i := range page.Changes {
 		resp.Changes = append(resp.Changes, *View(a, &page.Changes[i]))
+	}
+	// Issue 16: the user's notifications up to the page's cursor.
+	if resp.Notifications, err = s.store.DeliverNotifications(r.Context(), a.UserID, cursor.Seq, page.Cursor.Seq, now); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	writeJSON(w, http.StatusOK, resp)
 }

@@ -415,6 +415,9 @@ func (s *Store) ApplyPull(ctx context.Context, resp *signpost.PullResponse) erro
 				return err
 			}
 		}
+		if err := storeNotifications(ctx, tx, resp.Notifications); err != nil { // issue 16
+			return err
+		}
 		if !resp.More { // the records of the children met offline are here now
 			if _, err := tx.ExecContext(ctx, `UPDATE met_outcomes SET pulled = 1 WHERE pulled = 0`); err != nil {
 				return err

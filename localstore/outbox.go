@@ -79,7 +79,11 @@ func checkFields(m *signpost.Mutation, now time.Time) error {
 	m.Role, m.Reason, m.On = strings.TrimSpace(m.Role), strings.TrimSpace(m.Reason), strings.TrimSpace(m.On)
 	m.PrevHash, m.Hash = "", ""
 	switch m.Kind {
-	case signpost.MutStartInvolvement, signpost.MutEndInvolvement, signpost.MutSetCAF, signpost.MutSetLead, signpost.MutHandOverLead:
+	case signpost.MutReadNotifications: // issue 16
+		return checkReadNotifications(m)
+	case signpost.MutStartInvolvement, signpost.MutEndInvolvement, signpost.MutSetCAF, signpost.MutSetLead, signpost.MutHandOverLead,
+		signpost.MutSetSensitive, signpost.MutOfferLead, signpost.MutAcceptLead, signpost.MutDeclineLead: // issue 16: the last four
+		checkIssue16Fields(m)
 		if !signpost.ValidSignpostID(m.ChildID) {
 			return signpost.FieldError("child_id", "that is not a valid Signpost ID (SP, eight digits and a check digit)")
 		}
@@ -90,7 +94,7 @@ func checkFields(m *signpost.Mutation, now time.Time) error {
 		if m.Kind != signpost.MutSetCAF && m.Kind != signpost.MutSetLead {
 			m.Value = false
 		}
-		if m.To = strings.TrimSpace(m.To); m.Kind != signpost.MutHandOverLead {
+		if m.To = strings.TrimSpace(m.To); m.Kind != signpost.MutHandOverLead && m.Kind != signpost.MutOfferLead { // issue 16: offer_lead
 			m.To = ""
 		} else if m.To == "" {
 			return signpost.FieldError("to", "choose the practitioner to hand the lead-professional role to")
@@ -178,7 +182,7 @@ func (s *Store) Enqueue(ctx context.Context, m signpost.Mutation) (signpost.Muta
 }
 
 func enqueue(ctx context.Context, tx *sql.Tx, m *signpost.Mutation, now time.Time) error {
-	if m.Kind != signpost.MutMetChild {
+	if m.Kind != signpost.MutMetChild && m.Kind != signpost.MutReadNotifications { // read_notifications: issue 16
 		e, err := loadEnv(ctx, tx, now)
 		if err != nil {
 			return err

@@ -37,6 +37,10 @@ type Event struct {
 	Err     error // the last error, if any
 	Wipe    *localstore.WipeReport
 	Message string
+	// Notified, on the idle event that ends a sync, counts the
+	// notifications that sync brought (issue 16): the app raises a desktop
+	// notification naming no child ("2 updates about children you work with").
+	Notified int
 }
 
 // EngineOptions tune an Engine; zero values take the defaults.
@@ -167,6 +171,7 @@ func (e *Engine) SignIn(ctx context.Context, username, password, otp, deviceName
 // Report says what one Sync did.
 type Report struct {
 	Pushed, Rejected, Pulled, Removed int
+	Notified                          int // issue 16: notifications pulled
 }
 
 // Sync pushes the whole outbox, in order and in batches, then pulls every
@@ -199,7 +204,7 @@ func (e *Engine) Sync(ctx context.Context) (Report, error) {
 	e.mu.Lock()
 	e.online, e.lastErr, e.lastSynced = true, nil, c.Server
 	e.mu.Unlock()
-	e.emit(ctx, Event{Phase: PhaseIdle})
+	e.emit(ctx, Event{Phase: PhaseIdle, Notified: rep.Notified}) // Notified: issue 16
 	return rep, nil
 }
 
@@ -264,6 +269,7 @@ func (e *Engine) pull(ctx context.Context, rep *Report) error {
 		}
 		rep.Pulled += len(page.Changes)
 		rep.Removed += len(page.Removals)
+		rep.Notified += len(page.Notifications) // issue 16
 		cursor = page.Cursor
 		e.emit(ctx, Event{Phase: PhasePulling, Done: rep.Pulled})
 		if !page.More {

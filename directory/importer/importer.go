@@ -849,7 +849,10 @@ func (ru *run) apply(ctx context.Context, b *directory.FeedBatch) error {
 	ru.sum.Queued += res.Queued
 	ru.sum.AlreadyQueued += res.AlreadyQueued
 	ru.sum.Held += res.Held
-	return nil
+	// Issue 16: a child moved to another authority is told to those
+	// working with the child and to the new authority's management team.
+	_, err = directory.DrainNotifications(ctx, ru.im.st)
+	return err
 }
 
 // writeNew writes the children the run created, in Signpost ID order (so

@@ -71,6 +71,9 @@ func LinkReview(ctx context.Context, st directory.Store, id int64, signpostID, b
 	p := pendingOf(rec, serialOf(signpostID), c.Postcode, false, func(s string) string { return s })
 	_, err = st.ApplyFeed(ctx, &directory.FeedBatch{Updates: []directory.ChildUpdate{p.change()}, At: now,
 		Resolve: &directory.Resolution{ID: id, Status: directory.ReviewLinked, Child: signpostID, By: by, At: now}})
+	if err == nil { // issue 16: a move the record made is told
+		_, err = directory.DrainNotifications(ctx, st)
+	}
 	return err
 }
 

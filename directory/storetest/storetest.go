@@ -52,6 +52,8 @@ func Run(t *testing.T, open Open) {
 		// Issue 14, accounts slice (accounts.go).
 		{"ManagedAccountsAndOrganisations", testManagedAccounts},
 		{"DeviceFiltersAgentAndRevokedSessions", testDeviceFilters},
+		// Issue 16 (notify.go).
+		{"NotificationsSensitiveAndLeadOffer", testNotifications16},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := open(t)
