@@ -1,0 +1,113 @@
+package device
+
+// Issue 16, slice app: the notifications kept in the cache, the mute
+// settings, sensitive services and the lead-professional handover, for the
+// app's screens.
+
+import (
+	"context"
+	"time"
+
+	"signpost"
+)
+
+// notificationsShown is how many notifications the app lists (newest).
+const notificationsShown = 200
+
+// Notifications lists the notifications kept in the cache, newest first.
+func (d *Device) Notifications(ctx context.Context) ([]signpost.Notification, error) {
+	st, _, _, err := d.ready()
+	if err != nil {
+		return nil, err
+	}
+	return st.Notifications(ctx, notificationsShown)
+}
+
+// MarkNotificationsRead marks notifications read in the cache and queues
+// the read for the directory.
+func (d *Device) MarkNotificationsRead(ctx context.Context, ids []string) error {
+	st, _, e, err := d.ready()
+	if err != nil {
+		return err
+	}
+	n, err := st.MarkNotificationsRead(ctx, ids)
+	if err != nil {
+		return err
+	}
+	if n > 0 && e != nil {
+		e.Kick()
+	}
+	return nil
+}
+
+// NotificationSettings returns the kinds the user has muted (online only).
+func (d *Device) NotificationSettings(ctx context.Context) (signpost.NotificationSettings, error) {
+	_, c, _, err := d.ready()
+	if err != nil {
+		return signpost.NotificationSettings{}, err
+	}
+	s, err := c.NotificationSettings(ctx)
+	if err != nil {
+		return signpost.NotificationSettings{}, d.online(err, needConnection)
+	}
+	return *s, nil
+}
+
+// SetNotificationSettings replaces the kinds the user has muted.
+func (d *Device) SetNotificationSettings(ctx context.Context, muted []string) (signpost.NotificationSettings, error) {
+	_, c, _, err := d.ready()
+	if err != nil {
+		return signpost.NotificationSettings{}, err
+	}
+	if muted == nil {
+		muted = []string{}
+	}
+	s, err := c.SetNotificationSettings(ctx, signpost.NotificationSettings{Muted: muted})
+	if err != nil {
+		return signpost.NotificationSettings{}, d.online(err, needConnection)
+	}
+	return *s, nil
+}
+
+// SendNotification does nothing on the device: the app's window raises
+// desktop notifications (cmd/signpost wraps the device with Fyne's).
+func (d *Device) SendNotification(title, content string) {}
+
+// StartInvolvementMarked records work with a child from a sensitive
+// service, marked from the start so that it is never shown in full.
+func (d *Device) StartInvolvementMarked(ctx context.Context, childID, role, on string, sensitive, consentShown bool) error {
+	if !sensitive {
+		return d.StartInvolvement(ctx, childID, role, on)
+	}
+	m := signpost.Mutation{Kind: signpost.MutStartInvolvement, ChildID: childID, Role: role, On: on, Sensitive: true, ConsentShown: consentShown}
+	return d.enqueue(ctx, m)
+}
+
+// SetSensitive changes the marking of the user's own involvement.
+func (d *Device) SetSensitive(ctx context.Context, childID string, sensitive, consentShown bool) error {
+	return d.enqueue(ctx, signpost.Mutation{Kind: signpost.MutSetSensitive, ChildID: childID, Sensitive: sensitive, ConsentShown: consentShown})
+}
+
+// OfferLead offers the lead-professional role to the practitioner of
+// involvement to.
+func (d *Device) OfferLead(ctx context.Context, childID, to string) error {
+	return d.enqueue(ctx, signpost.Mutation{Kind: signpost.MutOfferLead, ChildID: childID, To: to})
+}
+
+// AnswerLead accepts or declines the offer made to the user.
+func (d *Device) AnswerLead(ctx context.Context, childID string, accept bool) error {
+	kind := signpost.MutDeclineLead
+	if accept {
+		kind = signpost.MutAcceptLead
+	}
+	return d.enqueue(ctx, signpost.Mutation{Kind: kind, ChildID: childID})
+}
+
+// EndInvolvementConfirmed ends the lead professional's involvement,
+// confirming that the child is left without one.
+func (d *Device) EndInvolvementConfirmed(ctx context.Context, childID, on string) error {
+	if on == "" {
+		on = signpost.Today(time.Now()).Format(signpost.DateLayout)
+	}
+	return d.enqueue(ctx, signpost.Mutation{Kind: signpost.MutEndInvolvement, ChildID: childID, On: on, Confirm: true})
+}
