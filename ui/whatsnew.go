@@ -14,6 +14,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -180,10 +181,12 @@ func (s *whatsNewScreen) card(n signpost.Notification) fyne.CanvasObject {
 	if child == "" {
 		child = "a child you work with"
 	}
-	head := lines()
-	head.Truncation = fyne.TextTruncateOff
+	// One text: what happened to whom in bold, then the directory's
+	// sentence; when, and the badges, at the right.
+	head := widget.NewRichText(
+		&widget.TextSegment{Text: kindLabel(n.Kind) + " " + child, Style: widget.RichTextStyle{TextStyle: fyne.TextStyle{Bold: true}}},
+		&widget.TextSegment{Text: noteText(n), Style: widget.RichTextStyleParagraph})
 	head.Wrapping = fyne.TextWrapWord
-	setLines(head, kindLabel(n.Kind)+" "+child, nil, when(n.At, s.app.now()))
 	var bs []*badge
 	if !n.Read {
 		bs = append(bs, newBadge(badgeUnread))
@@ -191,10 +194,12 @@ func (s *whatsNewScreen) card(n signpost.Notification) fyne.CanvasObject {
 	if n.Withheld {
 		bs = append(bs, newBadge(badgeWithheld))
 	}
-	top := container.NewBorder(nil, nil, nil, container.NewVBox(badgeRow(bs...)), head)
-	objs := []fyne.CanvasObject{top}
-	text := wrapped(noteText(n))
-	objs = append(objs, text)
+	at := widget.NewLabel(when(n.At, s.app.now()))
+	at.Alignment = fyne.TextAlignTrailing
+	at.Importance = widget.LowImportance
+	at.SizeName = theme.SizeNameCaptionText
+	side := container.NewVBox(container.NewHBox(layout.NewSpacer(), badgeRow(bs...)), at)
+	objs := []fyne.CanvasObject{container.NewBorder(nil, nil, nil, side, head)}
 	if p := n.About; p != nil {
 		objs = append(objs, contacts(p.Phone, p.Email))
 	}
@@ -414,7 +419,9 @@ func (s *notifySettings) setting(f func()) {
 
 // load reads the mute settings from the directory.
 func (s *notifySettings) load() {
-	fetch(s.app.br, func(ctx context.Context) (signpost.NotificationSettings, error) { return s.app.svc.NotificationSettings(ctx) },
+	fetch(s.app.br, func(ctx context.Context) (signpost.NotificationSettings, error) {
+		return s.app.svc.NotificationSettings(ctx)
+	},
 		func(ns signpost.NotificationSettings, err error) {
 			if err != nil {
 				_, msg := explain(err)
