@@ -96,6 +96,33 @@
 // unaccredit its own organisation (409). Users of an unaccredited
 // organisation cannot sign in (403) and their sessions are refused at once.
 //
+// Issue 16: notifications, sensitive services and the lead-professional
+// handover (notify.go, wire_notify.go).
+//
+//	GET  /v1/notifications?before=ID        the caller's notifications, newest first {notifications, next, unread} (for those without a cache)
+//	POST /v1/notifications/read             {ids} → {marked, unread}; the app sends the same as a read_notifications change
+//	GET  /v1/notifications/settings         {muted, mutable}
+//	PUT  /v1/notifications/settings         {muted}: only ended_involvement may be muted (400, field muted, otherwise)
+//	POST /v1/children/{id}/lead/offer       the lead professional: {to: involvement id} → {child}; as an offer_lead change
+//	POST /v1/children/{id}/lead/answer      the practitioner offered the role: {accept} → {child}; as accept_lead / decline_lead
+//
+// Pull carries notifications (after the cursor; delivered, not read). When
+// an involvement starts, ends or the lead role is offered, accepted or
+// declined, the practitioners working with the child now are told (an
+// offer: the one offered); a practitioner of another authority starting
+// tells that authority's management team too (moved_area). A feed that
+// moves a child to another authority tells the practitioners working with
+// the child (the lead among them) and the new authority's management team.
+// Nobody else. A shielded child's notifications carry no location, no
+// practitioner and no contact; a sensitive service without consent is, to
+// everyone but its practitioner and its authority's management team, "a
+// service that is not named here is involved — contact the management team
+// of <authority>", in every record, pull, cache and notification. Every
+// notification is audited (action notify, the recipient as user) and so is
+// every sensitive marking (action sensitive). An end of the lead
+// professional's involvement while someone else works with the child is
+// rejected (result kind "conflict") unless the change has confirm: true.
+//
 // IT staff's devices list (issue 14, accounts slice) also takes
 // ?user= and ?name= (a part of the username, of the device's name),
 // ?state= (active, wipe_ordered, wiped, revoked), ?not_seen_days=N (1 to

@@ -149,11 +149,7 @@ func (f *fanout) notes(ctx context.Context, ev NotifyEvent) ([]NotificationRecor
 		return nil, nil
 	}
 	about := findInvolvement(c, ev.InvolvementID)
-	var actor string
-	if about != nil {
-		actor = about.Username
-	}
-	seen := map[string]bool{actor: true}
+	seen := map[string]bool{}
 	var to []recipient
 	add := func(username, kind string) error {
 		if username == "" || seen[username] {
@@ -161,7 +157,7 @@ func (f *fanout) notes(ctx context.Context, ev NotifyEvent) ([]NotificationRecor
 		}
 		seen[username] = true
 		a, err := f.account(ctx, username)
-		if err != nil || a == nil || a.Disabled {
+		if err != nil || a == nil || a.Disabled || a.ID == ev.ActorID { // the one who made the change is not told of it
 			return err
 		}
 		to = append(to, recipient{*a, kind})
@@ -173,7 +169,7 @@ func (f *fanout) notes(ctx context.Context, ev NotifyEvent) ([]NotificationRecor
 			return err
 		}
 		for _, a := range t {
-			if !seen[a.Username] {
+			if !seen[a.Username] && a.ID != ev.ActorID {
 				seen[a.Username] = true
 				to = append(to, recipient{a, kind})
 			}
@@ -269,8 +265,13 @@ func tell(c *signpost.Child, ev NotifyEvent, kind string, about *signpost.Involv
 	full := !c.Shielded || signpost.CanSeeShielded(r.Role, r.Authority, c)
 	hidden := about != nil && hiddenSensitive(r.Role, r.Authority, r.Username, about)
 	if !full {
-		// Shielding: no location, no other practitioner and no contact.
-		n.Withheld, n.ContactVia = true, signpost.ContactVia(c.Authority)
+		// Shielding: no location, no other practitioner and no contact. A
+		// move names the authority the recipient knew, not the new one.
+		contact := c.Authority
+		if ev.Kind == signpost.NoteMovedArea && ev.FromAuthority != "" {
+			contact = ev.FromAuthority
+		}
+		n.Withheld, n.ContactVia = true, signpost.ContactVia(contact)
 		n.Text = shieldedText(kind, n.ChildName, n.ContactVia)
 		return n
 	}

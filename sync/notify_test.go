@@ -313,7 +313,7 @@ func TestNotificationsEndToEnd(t *testing.T) {
 			t.Errorf("a notification about shielded Riley: %+v", n)
 		}
 		mustNotContain(t, "a shielded child's notification", asJSON(n), "Owen", "0113 496 0999", "owen.other", "Leeds Health Visiting",
-			"Youth worker", "BD1", "Hidden Lane", "LS2 9JT", "Woodhouse")
+			"Youth worker", "BD1", "Bradford", "Hidden Lane", "LS2 9JT", "Woodhouse")
 	}
 	if n := onlineNotes(t, bfd, signpost.NoteMovedArea, riley); len(n) != 1 || n[0].Withheld {
 		t.Errorf("Bradford's management team (Riley's authority now) on the move: %+v, want it in full", n)

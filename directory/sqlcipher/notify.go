@@ -119,7 +119,7 @@ func (s *Store) Notify(ctx context.Context, done []int64, ns []directory.Notific
 			n.ID, n.Seq = strconv.FormatInt(id, 10), seq
 			stored = append(stored, n)
 			audit = append(audit, directory.AuditEvent{At: n.At, UserID: n.UserID, Username: n.Username, Action: "notify",
-				ChildID: n.ChildID, Reason: n.Kind + ": " + n.Text, Params: string(body)})
+				ChildID: n.ChildID, Reason: n.Kind + ": " + n.Text})
 		}
 		s.pendingAudit = append(s.pendingAudit, audit...)
 		return nil

@@ -251,6 +251,8 @@ func apply(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.Mutat
 		if err := handOverLead(ctx, tx, cid, invID, a.UserID, m.To); err != nil {
 			return err
 		}
+		// Issue 16: everyone working with the child is told (the new lead too).
+		err = logNotify(ctx, tx, directory.NotifyEvent{Kind: signpost.NoteHandoverAccepted, InvolvementID: m.To, ToInvolvement: invID, ActorID: a.UserID, At: now}, cid)
 	case signpost.MutSetSensitive, signpost.MutOfferLead, signpost.MutAcceptLead, signpost.MutDeclineLead: // issue 16
 		err = applyIssue16(ctx, tx, a, m, cid, invID, now, audit)
 	}
