@@ -132,6 +132,9 @@ func (d *Device) State() State {
 // setUnsent shows the outbox's counts in the status.
 func setUnsent(ps *Status, u localstore.Unsent) {
 	ps.Pending, ps.Views, ps.Refused = u.Changes, u.Views, u.Refused
+	// Issue 16, slice app: notifications marked read are not changes a
+	// person made (they go with the outbox all the same).
+	ps.Pending = max(0, ps.Pending-u.Kinds[signpost.MutReadNotifications])
 }
 
 // Subscribe registers f for status updates.
@@ -794,9 +797,12 @@ func (d *Device) Outbox(ctx context.Context) ([]Change, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Change, len(items))
-	for i, it := range items {
-		out[i] = change(it)
+	out := make([]Change, 0, len(items))
+	for _, it := range items {
+		if it.Kind == signpost.MutReadNotifications { // issue 16, slice app: not a person's change
+			continue
+		}
+		out = append(out, change(it))
 	}
 	return out, nil
 }

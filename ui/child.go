@@ -190,6 +190,7 @@ func (s *childScreen) show(rec *Record) {
 	}
 	top = append(top, s.offered(mine)...) // issue 16, slice app
 	top = append(top, s.actions(rec, u, mine))
+	top = append(top, s.sensitiveRow(u, mine)...) // issue 16, slice app
 	for _, ch := range rec.Pending {
 		top = append(top, changeLine(ch))
 	}
@@ -254,7 +255,6 @@ func (s *childScreen) actions(rec *Record, u signpost.User, mine *signpost.Invol
 			s.setting = false
 			s.end = newButton("End my involvement…", theme.CancelIcon(), s.onEnd)
 			objs = append(objs, s.caf, s.lead)
-			objs = append(objs, s.sensitiveChecks(mine)...) // issue 16, slice app
 			if mine.LeadProfessional && len(handoverTo(c)) > 0 {
 				s.handover = newButton("Hand over lead professional…", theme.MailForwardIcon(), s.onHandOver) // issue 16: an offer
 				objs = append(objs, s.handover)

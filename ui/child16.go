@@ -91,6 +91,16 @@ func sensitiveFormChecks() (sensitive, consent *widget.Check) {
 	return sensitive, consent
 }
 
+// sensitiveRow is the sensitive-service checks of one's own involvement,
+// on their own line under the actions.
+func (s *childScreen) sensitiveRow(u signpost.User, mine *signpost.Involvement) []fyne.CanvasObject {
+	s.sensitive, s.consent = nil, nil
+	if mine == nil || u.Role == signpost.RoleITAdmin {
+		return nil
+	}
+	return []fyne.CanvasObject{container.New(&flowLayout{}, s.sensitiveChecks(mine)...)}
+}
+
 // sensitiveChecks are the same checks on one's own involvement; changing
 // them queues the change (audited by the directory).
 func (s *childScreen) sensitiveChecks(mine *signpost.Involvement) []fyne.CanvasObject {

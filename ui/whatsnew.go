@@ -196,7 +196,6 @@ func (s *whatsNewScreen) card(n signpost.Notification) fyne.CanvasObject {
 	}
 	at := widget.NewLabel(when(n.At, s.app.now()))
 	at.Alignment = fyne.TextAlignTrailing
-	at.Importance = widget.LowImportance
 	at.SizeName = theme.SizeNameCaptionText
 	side := container.NewVBox(container.NewHBox(layout.NewSpacer(), badgeRow(bs...)), at)
 	objs := []fyne.CanvasObject{container.NewBorder(nil, nil, nil, side, head)}
