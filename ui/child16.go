@@ -137,7 +137,16 @@ func (s *childScreen) onSensitive(sensitive, consent bool) {
 // involvement when another practitioner could take the role on; nil when
 // none is needed.
 func (s *childScreen) leadLossCheck(mine *signpost.Involvement) *widget.Check {
-	if s.rec == nil || mine == nil || !mine.LeadProfessional || len(handoverTo(s.rec.Child)) == 0 {
+	if s.rec == nil || mine == nil || !mine.LeadProfessional {
+		return nil
+	}
+	others := 0 // a service not named here could take the role on too
+	for _, in := range s.rec.Child.Involvements {
+		if in.Active() && !in.Mine {
+			others++
+		}
+	}
+	if others == 0 {
 		return nil
 	}
 	return widget.NewCheck("Leave "+s.childName()+" without a lead professional (others work with the child and could take it on)", nil)

@@ -185,7 +185,7 @@ func (s *childScreen) onLead(on bool) {
 func handoverTo(c *signpost.Child) []signpost.Involvement {
 	var out []signpost.Involvement
 	for _, in := range c.Involvements {
-		if in.Active() && !in.Mine && in.ID != "" {
+		if in.Active() && !in.Mine && in.ID != "" && !notNamed(in) { // notNamed: issue 16, one cannot choose whom one may not see
 			out = append(out, in)
 		}
 	}

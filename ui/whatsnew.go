@@ -389,19 +389,27 @@ func (s *notifySettings) build() fyne.CanvasObject {
 	s.msg.Hide()
 	items := []fyne.CanvasObject{heading("Notifications"),
 		dim("Tell me in What's new, and with a notification on this laptop, when:")}
-	for _, kind := range signpost.NotificationKinds {
+	kinds := signpost.NotificationKinds
+	for i, kind := range kinds {
 		kind := kind
-		ch := widget.NewCheck(kindSetting(kind), func(on bool) { s.onCheck(kind, on) })
-		s.setting(func() { ch.SetChecked(true) })
-		s.checks[kind] = ch
-		items = append(items, ch)
-		if !signpost.Mutable(kind) {
-			ch.Disable()
-			r := dim(alwaysOnReason(kind))
-			r.SizeName = theme.SizeNameCaptionText
-			items = append(items, r)
-		} else {
+		if signpost.Mutable(kind) {
+			ch := widget.NewCheck(kindSetting(kind), func(on bool) { s.onCheck(kind, on) })
+			s.setting(func() { ch.SetChecked(true) })
 			ch.Disable() // until the settings are read
+			s.checks[kind] = ch
+			items = append(items, ch)
+			continue
+		}
+		// Always on: a ticked check that cannot be changed, its words in
+		// the ordinary colour (a disabled check's are too faint to read),
+		// and the reason once under a run of kinds that share it.
+		ch := widget.NewCheck("", nil)
+		s.setting(func() { ch.SetChecked(true) })
+		ch.Disable()
+		s.checks[kind] = ch
+		items = append(items, container.NewBorder(nil, nil, ch, nil, widget.NewLabel(kindSetting(kind)+" (always on)")))
+		if i == len(kinds)-1 || signpost.Mutable(kinds[i+1]) || alwaysOnReason(kinds[i+1]) != alwaysOnReason(kind) {
+			items = append(items, dim(alwaysOnReason(kind)))
 		}
 	}
 	items = append(items, s.msg)

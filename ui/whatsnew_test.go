@@ -373,3 +373,28 @@ func TestEndingTheLeadsInvolvementAsksToConfirmTheLoss(t *testing.T) {
 		t.Fatalf("calls %v", f.calls)
 	}
 }
+
+// A service not named here cannot be chosen for the role (one cannot pick
+// whom one may not see), but could take it on: ending still asks.
+func TestAServiceNotNamedIsNoHandoverChoiceButCountsForTheLoss(t *testing.T) {
+	f := readyFake()
+	j := jamie()
+	j.Involvements[0].LeadProfessional = true
+	j.Involvements = append(j.Involvements, signpost.Involvement{ID: "i7", Sensitive: true, StartedOn: "2026-11-01", ContactVia: signpost.NotNamedService("Leeds")})
+	f.records["SP000000018"].Child = j
+	h := newHarness(t, f)
+	c := openCase(t, h, "SP000000018")
+	if c.handover != nil {
+		t.Error("the lead role can be offered to a service not named here")
+	}
+	h.tap(c.end)
+	h.tap(c.dlg.confirm)
+	if f.called("EndInvolvement") {
+		t.Fatal("ended without the confirmation")
+	}
+	test.Tap(formCheck(t, c.dlg, 0))
+	h.tap(c.dlg.confirm)
+	if !f.called("EndInvolvementConfirmed SP000000018") {
+		t.Fatalf("calls %v", f.calls)
+	}
+}
