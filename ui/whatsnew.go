@@ -309,9 +309,6 @@ func (s *whatsNewScreen) markRead(ids []string) {
 func (s *whatsNewScreen) onAnswer(id, childID string, accept bool) {
 	s.app.touch()
 	s.app.answerLead(childID, accept, func() {
-		s.answered[id] = true
-		s.markRead([]string{id})
-		s.show(s.notes)
 		if s.child.rec != nil && s.child.rec.Child.SignpostID == childID {
 			s.child.refresh()
 		}
@@ -335,8 +332,28 @@ func (a *App) answerLead(childID string, accept bool, done func()) {
 		if done != nil {
 			done()
 		}
+		if a.home != nil && a.home.whatsnew != nil {
+			a.home.whatsnew.answeredFor(childID)
+		}
 		a.changed()
 	})
+}
+
+// answeredFor takes Accept and Decline off the offers for a child once the
+// offer is answered (on the record or here) and marks them read.
+func (s *whatsNewScreen) answeredFor(childID string) {
+	var ids []string
+	for _, n := range s.notes {
+		if n.Kind == signpost.NoteHandoverOffered && n.ChildID == childID && !s.answered[n.ID] {
+			s.answered[n.ID] = true
+			ids = append(ids, n.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	s.show(s.notes)
+	s.markRead(ids)
 }
 
 // notifySettings is the Settings section for notifications: the kinds that
