@@ -37,6 +37,7 @@ func DrainNotifications(ctx context.Context, st Store) (int, error) {
 		if err != nil || len(evs) == 0 {
 			return total, err
 		}
+		f.children = prefetch(ctx, st, evs)
 		var ns []NotificationRecord
 		done := make([]int64, 0, len(evs))
 		for _, ev := range evs {
@@ -78,6 +79,48 @@ type fanout struct {
 	st       Store
 	accounts map[string]*Account // by username; nil for one not found
 	teams    map[string][]Account
+	children map[string]fetched // the events' children, read ahead
+}
+
+type fetched struct {
+	c   *signpost.Child
+	err error
+}
+
+// prefetchers is how many children a drain reads at once.
+const prefetchers = 3
+
+// prefetch reads the children of a page of events, a few at a time.
+func prefetch(ctx context.Context, st Store, evs []NotifyEvent) map[string]fetched {
+	out := make(map[string]fetched, len(evs))
+	var ids []string
+	for _, ev := range evs {
+		if _, ok := out[ev.ChildID]; !ok {
+			out[ev.ChildID] = fetched{}
+			ids = append(ids, ev.ChildID)
+		}
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	next := make(chan string)
+	for range prefetchers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for id := range next {
+				c, err := st.Child(ctx, id)
+				mu.Lock()
+				out[id] = fetched{c, err}
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, id := range ids {
+		next <- id
+	}
+	close(next)
+	wg.Wait()
+	return out
 }
 
 func (f *fanout) account(ctx context.Context, username string) (*Account, error) {
@@ -137,7 +180,11 @@ type recipient struct {
 
 // notes makes the notifications of one event.
 func (f *fanout) notes(ctx context.Context, ev NotifyEvent) ([]NotificationRecord, error) {
-	c, err := f.st.Child(ctx, ev.ChildID)
+	got, ok := f.children[ev.ChildID]
+	if !ok {
+		got.c, got.err = f.st.Child(ctx, ev.ChildID)
+	}
+	c, err := got.c, got.err
 	var de *signpost.Error
 	if errors.As(err, &de) && de.Kind == signpost.KindNotFound {
 		return nil, nil

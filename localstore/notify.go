@@ -148,3 +148,39 @@ func (s *Store) MarkNotificationsRead(ctx context.Context, ids []string) (int, e
 	})
 	return marked, err
 }
+
+// RetryConfirmed queues again a refused end of involvement with Confirm set:
+// the practitioner confirms that the child is left without a lead
+// professional (the directory refuses such an end unconfirmed, with result
+// kind conflict, while someone else working with the child could take the
+// role). It returns the new change's id.
+func (s *Store) RetryConfirmed(ctx context.Context, id string) (string, error) {
+	now := s.now().UTC()
+	var newIDStr string
+	err := s.write(ctx, "confirming a refused change", func(tx *sql.Tx) error {
+		m, err := rejectedItem(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if m.Kind != signpost.MutEndInvolvement {
+			return signpost.FieldError("kind", "only an end of involvement is confirmed; retry the change instead")
+		}
+		if m.ID, err = newID(); err != nil {
+			return err
+		}
+		m.Confirm = true
+		if _, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE id = ?`, id); err != nil {
+			return err
+		}
+		if err := insertOutbox(ctx, tx, m, now); err != nil {
+			return err
+		}
+		newIDStr = m.ID
+		e, err := loadEnv(ctx, tx, now)
+		if err != nil {
+			return err
+		}
+		return rebuild(ctx, tx, e, m.ChildID)
+	})
+	return newIDStr, err
+}

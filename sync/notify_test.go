@@ -400,9 +400,25 @@ func TestNotificationsEndToEnd(t *testing.T) {
 	if err != nil || res[0].Status != signpost.ResultRejected || res[0].Kind != string(signpost.KindConflict) {
 		t.Fatalf("the lead's unconfirmed end: %+v %v, want rejected as a conflict", res, err)
 	}
-	end.ID, end.Confirm = newMutationID(), true
-	if res, err := nurse.client.Push(ctx, []signpost.Mutation{end}); err != nil || res[0].Status != signpost.ResultApplied {
-		t.Fatalf("the lead's confirmed end: %+v %v", res, err)
+	// The same from the app: refused, then confirmed from the outbox.
+	nurse.enqueue(signpost.Mutation{Kind: signpost.MutEndInvolvement, ChildID: jamie})
+	nurse.sync()
+	items, err := nurse.cache.Outbox(ctx)
+	if err != nil || len(items) != 1 || items[0].State != localstore.StateRejected || items[0].Reason != signpost.LeadLossMessage {
+		t.Fatalf("the nurse's outbox after the unconfirmed end: %+v %v", items, err)
+	}
+	if _, err := nurse.cache.RetryConfirmed(ctx, items[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if rep := nurse.sync(); rep.Pushed != 1 || rep.Rejected != 0 {
+		t.Fatalf("the confirmed end: %+v", rep)
+	}
+	if c, _ := w.store.Child(ctx, jamie); c != nil {
+		for _, inv := range c.Involvements {
+			if inv.Username == "nurse" && (inv.Active() || inv.LeadProfessional) {
+				t.Errorf("the nurse's involvement after the confirmed end: %+v", inv)
+			}
+		}
 	}
 	lead.sync()
 	social.sync()
@@ -487,4 +503,45 @@ func rawPull(t *testing.T, w *world, d *device, cursor string) []byte {
 		t.Fatalf("raw pull: %d %s", resp.StatusCode, b)
 	}
 	return b
+}
+
+// A notification with no change to any child in the user's scope (a
+// management team told of a move) is something to pull: the long-poll says
+// so and the pull carries it, once. (That the wake-up comes of the
+// notification itself is storetest's Affected and HasChanges check: here
+// the team's own device activity may wake it too.)
+func TestAManagementTeamPullsANotificationOnce(t *testing.T) {
+	w := newWorld(t, 0)
+	ctx := context.Background()
+	addAccounts(t, w.store, map[string]string{"Manchester Signpost Team": "Manchester"},
+		directory.Account{User: signpost.User{Username: "mcrmanager", DisplayName: "Morgan Manchester", Role: signpost.RoleManagement, Organisation: "Manchester Signpost Team"}})
+	jamie := fixtureIDs(t, w.store).Jamie
+	mcr := w.online("mcrmanager")
+	first, err := mcr.Pull(ctx, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := mcr.Wait(ctx, first.Cursor); err != nil || r.Changed {
+		t.Fatalf("the long-poll before anything happened: %+v %v, want nothing", r, err)
+	}
+	if _, err := w.store.ApplyFeed(ctx, &directory.FeedBatch{Updates: []directory.ChildUpdate{{SignpostID: jamie, Postcode: "M1 1AE", AuthorityCode: "E08000003"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := directory.DrainNotifications(ctx, w.store); err != nil {
+		t.Fatal(err)
+	}
+	r, err := mcr.Wait(ctx, first.Cursor)
+	if err != nil || !r.Changed {
+		t.Fatalf("the long-poll after the move: %+v %v, want changed", r, err)
+	}
+	p, err := mcr.Pull(ctx, first.Cursor, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Notifications) != 1 || p.Notifications[0].Kind != signpost.NoteMovedArea || len(p.Changes) != 0 {
+		t.Fatalf("the pull after the move: %d changes, notifications %+v", len(p.Changes), p.Notifications)
+	}
+	if again, _ := mcr.Pull(ctx, p.Cursor, 0); len(again.Notifications) != 0 {
+		t.Errorf("pulled again after the cursor: %+v", again.Notifications)
+	}
 }
