@@ -111,3 +111,17 @@ func (d *Device) EndInvolvementConfirmed(ctx context.Context, childID, on string
 	}
 	return d.enqueue(ctx, signpost.Mutation{Kind: signpost.MutEndInvolvement, ChildID: childID, On: on, Confirm: true})
 }
+
+// RetryConfirmed queues again a refused end of involvement, confirming that
+// the child is left without a lead professional.
+func (d *Device) RetryConfirmed(ctx context.Context, id string) error {
+	st, _, e, err := d.ready()
+	if err != nil {
+		return err
+	}
+	if _, err := st.RetryConfirmed(ctx, id); err != nil {
+		return err
+	}
+	d.changed(ctx, st, e)
+	return nil
+}

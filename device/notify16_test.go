@@ -140,10 +140,7 @@ func TestServicesNotificationsHandoverAndSensitiveServices(t *testing.T) {
 	if len(out) != 1 || out[0].State != ChangeRejected || !strings.Contains(out[0].Reason, "lead professional") {
 		t.Fatalf("an unconfirmed loss of the lead: %+v", out)
 	}
-	if err := nurse.Dismiss(ctx, out[0].ID); err != nil {
-		t.Fatal(err)
-	}
-	if err := nurse.EndInvolvementConfirmed(ctx, jamie, ""); err != nil {
+	if err := nurse.RetryConfirmed(ctx, out[0].ID); err != nil {
 		t.Fatal(err)
 	}
 	sync16(t, nurse)
@@ -214,5 +211,41 @@ func TestServicesASensitiveServiceWithoutConsentIsNotNamedToOthers(t *testing.T)
 	}
 	if !shown {
 		t.Errorf("with consent the nurse still does not see it: %+v", r.Child.Involvements)
+	}
+}
+
+// Ended confirmed at once, a lead's involvement ends although another
+// practitioner could take the role on.
+func TestServicesALeadsInvolvementEndedConfirmed(t *testing.T) {
+	ctx := context.Background()
+	d := startTestDirectory(t, 50)
+	nurse, social := headless(t, d, "nurse"), headless(t, d, "social")
+	cs, _ := nurse.Caseload(ctx, "")
+	var child string
+	for _, c := range cs {
+		if c.Lead && !c.Shielded {
+			child = c.ID
+			break
+		}
+	}
+	if child == "" {
+		t.Fatal("the nurse is lead professional for none of her caseload")
+	}
+	if _, err := social.ViewChild(ctx, child, "referred"); err != nil {
+		t.Fatal(err)
+	}
+	if err := social.StartInvolvement(ctx, child, "Social worker", ""); err != nil {
+		t.Fatal(err)
+	}
+	sync16(t, social, nurse)
+	if err := nurse.EndInvolvementConfirmed(ctx, child, ""); err != nil {
+		t.Fatal(err)
+	}
+	sync16(t, nurse)
+	if out, _ := nurse.Outbox(ctx); len(out) != 0 {
+		t.Fatalf("a confirmed end: %+v", out)
+	}
+	if r, err := nurse.Refresh(ctx, child); err == nil && r.OnCaseload {
+		t.Error("the child is still on the caseload")
 	}
 }

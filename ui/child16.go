@@ -7,6 +7,7 @@ package ui
 
 import (
 	"context"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -172,4 +173,25 @@ func (s *childScreen) offered(mine *signpost.Involvement) []fyne.CanvasObject {
 	s.accept.Importance = widget.HighImportance
 	s.decline = newButton("Decline", theme.CancelIcon(), func() { s.app.answerLead(id, false, s.refresh) })
 	return []fyne.CanvasObject{b.box, container.New(&flowLayout{}, s.accept, s.decline)}
+}
+
+// leadLossRefused reports whether c is an end of involvement the directory
+// refused for leaving the child without a lead professional unconfirmed.
+func leadLossRefused(c Change) bool {
+	return c.State == ChangeRejected && c.Kind == signpost.MutEndInvolvement && strings.Contains(c.Reason, "confirm that the child is left without a lead professional")
+}
+
+// onRetryConfirmed asks, then sends a refused end of involvement again,
+// confirming that the child is left without a lead professional.
+func (s *outboxScreen) onRetryConfirmed(id, what string) {
+	s.app.touch()
+	s.confirmDlg = s.app.newFormDialog("Leave the child without a lead professional?", "End it anyway",
+		what+". You are the child's lead professional and others work with the child: the directory refused to end your involvement "+
+			"without a lead professional unless you confirm it. Hand the role over first if you can (on the child's record).", nil, nil,
+		func() job { return func(ctx context.Context) error { return s.app.svc.RetryConfirmed(ctx, id) } },
+		func() {
+			s.load()
+			s.app.changed()
+		})
+	s.confirmDlg.show()
 }

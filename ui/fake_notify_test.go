@@ -97,3 +97,7 @@ func (f *fake) AnswerLead(ctx context.Context, childID string, accept bool) erro
 func (f *fake) EndInvolvementConfirmed(ctx context.Context, childID, on string) error {
 	return f.call("EndInvolvementConfirmed %s %s", childID, on)
 }
+
+func (f *fake) RetryConfirmed(ctx context.Context, id string) error {
+	return f.call("RetryConfirmed %s", id)
+}

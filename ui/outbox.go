@@ -17,6 +17,7 @@ import (
 // refused with its reason; a refused change can be sent again or discarded.
 // One refused change never holds up the others.
 type outboxScreen struct {
+	confirmDlg *formDialog // issue 16, slice app
 	app     *App
 	summary *widget.Label
 	list    *widget.List
@@ -112,6 +113,7 @@ type changeRow struct {
 	edit    *button
 	content fyne.CanvasObject
 	id      string
+	confirm *button // issue 16, slice app (child16.go): a refused loss of the lead, confirmed
 }
 
 func (s *outboxScreen) newRow() fyne.CanvasObject {
@@ -122,7 +124,8 @@ func (s *outboxScreen) newRow() fyne.CanvasObject {
 	r.discard = newButton("Discard", theme.DeleteIcon(), func() { s.onDismiss(r.id) })
 	r.cancel = newButton("Cancel change", theme.CancelIcon(), func() { s.onCancel(r.id, r.what.Text) })
 	r.edit = newButton("Edit", theme.DocumentCreateIcon(), func() { s.onEdit(r.id) })
-	r.content = container.NewBorder(nil, nil, nil, container.NewHBox(r.edit, r.retry, r.discard, r.cancel), container.NewVBox(r.what, r.state))
+	r.confirm = newButton("End it anyway…", theme.ConfirmIcon(), func() { s.onRetryConfirmed(r.id, r.what.Text) }) // issue 16
+	r.content = container.NewBorder(nil, nil, nil, container.NewHBox(r.edit, r.confirm, r.retry, r.discard, r.cancel), container.NewVBox(r.what, r.state))
 	r.ExtendBaseWidget(r)
 	return r
 }
@@ -156,6 +159,7 @@ func (s *outboxScreen) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	}
 	waiting := c.State == ChangePending && c.Kind != signpost.MutView
 	showIf(r.retry, c.State == ChangeRejected)
+	showIf(r.confirm, leadLossRefused(c)) // issue 16, slice app
 	showIf(r.discard, c.State == ChangeRejected || c.State == ChangeSent)
 	showIf(r.cancel, waiting)
 	showIf(r.edit, waiting && editable(c.Kind))

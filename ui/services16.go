@@ -41,4 +41,7 @@ type notifyServices interface {
 	// practitioner working with the child could take the role on (without
 	// the confirmation the directory refuses the end).
 	EndInvolvementConfirmed(ctx context.Context, childID, on string) error
+	// RetryConfirmed queues again an end of involvement the directory
+	// refused for leaving the child without a lead professional, confirmed.
+	RetryConfirmed(ctx context.Context, id string) error
 }

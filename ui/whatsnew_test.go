@@ -404,3 +404,28 @@ func TestAServiceNotNamedIsNoHandoverChoiceButCountsForTheLoss(t *testing.T) {
 		t.Fatalf("calls %v", f.calls)
 	}
 }
+
+// A refused loss of the lead is sent again, confirmed, from Changes.
+func TestARefusedLossOfTheLeadIsConfirmedFromChanges(t *testing.T) {
+	f := readyFake()
+	f.outbox = []Change{
+		{ID: "m1", Kind: signpost.MutEndInvolvement, ChildID: "SP000000018", Description: "End involvement with Jamie Fixture", State: ChangeRejected, Reason: signpost.LeadLossMessage},
+		{ID: "m2", Kind: signpost.MutEndInvolvement, ChildID: "SP000000026", Description: "End involvement with Riley Shielded", State: ChangeRejected, Reason: "the end date is before the start"},
+	}
+	h := newHarness(t, f)
+	h.app.home.selectTab(tabOutbox)
+	h.settle()
+	s := h.app.home.outbox
+	lost, other := s.newRow().(*changeRow), s.newRow().(*changeRow)
+	s.updateRow(0, lost)
+	s.updateRow(1, other)
+	if !lost.confirm.Visible() || other.confirm.Visible() {
+		t.Fatalf("End it anyway shown: %v for the lead loss, %v for another refusal", lost.confirm.Visible(), other.confirm.Visible())
+	}
+	h.tap(lost.confirm)
+	h.contains("Leave the child without a lead professional?")
+	h.tap(s.confirmDlg.confirm)
+	if !f.called("RetryConfirmed m1") {
+		t.Fatalf("calls %v", f.calls)
+	}
+}
