@@ -18,11 +18,11 @@ import (
 // One refused change never holds up the others.
 type outboxScreen struct {
 	confirmDlg *formDialog // issue 16, slice app
-	app     *App
-	summary *widget.Label
-	list    *widget.List
-	changes []Change
-	gen     int
+	app        *App
+	summary    *widget.Label
+	list       *widget.List
+	changes    []Change
+	gen        int
 
 	cancelDlg *formDialog   // the last "Cancel this change?" asked (tests)
 	editDlg   *changeEditor // the last correction opened (tests)
