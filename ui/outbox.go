@@ -17,15 +17,17 @@ import (
 // refused with its reason; a refused change can be sent again or discarded.
 // One refused change never holds up the others.
 type outboxScreen struct {
-	confirmDlg *formDialog // issue 16, slice app
-	app        *App
-	summary    *widget.Label
-	list       *widget.List
-	changes    []Change
-	gen        int
+	app     *App
+	summary *widget.Label
+	list    *widget.List
+	changes []Change
+	gen     int
 
 	cancelDlg *formDialog   // the last "Cancel this change?" asked (tests)
 	editDlg   *changeEditor // the last correction opened (tests)
+
+	// Issue 16, slice app: the confirmation of a refused loss of the lead.
+	confirmDlg *formDialog
 }
 
 func newOutboxScreen(a *App) *outboxScreen { return &outboxScreen{app: a} }
