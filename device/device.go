@@ -680,7 +680,7 @@ func (d *Device) record(ctx context.Context, st *localstore.Store, c *signpost.C
 	}
 	for _, it := range items {
 		if it.ChildID == c.SignpostID && it.Kind != signpost.MutView {
-			rec.Pending = append(rec.Pending, change(it))
+			rec.Pending = append(rec.Pending, describe16(change(it), c.FullName())) // describe16: issue 16, slice app
 		}
 	}
 	return rec, nil
@@ -802,7 +802,7 @@ func (d *Device) Outbox(ctx context.Context) ([]Change, error) {
 		if it.Kind == signpost.MutReadNotifications { // issue 16, slice app: not a person's change
 			continue
 		}
-		out = append(out, change(it))
+		out = append(out, d.named16(ctx, st, change(it))) // named16: issue 16, slice app
 	}
 	return out, nil
 }

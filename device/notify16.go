@@ -6,9 +6,11 @@ package device
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"signpost"
+	"signpost/localstore"
 )
 
 // notificationsShown is how many notifications the app lists (newest).
@@ -124,4 +126,39 @@ func (d *Device) RetryConfirmed(ctx context.Context, id string) error {
 	}
 	d.changed(ctx, st, e)
 	return nil
+}
+
+// describe16 says in plain words what a change of issue 16 does, for the
+// child named, when the cache describes it only by its kind ("Change
+// offer_lead").
+func describe16(c Change, name string) Change {
+	if !strings.HasPrefix(c.Description, "Change ") {
+		return c
+	}
+	if name == "" {
+		name = "a child"
+	}
+	switch c.Kind {
+	case signpost.MutOfferLead:
+		c.Description = "Offer the lead-professional role for " + name + " to another practitioner"
+	case signpost.MutAcceptLead:
+		c.Description = "Accept the lead-professional role for " + name
+	case signpost.MutDeclineLead:
+		c.Description = "Decline the lead-professional role for " + name
+	case signpost.MutSetSensitive:
+		c.Description = "Change how your sensitive service is shown on the record of " + name
+	}
+	return c
+}
+
+// named16 is describe16 with the child's name read from the cache.
+func (d *Device) named16(ctx context.Context, st *localstore.Store, c Change) Change {
+	if !strings.HasPrefix(c.Description, "Change ") || c.ChildID == "" {
+		return c
+	}
+	name := ""
+	if child, err := st.Child(ctx, c.ChildID); err == nil {
+		name = child.FullName()
+	}
+	return describe16(c, name)
 }

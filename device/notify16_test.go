@@ -111,6 +111,9 @@ func TestServicesNotificationsHandoverAndSensitiveServices(t *testing.T) {
 	if err := social.OfferLead(ctx, jamie, mineOn(t, nurse, jamie).ID); err != nil {
 		t.Fatal(err)
 	}
+	if out, _ := social.Outbox(ctx); len(out) != 1 || out[0].Description != "Offer the lead-professional role for Jamie Fixture to another practitioner" {
+		t.Errorf("the offer waiting: %+v", out)
+	}
 	sync16(t, social, nurse)
 	if !mineOn(t, nurse, jamie).LeadOffered {
 		t.Fatal("the nurse's record does not show the offer")
