@@ -14,6 +14,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -89,6 +90,7 @@ type noteCard struct {
 	read    *button
 	accept  *button
 	decline *button
+	card    *tapCard
 }
 
 func newWhatsNewScreen(a *App) *whatsNewScreen {
@@ -223,8 +225,36 @@ func (s *whatsNewScreen) card(n signpost.Notification) fyne.CanvasObject {
 	if !n.Read {
 		bg = theme.ColorNameHover
 	}
-	return container.NewPadded(container.NewStack(newThemedRect(bg), container.NewPadded(container.NewVBox(objs...))))
+	card := newTapCard(container.NewStack(newThemedRect(bg), container.NewPadded(container.NewVBox(objs...))), func() { s.onOpen(id, childID) })
+	c.card = card
+	return container.NewPadded(card)
 }
+
+// tapCard is a notification's card: a tap anywhere but on its buttons and
+// links opens the child's record.
+type tapCard struct {
+	widget.BaseWidget
+	content fyne.CanvasObject
+	onTap   func()
+}
+
+func newTapCard(content fyne.CanvasObject, onTap func()) *tapCard {
+	t := &tapCard{content: content, onTap: onTap}
+	t.ExtendBaseWidget(t)
+	return t
+}
+
+func (t *tapCard) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(t.content) }
+
+// Tapped opens the record.
+func (t *tapCard) Tapped(*fyne.PointEvent) {
+	if t.onTap != nil {
+		t.onTap()
+	}
+}
+
+// Cursor is the pointing hand, since the card opens a record.
+func (t *tapCard) Cursor() desktop.Cursor { return desktop.PointerCursor }
 
 // badgeWithheld marks a notification with things left out (a shielded
 // child, a service that is not named).

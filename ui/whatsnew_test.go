@@ -111,6 +111,13 @@ func TestOpeningANotificationOpensTheChildsRecord(t *testing.T) {
 		t.Fatal("the child's record did not open")
 	}
 	h.contains("Jamie Fixture", "Working with this child now")
+
+	// A tap anywhere on the card opens the record too.
+	test.Tap(w.cards["n2"].card)
+	h.settle()
+	if !f.called("ViewChild SP000000034") || !f.called("MarkNotificationsRead n2") {
+		t.Fatalf("calls %v", f.calls)
+	}
 }
 
 // Shown offline from the cache: the list does not need the directory.
