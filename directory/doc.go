@@ -304,4 +304,13 @@
 // A cursor is "N" (every change up to change number N was sent) or "N.R" (a
 // page ended among the children one feed batch changed at number N). Pass it
 // back unchanged.
+//
+// # Description and metrics (issue 17, operations)
+//
+// GET /v1/openapi.json (no sign-in) is an OpenAPI 3 description of every
+// route above, generated from the wire types (openapi.json) and checked in
+// openapi_test.go against the real answers of every endpoint. The
+// directory's Prometheus metrics are not on the API's listener: serve
+// --metrics-addr serves them at /metrics on a loopback address
+// (ServeMetrics), labelled by route pattern and status, never by path.
 package directory

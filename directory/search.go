@@ -97,5 +97,6 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, a Actor) {
 		s.fail(w, r, err)
 		return
 	}
+	s.metrics.searched(resp.TooMany) // issue 17, operations
 	writeJSON(w, http.StatusOK, resp)
 }

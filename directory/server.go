@@ -82,6 +82,7 @@ type Server struct {
 	closeOnce  gosync.Once
 	pushed     *limiter // bytes pushed, per user
 	watch      *watch
+	metrics    *metrics // issue 17, operations (metrics.go)
 
 	policyMu gosync.Mutex
 	policy   *signpost.Policy
@@ -160,6 +161,7 @@ func NewServer(store Store, cfg Config) *Server {
 		countsStop: make(chan struct{}),
 		countsDone: make(chan struct{}),
 	}
+	s.metrics = newMetrics(store) // issue 17, operations
 	s.hub.onMove = func(ids []string) { s.auth.forgetDevices(ids...) }
 	s.routes()
 	go s.runCounts(s.countsStop, s.countsDone)
@@ -207,6 +209,7 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /v1/children/{id}/access.csv", s.authed(s.handleAccessCSV, activeOnly))
 	s.accountRoutes() // issue 14, accounts slice (accounts_api.go)
 	s.deviceRoutes()  // issue 14, accounts slice (accounts_devices.go)
+	s.openAPIRoutes() // issue 17, operations (openapi.go)
 	s.notifyRoutes()  // issue 16 (notify.go)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, signpost.Errorf(signpost.KindNotFound, "there is no %s %s in the v1 API", r.Method, r.URL.Path))
@@ -224,6 +227,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.fail(rec, r, signpost.Internal("answering the request", fmt.Errorf("panic: %v", p)))
 		}
 		s.log.Debug("request", "method", r.Method, "route", r.Pattern, "status", rec.status, "ms", time.Since(start).Milliseconds())
+		s.metrics.observe(r.Pattern, rec.status, time.Since(start)) // issue 17, operations
 	}()
 	r.Body = http.MaxBytesReader(rec, r.Body, MaxBody)
 	// The mux would answer a path that is not clean (.., //, a trailing
@@ -367,6 +371,9 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		}
 	}
 	status := statusOf(de.Kind)
+	if r.Context().Err() == nil {
+		s.metrics.failed(r.Pattern, de.Kind) // issue 17, operations
+	}
 	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
 		after := time.Second
 		var re *retryError

@@ -87,7 +87,7 @@ func newEnv(t *testing.T, n int, tweak func(*directory.Config)) *env {
 		tweak(&cfg)
 	}
 	srv := directory.NewServer(st, cfg)
-	hs := httptest.NewServer(srv)
+	hs := httptest.NewServer(tapped(srv)) // issue 17, operations: openapi_test.go watches the answers
 	fx, err := demo.Fixtures(ctx, st)
 	if err != nil {
 		t.Fatal(err)

@@ -43,7 +43,8 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request, a Actor) {
 		s.fail(w, r, err)
 		return
 	}
-	s.drain(r.Context()) // issue 16: tell whom the changes concern
+	s.metrics.pushed(results) // issue 17, operations
+	s.drain(r.Context())      // issue 16: tell whom the changes concern
 	if a.WipeOrdered {
 		// The device's last words: applied, and answered with the wipe order.
 		writeJSON(w, http.StatusGone, map[string]any{

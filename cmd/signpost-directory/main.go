@@ -64,6 +64,7 @@ commands:
   audit             --child ID [--csv --reason R]   every search and view of a child (subject-access report)
   alerts            --authority NAME [--ack ID --note N]   break-glass and harvest alerts for an authority
 ` + policyUsage + `
+` + backupUsage + `
 
 every command takes --data DIR (default ./signpost-data) and --key-file FILE (default DIR/store.key)
 
@@ -79,6 +80,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if ok, err := policyCommand(ctx, cmd, args, stdout, stderr); ok {
+		return err
+	}
+	if ok, err := backupCommand(ctx, cmd, args, stdout, stderr); ok { // issue 17, operations
 		return err
 	}
 	switch cmd {
@@ -122,6 +126,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.BoolVar(&m.SearchIndex, "search-index", true, "answer searches from an in-memory index of identities (built in the background at start)")
 	verbose := fs.Bool("v", false, "log every request")
 	cpuProfile := fs.String("cpu-profile", "", "write a CPU profile of the whole run to FILE (for measuring)")
+	// Issue 17, operations: Prometheus metrics on a loopback listener of their own.
+	fs.StringVar(&m.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics at /metrics on this loopback address (e.g. 127.0.0.1:9464)")
 	pprofAddr := fs.String("pprof", "", "serve Go's profiles (net/http/pprof) on this loopback address, for measuring")
 	if err := fs.Parse(args); err != nil {
 		return flagErr(err)
@@ -439,10 +445,14 @@ type Main struct {
 	// SearchIndex builds the in-memory search index in the background at
 	// start; searches read the store's indexes until it is ready.
 	SearchIndex bool
+	// MetricsAddr, if set, is the loopback address /metrics is served on
+	// (issue 17, operations).
+	MetricsAddr string
 
 	Store    *sqlcipher.Store
 	Server   *directory.Server
 	Listener *directory.Listener
+	Metrics  *directory.Listener // issue 17, operations
 	cancel   context.CancelFunc
 	bg       gosync.WaitGroup
 }
@@ -462,6 +472,11 @@ func (m *Main) Run(ctx context.Context) error {
 	lc := directory.ListenConfig{Addr: m.Listen, TLSCert: m.TLSCert, TLSKey: m.TLSKey, Insecure: m.Insecure}
 	if err := lc.Check(); err != nil {
 		return err
+	}
+	if m.MetricsAddr != "" { // issue 17, operations
+		if err := directory.CheckMetricsAddr(m.MetricsAddr); err != nil {
+			return err
+		}
 	}
 	st, err := m.OpenStore(ctx)
 	if err != nil {
@@ -498,6 +513,15 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.Listener = l
+	if m.MetricsAddr != "" { // issue 17, operations
+		if m.Metrics, err = directory.ServeMetrics(m.MetricsAddr, m.Server.MetricsHandler()); err != nil {
+			l.Close()
+			m.Server.Close()
+			st.Close()
+			return err
+		}
+		log.Info("metrics served", "addr", m.Metrics.Addr().String())
+	}
 	// The daily maintenance and the index build end when the directory
 	// closes.
 	base, cancel := context.WithCancel(context.Background())
@@ -547,6 +571,9 @@ func (m *Main) Close() error {
 	}
 	if m.Listener != nil {
 		errs = append(errs, m.Listener.Close())
+	}
+	if m.Metrics != nil { // issue 17, operations
+		errs = append(errs, m.Metrics.Close())
 	}
 	m.bg.Wait()
 	if m.Server != nil {

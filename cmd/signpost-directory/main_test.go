@@ -127,3 +127,17 @@ func TestPolicyCommandShowsAndChangesThePolicy(t *testing.T) {
 		}
 	}
 }
+
+// Issue 17, operations: metrics only on loopback, refused before the store opens.
+func TestMainRefusesMetricsOffLoopback(t *testing.T) {
+	m := NewMain()
+	m.DataDir, m.Listen, m.MetricsAddr = filepath.Join(t.TempDir(), "data"), "127.0.0.1:0", "0.0.0.0:9464"
+	err := m.Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "loopback") {
+		t.Errorf("metrics on 0.0.0.0: %v", err)
+		m.Close()
+	}
+	if _, err := os.Stat(m.DataDir); err == nil {
+		t.Errorf("the store was opened before the metrics address was refused")
+	}
+}
