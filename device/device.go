@@ -132,6 +132,9 @@ func (d *Device) State() State {
 // setUnsent shows the outbox's counts in the status.
 func setUnsent(ps *Status, u localstore.Unsent) {
 	ps.Pending, ps.Views, ps.Refused = u.Changes, u.Views, u.Refused
+	// Issue 16, slice app: notifications marked read are not changes a
+	// person made (they go with the outbox all the same).
+	ps.Pending = max(0, ps.Pending-u.Kinds[signpost.MutReadNotifications])
 }
 
 // Subscribe registers f for status updates.
@@ -677,7 +680,7 @@ func (d *Device) record(ctx context.Context, st *localstore.Store, c *signpost.C
 	}
 	for _, it := range items {
 		if it.ChildID == c.SignpostID && it.Kind != signpost.MutView {
-			rec.Pending = append(rec.Pending, change(it))
+			rec.Pending = append(rec.Pending, describe16(change(it), c.FullName())) // describe16: issue 16, slice app
 		}
 	}
 	return rec, nil
@@ -794,9 +797,12 @@ func (d *Device) Outbox(ctx context.Context) ([]Change, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Change, len(items))
-	for i, it := range items {
-		out[i] = change(it)
+	out := make([]Change, 0, len(items))
+	for _, it := range items {
+		if it.Kind == signpost.MutReadNotifications { // issue 16, slice app: not a person's change
+			continue
+		}
+		out = append(out, d.named16(ctx, st, change(it))) // named16: issue 16, slice app
 	}
 	return out, nil
 }

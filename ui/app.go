@@ -267,6 +267,7 @@ func (a *App) installMenu() {
 // goMenu is the Go menu's entries, in order, by tab.
 var goMenu = []struct{ tab, label string }{
 	{tabCaseload, "Caseload"},
+	{tabWhatsNew, "What's new"}, // issue 16, slice app
 	{tabSearch, "Search the directory"},
 	{tabOutbox, "Changes waiting to sync"},
 	{tabDevices, "Devices"},

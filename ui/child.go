@@ -46,6 +46,11 @@ type childScreen struct {
 
 	// Issue 14, slice review: merge with another record (merge.go).
 	merge *button
+
+	// Issue 16, slice app (child16.go): one's own involvement from a
+	// sensitive service, and the answer to a lead-professional offer.
+	sensitive, consent *widget.Check
+	accept, decline    *button
 }
 
 func newChildScreen(a *App) *childScreen { return &childScreen{app: a} }
@@ -183,7 +188,9 @@ func (s *childScreen) show(rec *Record) {
 		top = append(top, newBanner(theme.InfoIcon(), widget.MediumImportance,
 			"You are offline: this is the copy kept on this laptop. Your view is recorded and will be sent when you are back online.").box)
 	}
+	top = append(top, s.offered(mine)...) // issue 16, slice app
 	top = append(top, s.actions(rec, u, mine))
+	top = append(top, s.sensitiveRow(u, mine)...) // issue 16, slice app
 	for _, ch := range rec.Pending {
 		top = append(top, changeLine(ch))
 	}
@@ -249,7 +256,7 @@ func (s *childScreen) actions(rec *Record, u signpost.User, mine *signpost.Invol
 			s.end = newButton("End my involvement…", theme.CancelIcon(), s.onEnd)
 			objs = append(objs, s.caf, s.lead)
 			if mine.LeadProfessional && len(handoverTo(c)) > 0 {
-				s.handover = newButton("Hand over lead…", theme.MailForwardIcon(), s.onHandOver)
+				s.handover = newButton("Hand over lead professional…", theme.MailForwardIcon(), s.onHandOver) // issue 16: an offer
 				objs = append(objs, s.handover)
 			}
 			objs = append(objs, s.end)
@@ -381,6 +388,9 @@ func settingSection(name string, st *signpost.Setting) []fyne.CanvasObject {
 // involvementBox shows one practitioner: who, their role and organisation,
 // how to reach them, since when, and their flags.
 func involvementBox(inv signpost.Involvement, me string) fyne.CanvasObject {
+	if notNamed(inv) { // issue 16, slice app: a sensitive service shown without consent
+		return notNamedBox(inv, nil)
+	}
 	who := inv.Practitioner
 	if who == "" {
 		who = "A practitioner"
@@ -402,6 +412,7 @@ func involvementBox(inv signpost.Involvement, me string) fyne.CanvasObject {
 	if inv.Active() && inv.CAF {
 		bs = append(bs, newBadge(badgeCAF))
 	}
+	bs = append(bs, sensitiveBadges(inv)...) // issue 16, slice app
 	text := lines()
 	text.Truncation = fyne.TextTruncateOff
 	text.Wrapping = fyne.TextWrapWord

@@ -38,6 +38,8 @@ type fake struct {
 	acc accessFake
 	// acct: issue 14, accounts slice (fake_accounts_test.go).
 	acct fakeAccounts
+	// nf: issue 16, slice app (fake_notify_test.go).
+	nf notifyFake
 }
 
 func newFake(stage Stage) *fake {

@@ -76,7 +76,7 @@ func TestTheGoMenuListsOnlyTheTabsTheRoleHas(t *testing.T) {
 		want string
 	}{
 		{"practitioner", signpost.User{Username: "nurse", Role: signpost.RolePractitioner},
-			"Caseload|Search the directory|Changes waiting to sync|Settings"},
+			"Caseload|What's new|Search the directory|Changes waiting to sync|Settings"}, // What's new: issue 16
 		{"IT admin", signpost.User{Username: "itadmin", Role: signpost.RoleITAdmin}, "Devices|Settings"},
 	}
 	for _, c := range cases {

@@ -20,20 +20,20 @@ func TestTheLeadProfessionalHandsTheRoleOver(t *testing.T) {
 	h := newHarness(t, f)
 	c := openCase(t, h, "SP000000018")
 	if c.handover == nil {
-		t.Fatal("no Hand over lead button for the lead professional")
+		t.Fatal("no Hand over lead professional button for the lead professional")
 	}
 	h.tap(c.handover)
 	if opts := formSelect(t, c.dlg, 0).Options; len(opts) != 1 || opts[0] != "Fay Worker — Family support worker, Leeds Children's Services" {
 		t.Fatalf("choices %q, want Fay alone (Sean's involvement ended)", opts)
 	}
 	h.tap(c.dlg.confirm)
-	if f.called("HandOverLead") {
+	if f.called("OfferLead") {
 		t.Fatal("handed over to no one")
 	}
 	h.contains("Choose the practitioner who takes the role on")
 	formSelect(t, c.dlg, 0).SetSelectedIndex(0)
 	h.tap(c.dlg.confirm)
-	if !f.called("HandOverLead SP000000018 i9") {
+	if !f.called("OfferLead SP000000018 i9") {
 		t.Fatalf("calls %v", f.calls)
 	}
 

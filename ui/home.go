@@ -40,6 +40,7 @@ type homeScreen struct {
 	review   *reviewScreen   // issue 14, slice review: management team
 	mgmt     *managementTabs // issue 14, slice access: management team only
 	accounts *accountsScreen // issue 14, accounts slice: management team only
+	whatsnew *whatsNewScreen // issue 16, slice app: practitioners and management teams
 }
 
 func newHomeScreen(a *App, st State) *homeScreen {
@@ -60,6 +61,9 @@ func (h *homeScreen) build() fyne.CanvasObject {
 	if h.st.User.Role != signpost.RoleITAdmin {
 		h.caseload = newCaseloadScreen(h.app)
 		add(tabCaseload, "Caseload", theme.HomeIcon(), h.caseload.build())
+		h.whatsnew = newWhatsNewScreen(h.app) // issue 16, slice app
+		add(tabWhatsNew, whatsNewTitle(0), theme.MailComposeIcon(), h.whatsnew.build())
+		h.whatsnew.onUnread = h.updateWhatsNewTitle
 		h.search = newSearchScreen(h.app)
 		add(tabSearch, "Search", theme.SearchIcon(), h.search.build())
 		h.outbox = newOutboxScreen(h.app)
@@ -119,6 +123,10 @@ func (h *homeScreen) start() {
 	if h.devices != nil {
 		h.devices.load()
 	}
+	if h.whatsnew != nil { // issue 16, slice app
+		h.whatsnew.load()
+		h.settings.notify.load()
+	}
 	if h.review != nil { // issue 14, slice review: the count in the tab's title
 		h.review.load()
 	}
@@ -136,6 +144,8 @@ func (h *homeScreen) onTab(it *container.TabItem) {
 		h.devices.load()
 	case h.items[tabCaseload]:
 		h.caseload.load()
+	case h.items[tabWhatsNew]: // issue 16, slice app
+		h.whatsnew.load()
 	case h.items[tabAccounts]: // issue 14, accounts slice
 		h.accounts.load()
 	case h.items[tabReview]: // issue 14, slice review
@@ -182,6 +192,10 @@ func (h *homeScreen) onStatus(prev, st Status) {
 	if h.search != nil && synced {
 		h.search.child.refresh()
 	}
+	if h.whatsnew != nil && synced { // issue 16, slice app: and a desktop notification
+		h.whatsnew.load()
+		h.whatsnew.child.refresh()
+	}
 	if h.selected(tabOutbox) {
 		h.outbox.load()
 	}
@@ -205,6 +219,19 @@ func (h *homeScreen) updateOutboxTitle(st Status) {
 	}
 	if it.Text != text {
 		it.Text, it.Icon = text, icon
+		h.tabs.Refresh()
+	}
+}
+
+// updateWhatsNewTitle counts the unread notifications in the What's new
+// tab's title (issue 16, slice app).
+func (h *homeScreen) updateWhatsNewTitle(unread int) {
+	it, ok := h.items[tabWhatsNew]
+	if !ok {
+		return
+	}
+	if text := whatsNewTitle(unread); it.Text != text {
+		it.Text = text
 		h.tabs.Refresh()
 	}
 }

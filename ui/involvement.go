@@ -42,10 +42,12 @@ func (s *childScreen) onStart() {
 	role := newEntry()
 	role.SetText(s.app.svc.State().User.JobTitle)
 	since := s.dateEntry()
+	sensitive, consent := sensitiveFormChecks() // issue 16, slice app
 	s.dlg = s.app.newFormDialog("Record that you work with "+s.childName(), "Record",
 		"Other practitioners who look this child up will see your name, role, organisation, phone and email. "+
 			"This is saved on this laptop now and sent to the directory at the next sync.",
-		[]*widget.FormItem{widget.NewFormItem("Your role", role), widget.NewFormItem("Since", since)},
+		[]*widget.FormItem{widget.NewFormItem("Your role", role), widget.NewFormItem("Since", since),
+			widget.NewFormItem("", sensitive), widget.NewFormItem("", consent)},
 		func() error {
 			if err := checkRole(role.Text); err != nil {
 				return err
@@ -59,6 +61,10 @@ func (s *childScreen) onStart() {
 		func() job {
 			r := strings.TrimSpace(role.Text)
 			on, _ := typedDate("on", "", since)
+			if sensitive.Checked { // issue 16, slice app
+				shown := consent.Checked
+				return func(ctx context.Context) error { return s.app.svc.StartInvolvementMarked(ctx, id, r, on, true, shown) }
+			}
 			return func(ctx context.Context) error { return s.app.svc.StartInvolvement(ctx, id, r, on) }
 		},
 		s.afterChange)
@@ -108,18 +114,32 @@ func (s *childScreen) onEnd() {
 		intro += "\n\nYou are " + name + "'s lead professional. When your involvement ends, " + name +
 			" will have no lead professional until another practitioner takes it on: tell the team around the child first."
 	}
+	// Issue 16, slice app: a lead professional whom another practitioner
+	// could succeed confirms leaving the child without one (the directory
+	// refuses the end otherwise).
+	items := []*widget.FormItem{widget.NewFormItem("Ended on", ended)}
+	confirmLoss := s.leadLossCheck(mine)
+	if confirmLoss != nil {
+		items = append(items, widget.NewFormItem("", confirmLoss))
+	}
 	var on string
 	s.dlg = s.app.newFormDialog("End your involvement", "End involvement", intro,
-		[]*widget.FormItem{widget.NewFormItem("Ended on", ended)},
+		items,
 		func() error {
 			on, err := typedDate("on", "The end date", ended)
 			if err != nil {
 				return err
 			}
+			if confirmLoss != nil && !confirmLoss.Checked {
+				return signpost.FieldError("confirm", "hand the lead-professional role over first, or tick the box to confirm that %s is left without a lead professional", name)
+			}
 			return signpost.CheckEndDate("on", on, started, s.app.now())
 		},
 		func() job {
 			on, _ = typedDate("on", "", ended)
+			if confirmLoss != nil { // issue 16, slice app
+				return func(ctx context.Context) error { return s.app.svc.EndInvolvementConfirmed(ctx, id, on) }
+			}
 			return func(ctx context.Context) error { return s.app.svc.EndInvolvement(ctx, id, on) }
 		},
 		func() {
@@ -165,7 +185,7 @@ func (s *childScreen) onLead(on bool) {
 func handoverTo(c *signpost.Child) []signpost.Involvement {
 	var out []signpost.Involvement
 	for _, in := range c.Involvements {
-		if in.Active() && !in.Mine && in.ID != "" {
+		if in.Active() && !in.Mine && in.ID != "" && !notNamed(in) { // notNamed: issue 16, one cannot choose whom one may not see
 			out = append(out, in)
 		}
 	}
@@ -187,9 +207,10 @@ func (s *childScreen) onHandOver() {
 	}
 	who := widget.NewSelect(labels, nil)
 	who.PlaceHolder = "Choose a practitioner"
-	s.dlg = s.app.newFormDialog("Hand over the lead-professional role", "Hand over",
-		"The practitioner you choose becomes "+name+"'s lead professional and you stop being it. Agree it with them first: "+
-			"the change is saved on this laptop now and sent to the directory at the next sync.",
+	// Issue 16, slice app: an offer, which the other accepts or declines.
+	s.dlg = s.app.newFormDialog("Hand over the lead-professional role", "Offer the role",
+		"The practitioner you choose is offered the role of "+name+"'s lead professional, and accepts or declines it in Signpost. "+
+			"You stay the lead professional until they accept. The offer is saved on this laptop now and sent to the directory at the next sync.",
 		[]*widget.FormItem{widget.NewFormItem("To", who)},
 		func() error {
 			if who.SelectedIndex() < 0 {
@@ -199,7 +220,7 @@ func (s *childScreen) onHandOver() {
 		},
 		func() job {
 			inv := to[who.SelectedIndex()].ID
-			return func(ctx context.Context) error { return s.app.svc.HandOverLead(ctx, id, inv) }
+			return func(ctx context.Context) error { return s.app.svc.OfferLead(ctx, id, inv) }
 		},
 		s.afterChange)
 	s.dlg.show()

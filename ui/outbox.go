@@ -25,6 +25,9 @@ type outboxScreen struct {
 
 	cancelDlg *formDialog   // the last "Cancel this change?" asked (tests)
 	editDlg   *changeEditor // the last correction opened (tests)
+
+	// Issue 16, slice app: the confirmation of a refused loss of the lead.
+	confirmDlg *formDialog
 }
 
 func newOutboxScreen(a *App) *outboxScreen { return &outboxScreen{app: a} }
@@ -112,6 +115,7 @@ type changeRow struct {
 	edit    *button
 	content fyne.CanvasObject
 	id      string
+	confirm *button // issue 16, slice app (child16.go): a refused loss of the lead, confirmed
 }
 
 func (s *outboxScreen) newRow() fyne.CanvasObject {
@@ -122,7 +126,8 @@ func (s *outboxScreen) newRow() fyne.CanvasObject {
 	r.discard = newButton("Discard", theme.DeleteIcon(), func() { s.onDismiss(r.id) })
 	r.cancel = newButton("Cancel change", theme.CancelIcon(), func() { s.onCancel(r.id, r.what.Text) })
 	r.edit = newButton("Edit", theme.DocumentCreateIcon(), func() { s.onEdit(r.id) })
-	r.content = container.NewBorder(nil, nil, nil, container.NewHBox(r.edit, r.retry, r.discard, r.cancel), container.NewVBox(r.what, r.state))
+	r.confirm = newButton("End it anyway…", theme.ConfirmIcon(), func() { s.onRetryConfirmed(r.id, r.what.Text) }) // issue 16
+	r.content = container.NewBorder(nil, nil, nil, container.NewHBox(r.edit, r.confirm, r.retry, r.discard, r.cancel), container.NewVBox(r.what, r.state))
 	r.ExtendBaseWidget(r)
 	return r
 }
@@ -156,6 +161,7 @@ func (s *outboxScreen) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	}
 	waiting := c.State == ChangePending && c.Kind != signpost.MutView
 	showIf(r.retry, c.State == ChangeRejected)
+	showIf(r.confirm, leadLossRefused(c)) // issue 16, slice app
 	showIf(r.discard, c.State == ChangeRejected || c.State == ChangeSent)
 	showIf(r.cancel, waiting)
 	showIf(r.edit, waiting && editable(c.Kind))

@@ -140,6 +140,10 @@ type Services interface {
 	// ExportAccess saves the whole report as CSV at path; the export is
 	// audited with reason.
 	ExportAccess(ctx context.Context, childID, reason, path string) error
+
+	// Issue 16, slice app (whatsnew.go): notifications, sensitive services
+	// and the lead-professional handover.
+	notifyServices
 }
 
 // The screens' types are the device's: the real Services is a

@@ -28,6 +28,7 @@ type settingsScreen struct {
 	server    *entry
 	serverMsg *widget.Label
 	serverBtn *button
+	notify    *notifySettings // issue 16, slice app: not for the IT service
 }
 
 func newSettingsScreen(a *App, st State) *settingsScreen { return &settingsScreen{app: a, st: st} }
@@ -89,6 +90,10 @@ func (s *settingsScreen) build() fyne.CanvasObject {
 			"with your passphrase; every search and view is recorded in the audit."))
 
 	col := container.NewVBox(pass, widget.NewSeparator(), idle, widget.NewSeparator(), server, widget.NewSeparator(), about)
+	if u.Role != signpost.RoleITAdmin { // issue 16, slice app
+		s.notify = newNotifySettings(s.app)
+		col.Objects = append(col.Objects[:4], append([]fyne.CanvasObject{s.notify.build(), widget.NewSeparator()}, col.Objects[4:]...)...)
+	}
 	return container.NewVScroll(container.NewPadded(container.New(&maxWidth{w: 720}, col)))
 }
 

@@ -52,6 +52,10 @@ func startDemoDirectory(ctx context.Context, dir string, children int, log *slog
 		st.Close()
 		return nil, fmt.Errorf("seeding the demo directory: %w", err)
 	}
+	if err := demodir.SeedNotifications(ctx, st, time.Now()); err != nil { // issue 16, slice app
+		st.Close()
+		return nil, fmt.Errorf("seeding the demo directory: %w", err)
+	}
 	// The review decisions are the importer's, as signpost-directory serve's.
 	srv := directory.NewServer(st, directory.Config{Logger: log, Decider: importer.Decider{}})
 	l, err := directory.Listen(srv, directory.ListenConfig{Addr: "127.0.0.1:0", Logger: log})

@@ -64,7 +64,8 @@ func runGUI(ctx context.Context, g globals) error {
 	fa.SetIcon(assets.Icon)
 	// Fyne's own metadata says 0.0.1 unless fyne build injected it: the
 	// version is FyneApp.toml's, read at build time, whatever built it.
-	w := ui.New(fa, svc, ui.Options{Logger: log, Version: signpost.Version})
+	// desktopServices: issue 16, desktop notifications (notify16.go).
+	w := ui.New(fa, desktopServices{svc}, ui.Options{Logger: log, Version: signpost.Version})
 	defer w.Close()
 	stop := context.AfterFunc(ctx, func() { fyne.Do(fa.Quit) })
 	defer stop()
