@@ -13,6 +13,8 @@ import (
 
 	"signpost"
 	"signpost/directory"
+	"signpost/directory/postgres"
+	"signpost/directory/postgres/pgtest"
 )
 
 func TestNotificationsDrainedOnceAcrossInstances(t *testing.T) {
@@ -144,4 +146,55 @@ func pushOK(st directory.Store, a directory.Actor, m signpost.Mutation) error {
 		return &signpost.Error{Kind: signpost.KindInvalid, Message: "push " + m.Kind + ": " + res[0].Status + " " + res[0].Reason}
 	}
 	return nil
+}
+
+// BenchmarkNotifyAndDeliver1000: one Notify of 1,000 notifications for one
+// user (an event's fan-out, stored under the write lock with its audit),
+// then their delivery to a pull. Reported: ms per store and per delivery.
+func BenchmarkNotifyAndDeliver1000(b *testing.B) {
+	st, err := postgres.Open(ctx, pgtest.URL(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.CreateAuthority(ctx, "E08000035", "Leeds"); err != nil {
+		b.Fatal(err)
+	}
+	if err := st.CreateOrganisation(ctx, "Leeds Health", "Leeds", true); err != nil {
+		b.Fatal(err)
+	}
+	if err := st.CreateAccount(ctx, &directory.Account{User: signpost.User{Username: "ben", DisplayName: "Ben", Role: signpost.RolePractitioner, Organisation: "Leeds Health"},
+		PasswordHash: "x", TOTPSecret: "y"}); err != nil {
+		b.Fatal(err)
+	}
+	ben, err := st.Account(ctx, "ben")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ns := make([]directory.NotificationRecord, 1000)
+	for i := range ns {
+		ns[i] = directory.NotificationRecord{UserID: ben.ID, Username: "ben", Notification: signpost.Notification{Kind: signpost.NoteNewInvolvement,
+			ChildID: signpost.SignpostID(i%50 + 1), At: time.Now(), Text: "Ann (School nurse, Leeds Health, Leeds) started working with the child. Contact: 0113 496 0101."}}
+	}
+	var storing, delivering time.Duration
+	b.ResetTimer()
+	for range b.N {
+		head, err := st.Head(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		t0 := time.Now()
+		stored, err := st.Notify(ctx, nil, ns)
+		if err != nil || len(stored) != len(ns) {
+			b.Fatalf("stored %d, %v", len(stored), err)
+		}
+		t1 := time.Now()
+		got, err := st.DeliverNotifications(ctx, ben.ID, head, stored[0].Seq, time.Now())
+		if err != nil || len(got) != len(ns) {
+			b.Fatalf("delivered %d, %v", len(got), err)
+		}
+		storing, delivering = storing+t1.Sub(t0), delivering+time.Since(t1)
+	}
+	b.ReportMetric(float64(storing.Microseconds())/1000/float64(b.N), "ms/notify")
+	b.ReportMetric(float64(delivering.Microseconds())/1000/float64(b.N), "ms/deliver")
 }
