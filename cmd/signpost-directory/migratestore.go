@@ -18,7 +18,7 @@ import (
 
 const migrateStoreUsage = `  migrate-store     --from DIR [--key-file FILE] --to postgres://… [--insecure-store]
                     copy an embedded directory (children, accounts, devices, involvements,
-                    the audit log in its order, review queue, sync state) into an empty
+                    the audit log in its order, review queue, sync state, notifications) into an empty
                     PostgreSQL database, and check the copy by counts and digests`
 
 // migrateBatch is how many rows go in one COPY.

@@ -8,10 +8,12 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"signpost"
@@ -124,6 +126,31 @@ func TestMigrateStoreCopiesTheDirectory(t *testing.T) {
 	if res, err := src.Push(ctx, actor, push, time.Now()); err != nil || res[0].Status != "applied" {
 		t.Fatalf("push: %+v %v", res, err)
 	}
+	// Issue 16: a notification told, the push's event still pending and a
+	// mute: the copy keeps them.
+	told, err := src.Notify(ctx, nil, []directory.NotificationRecord{{UserID: ann.ID, Username: "nurse",
+		Notification: signpost.Notification{Kind: signpost.NoteNewInvolvement, ChildID: jamie, At: time.Now().UTC().Truncate(time.Second), Text: "told the nurse"}}})
+	if err != nil || len(told) != 1 {
+		t.Fatalf("notify: %+v, %v", told, err)
+	}
+	for i := 3; i < 300; i++ { // a start by the nurse leaves an event pending
+		c, err := src.Child(ctx, src.IDCodec().ID(i))
+		if err != nil || slices.ContainsFunc(c.Involvements, func(inv signpost.Involvement) bool { return inv.Username == "nurse" }) {
+			continue
+		}
+		start := []signpost.Mutation{{ID: uuid.Must(uuid.NewV7()).String(), Kind: signpost.MutStartInvolvement, ChildID: c.SignpostID, Role: "Nurse", At: time.Now()}}
+		if res, err := src.Push(ctx, actor, start, time.Now()); err != nil || res[0].Status != "applied" {
+			t.Fatalf("push: %+v %v", res, err)
+		}
+		break
+	}
+	pending, err := src.NotifyEvents(ctx, 100)
+	if err != nil || len(pending) == 0 {
+		t.Fatalf("pending events: %+v, %v", pending, err)
+	}
+	if err := src.SetMutedKinds(ctx, ann.ID, []string{signpost.NoteEndedInvolvement}); err != nil {
+		t.Fatal(err)
+	}
 	wantAudit, err := src.AuditForChild(ctx, jamie)
 	if err != nil {
 		t.Fatal(err)
@@ -139,6 +166,11 @@ func TestMigrateStoreCopiesTheDirectory(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "every table's count and digest match") || strings.Contains(out.String(), "MISMATCH") {
 		t.Fatalf("migrate-store printed:\n%s", out.String())
+	}
+	for _, table := range []string{"notify_events", "notifications", "notification_mutes", "settings"} { // issue 16
+		if !strings.Contains(out.String(), "\n"+table+" ") {
+			t.Errorf("migrate-store did not copy and check %s:\n%s", table, out.String())
+		}
 	}
 	t.Logf("migrate-store:\n%s", out.String())
 	// A second copy into the same database is refused.
@@ -203,6 +235,22 @@ func TestMigrateStoreCopiesTheDirectory(t *testing.T) {
 	}
 	if res, err := dst.Push(ctx, actor, push, time.Now()); err != nil || res[0].Status != "duplicate" {
 		t.Errorf("replaying a push made before the copy: %+v, %v; want duplicate", res, err)
+	}
+	// Issue 16: the copied notifications, pending events and mutes, and a
+	// notification stored after the copy numbered after the copied one.
+	if ns, unread, err := dst.Notifications(ctx, ann.ID, 0, 10); err != nil || len(ns) != 1 || unread != 1 || ns[0].ID != told[0].ID || ns[0].Text != "told the nurse" {
+		t.Errorf("the copied notifications: %+v (%d unread), %v; want %+v", ns, unread, err, told)
+	}
+	if evs, err := dst.NotifyEvents(ctx, 100); err != nil || len(evs) != len(pending) || evs[0].ID != pending[0].ID || evs[0].ChildID != pending[0].ChildID {
+		t.Errorf("the copied pending events: %+v, %v; want %+v", evs, err, pending)
+	}
+	if kinds, err := dst.MutedKinds(ctx, ann.ID); err != nil || len(kinds) != 1 || kinds[0] != signpost.NoteEndedInvolvement {
+		t.Errorf("the copied mutes: %v, %v", kinds, err)
+	}
+	more, err := dst.Notify(ctx, []int64{pending[0].ID}, []directory.NotificationRecord{{UserID: ann.ID, Username: "nurse", Event: pending[0].ID,
+		Notification: signpost.Notification{Kind: signpost.NoteNewInvolvement, ChildID: jamie, At: time.Now(), Text: "after the copy"}}})
+	if err != nil || len(more) != 1 || more[0].ID == told[0].ID {
+		t.Errorf("a notification after the copy: %+v, %v", more, err)
 	}
 }
 

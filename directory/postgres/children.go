@@ -230,7 +230,8 @@ func fillChild(ctx context.Context, q querier, id int64, c *signpost.Child) erro
 		return err
 	}
 	rows, err = q.QueryContext(ctx, `SELECT i.id, u.display_name, u.username, o.name, CASE WHEN i.role != '' THEN i.role ELSE u.job_title END,
-		u.phone, u.email, i.started_on, i.ended_on, i.caf, i.lead
+		u.phone, u.email, i.started_on, i.ended_on, i.caf, i.lead,
+		i.sensitive, i.consent_shown, i.lead_offer_from != '', COALESCE((SELECT name FROM authorities WHERE id = o.authority_id), '')
 		FROM involvements i JOIN users u ON u.id = i.user_id JOIN organisations o ON o.id = u.organisation_id
 		WHERE i.child_id = ? ORDER BY i.ended_on != '', i.started_on DESC, i.id`, id)
 	if err != nil {
@@ -240,7 +241,8 @@ func fillChild(ctx context.Context, q querier, id int64, c *signpost.Child) erro
 	for rows.Next() {
 		var inv signpost.Involvement
 		if err := rows.Scan(&inv.ID, &inv.Practitioner, &inv.Username, &inv.Organisation, &inv.Role, &inv.Phone, &inv.Email,
-			&inv.StartedOn, &inv.EndedOn, &inv.CAF, &inv.LeadProfessional); err != nil {
+			&inv.StartedOn, &inv.EndedOn, &inv.CAF, &inv.LeadProfessional,
+			&inv.Sensitive, &inv.ConsentShown, &inv.LeadOffered, &inv.Authority); err != nil { // the last four: issue 16
 			return err
 		}
 		c.Involvements = append(c.Involvements, inv)

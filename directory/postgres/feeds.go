@@ -199,7 +199,7 @@ func (s *Store) ApplyFeed(ctx context.Context, b *directory.FeedBatch) (*directo
 			res.Created = len(b.Creates)
 		}
 		if len(b.Updates) > 0 {
-			if err := updateChildren(ctx, tx, b.Updates, auths, res); err != nil {
+			if err := updateChildren(ctx, tx, b.Updates, auths, res, at); err != nil {
 				return err
 			}
 		}
@@ -358,7 +358,7 @@ var updateSQL = func() string {
 	})
 }()
 
-func updateChildren(ctx context.Context, tx *sql.Tx, us []directory.ChildUpdate, auths map[string]int64, res *directory.FeedResult) error {
+func updateChildren(ctx context.Context, tx *sql.Tx, us []directory.ChildUpdate, auths map[string]int64, res *directory.FeedResult, at time.Time) error {
 	up, err := tx.PrepareContext(ctx, updateSQL)
 	if err != nil {
 		return err
@@ -394,12 +394,19 @@ func updateChildren(ctx context.Context, tx *sql.Tx, us []directory.ChildUpdate,
 			null(u.Address), b2i(u.ClearAddress), null(u.Postcode), authorityArg(auths, u.AuthorityCode), b2i(u.FillAuthority),
 			null(u.NHSNumber), null(u.UPN), null(sc.Code), null(sc.Name), null(sc.StartedOn), null(gp.Code), null(gp.Name), null(gp.StartedOn),
 			null(u.DateOfDeath), seq, u.SignpostID, b2i(u.ByDetails)}
+		mv, err := moveBefore(ctx, tx, u, auths) // issue 16
+		if err != nil {
+			return err
+		}
 		r, err := up.ExecContext(ctx, args[:]...)
 		if err != nil {
 			return err
 		}
 		if n, _ := r.RowsAffected(); n > 0 {
 			res.Updated++
+			if err := mv.after(ctx, tx, at); err != nil { // issue 16: a move is told
+				return err
+			}
 			continue
 		}
 		if u.ByDetails {

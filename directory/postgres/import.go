@@ -19,7 +19,8 @@ import (
 var tableName = regexp.MustCompile(`^[a-z_]+$`)
 
 // identityTables are the tables whose id PostgreSQL numbers.
-var identityTables = []string{"authorities", "organisations", "users", "children", "alerts", "reviews", "shield_history", "audit"}
+var identityTables = []string{"authorities", "organisations", "users", "children", "alerts", "reviews", "shield_history", "audit",
+	"notify_events", "notifications"} // the last two: issue 16
 
 // BeginImport readies an empty store to receive a copy: it refuses one that
 // holds any account, child or audit event, and clears the settings and

@@ -285,6 +285,17 @@ func TestAuditAppendOnlyRole(t *testing.T) {
 	if err != nil || len(evs) == 0 {
 		t.Fatalf("audit as %s: %v %v", role, evs, err)
 	}
+	// Issue 16: the role tells of the push (the notifications' numbers, the
+	// audit of the telling) and removes its event.
+	pending, err := st.NotifyEvents(ctx, 10)
+	if err != nil || len(pending) != 1 {
+		t.Fatalf("events as %s: %+v %v", role, pending, err)
+	}
+	told, err := st.Notify(ctx, []int64{pending[0].ID}, []directory.NotificationRecord{{UserID: ann.UserID, Username: "ann", Event: pending[0].ID,
+		Notification: signpost.Notification{Kind: signpost.NoteNewInvolvement, ChildID: signpost.SignpostID(1), At: time.Now(), Text: "told"}}})
+	if err != nil || len(told) != 1 {
+		t.Fatalf("notify as %s: %+v %v", role, told, err)
+	}
 	app, err := pgx.Connect(ctx, appURL)
 	must(t, err)
 	defer app.Close(ctx)

@@ -107,6 +107,11 @@ func (s *Store) Retain(ctx context.Context, today time.Time) (*directory.Retenti
 				if _, err := tx.ExecContext(ctx, `DELETE FROM reviews WHERE resolved_child = ?`, sid); err != nil {
 					return err
 				}
+				// Issue 16: what people were told of the child goes too
+				// (the audit keeps that they were told).
+				if _, err := tx.ExecContext(ctx, `DELETE FROM notifications WHERE child_id = ?`, sid); err != nil {
+					return err
+				}
 			}
 			n = len(ids)
 			return nil

@@ -23,6 +23,7 @@ import (
 type rejection struct {
 	reason     string
 	candidates int
+	kind       string // issue 16: the error kind, when not plain
 }
 
 func (r *rejection) Error() string { return r.reason }
@@ -110,6 +111,7 @@ func pushOne(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.Mut
 			return res, false, err
 		}
 		res.Status, res.Reason, res.Candidates = signpost.ResultRejected, rj.reason, rj.candidates
+		res.Kind = rj.kind // issue 16
 		res.InvolvementID = ""
 		*audit = (*audit)[:mark]
 	case err != nil:
@@ -179,6 +181,13 @@ func apply(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.Mutat
 	if m.Kind == signpost.MutView {
 		return applyView(ctx, tx, a, m, now, res, audit)
 	}
+	if m.Kind == signpost.MutReadNotifications { // issue 16
+		if len(m.Notifications) == 0 || len(m.Notifications) > 1000 {
+			return reject("mark from 1 to 1000 notifications read at a time")
+		}
+		_, err := readNotifications(ctx, tx, a.UserID, m.Notifications, now)
+		return err
+	}
 	if a.Role == signpost.RoleITAdmin {
 		return reject("IT administrators do not record involvements")
 	}
@@ -205,8 +214,12 @@ func apply(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.Mutat
 			return reject("%s", signpost.MessageOf(err))
 		}
 		res.InvolvementID = uuid.Must(uuid.NewV7()).String()
-		return insertInvolvement(ctx, tx, res.InvolvementID, cid, a.UserID, signpost.Involvement{Role: strings.TrimSpace(m.Role), StartedOn: day})
-	case signpost.MutEndInvolvement, signpost.MutSetCAF, signpost.MutSetLead, signpost.MutHandOverLead:
+		if err := insertInvolvement(ctx, tx, res.InvolvementID, cid, a.UserID, signpost.Involvement{Role: strings.TrimSpace(m.Role), StartedOn: day}); err != nil {
+			return err
+		}
+		return startedIssue16(ctx, tx, a, m, cid, res.InvolvementID, now, audit) // issue 16: sensitive marking, notification
+	case signpost.MutEndInvolvement, signpost.MutSetCAF, signpost.MutSetLead, signpost.MutHandOverLead,
+		signpost.MutSetSensitive, signpost.MutOfferLead, signpost.MutAcceptLead, signpost.MutDeclineLead: // the last four: issue 16
 		if invID == "" {
 			return reject("you have no current involvement with this child")
 		}
@@ -219,7 +232,10 @@ func apply(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.Mutat
 		if err := signpost.CheckEndDate("on", day, started, now); err != nil {
 			return reject("%s", signpost.MessageOf(err))
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE involvements SET ended_on = ?, lead = 0 WHERE id = ?`, day, invID)
+		if err := endingIssue16(ctx, tx, a, m, cid, invID, now); err != nil { // issue 16: lead loss, notification
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE involvements SET ended_on = ?, lead = 0, lead_offer_from = '' WHERE id = ?`, day, invID)
 	case signpost.MutSetCAF:
 		_, err = tx.ExecContext(ctx, `UPDATE involvements SET caf = ? WHERE id = ?`, b2i(m.Value), invID)
 	case signpost.MutSetLead:
@@ -233,6 +249,10 @@ func apply(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.Mutat
 		if err := handOverLead(ctx, tx, cid, invID, a.UserID, m.To); err != nil {
 			return err
 		}
+		// Issue 16: everyone working with the child is told (the new lead too).
+		err = logNotify(ctx, tx, directory.NotifyEvent{Kind: signpost.NoteHandoverAccepted, InvolvementID: m.To, ToInvolvement: invID, ActorID: a.UserID, At: now}, cid)
+	case signpost.MutSetSensitive, signpost.MutOfferLead, signpost.MutAcceptLead, signpost.MutDeclineLead: // issue 16
+		err = applyIssue16(ctx, tx, a, m, cid, invID, now, audit)
 	}
 	if err != nil {
 		return err
@@ -511,6 +531,7 @@ func (s *Store) HasChanges(ctx context.Context, a directory.Actor, cursor direct
 	var n int
 	err := s.queryRow(ctx, `SELECT (EXISTS (SELECT 1 FROM scope_log WHERE user_id = ?1 AND seq > ?3)
 		OR EXISTS (SELECT 1 FROM children c WHERE c.seq > ?3 AND c.id IN (`+scopeSQL+`))
+		OR EXISTS (SELECT 1 FROM notifications WHERE user_id = ?1 AND seq > ?3)`+ /* issue 16 */ `
 		OR ?3 > (SELECT value FROM counters WHERE name = 'seq'))::int`, a.UserID, ts(now), cursor.Seq).Scan(&n)
 	return n == 1, wrap("checking for changes", err)
 }
@@ -546,7 +567,8 @@ func (s *Store) Affected(ctx context.Context, from, to int64, now time.Time) ([]
 	rows, err := s.QueryContext(ctx, `SELECT user_id FROM scope_log WHERE seq > ?1 AND seq <= ?2
 		UNION SELECT i.user_id FROM children c JOIN involvements i ON i.child_id = c.id AND i.ended_on = '' WHERE c.seq > ?1 AND c.seq <= ?2
 		UNION SELECT l.user_id FROM children c JOIN lookups l ON l.child_id = c.id AND l.expires_at > ?3 WHERE c.seq > ?1 AND c.seq <= ?2
-		UNION SELECT user_id FROM devices WHERE seq > ?1 AND seq <= ?2`, from, to, ts(now))
+		UNION SELECT user_id FROM devices WHERE seq > ?1 AND seq <= ?2
+		UNION SELECT user_id FROM notifications WHERE seq > ?1 AND seq <= ?2`, from, to, ts(now)) // notifications: issue 16
 	if err != nil {
 		return nil, nil, wrap("finding whom changes concern", err)
 	}

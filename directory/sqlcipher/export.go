@@ -18,7 +18,8 @@ import (
 var (
 	DirectoryTables = []string{"authorities", "organisations", "users", "devices", "sessions", "revoked_sessions",
 		"children", "carers", "involvements", "lookups", "scope_log", "mutations", "alerts", "settings", "counters",
-		"reviews", "daily_views", "shield_history"}
+		"reviews", "daily_views", "shield_history",
+		"notify_events", "notifications", "notification_mutes"} // the last three: issue 16
 	AuditTables = []string{"audit", "audit_children", "audit_mutations", "access_counts"}
 )
 
