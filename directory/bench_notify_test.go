@@ -181,7 +181,7 @@ func BenchmarkPullNotifications(b *testing.B) {
 	ns := make([]directory.NotificationRecord, 1000)
 	for i := range ns {
 		ns[i] = directory.NotificationRecord{UserID: nurse.ID, Username: "nurse", Notification: signpost.Notification{Kind: signpost.NoteNewInvolvement,
-			ChildID: fx.Jamie, ChildName: "Jamie Fixture", At: time.Now(), Text: "Sean O'Connell (Social worker, Manchester City Council Children's Services, Manchester) started working with Jamie Fixture on 2026-12-01. Contact: 0161 496 0202, sean.oconnell@example.gov.uk.",
+			ChildID: fx.Jamie, ChildName: "Jamie Fixture", At: time.Now(), Text: "Sean O'Connell (Social worker, Manchester City Council Children's Services, Manchester) started working with Jamie Fixture on 1 December 2026. Contact: 0161 496 0202, sean.oconnell@example.gov.uk.",
 			About: &signpost.NotifiedPractitioner{Name: "Sean O'Connell", Organisation: "Manchester City Council Children's Services", Authority: "Manchester", Role: "Social worker", Phone: "0161 496 0202"}}}
 	}
 	if _, err := st.Notify(ctx, nil, ns); err != nil {

@@ -414,7 +414,7 @@ func text(kind, event string, n *signpost.Notification, about *signpost.Involvem
 	case n.About == nil:
 		return "There is news about " + child + "."
 	case kind == signpost.NoteNewInvolvement:
-		return fmt.Sprintf("%s started working with %s on %s.%s", who(n.About), child, about.StartedOn, reach(n.About))
+		return fmt.Sprintf("%s started working with %s on %s.%s", who(n.About), child, longDate(about.StartedOn), reach(n.About))
 	case kind == signpost.NoteEndedInvolvement:
 		return fmt.Sprintf("%s stopped working with %s.", who(n.About), child)
 	case kind == signpost.NoteHandoverOffered:
@@ -425,6 +425,15 @@ func text(kind, event string, n *signpost.Notification, about *signpost.Involvem
 		return fmt.Sprintf("%s declined the lead-professional role for %s.", who(n.About), child)
 	}
 	return "There is news about " + child + "."
+}
+
+// longDate writes a date as people read it (2 December 2026); one that
+// does not parse is written as given.
+func longDate(s string) string {
+	if t, ok := signpost.ParseDate(s); ok {
+		return t.Format("2 January 2006")
+	}
+	return s
 }
 
 // Handlers.

@@ -24,7 +24,7 @@ func sean() *signpost.NotifiedPractitioner {
 func notes(now time.Time) []signpost.Notification {
 	return []signpost.Notification{
 		{ID: "n3", Kind: signpost.NoteNewInvolvement, ChildID: "SP000000018", ChildName: "Jamie Fixture", At: now.Add(-10 * time.Minute), About: sean(),
-			Authority: "Leeds", Text: "Sean O'Connell (Social worker, Manchester City Council Children's Services, Manchester) started working with Jamie Fixture on 2026-11-23. Contact: 0161 496 0202, sean.oconnell@example.gov.uk."},
+			Authority: "Leeds", Text: "Sean O'Connell (Social worker, Manchester City Council Children's Services, Manchester) started working with Jamie Fixture on 23 November 2026. Contact: 0161 496 0202, sean.oconnell@example.gov.uk."},
 		{ID: "n2", Kind: signpost.NoteNewInvolvement, ChildID: "SP000000034", ChildName: "Sam Smith", At: now.Add(-time.Hour), Withheld: true,
 			ContactVia: "the management team of Manchester", Text: "A service that is not named here has started working with Sam Smith — contact the management team of Manchester."},
 		{ID: "n1", Kind: signpost.NoteEndedInvolvement, ChildID: "SP000000018", ChildName: "Jamie Fixture", At: now.Add(-48 * time.Hour), Read: true, About: sean(),
