@@ -212,6 +212,35 @@ type Store interface {
 	// RevokedSession returns the device whose session of this token hash
 	// a revoke ended (KindNotFound if none), so the laptop is told.
 	RevokedSession(ctx context.Context, tokenHash []byte) (deviceID string, err error)
+
+	// Issue 17, shared limits (directory/shared.go): limits that hold
+	// across several directory processes on one store.
+
+	// Shared reports whether other directory processes may use this store
+	// at the same time (PostgreSQL: yes; the embedded file, held by one
+	// process: no). Where it does, the directory keeps its sign-in limits
+	// and the day's harvest counts in the store, not in its own memory.
+	Shared() bool
+	// TakeToken spends one token of key's bucket b as of now and returns
+	// 0; if the bucket is empty it spends nothing and returns how long
+	// until it holds a token again. A key never taken holds b.Burst tokens.
+	// Check and spend are one atomic step across every process.
+	TakeToken(ctx context.Context, key string, b Bucket, now time.Time) (time.Duration, error)
+	// ReturnToken gives back one token taken from key's bucket b (for an
+	// attempt that turned out not to count).
+	ReturnToken(ctx context.Context, key string, b Bucket) error
+	// ForgetTokens fills key's bucket again.
+	ForgetTokens(ctx context.Context, key string) error
+	// AddAccessCount adds c.N to the user's count of c.Action on c.Day
+	// and returns the new count, atomically across every process.
+	AddAccessCount(ctx context.Context, c AccessCount) (int, error)
+}
+
+// Bucket is a token bucket's shape (Store.TakeToken): one token comes back
+// every Every, up to Burst.
+type Bucket struct {
+	Every time.Duration
+	Burst int
 }
 
 // DeviceFilter selects a page of devices: those after After (a device's
