@@ -71,8 +71,11 @@ func (s *Store) ForgetTokens(ctx context.Context, key string) error {
 func (s *Store) AddAccessCount(ctx context.Context, c directory.AccessCount) (int, error) {
 	var n int
 	err := inTx(calm(ctx), s.aw, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, `INSERT INTO access_counts (user_id, day, action, n) VALUES (?, ?, ?, ?)
-			ON CONFLICT (user_id, day, action) DO UPDATE SET n = n + excluded.n RETURNING n`, c.UserID, c.Day, c.Action, c.N).Scan(&n)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO access_counts (user_id, day, action, n) VALUES (?, ?, ?, ?)
+			ON CONFLICT (user_id, day, action) DO UPDATE SET n = n + excluded.n`, c.UserID, c.Day, c.Action, c.N); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, `SELECT n FROM access_counts WHERE user_id = ? AND day = ? AND action = ?`, c.UserID, c.Day, c.Action).Scan(&n)
 	})
 	return n, wrap("counting the day's events", err)
 }

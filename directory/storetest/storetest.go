@@ -52,6 +52,7 @@ func Run(t *testing.T, open Open) {
 		// Issue 14, accounts slice (accounts.go).
 		{"ManagedAccountsAndOrganisations", testManagedAccounts},
 		{"DeviceFiltersAgentAndRevokedSessions", testDeviceFilters},
+		{"TokensAndDayCounts", testTokensAndDayCounts}, // issue 17, shared limits (limits.go)
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := open(t)
