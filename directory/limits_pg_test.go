@@ -7,10 +7,12 @@ package directory_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"testing"
 	"time"
 
@@ -187,5 +189,56 @@ func TestHarvestThresholdOfSearchesReachedAtTheSameCountAcrossInstances(t *testi
 	}
 	if r := search(social)(a); r.status != http.StatusTooManyRequests {
 		t.Fatalf("the quarter-minute's search b answered was answered again on a: %d %s", r.status, r.body)
+	}
+}
+
+// BenchmarkSharedLimits measures what sharing the limits adds to a search
+// on PostgreSQL (a count added and the day's slowing read) and to a sign-in
+// (a token taken), beside the embedded store's memory:
+//
+//	eval "$(scripts/pgtest.sh start)"
+//	go test -run '^$' -bench SharedLimits ./directory/
+func BenchmarkSharedLimits(b *testing.B) {
+	ctx := context.Background()
+	stores := map[string]directory.Store{}
+	emb, _ := benchStore(b, 10)
+	defer emb.Close()
+	stores["embedded"] = emb
+	if os.Getenv("SIGNPOST_TEST_POSTGRES") != "" {
+		pg, err := postgres.Open(ctx, pgtest.URL(b))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer pg.Close()
+		stores["postgres"] = pg
+	}
+	for _, name := range []string{"embedded", "postgres"} {
+		st := stores[name]
+		if st == nil {
+			continue
+		}
+		b.Run("store="+name+"/search-count", func(b *testing.B) {
+			b.RunParallel(func(pb *testing.PB) {
+				for i := int64(0); pb.Next(); i++ {
+					if _, err := st.AddAccessCount(ctx, directory.AccessCount{UserID: i % 64, Day: "2026-03-02", Action: "search", N: 1}); err != nil {
+						b.Fatal(err)
+					}
+					if _, err := st.AccessCount(ctx, i%64, "2026-03-02", "slowed_searches"); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		})
+		b.Run("store="+name+"/take-token", func(b *testing.B) {
+			bk := directory.Bucket{Every: time.Millisecond, Burst: 1 << 20}
+			now := time.Now()
+			b.RunParallel(func(pb *testing.PB) {
+				for i := 0; pb.Next(); i++ {
+					if _, err := st.TakeToken(ctx, fmt.Sprint("k", i%64), bk, now); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		})
 	}
 }
