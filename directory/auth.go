@@ -150,16 +150,24 @@ func (s *Server) signIn(r *http.Request, req *signpost.SessionRequest) (*signpos
 	// Tokens are spent before the password is checked, so concurrent guesses
 	// cannot all pass a check made before any of them fails. A successful
 	// sign-in gives them back; so does one the directory was too busy to check.
+	// Issue 17: on a shared store the tokens are the store's, so every
+	// instance counts the same failures (shared.go).
 	addr := clientAddr(r)
-	refundAddr, ok := s.signinAddr.Take(addr)
-	if !ok {
-		wait := s.signinAddr.Wait(addr)
+	refundAddr, wait, err := s.signinAddr.Take(ctx, addr)
+	if err != nil {
+		return nil, err
+	}
+	if wait > 0 {
 		return nil, retryLater(wait, signpost.KindRateLimited, "too many failed sign-ins from this network address; try again in %s or ask your IT service", minutes(wait))
 	}
-	refundAccount, ok := s.signin.Take(req.Username)
-	if !ok {
+	refundAccount, wait, err := s.signin.Take(ctx, req.Username)
+	if err != nil {
 		refundAddr()
-		return nil, retryLater(s.signin.Wait(req.Username), signpost.KindRateLimited, "too many failed sign-ins for this account; wait 15 minutes or ask your IT service")
+		return nil, err
+	}
+	if wait > 0 {
+		refundAddr()
+		return nil, retryLater(wait, signpost.KindRateLimited, "too many failed sign-ins for this account; wait 15 minutes or ask your IT service")
 	}
 	acc, err := s.checkPassword(ctx, req.Username, req.Password)
 	if err != nil {
@@ -224,7 +232,7 @@ func (s *Server) signIn(r *http.Request, req *signpost.SessionRequest) (*signpos
 	if err != nil {
 		return nil, err
 	}
-	s.signin.Forget(req.Username)
+	s.signin.Forget(ctx, req.Username)
 	refundAddr()
 	s.audit.record(ctx, AuditEvent{At: now, UserID: acc.ID, Username: acc.Username, DeviceID: d.ID, Action: "sign_in"})
 	return &signpost.SessionResponse{Token: token, ExpiresAt: se.ExpiresAt, User: acc.User, Policy: s.Policy(ctx).ForDevices(), ServerTime: now,

@@ -95,7 +95,7 @@ func (s *Server) handleChild(w http.ResponseWriter, r *http.Request, a Actor) {
 	if signpost.KindOf(err) == signpost.KindNotFound {
 		// Asking for Signpost IDs that do not exist is how a walk through
 		// the ID space looks.
-		if herr := s.slowed(a, "misses"); herr != nil {
+		if herr := s.slowed(ctx, a, "misses"); herr != nil {
 			s.fail(w, r, herr)
 			return
 		}
@@ -114,7 +114,7 @@ func (s *Server) handleChild(w http.ResponseWriter, r *http.Request, a Actor) {
 		return
 	}
 	if off {
-		if err := s.slowed(a, "views"); err != nil {
+		if err := s.slowed(ctx, a, "views"); err != nil {
 			s.fail(w, r, err)
 			return
 		}

@@ -22,7 +22,9 @@ import (
 // write per search would cost every search a commit) and saved every few
 // seconds and at Close, so a restart forgets at most those seconds. The
 // watch reads an account's stored counts the first time it is seen in a
-// day.
+// day. Issue 17: on a store other processes share (Store.Shared), every
+// event is counted in the store instead, and whether the account is slowed
+// is read from it, so instances taking turns decide as one would.
 
 // watch holds today's counts per account.
 type watch struct {
@@ -97,6 +99,12 @@ func (s *Server) runCounts(stop <-chan struct{}, done chan<- struct{}) {
 // add counts one event of action by a on day and returns the day's total,
 // reading the stored count the first time.
 func (w *watch) add(ctx context.Context, st Store, a Actor, day, action string) int {
+	if st.Shared() { // issue 17, shared limits
+		if n, err := st.AddAccessCount(ctx, AccessCount{UserID: a.UserID, Day: day, Action: action, N: 1}); err == nil {
+			return n
+		}
+		// The store did not answer: counted in memory, saved with the rest.
+	}
 	w.mu.Lock()
 	if w.day != day {
 		w.day, w.users = day, map[int64]*dayCounts{}
@@ -190,15 +198,40 @@ func harvestThreshold(p signpost.Policy, what string) int {
 
 // slowed returns the error to answer a with while the account is slowed for
 // what (it passed the day's threshold), or nil if it may go on.
-func (s *Server) slowed(a Actor, what string) error {
-	key := a.Username + "\x00" + what
-	if !s.watch.alerted(a, s.today(), what) || s.slow.Allow(key) {
+func (s *Server) slowed(ctx context.Context, a Actor, what string) error {
+	if !s.isSlowed(ctx, a, what) {
 		return nil
 	}
-	return retryLater(s.slow.Wait(key), signpost.KindRateLimited,
+	ok, wait := s.slow.Allow(ctx, a.Username+"\x00"+what)
+	if ok {
+		return nil
+	}
+	return retryLater(wait, signpost.KindRateLimited,
 		"you have made unusually many %s today; your management team has been told, and you can make one more every %d seconds until tomorrow",
 		harvestNoun(what), int(1/slowRate))
 }
+
+// isSlowed reports whether a passed today's threshold for what: as this
+// process saw it or, on a shared store, as any instance recorded it.
+func (s *Server) isSlowed(ctx context.Context, a Actor, what string) bool {
+	day := s.today()
+	if s.watch.alerted(a, day, what) {
+		return true
+	}
+	if !s.store.Shared() { // issue 17, shared limits
+		return false
+	}
+	n, err := s.store.AccessCount(ctx, a.UserID, day, slowedAction(what))
+	if err != nil || n == 0 {
+		return false
+	}
+	s.watch.firstAlert(a, day, what) // another instance raised the alert
+	return true
+}
+
+// slowedAction is the count (Store.AddAccessCount) that is not 0 on a day
+// the account is slowed for what (issue 17, shared limits).
+func slowedAction(what string) string { return "slowed_" + what }
 
 // noteCount handles a's n-th event of what today: past the policy's
 // threshold it raises the day's alert, and the account is slowed from then
@@ -210,9 +243,14 @@ func (s *Server) noteCount(ctx context.Context, a Actor, what string, n int) {
 	}
 	day := s.today()
 	if s.watch.firstAlert(a, day, what) {
+		if s.store.Shared() { // issue 17: every instance slows it from now
+			if _, err := s.store.AddAccessCount(ctx, AccessCount{UserID: a.UserID, Day: day, Action: slowedAction(what), N: 1}); err != nil {
+				s.log.Warn("the slowing of an account was not shared", "user", a.Username, "err", err)
+			}
+		}
 		s.alertHarvest(ctx, a, what, n, limit, day)
 		// Slowed from the next one on: the quarter-minute starts now.
-		s.slow.Allow(a.Username + "\x00" + what)
+		s.slow.Allow(ctx, a.Username+"\x00"+what)
 	}
 }
 

@@ -25,7 +25,7 @@ func (s *Server) Search(ctx context.Context, a Actor, req signpost.SearchRequest
 	if s.beforeSearch != nil {
 		s.beforeSearch(ctx)
 	}
-	if err := s.slowed(a, "searches"); err != nil {
+	if err := s.slowed(ctx, a, "searches"); err != nil {
 		return nil, err
 	}
 	// Counted before it is audited: the first count of the day reads the

@@ -70,10 +70,10 @@ type Server struct {
 	mux   *http.ServeMux
 
 	searches   *limiter // searches and records opened, per user
-	signin     *limiter // failed sign-ins per account name
-	signinAddr *limiter // failed sign-ins per client address
+	signin     *tokens  // failed sign-ins per account name (issue 17: shared, shared.go)
+	signinAddr *tokens  // failed sign-ins per client address (issue 17: shared)
 	passwords  *gate    // password checks at once
-	slow       *limiter // accounts past a harvest threshold
+	slow       *tokens  // accounts past a harvest threshold (issue 17: shared)
 	hub        *hub     // wakes long-polls
 	auth       *authCache
 	inflight   *inflight
@@ -149,10 +149,10 @@ func NewServer(store Store, cfg Config) *Server {
 		audit:      newAuditor(store, cfg.Logger),
 		mux:        http.NewServeMux(),
 		searches:   newLimiter(cfg.SearchRate, cfg.SearchBurst, cfg.Now),
-		signin:     newLimiter(5.0/900, 5, cfg.Now), // five failed sign-ins per 15 minutes per username
-		signinAddr: newLimiter(cfg.SignInAddrRate, cfg.SignInAddrBurst, cfg.Now),
+		signin:     newTokens("signin", 5.0/900, 5, store, cfg.Now), // five failed sign-ins per 15 minutes per username
+		signinAddr: newTokens("signin_addr", cfg.SignInAddrRate, cfg.SignInAddrBurst, store, cfg.Now),
 		passwords:  newGate(cfg.PasswordSlots, cfg.PasswordWait),
-		slow:       newLimiter(slowRate, 1, cfg.Now),
+		slow:       newTokens("slow", slowRate, 1, store, cfg.Now),
 		pushed:     newLimiter(cfg.PushBytesPerSecond, cfg.PushBurstBytes, cfg.Now),
 		watch:      newWatch(),
 		hub:        newHub(store, cfg.Logger, cfg.Now),

@@ -244,6 +244,28 @@ type Store interface {
 	// ManagementTeam returns the enabled management-team accounts of an
 	// authority (by code or name).
 	ManagementTeam(ctx context.Context, authority string) ([]Account, error)
+
+	// Issue 17, shared limits (directory/shared.go): limits that hold
+	// across several directory processes on one store.
+
+	// Shared reports whether other directory processes may use this store
+	// at the same time (PostgreSQL: yes; the embedded file, held by one
+	// process: no). Where it does, the directory keeps its sign-in limits
+	// and the day's harvest counts in the store, not in its own memory.
+	Shared() bool
+	// TakeToken spends one token of key's bucket b as of now and returns
+	// 0; if the bucket is empty it spends nothing and returns how long
+	// until it holds a token again. A key never taken holds b.Burst tokens.
+	// Check and spend are one atomic step across every process.
+	TakeToken(ctx context.Context, key string, b Bucket, now time.Time) (time.Duration, error)
+	// ReturnToken gives back one token taken from key's bucket b (for an
+	// attempt that turned out not to count).
+	ReturnToken(ctx context.Context, key string, b Bucket) error
+	// ForgetTokens fills key's bucket again.
+	ForgetTokens(ctx context.Context, key string) error
+	// AddAccessCount adds c.N to the user's count of c.Action on c.Day
+	// and returns the new count, atomically across every process.
+	AddAccessCount(ctx context.Context, c AccessCount) (int, error)
 }
 
 // Issue 16: notification events and records (directory/notify.go).
@@ -274,6 +296,13 @@ type NotificationRecord struct {
 	// already done that event, Notify stores none of its notifications.
 	Event int64
 	signpost.Notification
+}
+
+// Bucket is a token bucket's shape (Store.TakeToken): one token comes back
+// every Every, up to Burst.
+type Bucket struct {
+	Every time.Duration
+	Burst int
 }
 
 // DeviceFilter selects a page of devices: those after After (a device's

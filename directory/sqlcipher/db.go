@@ -73,7 +73,8 @@ type Store struct {
 	// being combined left, committed together just before it; only the
 	// combiner's goroutine touches it.
 	pendingAudit []directory.AuditEvent
-	records      *records // whole child records as last read
+	records      *records  // whole child records as last read
+	limits       memTokens // issue 17, shared limits (limits.go)
 
 	// The audit file is written on every search. Its checkpoints (copying
 	// the write-ahead log into the file, with two fsyncs) run on a

@@ -54,6 +54,7 @@ func Run(t *testing.T, open Open) {
 		{"DeviceFiltersAgentAndRevokedSessions", testDeviceFilters},
 		// Issue 16 (notify.go).
 		{"NotificationsSensitiveAndLeadOffer", testNotifications16},
+		{"TokensAndDayCounts", testTokensAndDayCounts}, // issue 17, shared limits (limits.go)
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := open(t)
