@@ -14,6 +14,7 @@ import (
 
 	"signpost"
 	"signpost/directory"
+	"signpost/directory/sqlstore"
 )
 
 var tableName = regexp.MustCompile(`^[a-z_]+$`)
@@ -134,7 +135,7 @@ func (s *Store) EndImport(ctx context.Context) error {
 		return err
 	}
 	s.ids = ids
-	s.records = newRecords()
+	s.records = sqlstore.NewRecords()
 	s.search.Store(nil)
 	return nil
 }
