@@ -80,8 +80,8 @@ func (s *Store) CreateChildren(ctx context.Context, cs []signpost.Child) error {
 		}
 		return nil
 	})
-	if si := s.search.Load(); si != nil {
-		si.stale.Store(true)
+	if si := s.core.Search.Load(); si != nil {
+		si.MarkStale()
 	}
 	return wrap("storing children", err)
 }

@@ -34,7 +34,6 @@ import (
 	"strconv"
 	"strings"
 	gosync "sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -67,7 +66,6 @@ type Store struct {
 	notifyMu gosync.Mutex
 	notify   chan struct{}
 
-	search  atomic.Pointer[searchIndex] // nil until BuildSearchIndex
 	ids     *signpost.IDCodec
 	records *sqlstore.Records
 	core    *sqlstore.Core // issue 17, slice hdedup: the shared methods (core.go)
@@ -254,8 +252,8 @@ func (s *Store) Changed() <-chan struct{} {
 
 // wake closes the current Changed channel.
 func (s *Store) wake() {
-	if si := s.search.Load(); si != nil {
-		si.stale.Store(true)
+	if si := s.core.Search.Load(); si != nil {
+		si.MarkStale()
 	}
 	s.notifyMu.Lock()
 	close(s.notify)

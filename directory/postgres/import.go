@@ -136,7 +136,7 @@ func (s *Store) EndImport(ctx context.Context) error {
 	}
 	s.ids = ids
 	s.records = sqlstore.NewRecords()
-	s.search.Store(nil)
+	s.core.Search.Store(nil)
 	return nil
 }
 

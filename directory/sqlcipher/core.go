@@ -23,7 +23,8 @@ var dialect = sqlstore.Dialect{
 
 // initCore sets up the shared methods once the databases are open.
 func (s *Store) initCore() {
-	s.core = &sqlstore.Core{Dialect: dialect, R: s.r, AR: s.ar, Write: s.write, Broadcast: s.broadcast}
+	s.core = &sqlstore.Core{Dialect: dialect, R: s.r, AR: s.ar, Write: s.write, Broadcast: s.broadcast,
+		Read: s.read, Calm: calm, ScanIdentities: s.ScanIdentities, AuthorityNames: s.authorityNames, SerialOf: serialOf}
 }
 
 func logScope(ctx context.Context, tx *sql.Tx, userID, childID int64, event string) error {
@@ -58,4 +59,14 @@ func (s *Store) Shielded(ctx context.Context, f directory.ShieldedFilter) ([]sig
 // AccessReport: see sqlstore.Core.AccessReport.
 func (s *Store) AccessReport(ctx context.Context, f directory.AccessFilter) ([]signpost.AccessEntry, error) {
 	return s.core.AccessReport(ctx, f)
+}
+
+// BuildSearchIndex: see sqlstore.Core.BuildSearchIndex.
+func (s *Store) BuildSearchIndex(ctx context.Context) error { return s.core.BuildSearchIndex(ctx) }
+
+// SearchIndexSize: see sqlstore.Core.SearchIndexSize.
+func (s *Store) SearchIndexSize() (int, bool) { return s.core.SearchIndexSize() }
+
+func (s *Store) indexedCandidates(ctx context.Context, k directory.CandidateKeys) ([]signpost.Candidate, bool, error) {
+	return s.core.IndexedCandidates(ctx, k)
 }

@@ -20,7 +20,6 @@ import (
 	"strconv"
 	"strings"
 	gosync "sync"
-	"sync/atomic"
 	"time"
 
 	sqlite3 "github.com/mutecomm/go-sqlcipher/v4"
@@ -64,8 +63,6 @@ type Store struct {
 	notify   chan struct{}
 
 	stmts gosync.Map // query → *sql.Stmt, prepared once per pool
-
-	search atomic.Pointer[searchIndex] // nil until BuildSearchIndex
 
 	ids *signpost.IDCodec // serial → Signpost ID, keyed per store
 
@@ -418,8 +415,8 @@ func (s *Store) Changed() <-chan struct{} {
 }
 
 func (s *Store) broadcast() {
-	if si := s.search.Load(); si != nil {
-		si.stale.Store(true)
+	if si := s.core.Search.Load(); si != nil {
+		si.MarkStale()
 	}
 	s.notifyMu.Lock()
 	close(s.notify)

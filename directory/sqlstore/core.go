@@ -10,9 +10,11 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"sync/atomic"
 	"time"
 
 	"signpost"
+	"signpost/directory/match"
 )
 
 // Dialect is what differs between the two stores' engines.
@@ -38,6 +40,16 @@ type Core struct {
 	Write func(ctx context.Context, fn func(tx *sql.Tx) error) error
 	// Broadcast wakes the long-polls after a committed change.
 	Broadcast func()
+
+	// The search index (searchindex.go): nil until BuildSearchIndex.
+	Search atomic.Pointer[SearchIndex]
+	// Read runs fn in one read transaction (a consistent snapshot).
+	Read func(ctx context.Context, fn func(tx *sql.Tx) error) error
+	// Calm is the context a refresh of the search index reads with.
+	Calm           func(context.Context) context.Context
+	ScanIdentities func(ctx context.Context, fn func(match.Identity) error) error
+	AuthorityNames func(ctx context.Context) (map[int64]string, error)
+	SerialOf       func(signpostID string) int
 }
 
 // Querier is a database or a transaction.
