@@ -14,6 +14,7 @@ import (
 
 	"signpost"
 	"signpost/directory"
+	"signpost/directory/sqlstore"
 )
 
 func nullable(s string) any {
@@ -79,8 +80,8 @@ func (s *Store) CreateChildren(ctx context.Context, cs []signpost.Child) error {
 		}
 		return nil
 	})
-	if si := s.search.Load(); si != nil {
-		si.stale.Store(true)
+	if si := s.core.Search.Load(); si != nil {
+		si.MarkStale()
 	}
 	return wrap("storing children", err)
 }
@@ -104,15 +105,6 @@ func touchChild(ctx context.Context, tx *sql.Tx, childID int64) error {
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE children SET seq = ? WHERE id = ?`, seq, childID)
-	return err
-}
-
-func logScope(ctx context.Context, tx *sql.Tx, userID, childID int64, event string) error {
-	seq, err := nextSeq(ctx, tx)
-	if err != nil {
-		return err
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO scope_log (seq, user_id, child_id, event) VALUES (?, ?, ?, ?)`, seq, userID, childID, event)
 	return err
 }
 
@@ -277,7 +269,7 @@ func (s *Store) Child(ctx context.Context, signpostID string) (*signpost.Child, 
 // record returns row id's whole record at change number seq: from the
 // records kept, or read (and kept).
 func (s *Store) record(ctx context.Context, tx *sql.Tx, id, seq int64) (*signpost.Child, error) {
-	if c, ok := s.records.get(id, seq); ok {
+	if c, ok := s.records.Get(id, seq); ok {
 		return c, nil
 	}
 	_, c, got, err := scanChild(tx.QueryRowContext(ctx, `SELECT `+childCols+` WHERE c.id = ?`, id))
@@ -288,7 +280,7 @@ func (s *Store) record(ctx context.Context, tx *sql.Tx, id, seq int64) (*signpos
 		return nil, err
 	}
 	if got == seq {
-		s.records.put(id, seq, c)
+		s.records.Put(id, seq, c)
 	}
 	return c, nil
 }
@@ -433,7 +425,7 @@ func (s *Store) shield(ctx context.Context, signpostID string, sh *directory.Shi
 		}
 		// Issue 14, slice access: a renewal or an unshielding keeps the
 		// shielding it replaces.
-		if err := keepShieldHistory(ctx, tx, cid, time.Now()); err != nil {
+		if err := sqlstore.KeepShieldHistory(ctx, tx, cid, time.Now()); err != nil {
 			return err
 		}
 		if sh == nil {

@@ -34,7 +34,6 @@ import (
 	"strconv"
 	"strings"
 	gosync "sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -44,6 +43,7 @@ import (
 
 	"signpost"
 	"signpost/directory"
+	"signpost/directory/sqlstore"
 )
 
 //go:embed migrations/*.sql
@@ -66,9 +66,9 @@ type Store struct {
 	notifyMu gosync.Mutex
 	notify   chan struct{}
 
-	search  atomic.Pointer[searchIndex] // nil until BuildSearchIndex
 	ids     *signpost.IDCodec
-	records *records
+	records *sqlstore.Records
+	core    *sqlstore.Core // issue 17, slice hdedup: the shared methods (core.go)
 
 	listenStop context.CancelFunc
 	listenDone chan struct{}
@@ -100,7 +100,8 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	}
 	db := sql.OpenDB(connector{stdlib.GetPoolConnector(pool)})
 	db.SetMaxIdleConns(0) // the pgx pool keeps the connections
-	s := &Store{pool: pool, db: db, w: db, r: db, aw: db, ar: db, notify: make(chan struct{}), records: newRecords()}
+	s := &Store{pool: pool, db: db, w: db, r: db, aw: db, ar: db, notify: make(chan struct{}), records: sqlstore.NewRecords()}
+	s.initCore() // issue 17, slice hdedup
 	if err := migrate(ctx, db); err != nil {
 		db.Close()
 		pool.Close()
@@ -166,7 +167,7 @@ func (s *Store) listen(ctx context.Context, ready chan<- error) {
 					break
 				}
 				if n.Payload == accountsPayload {
-					s.records.accountsChanged()
+					s.records.AccountsChanged()
 				}
 				s.wake()
 			}
@@ -177,7 +178,7 @@ func (s *Store) listen(ctx context.Context, ready chan<- error) {
 		if ctx.Err() != nil {
 			return
 		}
-		s.records.accountsChanged() // a notification may have been missed
+		s.records.AccountsChanged() // a notification may have been missed
 		s.wake()
 		select {
 		case <-ctx.Done():
@@ -251,8 +252,8 @@ func (s *Store) Changed() <-chan struct{} {
 
 // wake closes the current Changed channel.
 func (s *Store) wake() {
-	if si := s.search.Load(); si != nil {
-		si.stale.Store(true)
+	if si := s.core.Search.Load(); si != nil {
+		si.MarkStale()
 	}
 	s.notifyMu.Lock()
 	close(s.notify)
@@ -274,7 +275,7 @@ const accountsPayload = "accounts"
 
 // accountsChanged empties this instance's cache of records and the others'.
 func (s *Store) accountsChanged() {
-	s.records.accountsChanged()
+	s.records.AccountsChanged()
 	_, _ = s.pool.Exec(context.Background(), `SELECT pg_notify($1, $2)`, channel, accountsPayload)
 }
 

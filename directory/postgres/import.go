@@ -14,6 +14,7 @@ import (
 
 	"signpost"
 	"signpost/directory"
+	"signpost/directory/sqlstore"
 )
 
 var tableName = regexp.MustCompile(`^[a-z_]+$`)
@@ -134,8 +135,8 @@ func (s *Store) EndImport(ctx context.Context) error {
 		return err
 	}
 	s.ids = ids
-	s.records = newRecords()
-	s.search.Store(nil)
+	s.records = sqlstore.NewRecords()
+	s.core.Search.Store(nil)
 	return nil
 }
 

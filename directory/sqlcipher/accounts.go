@@ -23,7 +23,7 @@ func (s *Store) CreateAuthority(ctx context.Context, code, name string) error {
 // SetAuthorityContact sets the phone and email of the management team of an
 // authority (by code or name), which shielded records show.
 func (s *Store) SetAuthorityContact(ctx context.Context, authority, phone, email string) error {
-	defer s.records.accountsChanged() // the records kept show the old contact
+	defer s.records.AccountsChanged() // the records kept show the old contact
 	return wrap("setting an authority's contact", s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE authorities SET phone = ?, email = ? WHERE code = ? OR name = ?`, phone, email, authority, authority)
 		if err != nil {
@@ -57,7 +57,7 @@ func (s *Store) CreateOrganisation(ctx context.Context, name, authority string, 
 
 // CreateAccount adds a user to an existing organisation.
 func (s *Store) CreateAccount(ctx context.Context, a *directory.Account) error {
-	defer s.records.accountsChanged()
+	defer s.records.AccountsChanged()
 	return wrap("creating a user", s.write(ctx, func(tx *sql.Tx) error {
 		var oid int64
 		if err := tx.QueryRowContext(ctx, `SELECT id FROM organisations WHERE name = ?`, a.Organisation).Scan(&oid); errors.Is(err, sql.ErrNoRows) {
@@ -106,7 +106,7 @@ func (s *Store) accountByID(ctx context.Context, id int64) (*directory.Account, 
 
 // SetAccountDisabled disables or re-enables a user.
 func (s *Store) SetAccountDisabled(ctx context.Context, username string, disabled bool) error {
-	defer s.records.accountsChanged()
+	defer s.records.AccountsChanged()
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE users SET disabled = ? WHERE username = ?`, b2i(disabled), username)
 		if err != nil {
@@ -524,7 +524,7 @@ func (s *Store) SetAccountPassword(ctx context.Context, username, hash string, m
 // session of theirs; their devices get a change number either way, so a
 // directory keeping what it read of them reads again.
 func (s *Store) changeAccount(ctx context.Context, doing, username string, end bool, query string, args ...any) error {
-	defer s.records.accountsChanged()
+	defer s.records.AccountsChanged()
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, query, args...)
 		if err != nil {
@@ -593,7 +593,7 @@ func (s *Store) Organisation(ctx context.Context, id int64) (*directory.Organisa
 
 // SetOrganisationAccredited turns an organisation's accreditation on or off.
 func (s *Store) SetOrganisationAccredited(ctx context.Context, id int64, accredited bool) error {
-	defer s.records.accountsChanged()
+	defer s.records.AccountsChanged()
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE organisations SET accredited = ? WHERE id = ?`, b2i(accredited), id)
 		if err != nil {

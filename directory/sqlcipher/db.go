@@ -20,13 +20,13 @@ import (
 	"strconv"
 	"strings"
 	gosync "sync"
-	"sync/atomic"
 	"time"
 
 	sqlite3 "github.com/mutecomm/go-sqlcipher/v4"
 
 	"signpost"
 	"signpost/directory"
+	"signpost/directory/sqlstore"
 )
 
 //go:embed migrations/*.sql audit_migrations/*.sql
@@ -64,8 +64,6 @@ type Store struct {
 
 	stmts gosync.Map // query → *sql.Stmt, prepared once per pool
 
-	search atomic.Pointer[searchIndex] // nil until BuildSearchIndex
-
 	ids *signpost.IDCodec // serial → Signpost ID, keyed per store
 
 	writes *combiner // the directory file's writes, combined
@@ -73,8 +71,9 @@ type Store struct {
 	// being combined left, committed together just before it; only the
 	// combiner's goroutine touches it.
 	pendingAudit []directory.AuditEvent
-	records      *records  // whole child records as last read
-	limits       memTokens // issue 17, shared limits (limits.go)
+	records      *sqlstore.Records // whole child records as last read
+	core         *sqlstore.Core    // issue 17, slice hdedup: the shared methods (core.go)
+	limits       memTokens         // issue 17, shared limits (limits.go)
 
 	// The audit file is written on every search. Its checkpoints (copying
 	// the write-ahead log into the file, with two fsyncs) run on a
@@ -195,7 +194,7 @@ func Open(ctx context.Context, path string, key []byte) (*Store, error) {
 		// A key of the wrong length would silently be taken as a passphrase.
 		return nil, fmt.Errorf("store key must be %d bytes, got %d", KeySize, len(key))
 	}
-	s := &Store{path: path, notify: make(chan struct{}), records: newRecords()}
+	s := &Store{path: path, notify: make(chan struct{}), records: sqlstore.NewRecords()}
 	var err error
 	if s.w, s.r, err = openFile(ctx, path, key, "migrations", 4, 4096); err != nil {
 		return nil, err
@@ -219,6 +218,7 @@ func Open(ctx context.Context, path string, key []byte) (*Store, error) {
 		s.ar.Close()
 		return nil, err
 	}
+	s.initCore() // issue 17, slice hdedup
 	if s.ids, err = loadIDCodec(ctx, s.w); err != nil {
 		s.Close()
 		return nil, translateOpen(path, err)
@@ -415,8 +415,8 @@ func (s *Store) Changed() <-chan struct{} {
 }
 
 func (s *Store) broadcast() {
-	if si := s.search.Load(); si != nil {
-		si.stale.Store(true)
+	if si := s.core.Search.Load(); si != nil {
+		si.MarkStale()
 	}
 	s.notifyMu.Lock()
 	close(s.notify)

@@ -13,6 +13,7 @@ import (
 	"signpost"
 	"signpost/directory"
 	"signpost/directory/match"
+	"signpost/directory/sqlstore"
 )
 
 // ScanIdentities calls fn for every child neither archived nor merged. The
@@ -570,22 +571,7 @@ func mergeTx(ctx context.Context, tx *sql.Tx, m directory.MergeOrder, at time.Ti
 }
 
 // scopeUsers lists every user who has had the child in scope.
-func scopeUsers(ctx context.Context, tx *sql.Tx, childID int64) ([]int64, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT user_id FROM scope_log WHERE child_id = ?`, childID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var users []int64
-	for rows.Next() {
-		var u int64
-		if err := rows.Scan(&u); err != nil {
-			return nil, err
-		}
-		users = append(users, u)
-	}
-	return users, rows.Err()
-}
+var scopeUsers = sqlstore.ScopeUsers
 
 // SetConsent records whether a young person consented to their record
 // being kept until 25.

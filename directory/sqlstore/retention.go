@@ -1,4 +1,4 @@
-package sqlcipher
+package sqlstore
 
 import (
 	"context"
@@ -19,7 +19,7 @@ const retainBatch = 2000
 // later, as of today. Archived records leave every practitioner's search at
 // once and every cache at its next sync (a removal, reason archived).
 // Running it twice on a day does nothing the second time.
-func (s *Store) Retain(ctx context.Context, today time.Time) (*directory.Retention, error) {
+func (s *Core) Retain(ctx context.Context, today time.Time) (*directory.Retention, error) {
 	day := func(t time.Time) string { return t.Format(signpost.DateLayout) }
 	today = time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
 	r := &directory.Retention{}
@@ -37,7 +37,7 @@ func (s *Store) Retain(ctx context.Context, today time.Time) (*directory.Retenti
 	for _, a := range archive {
 		for {
 			var n, merged int
-			err := s.write(ctx, func(tx *sql.Tx) error {
+			err := s.Write(ctx, func(tx *sql.Tx) error {
 				n, merged = 0, 0
 				ids, err := idsAndMerged(ctx, tx, a.query, append(a.args, retainBatch)...)
 				if err != nil {
@@ -46,7 +46,7 @@ func (s *Store) Retain(ctx context.Context, today time.Time) (*directory.Retenti
 				if len(ids) == 0 {
 					return nil
 				}
-				seq, err := nextSeq(ctx, tx)
+				seq, err := s.NextSeq(ctx, tx)
 				if err != nil {
 					return err
 				}
@@ -58,12 +58,12 @@ func (s *Store) Retain(ctx context.Context, today time.Time) (*directory.Retenti
 						merged++ // its removal went out when it was merged
 						continue
 					}
-					users, err := scopeUsers(ctx, tx, c.id)
+					users, err := ScopeUsers(ctx, tx, c.id)
 					if err != nil {
 						return err
 					}
 					for _, u := range users {
-						if err := logScope(ctx, tx, u, c.id, signpost.RemovedArchived); err != nil {
+						if err := s.LogScope(ctx, tx, u, c.id, signpost.RemovedArchived); err != nil {
 							return err
 						}
 					}
@@ -72,7 +72,7 @@ func (s *Store) Retain(ctx context.Context, today time.Time) (*directory.Retenti
 				return nil
 			})
 			if err != nil {
-				return r, wrap("archiving records", err)
+				return r, s.Wrap("archiving records", err)
 			}
 			*a.count += n - merged
 			r.ArchivedMerged += merged
@@ -86,7 +86,7 @@ func (s *Store) Retain(ctx context.Context, today time.Time) (*directory.Retenti
 	}
 	for {
 		var n int
-		err := s.write(ctx, func(tx *sql.Tx) error {
+		err := s.Write(ctx, func(tx *sql.Tx) error {
 			ids, err := idsAndMerged(ctx, tx, `SELECT id, merged_into FROM children WHERE status = 'archived' AND archived_on <= ? LIMIT ?`,
 				day(today.AddDate(-6, 0, 0)), retainBatch)
 			if err != nil {
@@ -117,7 +117,7 @@ func (s *Store) Retain(ctx context.Context, today time.Time) (*directory.Retenti
 			return nil
 		})
 		if err != nil {
-			return r, wrap("purging records", err)
+			return r, s.Wrap("purging records", err)
 		}
 		r.Purged += n
 		if n > 0 {
@@ -128,7 +128,7 @@ func (s *Store) Retain(ctx context.Context, today time.Time) (*directory.Retenti
 		}
 	}
 	if changed {
-		s.broadcast()
+		s.Broadcast()
 	}
 	return r, nil
 }

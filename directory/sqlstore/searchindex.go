@@ -1,4 +1,4 @@
-package postgres
+package sqlstore
 
 import (
 	"context"
@@ -12,15 +12,16 @@ import (
 	"signpost/directory/match"
 )
 
-// searchIndex holds every live child's identity in memory, so a search by
-// date of birth or postcode reads one bucket instead of asking the database
-// (a national population has about 1,700 children per date of birth). It
-// follows the store through the change sequence: every write to a child
-// gives it a new seq, so the children with a seq above the last one read are
-// what changed. Writes by this instance, and those of others (announced by
-// NOTIFY), mark it stale at once; it also looks at the sequence every
-// quarter of a second.
-type searchIndex struct {
+// SearchIndex holds every live child's identity in memory, so a search by
+// date of birth or postcode reads one bucket instead of dozens of encrypted
+// pages or a round trip to PostgreSQL (a national population has about
+// 1,700 children per date of birth). It follows the store through the
+// change sequence: every write to a child gives it a new seq, so the
+// children with a seq above the last one read are what changed. Writes by
+// this process mark it stale at once, as do those of other PostgreSQL
+// instances (announced by NOTIFY); those of other processes on the embedded
+// store (the admin commands) are seen within a quarter of a second.
+type SearchIndex struct {
 	mu      gosync.RWMutex
 	idx     *match.Index
 	seq     int64
@@ -30,6 +31,9 @@ type searchIndex struct {
 	refresh gosync.Mutex // one refresher at a time
 }
 
+// MarkStale has the next search look for changes.
+func (si *SearchIndex) MarkStale() { si.stale.Store(true) }
+
 // refreshEvery is how often a search looks for other processes' writes.
 const refreshEvery = 250 * time.Millisecond
 
@@ -38,11 +42,11 @@ const refreshEvery = 250 * time.Millisecond
 // it. Until it returns, searches read the store's indexes as before. serve
 // calls it in the background at start (at 11 million children it reads for
 // about a minute); tests call it directly.
-func (s *Store) BuildSearchIndex(ctx context.Context) error {
-	si := &searchIndex{idx: match.New(false)}
+func (s *Core) BuildSearchIndex(ctx context.Context) error {
+	si := &SearchIndex{idx: match.New(false)}
 	var head int64
-	if err := s.r.QueryRowContext(ctx, `SELECT value FROM counters WHERE name = 'seq'`).Scan(&head); err != nil {
-		return wrap("building the search index", err)
+	if err := s.R.QueryRowContext(ctx, `SELECT value FROM counters WHERE name = 'seq'`).Scan(&head); err != nil {
+		return s.Wrap("building the search index", err)
 	}
 	// Changes made during the scan have a seq above head, and are read
 	// again by the first refresh (putting a child twice is harmless).
@@ -56,14 +60,14 @@ func (s *Store) BuildSearchIndex(ctx context.Context) error {
 	si.seq = head
 	si.stale.Store(true)
 	si.ready.Store(true)
-	s.search.Store(si)
+	s.Search.Store(si)
 	return nil
 }
 
 // SearchIndexSize returns how many children the in-memory search index
 // holds, and false if it is not built.
-func (s *Store) SearchIndexSize() (int, bool) {
-	si := s.search.Load()
+func (s *Core) SearchIndexSize() (int, bool) {
+	si := s.Search.Load()
 	if si == nil {
 		return 0, false
 	}
@@ -72,11 +76,11 @@ func (s *Store) SearchIndexSize() (int, bool) {
 	return si.idx.Len(), true
 }
 
-// indexedCandidates answers a search by date of birth or postcode from the
+// IndexedCandidates answers a search by date of birth or postcode from the
 // in-memory index; ok is false when the index cannot (not built, or a key
 // it does not hold).
-func (s *Store) indexedCandidates(ctx context.Context, k directory.CandidateKeys) ([]signpost.Candidate, bool, error) {
-	si := s.search.Load()
+func (s *Core) IndexedCandidates(ctx context.Context, k directory.CandidateKeys) ([]signpost.Candidate, bool, error) {
+	si := s.Search.Load()
 	if si == nil || k.NHSNumber != "" || k.UPN != "" || k.SignpostID != "" || (len(k.DatesOfBirth) == 0 && k.Postcode == "") {
 		return nil, false, nil
 	}
@@ -97,7 +101,7 @@ func (s *Store) indexedCandidates(ctx context.Context, k directory.CandidateKeys
 // search never waits for it: while another search is refreshing, it reads
 // the index as it is (a search on a hidden field checks its matches against
 // the store, so a shielding is never missed).
-func (s *Store) refreshSearch(ctx context.Context, si *searchIndex) error {
+func (s *Core) refreshSearch(ctx context.Context, si *SearchIndex) error {
 	now := time.Now().UnixNano()
 	if !si.stale.Load() && now-si.checked.Load() < int64(refreshEvery) {
 		return nil
@@ -111,18 +115,18 @@ func (s *Store) refreshSearch(ctx context.Context, si *searchIndex) error {
 	}
 	si.stale.Store(false)
 	si.checked.Store(time.Now().UnixNano())
-	ctx = calm(ctx)
+	ctx = s.Calm(ctx)
 	type change struct {
 		id     match.Identity
 		remove bool
 	}
 	var changes []change
 	var head int64
-	auths, err := s.authorityNames(ctx)
+	auths, err := s.AuthorityNames(ctx)
 	if err != nil {
-		return wrap("refreshing the search index", err)
+		return s.Wrap("refreshing the search index", err)
 	}
-	err = s.read(ctx, func(tx *sql.Tx) error {
+	err = s.Read(ctx, func(tx *sql.Tx) error {
 		if err := tx.QueryRowContext(ctx, `SELECT value FROM counters WHERE name = 'seq'`).Scan(&head); err != nil {
 			return err
 		}
@@ -143,7 +147,7 @@ func (s *Store) refreshSearch(ctx context.Context, si *searchIndex) error {
 				&auth, &c.id.Shielded, &status, &merged); err != nil {
 				return err
 			}
-			c.id.Serial = serialOf(sid)
+			c.id.Serial = s.SerialOf(sid)
 			c.id.Authority = auths[auth]
 			c.id.Deceased = status == signpost.StatusDeceased
 			c.remove = status == signpost.StatusArchived || merged != ""
@@ -153,7 +157,7 @@ func (s *Store) refreshSearch(ctx context.Context, si *searchIndex) error {
 	})
 	if err != nil {
 		si.stale.Store(true)
-		return wrap("refreshing the search index", err)
+		return s.Wrap("refreshing the search index", err)
 	}
 	if head == si.seq {
 		return nil

@@ -1,4 +1,4 @@
-package postgres
+package sqlstore
 
 import (
 	gosync "sync"
@@ -8,7 +8,7 @@ import (
 	"signpost"
 )
 
-// records keeps whole child records as last read, by row and change number,
+// Records keeps whole child records as last read, by row and change number,
 // so that a pull or a view of a child that has not changed since reads one
 // row instead of three tables. Every change to what a record shows gives
 // the child a new change number (touchChild), so an entry with the child's
@@ -16,10 +16,14 @@ import (
 // contacts a record shows) moves the epoch and empties the cache. Entries
 // are kept at most recordFresh, for what another process changes without a
 // change number. On PostgreSQL a change to accounts by another instance is
-// announced with NOTIFY 'accounts' and empties this cache too (db.go).
+// announced with NOTIFY 'accounts' and empties this cache too
+// (directory/postgres/db.go).
 //
-// Reading the three tables is three round trips to the database per child.
-type records struct {
+// Reading the three tables was a third of a busy embedded directory's work
+// (every commit empties each reader's page cache, so every read of a record
+// decrypted its pages again), and is three round trips to PostgreSQL per
+// child.
+type Records struct {
 	mu    gosync.Mutex
 	m     map[int64]record
 	epoch atomic.Uint64
@@ -37,21 +41,21 @@ const (
 	recordMax   = 50_000
 )
 
-func newRecords() *records { return &records{m: map[int64]record{}} }
+func NewRecords() *Records { return &Records{m: map[int64]record{}} }
 
-// get returns a copy of row id's record at change number seq, if kept.
-func (r *records) get(id, seq int64) (*signpost.Child, bool) {
+// Get returns a copy of row id's record at change number seq, if kept.
+func (r *Records) Get(id, seq int64) (*signpost.Child, bool) {
 	r.mu.Lock()
 	e, ok := r.m[id]
 	r.mu.Unlock()
 	if !ok || e.seq != seq || e.epoch != r.epoch.Load() || time.Since(e.at) > recordFresh {
 		return nil, false
 	}
-	return copyChild(&e.child), true
+	return CopyChild(&e.child), true
 }
 
-func (r *records) put(id, seq int64, c *signpost.Child) {
-	e := record{seq: seq, epoch: r.epoch.Load(), at: time.Now(), child: *copyChild(c)}
+func (r *Records) Put(id, seq int64, c *signpost.Child) {
+	e := record{seq: seq, epoch: r.epoch.Load(), at: time.Now(), child: *CopyChild(c)}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if len(r.m) >= recordMax {
@@ -65,12 +69,12 @@ func (r *records) put(id, seq int64, c *signpost.Child) {
 	r.m[id] = e
 }
 
-// accountsChanged empties the cache: records show accounts' names and
+// AccountsChanged empties the cache: records show accounts' names and
 // contacts.
-func (r *records) accountsChanged() { r.epoch.Add(1) }
+func (r *Records) AccountsChanged() { r.epoch.Add(1) }
 
-// copyChild returns a copy of c that shares nothing a caller may change.
-func copyChild(c *signpost.Child) *signpost.Child {
+// CopyChild returns a copy of c that shares nothing a caller may change.
+func CopyChild(c *signpost.Child) *signpost.Child {
 	d := *c
 	d.Carers = append([]signpost.Carer(nil), c.Carers...)
 	d.Involvements = append([]signpost.Involvement{}, c.Involvements...)

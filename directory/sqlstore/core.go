@@ -1,0 +1,101 @@
+// Package sqlstore holds the store code the embedded store
+// (directory/sqlcipher) and the PostgreSQL store (directory/postgres) share:
+// each rule written once over database/sql, with a small Dialect for what
+// the two engines spell differently (issue 17, slice hdedup).
+//
+// Both stores write their SQL with ? placeholders (the PostgreSQL store's
+// connector rewrites them), so most statements are the same text on both.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"sync/atomic"
+	"time"
+
+	"signpost"
+	"signpost/directory/match"
+)
+
+// Dialect is what differs between the two stores' engines.
+type Dialect struct {
+	// NextSeq advances the change sequence inside a write transaction
+	// (PostgreSQL reads it back with RETURNING).
+	NextSeq func(ctx context.Context, tx *sql.Tx) (int64, error)
+	// Wrap turns an engine's error into a *signpost.Error.
+	Wrap func(doing string, err error) error
+	// CountIf is an aggregate counting the rows where cond holds (0 when
+	// none do).
+	CountIf func(cond string) string
+}
+
+// Core is what the shared store methods need of a concrete store.
+type Core struct {
+	Dialect
+	R  *sql.DB // reads of the directory
+	AR *sql.DB // reads of the audit
+	// Write runs fn in one write transaction, begun as the store begins
+	// its writes (the embedded store combines them; the PostgreSQL store
+	// takes its advisory lock).
+	Write func(ctx context.Context, fn func(tx *sql.Tx) error) error
+	// Broadcast wakes the long-polls after a committed change.
+	Broadcast func()
+
+	// The search index (searchindex.go): nil until BuildSearchIndex.
+	Search atomic.Pointer[SearchIndex]
+	// Read runs fn in one read transaction (a consistent snapshot).
+	Read func(ctx context.Context, fn func(tx *sql.Tx) error) error
+	// Calm is the context a refresh of the search index reads with.
+	Calm           func(context.Context) context.Context
+	ScanIdentities func(ctx context.Context, fn func(match.Identity) error) error
+	AuthorityNames func(ctx context.Context) (map[int64]string, error)
+	SerialOf       func(signpostID string) int
+}
+
+// Querier is a database or a transaction.
+type Querier interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}
+
+// TS is the stored form of a time.
+func TS(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// ParseTS reads a stored time (zero when empty).
+func ParseTS(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, s)
+	return t
+}
+
+// NotFound is the error of a thing that is not there.
+func NotFound(what string) error {
+	return &signpost.Error{Kind: signpost.KindNotFound, Message: what + " was not found"}
+}
+
+// ScopeUsers lists every user who has had the child in scope.
+func ScopeUsers(ctx context.Context, tx *sql.Tx, childID int64) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT user_id FROM scope_log WHERE child_id = ?`, childID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var users []int64
+	for rows.Next() {
+		var u int64
+		if err := rows.Scan(&u); err != nil {
+			return nil, err
+		}
+		users = append(users, u)
+	}
+	return users, rows.Err()
+}
+
+// LogScope records a change to a user's scope at a new change number.
+func (d Dialect) LogScope(ctx context.Context, tx *sql.Tx, userID, childID int64, event string) error {
+	seq, err := d.NextSeq(ctx, tx)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO scope_log (seq, user_id, child_id, event) VALUES (?, ?, ?, ?)`, seq, userID, childID, event)
+	return err
+}
