@@ -16,20 +16,40 @@ import (
 
 // dialect is how this store's engine spells what the two stores differ in.
 var dialect = sqlstore.Dialect{
-	NextSeq: nextSeq,
-	Wrap:    wrap,
-	CountIf: func(cond string) string { return "count(*) FILTER (WHERE " + cond + ")" },
+	NextSeq:  nextSeq,
+	Wrap:     wrap,
+	CountIf:  func(cond string) string { return "count(*) FILTER (WHERE " + cond + ")" },
+	Greatest: func(a, b string) string { return "GREATEST(" + a + ", " + b + ")" },
+	Bool:     func(expr string) string { return "(" + expr + ")::int" },
 }
 
 // initCore sets up the shared methods once the databases are open.
 func (s *Store) initCore() {
 	s.core = &sqlstore.Core{Dialect: dialect, R: s.r, AR: s.ar, Write: s.write, Broadcast: s.broadcast,
-		Read: s.read, Calm: calm, ScanIdentities: s.ScanIdentities, AuthorityNames: s.authorityNames, SerialOf: serialOf}
+		Read: s.read, Calm: calm, ScanIdentities: s.ScanIdentities, AuthorityNames: s.authorityNames, SerialOf: serialOf,
+		Pushed: s.pushed, QueryRow: s.queryRow, Query: s.QueryContext, Record: s.record,
+		Candidates: func(ctx context.Context, q sqlstore.Querier, k directory.CandidateKeys) ([]signpost.Candidate, error) {
+			return candidates(ctx, q, k)
+		}}
 }
 
-func logScope(ctx context.Context, tx *sql.Tx, userID, childID int64, event string) error {
-	return dialect.LogScope(ctx, tx, userID, childID, event)
+// pushed records a push's offline view events in the push's transaction
+// (a replay through any instance finds them there).
+func (s *Store) pushed(ctx context.Context, tx *sql.Tx, evs []directory.AuditEvent) error {
+	return insertAudit(ctx, tx, evs)
 }
+
+// The shared helpers of a change, as this store's code calls them.
+var (
+	logScope          = dialect.LogScope
+	touchChild        = dialect.TouchChild
+	inScope           = dialect.InScope
+	insertInvolvement = dialect.InsertInvolvement
+	logNotify         = sqlstore.LogNotify
+	readNotifications = sqlstore.ReadNotifications
+)
+
+const scopeEnter = sqlstore.ScopeEnter
 
 // Retain: see sqlstore.Core.Retain.
 func (s *Store) Retain(ctx context.Context, today time.Time) (*directory.Retention, error) {
@@ -69,4 +89,27 @@ func (s *Store) SearchIndexSize() (int, bool) { return s.core.SearchIndexSize() 
 
 func (s *Store) indexedCandidates(ctx context.Context, k directory.CandidateKeys) ([]signpost.Candidate, bool, error) {
 	return s.core.IndexedCandidates(ctx, k)
+}
+
+// Push: see sqlstore.Core.Push.
+func (s *Store) Push(ctx context.Context, a directory.Actor, ms []signpost.Mutation, now time.Time) ([]signpost.MutationResult, error) {
+	return s.core.Push(ctx, a, ms, now)
+}
+
+// Pull: see sqlstore.Core.Pull.
+func (s *Store) Pull(ctx context.Context, a directory.Actor, cursor directory.Cursor, limit int, now time.Time) (*directory.PullPage, error) {
+	return s.core.Pull(ctx, a, cursor, limit, now)
+}
+
+// HasChanges: see sqlstore.Core.HasChanges.
+func (s *Store) HasChanges(ctx context.Context, a directory.Actor, cursor directory.Cursor, now time.Time) (bool, error) {
+	return s.core.HasChanges(ctx, a, cursor, now)
+}
+
+// Head: see sqlstore.Core.Head.
+func (s *Store) Head(ctx context.Context) (int64, error) { return s.core.Head(ctx) }
+
+// Affected: see sqlstore.Core.Affected.
+func (s *Store) Affected(ctx context.Context, from, to int64, now time.Time) ([]int64, []string, error) {
+	return s.core.Affected(ctx, from, to, now)
 }

@@ -395,7 +395,7 @@ func updateChildren(ctx context.Context, tx *sql.Tx, us []directory.ChildUpdate,
 			null(u.Address), b2i(u.ClearAddress), null(u.Postcode), authorityArg(auths, u.AuthorityCode), b2i(u.FillAuthority),
 			null(u.NHSNumber), null(u.UPN), null(sc.Code), null(sc.Name), null(sc.StartedOn), null(gp.Code), null(gp.Name), null(gp.StartedOn),
 			null(u.DateOfDeath), seq, u.SignpostID, b2i(u.ByDetails)}
-		mv, err := moveBefore(ctx, tx, u, auths) // issue 16
+		mv, err := sqlstore.MoveBefore(ctx, tx, u, auths) // issue 16
 		if err != nil {
 			return err
 		}
@@ -405,7 +405,7 @@ func updateChildren(ctx context.Context, tx *sql.Tx, us []directory.ChildUpdate,
 		}
 		if n, _ := r.RowsAffected(); n > 0 {
 			res.Updated++
-			if err := mv.after(ctx, tx, at); err != nil { // issue 16: a move is told
+			if err := mv.After(ctx, tx, at); err != nil { // issue 16: a move is told
 				return err
 			}
 			continue

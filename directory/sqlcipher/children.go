@@ -98,29 +98,6 @@ func childRowID(ctx context.Context, q interface {
 	return id, err
 }
 
-// touchChild gives the child a new change sequence so pulls pick it up.
-func touchChild(ctx context.Context, tx *sql.Tx, childID int64) error {
-	seq, err := nextSeq(ctx, tx)
-	if err != nil {
-		return err
-	}
-	_, err = tx.ExecContext(ctx, `UPDATE children SET seq = ? WHERE id = ?`, seq, childID)
-	return err
-}
-
-const scopeEnter = "enter"
-
-// inScope reports whether the child is in the user's scope: an active
-// involvement of theirs or an unexpired lookup.
-func inScope(ctx context.Context, tx *sql.Tx, userID, childID int64, now time.Time) (bool, error) {
-	var n int
-	err := tx.QueryRowContext(ctx, `SELECT
-		EXISTS (SELECT 1 FROM involvements WHERE user_id = ? AND child_id = ? AND ended_on = '')
-		OR EXISTS (SELECT 1 FROM lookups WHERE user_id = ? AND child_id = ? AND expires_at > ?)`,
-		userID, childID, userID, childID, ts(now)).Scan(&n)
-	return n == 1, err
-}
-
 // AddInvolvement records a practitioner's involvement directly.
 func (s *Store) AddInvolvement(ctx context.Context, childID, username string, inv signpost.Involvement) (string, error) {
 	id := inv.ID
@@ -144,26 +121,6 @@ func (s *Store) AddInvolvement(ctx context.Context, childID, username string, in
 		s.broadcast()
 	}
 	return id, wrap("recording an involvement", err)
-}
-
-func insertInvolvement(ctx context.Context, tx *sql.Tx, id string, childID, userID int64, inv signpost.Involvement) error {
-	if inv.LeadProfessional && inv.EndedOn == "" {
-		if _, err := tx.ExecContext(ctx, `UPDATE involvements SET lead = 0 WHERE child_id = ?`, childID); err != nil {
-			return err
-		}
-	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO involvements (id, child_id, user_id, role, started_on, ended_on, caf, lead) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		id, childID, userID, inv.Role, inv.StartedOn, inv.EndedOn, b2i(inv.CAF), b2i(inv.LeadProfessional && inv.EndedOn == ""))
-	if err != nil {
-		return err
-	}
-	if err := touchChild(ctx, tx, childID); err != nil {
-		return err
-	}
-	if inv.EndedOn == "" {
-		return logScope(ctx, tx, userID, childID, scopeEnter)
-	}
-	return nil
 }
 
 const childCols = `c.id, c.signpost_id, c.given_name, c.family_name, c.dob, c.gender, c.address, c.postcode, COALESCE(a.name, ''),

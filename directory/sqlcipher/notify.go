@@ -14,14 +14,6 @@ import (
 	"signpost/directory"
 )
 
-// logNotify records, in the transaction of a change, that someone must be
-// told of it.
-func logNotify(ctx context.Context, tx *sql.Tx, ev directory.NotifyEvent, childID int64) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO notify_events (kind, child_id, involvement_id, to_involvement, actor_id, from_authority, to_authority, at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, ev.Kind, childID, ev.InvolvementID, ev.ToInvolvement, ev.ActorID, ev.FromAuthority, ev.ToAuthority, ts(ev.At))
-	return err
-}
-
 // NotifyEvents returns up to limit pending events, oldest first.
 func (s *Store) NotifyEvents(ctx context.Context, limit int) ([]directory.NotifyEvent, error) {
 	if limit <= 0 {
@@ -207,24 +199,6 @@ func (s *Store) Notifications(ctx context.Context, userID, before int64, limit i
 	var unread int
 	err = s.queryRow(ctx, `SELECT count(*) FROM notifications WHERE user_id = ? AND read_at = ''`, userID).Scan(&unread)
 	return out, unread, wrap("counting notifications", err)
-}
-
-// readNotifications marks a user's notifications read in tx.
-func readNotifications(ctx context.Context, tx *sql.Tx, userID int64, ids []string, at time.Time) (int, error) {
-	marked := 0
-	for _, v := range ids {
-		id, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-		if err != nil {
-			continue
-		}
-		r, err := tx.ExecContext(ctx, `UPDATE notifications SET read_at = ? WHERE id = ? AND user_id = ? AND read_at = ''`, ts(at), id, userID)
-		if err != nil {
-			return 0, err
-		}
-		n, _ := r.RowsAffected()
-		marked += int(n)
-	}
-	return marked, nil
 }
 
 // ReadNotifications marks a user's notifications read.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"signpost"
+	"signpost/directory"
 	"signpost/directory/match"
 )
 
@@ -27,6 +28,10 @@ type Dialect struct {
 	// CountIf is an aggregate counting the rows where cond holds (0 when
 	// none do).
 	CountIf func(cond string) string
+	// Greatest is the larger of two values (SQLite's scalar max).
+	Greatest func(a, b string) string
+	// Bool is a boolean expression as the integer 0 or 1.
+	Bool func(expr string) string
 }
 
 // Core is what the shared store methods need of a concrete store.
@@ -50,6 +55,23 @@ type Core struct {
 	ScanIdentities func(ctx context.Context, fn func(match.Identity) error) error
 	AuthorityNames func(ctx context.Context) (map[int64]string, error)
 	SerialOf       func(signpostID string) int
+
+	// What the shared Push, Pull and HasChanges (sync.go) take of the
+	// store.
+	//
+	// Pushed records the offline view events a push left, keyed by
+	// mutation id, as part of tx (the PostgreSQL store inserts them in tx;
+	// the embedded store commits them to its audit file just before tx).
+	Pushed func(ctx context.Context, tx *sql.Tx, evs []directory.AuditEvent) error
+	// QueryRow and Query run a short read on the readers (the embedded
+	// store's as cached prepared statements).
+	QueryRow func(ctx context.Context, query string, args ...any) *sql.Row
+	Query    func(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	// Record returns a child's whole record at a change number (kept in the
+	// store's records cache).
+	Record func(ctx context.Context, tx *sql.Tx, id, seq int64) (*signpost.Child, error)
+	// Candidates reads the children matching any of the keys through q.
+	Candidates func(ctx context.Context, q Querier, k directory.CandidateKeys) ([]signpost.Candidate, error)
 }
 
 // Querier is a database or a transaction.
