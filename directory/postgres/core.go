@@ -30,7 +30,8 @@ func (s *Store) initCore() {
 		Pushed: s.pushed, QueryRow: s.queryRow, Query: s.QueryContext, Record: s.record,
 		Candidates: func(ctx context.Context, q sqlstore.Querier, k directory.CandidateKeys) ([]signpost.Candidate, error) {
 			return candidates(ctx, q, k)
-		}}
+		},
+		MarkDelivered: markDelivered}
 }
 
 // pushed records a push's offline view events in the push's transaction
@@ -46,7 +47,6 @@ var (
 	inScope           = dialect.InScope
 	insertInvolvement = dialect.InsertInvolvement
 	logNotify         = sqlstore.LogNotify
-	readNotifications = sqlstore.ReadNotifications
 )
 
 const scopeEnter = sqlstore.ScopeEnter
@@ -112,4 +112,39 @@ func (s *Store) Head(ctx context.Context) (int64, error) { return s.core.Head(ct
 // Affected: see sqlstore.Core.Affected.
 func (s *Store) Affected(ctx context.Context, from, to int64, now time.Time) ([]int64, []string, error) {
 	return s.core.Affected(ctx, from, to, now)
+}
+
+// NotifyEvents: see sqlstore.Core.NotifyEvents.
+func (s *Store) NotifyEvents(ctx context.Context, limit int) ([]directory.NotifyEvent, error) {
+	return s.core.NotifyEvents(ctx, limit)
+}
+
+// DeliverNotifications: see sqlstore.Core.DeliverNotifications.
+func (s *Store) DeliverNotifications(ctx context.Context, userID, after, upTo int64, at time.Time) ([]signpost.Notification, error) {
+	return s.core.DeliverNotifications(ctx, userID, after, upTo, at)
+}
+
+// Notifications: see sqlstore.Core.Notifications.
+func (s *Store) Notifications(ctx context.Context, userID, before int64, limit int) ([]signpost.Notification, int, error) {
+	return s.core.Notifications(ctx, userID, before, limit)
+}
+
+// ReadNotifications: see sqlstore.Core.ReadNotifications.
+func (s *Store) ReadNotifications(ctx context.Context, userID int64, ids []string, at time.Time) (int, int, error) {
+	return s.core.ReadNotifications(ctx, userID, ids, at)
+}
+
+// MutedKinds: see sqlstore.Core.MutedKinds.
+func (s *Store) MutedKinds(ctx context.Context, userID int64) ([]string, error) {
+	return s.core.MutedKinds(ctx, userID)
+}
+
+// SetMutedKinds: see sqlstore.Core.SetMutedKinds.
+func (s *Store) SetMutedKinds(ctx context.Context, userID int64, kinds []string) error {
+	return s.core.SetMutedKinds(ctx, userID, kinds)
+}
+
+// ManagementTeam: see sqlstore.Core.ManagementTeam.
+func (s *Store) ManagementTeam(ctx context.Context, authority string) ([]directory.Account, error) {
+	return s.core.ManagementTeam(ctx, authority)
 }

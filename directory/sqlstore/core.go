@@ -72,6 +72,8 @@ type Core struct {
 	Record func(ctx context.Context, tx *sql.Tx, id, seq int64) (*signpost.Child, error)
 	// Candidates reads the children matching any of the keys through q.
 	Candidates func(ctx context.Context, q Querier, k directory.CandidateKeys) ([]signpost.Candidate, error)
+	// MarkDelivered marks the notifications ids delivered at at (issue 16).
+	MarkDelivered func(ctx context.Context, tx *sql.Tx, ids []int64, at time.Time) error
 }
 
 // Querier is a database or a transaction.

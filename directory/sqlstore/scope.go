@@ -73,8 +73,8 @@ func LogNotify(ctx context.Context, tx *sql.Tx, ev directory.NotifyEvent, childI
 	return err
 }
 
-// ReadNotifications marks a user's notifications read in tx (issue 16).
-func ReadNotifications(ctx context.Context, tx *sql.Tx, userID int64, ids []string, at time.Time) (int, error) {
+// MarkNotificationsRead marks a user's notifications read in tx (issue 16).
+func MarkNotificationsRead(ctx context.Context, tx *sql.Tx, userID int64, ids []string, at time.Time) (int, error) {
 	marked := 0
 	for _, v := range ids {
 		id, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)

@@ -185,7 +185,7 @@ func (s *Core) apply(ctx context.Context, tx *sql.Tx, a directory.Actor, m *sign
 		if len(m.Notifications) == 0 || len(m.Notifications) > 1000 {
 			return reject("mark from 1 to 1000 notifications read at a time")
 		}
-		_, err := ReadNotifications(ctx, tx, a.UserID, m.Notifications, now)
+		_, err := MarkNotificationsRead(ctx, tx, a.UserID, m.Notifications, now)
 		return err
 	}
 	if a.Role == signpost.RoleITAdmin {
