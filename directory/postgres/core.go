@@ -16,22 +16,20 @@ import (
 
 // dialect is how this store's engine spells what the two stores differ in.
 var dialect = sqlstore.Dialect{
-	NextSeq:  nextSeq,
-	Wrap:     wrap,
-	CountIf:  func(cond string) string { return "count(*) FILTER (WHERE " + cond + ")" },
-	Greatest: func(a, b string) string { return "GREATEST(" + a + ", " + b + ")" },
-	Bool:     func(expr string) string { return "(" + expr + ")::int" },
+	NextSeq:     nextSeq,
+	Wrap:        wrap,
+	CountIf:     func(cond string) string { return "count(*) FILTER (WHERE " + cond + ")" },
+	Greatest:    func(a, b string) string { return "GREATEST(" + a + ", " + b + ")" },
+	Bool:        func(expr string) string { return "(" + expr + ")::int" },
+	GroupConcat: func(expr string) string { return "string_agg(" + expr + ", ',')" },
 }
 
 // initCore sets up the shared methods once the databases are open.
 func (s *Store) initCore() {
 	s.core = &sqlstore.Core{Dialect: dialect, R: s.r, AR: s.ar, Write: s.write, Broadcast: s.broadcast,
 		Read: s.read, Calm: calm, ScanIdentities: s.ScanIdentities, AuthorityNames: s.authorityNames, SerialOf: serialOf,
-		Pushed: s.pushed, QueryRow: s.queryRow, Query: s.QueryContext, Record: s.record,
-		Candidates: func(ctx context.Context, q sqlstore.Querier, k directory.CandidateKeys) ([]signpost.Candidate, error) {
-			return candidates(ctx, q, k)
-		},
-		MarkDelivered: markDelivered}
+		Pushed: s.pushed, QueryRow: s.queryRow, Query: s.QueryContext, MarkDelivered: markDelivered,
+		Cache: func() *sqlstore.Records { return s.records }, AuditTx: func(ctx context.Context, fn func(tx *sql.Tx) error) error { return appendTx(ctx, s.aw, fn) }}
 }
 
 // pushed records a push's offline view events in the push's transaction
@@ -49,7 +47,16 @@ var (
 	logNotify         = sqlstore.LogNotify
 )
 
-const scopeEnter = sqlstore.ScopeEnter
+const (
+	scopeEnter = sqlstore.ScopeEnter
+	childCols  = sqlstore.ChildCols
+)
+
+var (
+	nullable  = sqlstore.Nullable
+	scanChild = sqlstore.ScanChild
+	fillChild = sqlstore.FillChild
+)
 
 // Retain: see sqlstore.Core.Retain.
 func (s *Store) Retain(ctx context.Context, today time.Time) (*directory.Retention, error) {
@@ -86,10 +93,6 @@ func (s *Store) BuildSearchIndex(ctx context.Context) error { return s.core.Buil
 
 // SearchIndexSize: see sqlstore.Core.SearchIndexSize.
 func (s *Store) SearchIndexSize() (int, bool) { return s.core.SearchIndexSize() }
-
-func (s *Store) indexedCandidates(ctx context.Context, k directory.CandidateKeys) ([]signpost.Candidate, bool, error) {
-	return s.core.IndexedCandidates(ctx, k)
-}
 
 // Push: see sqlstore.Core.Push.
 func (s *Store) Push(ctx context.Context, a directory.Actor, ms []signpost.Mutation, now time.Time) ([]signpost.MutationResult, error) {
@@ -147,4 +150,59 @@ func (s *Store) SetMutedKinds(ctx context.Context, userID int64, kinds []string)
 // ManagementTeam: see sqlstore.Core.ManagementTeam.
 func (s *Store) ManagementTeam(ctx context.Context, authority string) ([]directory.Account, error) {
 	return s.core.ManagementTeam(ctx, authority)
+}
+
+// AddInvolvement: see sqlstore.Core.AddInvolvement.
+func (s *Store) AddInvolvement(ctx context.Context, childID, username string, inv signpost.Involvement) (string, error) {
+	return s.core.AddInvolvement(ctx, childID, username, inv)
+}
+
+// Child: see sqlstore.Core.Child.
+func (s *Store) Child(ctx context.Context, signpostID string) (*signpost.Child, error) {
+	return s.core.Child(ctx, signpostID)
+}
+
+// Candidates: see sqlstore.Core.Candidates.
+func (s *Store) Candidates(ctx context.Context, k directory.CandidateKeys) ([]signpost.Candidate, error) {
+	return s.core.Candidates(ctx, k)
+}
+
+// ShieldedNow: see sqlstore.Core.ShieldedNow.
+func (s *Store) ShieldedNow(ctx context.Context, ids []string) (map[string]bool, error) {
+	return s.core.ShieldedNow(ctx, ids)
+}
+
+// SetShield: see sqlstore.Core.SetShield.
+func (s *Store) SetShield(ctx context.Context, signpostID string, sh *directory.Shield) error {
+	return s.core.SetShield(ctx, signpostID, sh)
+}
+
+// ClearShield: see sqlstore.Core.ClearShield.
+func (s *Store) ClearShield(ctx context.Context, signpostID string) error {
+	return s.core.ClearShield(ctx, signpostID)
+}
+
+// AddLookup: see sqlstore.Core.AddLookup.
+func (s *Store) AddLookup(ctx context.Context, userID int64, signpostID string, expires time.Time) error {
+	return s.core.AddLookup(ctx, userID, signpostID, expires)
+}
+
+// RecordView: see sqlstore.Core.RecordView.
+func (s *Store) RecordView(ctx context.Context, v directory.ViewRecord) (int, error) {
+	return s.core.RecordView(ctx, v)
+}
+
+// AccessCount: see sqlstore.Core.AccessCount.
+func (s *Store) AccessCount(ctx context.Context, userID int64, day, action string) (int, error) {
+	return s.core.AccessCount(ctx, userID, day, action)
+}
+
+// SaveAccessCounts: see sqlstore.Core.SaveAccessCounts.
+func (s *Store) SaveAccessCounts(ctx context.Context, cs []directory.AccessCount) error {
+	return s.core.SaveAccessCounts(ctx, cs)
+}
+
+// AuditForChild: see sqlstore.Core.AuditForChild.
+func (s *Store) AuditForChild(ctx context.Context, signpostID string) ([]directory.AuditEvent, error) {
+	return s.core.AuditForChild(ctx, signpostID)
 }

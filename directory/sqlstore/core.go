@@ -32,6 +32,8 @@ type Dialect struct {
 	Greatest func(a, b string) string
 	// Bool is a boolean expression as the integer 0 or 1.
 	Bool func(expr string) string
+	// GroupConcat joins the texts of an aggregate with commas.
+	GroupConcat func(expr string) string
 }
 
 // Core is what the shared store methods need of a concrete store.
@@ -56,8 +58,8 @@ type Core struct {
 	AuthorityNames func(ctx context.Context) (map[int64]string, error)
 	SerialOf       func(signpostID string) int
 
-	// What the shared Push, Pull and HasChanges (sync.go) take of the
-	// store.
+	// What the shared Push, Pull, children and notifications (sync.go,
+	// children.go, notify.go) take of the store.
 	//
 	// Pushed records the offline view events a push left, keyed by
 	// mutation id, as part of tx (the PostgreSQL store inserts them in tx;
@@ -67,11 +69,12 @@ type Core struct {
 	// store's as cached prepared statements).
 	QueryRow func(ctx context.Context, query string, args ...any) *sql.Row
 	Query    func(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	// Record returns a child's whole record at a change number (kept in the
-	// store's records cache).
-	Record func(ctx context.Context, tx *sql.Tx, id, seq int64) (*signpost.Child, error)
-	// Candidates reads the children matching any of the keys through q.
-	Candidates func(ctx context.Context, q Querier, k directory.CandidateKeys) ([]signpost.Candidate, error)
+	// Cache is the store's cache of whole child records (replaced by the
+	// PostgreSQL store's import).
+	Cache func() *Records
+	// AuditTx runs fn in a transaction of the audit, without the write
+	// lock (for appends no change number orders).
+	AuditTx func(ctx context.Context, fn func(tx *sql.Tx) error) error
 	// MarkDelivered marks the notifications ids delivered at at (issue 16).
 	MarkDelivered func(ctx context.Context, tx *sql.Tx, ids []int64, at time.Time) error
 }

@@ -337,7 +337,7 @@ func (s *Core) applyMetChild(ctx context.Context, tx *sql.Tx, a directory.Actor,
 	if sw, ok := signpost.SwapDayMonth(id.DateOfBirth); ok {
 		keys.DatesOfBirth = append(keys.DatesOfBirth, sw)
 	}
-	cands, err := s.Candidates(ctx, tx, keys)
+	cands, err := s.candidates(ctx, tx, keys)
 	if err != nil {
 		return err
 	}
@@ -478,7 +478,7 @@ func (s *Core) Pull(ctx context.Context, a directory.Actor, cursor directory.Cur
 			if err := asked.Err(); err != nil {
 				return err
 			}
-			c, err := s.Record(ctx, tx, x.id, x.childSeq)
+			c, err := s.record(ctx, tx, x.id, x.childSeq)
 			if err != nil {
 				return err
 			}
