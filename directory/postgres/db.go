@@ -66,9 +66,9 @@ type Store struct {
 	notifyMu gosync.Mutex
 	notify   chan struct{}
 
-	ids     *signpost.IDCodec
-	records *sqlstore.Records
-	core    *sqlstore.Core // issue 17, slice hdedup: the shared methods (core.go)
+	ids            *signpost.IDCodec
+	records        *sqlstore.Records
+	*sqlstore.Core // issue 17: the methods written once for both SQL stores (directory/sqlstore; core.go)
 
 	listenStop context.CancelFunc
 	listenDone chan struct{}
@@ -252,7 +252,7 @@ func (s *Store) Changed() <-chan struct{} {
 
 // wake closes the current Changed channel.
 func (s *Store) wake() {
-	if si := s.core.Search.Load(); si != nil {
+	if si := s.Core.Search.Load(); si != nil {
 		si.MarkStale()
 	}
 	s.notifyMu.Lock()

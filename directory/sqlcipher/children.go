@@ -65,7 +65,7 @@ func (s *Store) CreateChildren(ctx context.Context, cs []signpost.Child) error {
 		}
 		return nil
 	})
-	if si := s.core.Search.Load(); si != nil {
+	if si := s.Core.Search.Load(); si != nil {
 		si.MarkStale()
 	}
 	return wrap("storing children", err)

@@ -70,10 +70,10 @@ type Store struct {
 	// pendingAudit holds the audit events the writes of the transaction
 	// being combined left, committed together just before it; only the
 	// combiner's goroutine touches it.
-	pendingAudit []directory.AuditEvent
-	records      *sqlstore.Records // whole child records as last read
-	core         *sqlstore.Core    // issue 17, slice hdedup: the shared methods (core.go)
-	limits       memTokens         // issue 17, shared limits (limits.go)
+	pendingAudit   []directory.AuditEvent
+	records        *sqlstore.Records // whole child records as last read
+	*sqlstore.Core                   // issue 17: the methods written once for both SQL stores (directory/sqlstore; core.go)
+	limits         memTokens         // issue 17, shared limits (limits.go)
 
 	// The audit file is written on every search. Its checkpoints (copying
 	// the write-ahead log into the file, with two fsyncs) run on a
@@ -415,7 +415,7 @@ func (s *Store) Changed() <-chan struct{} {
 }
 
 func (s *Store) broadcast() {
-	if si := s.core.Search.Load(); si != nil {
+	if si := s.Core.Search.Load(); si != nil {
 		si.MarkStale()
 	}
 	s.notifyMu.Lock()
