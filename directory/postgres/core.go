@@ -14,19 +14,26 @@ import (
 
 // dialect is how this store's engine spells what the two stores differ in.
 var dialect = sqlstore.Dialect{
-	NextSeq:     nextSeq,
-	Wrap:        wrap,
-	CountIf:     func(cond string) string { return "count(*) FILTER (WHERE " + cond + ")" },
-	Greatest:    func(a, b string) string { return "GREATEST(" + a + ", " + b + ")" },
-	Bool:        func(expr string) string { return "(" + expr + ")::int" },
-	GroupConcat: func(expr string) string { return "string_agg(" + expr + ", ',')" },
+	NextSeq:      nextSeq,
+	Wrap:         wrap,
+	CountIf:      func(cond string) string { return "count(*) FILTER (WHERE " + cond + ")" },
+	Greatest:     func(a, b string) string { return "GREATEST(" + a + ", " + b + ")" },
+	Bool:         func(expr string) string { return "(" + expr + ")::int" },
+	GroupConcat:  func(expr string) string { return "string_agg(" + expr + ", ',')" },
+	ILike:        "ILIKE",
+	InsertIgnore: func(insert string) string { return insert + " ON CONFLICT DO NOTHING" },
+	InsertID: func(ctx context.Context, tx *sql.Tx, insert string, args ...any) (int64, error) {
+		var id int64
+		err := tx.QueryRowContext(ctx, insert+" RETURNING id", args...).Scan(&id)
+		return id, err
+	},
 }
 
 // initCore sets up the shared methods once the databases are open.
 func (s *Store) initCore() {
 	s.Core = &sqlstore.Core{Dialect: dialect, R: s.r, AR: s.ar, Write: s.write, Broadcast: s.broadcast,
 		Read: s.read, Calm: calm, ScanIdentities: s.ScanIdentities, AuthorityNames: s.authorityNames, SerialOf: serialOf,
-		Pushed: s.pushed, QueryRow: s.queryRow, Query: s.QueryContext, MarkDelivered: markDelivered,
+		Pushed: s.pushed, QueryRow: s.queryRow, Query: s.QueryContext, MarkDelivered: markDelivered, AccountsChanged: s.accountsChanged,
 		Cache: func() *sqlstore.Records { return s.records }, AuditTx: func(ctx context.Context, fn func(tx *sql.Tx) error) error { return appendTx(ctx, s.aw, fn) }}
 }
 
@@ -44,6 +51,8 @@ var (
 	insertInvolvement = dialect.InsertInvolvement
 	logNotify         = sqlstore.LogNotify
 )
+
+type rowScanner = sqlstore.RowScanner
 
 const (
 	scopeEnter = sqlstore.ScopeEnter

@@ -7,6 +7,7 @@ package sqlcipher
 import (
 	"context"
 	"database/sql"
+	"strings"
 
 	"signpost/directory"
 	"signpost/directory/sqlstore"
@@ -14,19 +15,28 @@ import (
 
 // dialect is how this store's engine spells what the two stores differ in.
 var dialect = sqlstore.Dialect{
-	NextSeq:     nextSeq,
-	Wrap:        wrap,
-	CountIf:     func(cond string) string { return "COALESCE(sum(" + cond + "), 0)" },
-	Greatest:    func(a, b string) string { return "MAX(" + a + ", " + b + ")" },
-	Bool:        func(expr string) string { return expr },
-	GroupConcat: func(expr string) string { return "group_concat(" + expr + ")" },
+	NextSeq:      nextSeq,
+	Wrap:         wrap,
+	CountIf:      func(cond string) string { return "COALESCE(sum(" + cond + "), 0)" },
+	Greatest:     func(a, b string) string { return "MAX(" + a + ", " + b + ")" },
+	Bool:         func(expr string) string { return expr },
+	GroupConcat:  func(expr string) string { return "group_concat(" + expr + ")" },
+	ILike:        "LIKE",
+	InsertIgnore: func(insert string) string { return strings.Replace(insert, "INSERT INTO", "INSERT OR IGNORE INTO", 1) },
+	InsertID: func(ctx context.Context, tx *sql.Tx, insert string, args ...any) (int64, error) {
+		res, err := tx.ExecContext(ctx, insert, args...)
+		if err != nil {
+			return 0, err
+		}
+		return res.LastInsertId()
+	},
 }
 
 // initCore sets up the shared methods once the databases are open.
 func (s *Store) initCore() {
 	s.Core = &sqlstore.Core{Dialect: dialect, R: s.r, AR: s.ar, Write: s.write, Broadcast: s.broadcast,
 		Read: s.read, Calm: calm, ScanIdentities: s.ScanIdentities, AuthorityNames: s.authorityNames, SerialOf: serialOf,
-		Pushed: s.pushed, QueryRow: s.queryRow, Query: s.QueryContext, MarkDelivered: markDelivered,
+		Pushed: s.pushed, QueryRow: s.queryRow, Query: s.QueryContext, MarkDelivered: markDelivered, AccountsChanged: func() { s.records.AccountsChanged() },
 		Cache: func() *sqlstore.Records { return s.records }, AuditTx: func(ctx context.Context, fn func(tx *sql.Tx) error) error { return inTx(ctx, s.aw, fn) }}
 }
 
@@ -46,6 +56,8 @@ var (
 	insertInvolvement = dialect.InsertInvolvement
 	logNotify         = sqlstore.LogNotify
 )
+
+type rowScanner = sqlstore.RowScanner
 
 const (
 	scopeEnter = sqlstore.ScopeEnter

@@ -34,6 +34,14 @@ type Dialect struct {
 	Bool func(expr string) string
 	// GroupConcat joins the texts of an aggregate with commas.
 	GroupConcat func(expr string) string
+	// ILike is the operator of a case-insensitive LIKE.
+	ILike string
+	// InsertIgnore makes an INSERT INTO statement insert nothing where a
+	// row would break a unique key (SQLite's INSERT OR IGNORE).
+	InsertIgnore func(insert string) string
+	// InsertID runs an INSERT of one row and returns the row's id (SQLite
+	// 3.33 has no RETURNING; PostgreSQL has no LastInsertId).
+	InsertID func(ctx context.Context, tx *sql.Tx, insert string, args ...any) (int64, error)
 }
 
 // Core is what the shared store methods need of a concrete store.
@@ -72,6 +80,9 @@ type Core struct {
 	// Cache is the store's cache of whole child records (replaced by the
 	// PostgreSQL store's import).
 	Cache func() *Records
+	// AccountsChanged empties the records cache (and, on PostgreSQL, the
+	// other instances') after a change to what records show of accounts.
+	AccountsChanged func()
 	// AuditTx runs fn in a transaction of the audit, without the write
 	// lock (for appends no change number orders).
 	AuditTx func(ctx context.Context, fn func(tx *sql.Tx) error) error

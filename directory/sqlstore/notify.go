@@ -142,7 +142,7 @@ func (s *Core) SetMutedKinds(ctx context.Context, userID int64, kinds []string) 
 			return err
 		}
 		for _, k := range kinds {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO notification_mutes (user_id, kind) VALUES (?, ?) ON CONFLICT DO NOTHING`, userID, k); err != nil {
+			if _, err := tx.ExecContext(ctx, s.InsertIgnore(`INSERT INTO notification_mutes (user_id, kind) VALUES (?, ?)`), userID, k); err != nil {
 				return err
 			}
 		}
