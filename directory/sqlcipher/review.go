@@ -20,7 +20,7 @@ var errPreview = errors.New("merge preview: roll back")
 func (s *Store) PreviewMerge(ctx context.Context, from, into string, now time.Time) (*signpost.Child, error) {
 	var c *signpost.Child
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		merged, _, err := mergeTx(ctx, tx, directory.MergeOrder{From: from, Into: into}, now)
+		merged, _, err := s.MergeTx(ctx, tx, directory.MergeOrder{From: from, Into: into}, now)
 		if err != nil {
 			return err
 		}

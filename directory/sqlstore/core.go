@@ -15,7 +15,6 @@ import (
 
 	"signpost"
 	"signpost/directory"
-	"signpost/directory/match"
 )
 
 // Dialect is what differs between the two stores' engines.
@@ -61,10 +60,7 @@ type Core struct {
 	// Read runs fn in one read transaction (a consistent snapshot).
 	Read func(ctx context.Context, fn func(tx *sql.Tx) error) error
 	// Calm is the context a refresh of the search index reads with.
-	Calm           func(context.Context) context.Context
-	ScanIdentities func(ctx context.Context, fn func(match.Identity) error) error
-	AuthorityNames func(ctx context.Context) (map[int64]string, error)
-	SerialOf       func(signpostID string) int
+	Calm func(context.Context) context.Context
 
 	// What the shared Push, Pull, children and notifications (sync.go,
 	// children.go, notify.go) take of the store.
@@ -80,6 +76,15 @@ type Core struct {
 	// Cache is the store's cache of whole child records (replaced by the
 	// PostgreSQL store's import).
 	Cache func() *Records
+	// IDs is how the store turns serials into Signpost IDs (read once it is
+	// open).
+	IDs func() *signpost.IDCodec
+	// InsertCreates stores a feed batch's new children (feeds.go): each
+	// store's own step, Dialect.InsertChildren unless it has a faster one.
+	InsertCreates func(ctx context.Context, tx *sql.Tx, cs []directory.NewChild, auths map[string]int64) error
+	// UpdateSQL is the statement that applies a feed's update to a child
+	// (feeds.go; each engine's spelling of "is distinct from").
+	UpdateSQL string
 	// AccountsChanged empties the records cache (and, on PostgreSQL, the
 	// other instances') after a change to what records show of accounts.
 	AccountsChanged func()
