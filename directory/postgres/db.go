@@ -419,38 +419,12 @@ func nextSeq(ctx context.Context, tx *sql.Tx) (int64, error) {
 	return n, err
 }
 
-func ts(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+// wrap turns an error into a *signpost.Error (see sqlstore.WrapWith): a
+// unique violation is a conflict, no rows is not found, a lost database is
+// unavailable.
+func wrap(doing string, err error) error { return sqlstore.WrapWith(doing, err, engineError) }
 
-func parseTS(s string) time.Time {
-	t, _ := time.Parse(time.RFC3339Nano, s)
-	return t
-}
-
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-func notFound(what string) error {
-	return &signpost.Error{Kind: signpost.KindNotFound, Message: what + " was not found"}
-}
-
-// wrap turns an error into a *signpost.Error: a unique violation is a
-// conflict, no rows is not found, a cancelled or lost database is
-// unavailable, and anything else internal (never the SQL error's text).
-func wrap(doing string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var de *signpost.Error
-	if errors.As(err, &de) {
-		return err
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return &signpost.Error{Kind: signpost.KindUnavailable, Message: "the request was cancelled or took too long while " + doing, Err: err}
-	}
+func engineError(doing string, err error) error {
 	if errors.Is(err, sql.ErrNoRows) || errors.Is(err, pgx.ErrNoRows) {
 		return &signpost.Error{Kind: signpost.KindNotFound, Message: "that was not found (" + doing + ")", Err: err}
 	}
@@ -466,5 +440,5 @@ func wrap(doing string, err error) error {
 	if pgconn.Timeout(err) || errors.Is(err, driver.ErrBadConn) {
 		return &signpost.Error{Kind: signpost.KindUnavailable, Message: "the database is unavailable while " + doing, Err: err}
 	}
-	return signpost.Internal(doing, err)
+	return nil
 }

@@ -59,13 +59,12 @@ var (
 
 type rowScanner = sqlstore.RowScanner
 
-const (
-	scopeEnter = sqlstore.ScopeEnter
-	childCols  = sqlstore.ChildCols
-)
+const scopeEnter = sqlstore.ScopeEnter
 
 var (
-	nullable  = sqlstore.Nullable
-	scanChild = sqlstore.ScanChild
-	fillChild = sqlstore.FillChild
+	nullable = sqlstore.Nullable
+	ts       = sqlstore.TS
+	parseTS  = sqlstore.ParseTS
+	b2i      = sqlstore.B2I
+	notFound = sqlstore.NotFound
 )

@@ -506,37 +506,13 @@ func nextSeq(ctx context.Context, tx *sql.Tx) (int64, error) {
 	return n, err
 }
 
-func ts(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+// wrap turns an error into a *signpost.Error (see sqlstore.WrapWith): a
+// unique constraint failed is a conflict.
+func wrap(doing string, err error) error { return sqlstore.WrapWith(doing, err, engineError) }
 
-func parseTS(s string) time.Time {
-	t, _ := time.Parse(time.RFC3339Nano, s)
-	return t
-}
-
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-func notFound(what string) error {
-	return &signpost.Error{Kind: signpost.KindNotFound, Message: what + " was not found"}
-}
-
-func wrap(doing string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var de *signpost.Error
-	if errors.As(err, &de) {
-		return err
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return &signpost.Error{Kind: signpost.KindUnavailable, Message: "the request was cancelled or took too long while " + doing, Err: err}
-	}
+func engineError(doing string, err error) error {
 	if strings.Contains(err.Error(), "UNIQUE constraint failed") {
 		return &signpost.Error{Kind: signpost.KindConflict, Message: "that already exists (" + doing + ")", Err: err}
 	}
-	return signpost.Internal(doing, err)
+	return nil
 }

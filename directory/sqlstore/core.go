@@ -10,6 +10,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"sync/atomic"
 	"time"
 
@@ -141,4 +142,25 @@ func (d Dialect) LogScope(ctx context.Context, tx *sql.Tx, userID, childID int64
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO scope_log (seq, user_id, child_id, event) VALUES (?, ?, ?, ?)`, seq, userID, childID, event)
 	return err
+}
+
+// WrapWith turns an error into a *signpost.Error: one already is, a
+// cancelled or timed-out request is unavailable, then engine's reading of
+// the error (nil when it has none), and anything else internal (never the
+// SQL error's text).
+func WrapWith(doing string, err error, engine func(doing string, err error) error) error {
+	if err == nil {
+		return nil
+	}
+	var de *signpost.Error
+	if errors.As(err, &de) {
+		return err
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return &signpost.Error{Kind: signpost.KindUnavailable, Message: "the request was cancelled or took too long while " + doing, Err: err}
+	}
+	if e := engine(doing, err); e != nil {
+		return e
+	}
+	return signpost.Internal(doing, err)
 }
