@@ -5,77 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 
-	"signpost"
 	"signpost/directory"
 )
-
-// CreateChild stores a new child with carers, school and GP.
-func (s *Store) CreateChild(ctx context.Context, c *signpost.Child) error {
-	return s.CreateChildren(ctx, []signpost.Child{*c})
-}
-
-// CreateChildren stores many children in one transaction.
-func (s *Store) CreateChildren(ctx context.Context, cs []signpost.Child) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		ins, err := tx.PrepareContext(ctx, `INSERT INTO children (signpost_id, given_name, family_name, given_norm, family_norm, dob, gender, address, postcode,
-			authority_id, nhs_number, upn, status, shielded, merged_into, school_code, school_name, school_phone, school_started, gp_code, gp_name, gp_phone, gp_started, seq)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT id FROM authorities WHERE name = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)
-		if err != nil {
-			return err
-		}
-		defer ins.Close()
-		carer, err := tx.PrepareContext(ctx, `INSERT INTO carers (child_id, pos, name, relationship, pr, phone, email) VALUES (?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer carer.Close()
-		seq, err := nextSeq(ctx, tx)
-		if err != nil {
-			return err
-		}
-		for i := range cs {
-			c := &cs[i]
-			if !signpost.ValidSignpostID(c.SignpostID) {
-				return signpost.FieldError("signpost_id", "a child needs a valid Signpost ID")
-			}
-			status := c.Status
-			if status == "" {
-				status = signpost.StatusActive
-			}
-			var sc, gp signpost.Setting
-			if c.School != nil {
-				sc = *c.School
-			}
-			if c.GP != nil {
-				gp = *c.GP
-			}
-			var id int64
-			err := ins.QueryRowContext(ctx, c.SignpostID, c.GivenName, c.FamilyName, signpost.NormaliseName(c.GivenName), signpost.NormaliseName(c.FamilyName),
-				c.DateOfBirth, c.Gender, c.Address, signpost.NormalisePostcode(c.Postcode), c.Authority,
-				nullable(signpost.NormaliseNHSNumber(c.NHSNumber)), nullable(signpost.NormaliseUPN(c.UPN)), status, b2i(c.Shielded), c.MergedInto,
-				sc.Code, sc.Name, sc.Phone, sc.StartedOn, gp.Code, gp.Name, gp.Phone, gp.StartedOn, seq).Scan(&id)
-			if err != nil {
-				return err
-			}
-			for j, cr := range c.Carers {
-				if _, err := carer.ExecContext(ctx, id, j, cr.Name, cr.Relationship, b2i(cr.ParentalResponsibility), cr.Phone, cr.Email); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	})
-	if si := s.Core.Search.Load(); si != nil {
-		si.MarkStale()
-	}
-	return wrap("storing children", err)
-}
-
-type querier interface {
-	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-	ExecContext(context.Context, string, ...any) (sql.Result, error)
-}
 
 // QueryContext runs a read (pgx prepares and caches the statement).
 func (s *Store) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
@@ -101,6 +32,12 @@ func (s *Store) Audit(ctx context.Context, evs []directory.AuditEvent) error {
 		return wrap("recording the audit", insertAudit(ctx, s.aw, evs))
 	}
 	return wrap("recording the audit", do(ctx, s.aw, func(tx *sql.Tx) error { return insertAudit(ctx, tx, evs) }))
+}
+
+type querier interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
 }
 
 // insertAudit records events, each with the children it names in one

@@ -27,6 +27,12 @@ var dialect = sqlstore.Dialect{
 		err := tx.QueryRowContext(ctx, insert+" RETURNING id", args...).Scan(&id)
 		return id, err
 	},
+	ReturningID: " RETURNING id",
+	ExecID: func(ctx context.Context, ins *sql.Stmt, args ...any) (int64, error) {
+		var id int64
+		err := ins.QueryRowContext(ctx, args...).Scan(&id)
+		return id, err
+	},
 }
 
 // initCore sets up the shared methods once the databases are open.

@@ -30,6 +30,14 @@ var dialect = sqlstore.Dialect{
 		}
 		return res.LastInsertId()
 	},
+	ExecID: func(ctx context.Context, ins *sql.Stmt, args ...any) (int64, error) {
+		res, err := ins.ExecContext(ctx, args...)
+		if err != nil {
+			return 0, err
+		}
+		id, _ := res.LastInsertId()
+		return id, nil
+	},
 }
 
 // initCore sets up the shared methods once the databases are open.

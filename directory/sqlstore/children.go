@@ -26,6 +26,67 @@ func (f queryFunc) QueryContext(ctx context.Context, query string, args ...any) 
 	return f(ctx, query, args...)
 }
 
+// CreateChild stores a new child with carers, school and GP.
+func (s *Core) CreateChild(ctx context.Context, c *signpost.Child) error {
+	return s.CreateChildren(ctx, []signpost.Child{*c})
+}
+
+// CreateChildren stores many children in one transaction.
+func (s *Core) CreateChildren(ctx context.Context, cs []signpost.Child) error {
+	err := s.Write(ctx, func(tx *sql.Tx) error {
+		ins, err := tx.PrepareContext(ctx, `INSERT INTO children (signpost_id, given_name, family_name, given_norm, family_norm, dob, gender, address, postcode,
+			authority_id, nhs_number, upn, status, shielded, merged_into, school_code, school_name, school_phone, school_started, gp_code, gp_name, gp_phone, gp_started, seq)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT id FROM authorities WHERE name = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`+s.ReturningID)
+		if err != nil {
+			return err
+		}
+		defer ins.Close()
+		carer, err := tx.PrepareContext(ctx, `INSERT INTO carers (child_id, pos, name, relationship, pr, phone, email) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer carer.Close()
+		seq, err := s.NextSeq(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for i := range cs {
+			c := &cs[i]
+			if !signpost.ValidSignpostID(c.SignpostID) {
+				return signpost.FieldError("signpost_id", "a child needs a valid Signpost ID")
+			}
+			status := c.Status
+			if status == "" {
+				status = signpost.StatusActive
+			}
+			var sc, gp signpost.Setting
+			if c.School != nil {
+				sc = *c.School
+			}
+			if c.GP != nil {
+				gp = *c.GP
+			}
+			id, err := s.ExecID(ctx, ins, c.SignpostID, c.GivenName, c.FamilyName, signpost.NormaliseName(c.GivenName), signpost.NormaliseName(c.FamilyName),
+				c.DateOfBirth, c.Gender, c.Address, signpost.NormalisePostcode(c.Postcode), c.Authority,
+				Nullable(signpost.NormaliseNHSNumber(c.NHSNumber)), Nullable(signpost.NormaliseUPN(c.UPN)), status, B2I(c.Shielded), c.MergedInto,
+				sc.Code, sc.Name, sc.Phone, sc.StartedOn, gp.Code, gp.Name, gp.Phone, gp.StartedOn, seq)
+			if err != nil {
+				return err
+			}
+			for j, cr := range c.Carers {
+				if _, err := carer.ExecContext(ctx, id, j, cr.Name, cr.Relationship, B2I(cr.ParentalResponsibility), cr.Phone, cr.Email); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if si := s.Search.Load(); si != nil {
+		si.MarkStale()
+	}
+	return s.Wrap("storing children", err)
+}
+
 // Nullable is NULL for an empty text (an optional unique key).
 func Nullable(s string) any {
 	if s == "" {

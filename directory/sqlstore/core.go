@@ -42,6 +42,10 @@ type Dialect struct {
 	// InsertID runs an INSERT of one row and returns the row's id (SQLite
 	// 3.33 has no RETURNING; PostgreSQL has no LastInsertId).
 	InsertID func(ctx context.Context, tx *sql.Tx, insert string, args ...any) (int64, error)
+	// ReturningID ends a prepared INSERT whose ExecID returns the row's id
+	// ("" on SQLite, which has LastInsertId).
+	ReturningID string
+	ExecID      func(ctx context.Context, ins *sql.Stmt, args ...any) (int64, error)
 }
 
 // Core is what the shared store methods need of a concrete store.
