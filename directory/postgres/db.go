@@ -33,7 +33,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	gosync "sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -62,9 +61,6 @@ type Store struct {
 	// The embedded store's names for its writer, readers and audit file:
 	// here all one database.
 	w, r, aw, ar *sql.DB
-
-	notifyMu gosync.Mutex
-	notify   chan struct{}
 
 	ids            *signpost.IDCodec
 	records        *sqlstore.Records
@@ -100,7 +96,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	}
 	db := sql.OpenDB(connector{stdlib.GetPoolConnector(pool)})
 	db.SetMaxIdleConns(0) // the pgx pool keeps the connections
-	s := &Store{pool: pool, db: db, w: db, r: db, aw: db, ar: db, notify: make(chan struct{}), records: sqlstore.NewRecords()}
+	s := &Store{pool: pool, db: db, w: db, r: db, aw: db, ar: db, records: sqlstore.NewRecords()}
 	s.initCore() // issue 17, slice hdedup
 	if err := migrate(ctx, db); err != nil {
 		db.Close()
@@ -169,7 +165,7 @@ func (s *Store) listen(ctx context.Context, ready chan<- error) {
 				if n.Payload == accountsPayload {
 					s.records.AccountsChanged()
 				}
-				s.wake()
+				s.Wake()
 			}
 			// The connection may be mid-wait: close it rather than reuse it.
 			_ = c.Conn().Close(context.Background())
@@ -179,7 +175,7 @@ func (s *Store) listen(ctx context.Context, ready chan<- error) {
 			return
 		}
 		s.records.AccountsChanged() // a notification may have been missed
-		s.wake()
+		s.Wake()
 		select {
 		case <-ctx.Done():
 			return
@@ -242,29 +238,10 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Changed returns a channel closed at the next committed change to
-// children, involvements, scope or devices, by this instance or another.
-func (s *Store) Changed() <-chan struct{} {
-	s.notifyMu.Lock()
-	defer s.notifyMu.Unlock()
-	return s.notify
-}
-
-// wake closes the current Changed channel.
-func (s *Store) wake() {
-	if si := s.Core.Search.Load(); si != nil {
-		si.MarkStale()
-	}
-	s.notifyMu.Lock()
-	close(s.notify)
-	s.notify = make(chan struct{})
-	s.notifyMu.Unlock()
-}
-
 // broadcast wakes this instance's waiters at once and the other instances'
 // through NOTIFY (a failure to notify costs them only their poll's timeout).
 func (s *Store) broadcast() {
-	s.wake()
+	s.Wake()
 	_, _ = s.pool.Exec(context.Background(), `SELECT pg_notify($1, '')`, channel)
 }
 

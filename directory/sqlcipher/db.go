@@ -59,9 +59,6 @@ type Store struct {
 	aw   *sql.DB // the one writer of the audit log
 	ar   *sql.DB // its readers
 
-	notifyMu gosync.Mutex
-	notify   chan struct{}
-
 	stmts gosync.Map // query → *sql.Stmt, prepared once per pool
 
 	ids *signpost.IDCodec // serial → Signpost ID, keyed per store
@@ -194,7 +191,7 @@ func Open(ctx context.Context, path string, key []byte) (*Store, error) {
 		// A key of the wrong length would silently be taken as a passphrase.
 		return nil, fmt.Errorf("store key must be %d bytes, got %d", KeySize, len(key))
 	}
-	s := &Store{path: path, notify: make(chan struct{}), records: sqlstore.NewRecords()}
+	s := &Store{path: path, records: sqlstore.NewRecords()}
 	var err error
 	if s.w, s.r, err = openFile(ctx, path, key, "migrations", 4, 4096); err != nil {
 		return nil, err
@@ -406,23 +403,8 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Changed returns a channel closed at the next committed change to children,
-// involvements, scope or devices: the long-poll waits on it.
-func (s *Store) Changed() <-chan struct{} {
-	s.notifyMu.Lock()
-	defer s.notifyMu.Unlock()
-	return s.notify
-}
-
-func (s *Store) broadcast() {
-	if si := s.Core.Search.Load(); si != nil {
-		si.MarkStale()
-	}
-	s.notifyMu.Lock()
-	close(s.notify)
-	s.notify = make(chan struct{})
-	s.notifyMu.Unlock()
-}
+// broadcast wakes the long-polls after a committed change.
+func (s *Store) broadcast() { s.Wake() }
 
 func migrate(ctx context.Context, w *sql.DB, dir string) error {
 	if _, err := w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {

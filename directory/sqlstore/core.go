@@ -60,6 +60,8 @@ type Core struct {
 	// Broadcast wakes the long-polls after a committed change.
 	Broadcast func()
 
+	changes changes // what Changed returns (changed.go)
+
 	// The search index (searchindex.go): nil until BuildSearchIndex.
 	Search atomic.Pointer[SearchIndex]
 	// Read runs fn in one read transaction (a consistent snapshot).
