@@ -33,7 +33,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	gosync "sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -63,12 +62,9 @@ type Store struct {
 	// here all one database.
 	w, r, aw, ar *sql.DB
 
-	notifyMu gosync.Mutex
-	notify   chan struct{}
-
-	ids     *signpost.IDCodec
-	records *sqlstore.Records
-	core    *sqlstore.Core // issue 17, slice hdedup: the shared methods (core.go)
+	ids            *signpost.IDCodec
+	records        *sqlstore.Records
+	*sqlstore.Core // issue 17: the methods written once for both SQL stores (directory/sqlstore; core.go)
 
 	listenStop context.CancelFunc
 	listenDone chan struct{}
@@ -100,7 +96,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	}
 	db := sql.OpenDB(connector{stdlib.GetPoolConnector(pool)})
 	db.SetMaxIdleConns(0) // the pgx pool keeps the connections
-	s := &Store{pool: pool, db: db, w: db, r: db, aw: db, ar: db, notify: make(chan struct{}), records: sqlstore.NewRecords()}
+	s := &Store{pool: pool, db: db, w: db, r: db, aw: db, ar: db, records: sqlstore.NewRecords()}
 	s.initCore() // issue 17, slice hdedup
 	if err := migrate(ctx, db); err != nil {
 		db.Close()
@@ -169,7 +165,7 @@ func (s *Store) listen(ctx context.Context, ready chan<- error) {
 				if n.Payload == accountsPayload {
 					s.records.AccountsChanged()
 				}
-				s.wake()
+				s.Wake()
 			}
 			// The connection may be mid-wait: close it rather than reuse it.
 			_ = c.Conn().Close(context.Background())
@@ -179,7 +175,7 @@ func (s *Store) listen(ctx context.Context, ready chan<- error) {
 			return
 		}
 		s.records.AccountsChanged() // a notification may have been missed
-		s.wake()
+		s.Wake()
 		select {
 		case <-ctx.Done():
 			return
@@ -242,29 +238,10 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Changed returns a channel closed at the next committed change to
-// children, involvements, scope or devices, by this instance or another.
-func (s *Store) Changed() <-chan struct{} {
-	s.notifyMu.Lock()
-	defer s.notifyMu.Unlock()
-	return s.notify
-}
-
-// wake closes the current Changed channel.
-func (s *Store) wake() {
-	if si := s.core.Search.Load(); si != nil {
-		si.MarkStale()
-	}
-	s.notifyMu.Lock()
-	close(s.notify)
-	s.notify = make(chan struct{})
-	s.notifyMu.Unlock()
-}
-
 // broadcast wakes this instance's waiters at once and the other instances'
 // through NOTIFY (a failure to notify costs them only their poll's timeout).
 func (s *Store) broadcast() {
-	s.wake()
+	s.Wake()
 	_, _ = s.pool.Exec(context.Background(), `SELECT pg_notify($1, '')`, channel)
 }
 
@@ -419,38 +396,12 @@ func nextSeq(ctx context.Context, tx *sql.Tx) (int64, error) {
 	return n, err
 }
 
-func ts(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+// wrap turns an error into a *signpost.Error (see sqlstore.WrapWith): a
+// unique violation is a conflict, no rows is not found, a lost database is
+// unavailable.
+func wrap(doing string, err error) error { return sqlstore.WrapWith(doing, err, engineError) }
 
-func parseTS(s string) time.Time {
-	t, _ := time.Parse(time.RFC3339Nano, s)
-	return t
-}
-
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-func notFound(what string) error {
-	return &signpost.Error{Kind: signpost.KindNotFound, Message: what + " was not found"}
-}
-
-// wrap turns an error into a *signpost.Error: a unique violation is a
-// conflict, no rows is not found, a cancelled or lost database is
-// unavailable, and anything else internal (never the SQL error's text).
-func wrap(doing string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var de *signpost.Error
-	if errors.As(err, &de) {
-		return err
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return &signpost.Error{Kind: signpost.KindUnavailable, Message: "the request was cancelled or took too long while " + doing, Err: err}
-	}
+func engineError(doing string, err error) error {
 	if errors.Is(err, sql.ErrNoRows) || errors.Is(err, pgx.ErrNoRows) {
 		return &signpost.Error{Kind: signpost.KindNotFound, Message: "that was not found (" + doing + ")", Err: err}
 	}
@@ -466,5 +417,5 @@ func wrap(doing string, err error) error {
 	if pgconn.Timeout(err) || errors.Is(err, driver.ErrBadConn) {
 		return &signpost.Error{Kind: signpost.KindUnavailable, Message: "the database is unavailable while " + doing, Err: err}
 	}
-	return signpost.Internal(doing, err)
+	return nil
 }

@@ -136,7 +136,7 @@ func (s *Store) EndImport(ctx context.Context) error {
 	}
 	s.ids = ids
 	s.records = sqlstore.NewRecords()
-	s.core.Search.Store(nil)
+	s.Core.Search.Store(nil)
 	return nil
 }
 

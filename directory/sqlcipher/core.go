@@ -1,72 +1,78 @@
 package sqlcipher
 
-// Issue 17, slice hdedup: the store methods shared with the other SQL store
-// are written once in directory/sqlstore; these are this store's dialect and
-// the methods that hand over to it.
+// Issue 17: the store methods shared with the other SQL store are written
+// once in directory/sqlstore, and the Store embeds its sqlstore.Core; these
+// are this store's dialect and the hooks the Core calls.
 
 import (
 	"context"
 	"database/sql"
-	"time"
+	"strings"
 
-	"signpost"
 	"signpost/directory"
 	"signpost/directory/sqlstore"
 )
 
 // dialect is how this store's engine spells what the two stores differ in.
 var dialect = sqlstore.Dialect{
-	NextSeq: nextSeq,
-	Wrap:    wrap,
-	CountIf: func(cond string) string { return "COALESCE(sum(" + cond + "), 0)" },
+	NextSeq:      nextSeq,
+	Wrap:         wrap,
+	CountIf:      func(cond string) string { return "COALESCE(sum(" + cond + "), 0)" },
+	Greatest:     func(a, b string) string { return "MAX(" + a + ", " + b + ")" },
+	Bool:         func(expr string) string { return expr },
+	GroupConcat:  func(expr string) string { return "group_concat(" + expr + ")" },
+	ILike:        "LIKE",
+	InsertIgnore: func(insert string) string { return strings.Replace(insert, "INSERT INTO", "INSERT OR IGNORE INTO", 1) },
+	InsertID: func(ctx context.Context, tx *sql.Tx, insert string, args ...any) (int64, error) {
+		res, err := tx.ExecContext(ctx, insert, args...)
+		if err != nil {
+			return 0, err
+		}
+		return res.LastInsertId()
+	},
+	ExecID: func(ctx context.Context, ins *sql.Stmt, args ...any) (int64, error) {
+		res, err := ins.ExecContext(ctx, args...)
+		if err != nil {
+			return 0, err
+		}
+		id, _ := res.LastInsertId()
+		return id, nil
+	},
 }
 
 // initCore sets up the shared methods once the databases are open.
 func (s *Store) initCore() {
-	s.core = &sqlstore.Core{Dialect: dialect, R: s.r, AR: s.ar, Write: s.write, Broadcast: s.broadcast,
-		Read: s.read, Calm: calm, ScanIdentities: s.ScanIdentities, AuthorityNames: s.authorityNames, SerialOf: serialOf}
+	s.Core = &sqlstore.Core{Dialect: dialect, R: s.r, AR: s.ar, Write: s.write, Broadcast: s.broadcast,
+		Read: s.read, Calm: calm, IDs: s.IDCodec, InsertCreates: dialect.InsertChildren, UpdateSQL: updateSQL,
+		Pushed: s.pushed, QueryRow: s.queryRow, Query: s.QueryContext, MarkDelivered: markDelivered, AccountsChanged: func() { s.records.AccountsChanged() },
+		Cache: func() *sqlstore.Records { return s.records }, AuditTx: func(ctx context.Context, fn func(tx *sql.Tx) error) error { return inTx(ctx, s.aw, fn) }}
 }
 
-func logScope(ctx context.Context, tx *sql.Tx, userID, childID int64, event string) error {
-	return dialect.LogScope(ctx, tx, userID, childID, event)
+// pushed leaves a push's offline view events to be committed to the audit
+// file first, keyed by mutation id, with those of the other writes combined
+// with the push (see commitPendingAudit).
+func (s *Store) pushed(ctx context.Context, tx *sql.Tx, evs []directory.AuditEvent) error {
+	s.pendingAudit = append(s.pendingAudit, evs...)
+	return nil
 }
 
-// Retain: see sqlstore.Core.Retain.
-func (s *Store) Retain(ctx context.Context, today time.Time) (*directory.Retention, error) {
-	return s.core.Retain(ctx, today)
-}
+// The shared helpers of a change, as this store's code calls them.
+var (
+	logScope          = dialect.LogScope
+	touchChild        = dialect.TouchChild
+	inScope           = dialect.InScope
+	insertInvolvement = dialect.InsertInvolvement
+	logNotify         = sqlstore.LogNotify
+)
 
-// CountReviews: see sqlstore.Core.CountReviews.
-func (s *Store) CountReviews(ctx context.Context, f directory.ReviewFilter) (int, error) {
-	return s.core.CountReviews(ctx, f)
-}
+type rowScanner = sqlstore.RowScanner
 
-// AckAlert: see sqlstore.Core.AckAlert.
-func (s *Store) AckAlert(ctx context.Context, ack directory.AlertAck) (*directory.Alert, error) {
-	return s.core.AckAlert(ctx, ack)
-}
+const scopeEnter = sqlstore.ScopeEnter
 
-// AlertCounts: see sqlstore.Core.AlertCounts.
-func (s *Store) AlertCounts(ctx context.Context, authority string, escalateBefore time.Time) (signpost.AlertCounts, error) {
-	return s.core.AlertCounts(ctx, authority, escalateBefore)
-}
-
-// Shielded: see sqlstore.Core.Shielded.
-func (s *Store) Shielded(ctx context.Context, f directory.ShieldedFilter) ([]signpost.ShieldedChild, error) {
-	return s.core.Shielded(ctx, f)
-}
-
-// AccessReport: see sqlstore.Core.AccessReport.
-func (s *Store) AccessReport(ctx context.Context, f directory.AccessFilter) ([]signpost.AccessEntry, error) {
-	return s.core.AccessReport(ctx, f)
-}
-
-// BuildSearchIndex: see sqlstore.Core.BuildSearchIndex.
-func (s *Store) BuildSearchIndex(ctx context.Context) error { return s.core.BuildSearchIndex(ctx) }
-
-// SearchIndexSize: see sqlstore.Core.SearchIndexSize.
-func (s *Store) SearchIndexSize() (int, bool) { return s.core.SearchIndexSize() }
-
-func (s *Store) indexedCandidates(ctx context.Context, k directory.CandidateKeys) ([]signpost.Candidate, bool, error) {
-	return s.core.IndexedCandidates(ctx, k)
-}
+var (
+	nullable = sqlstore.Nullable
+	ts       = sqlstore.TS
+	parseTS  = sqlstore.ParseTS
+	b2i      = sqlstore.B2I
+	notFound = sqlstore.NotFound
+)

@@ -59,9 +59,6 @@ type Store struct {
 	aw   *sql.DB // the one writer of the audit log
 	ar   *sql.DB // its readers
 
-	notifyMu gosync.Mutex
-	notify   chan struct{}
-
 	stmts gosync.Map // query → *sql.Stmt, prepared once per pool
 
 	ids *signpost.IDCodec // serial → Signpost ID, keyed per store
@@ -70,10 +67,10 @@ type Store struct {
 	// pendingAudit holds the audit events the writes of the transaction
 	// being combined left, committed together just before it; only the
 	// combiner's goroutine touches it.
-	pendingAudit []directory.AuditEvent
-	records      *sqlstore.Records // whole child records as last read
-	core         *sqlstore.Core    // issue 17, slice hdedup: the shared methods (core.go)
-	limits       memTokens         // issue 17, shared limits (limits.go)
+	pendingAudit   []directory.AuditEvent
+	records        *sqlstore.Records // whole child records as last read
+	*sqlstore.Core                   // issue 17: the methods written once for both SQL stores (directory/sqlstore; core.go)
+	limits         memTokens         // issue 17, shared limits (limits.go)
 
 	// The audit file is written on every search. Its checkpoints (copying
 	// the write-ahead log into the file, with two fsyncs) run on a
@@ -194,7 +191,7 @@ func Open(ctx context.Context, path string, key []byte) (*Store, error) {
 		// A key of the wrong length would silently be taken as a passphrase.
 		return nil, fmt.Errorf("store key must be %d bytes, got %d", KeySize, len(key))
 	}
-	s := &Store{path: path, notify: make(chan struct{}), records: sqlstore.NewRecords()}
+	s := &Store{path: path, records: sqlstore.NewRecords()}
 	var err error
 	if s.w, s.r, err = openFile(ctx, path, key, "migrations", 4, 4096); err != nil {
 		return nil, err
@@ -406,23 +403,8 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Changed returns a channel closed at the next committed change to children,
-// involvements, scope or devices: the long-poll waits on it.
-func (s *Store) Changed() <-chan struct{} {
-	s.notifyMu.Lock()
-	defer s.notifyMu.Unlock()
-	return s.notify
-}
-
-func (s *Store) broadcast() {
-	if si := s.core.Search.Load(); si != nil {
-		si.MarkStale()
-	}
-	s.notifyMu.Lock()
-	close(s.notify)
-	s.notify = make(chan struct{})
-	s.notifyMu.Unlock()
-}
+// broadcast wakes the long-polls after a committed change.
+func (s *Store) broadcast() { s.Wake() }
 
 func migrate(ctx context.Context, w *sql.DB, dir string) error {
 	if _, err := w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
@@ -506,37 +488,13 @@ func nextSeq(ctx context.Context, tx *sql.Tx) (int64, error) {
 	return n, err
 }
 
-func ts(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+// wrap turns an error into a *signpost.Error (see sqlstore.WrapWith): a
+// unique constraint failed is a conflict.
+func wrap(doing string, err error) error { return sqlstore.WrapWith(doing, err, engineError) }
 
-func parseTS(s string) time.Time {
-	t, _ := time.Parse(time.RFC3339Nano, s)
-	return t
-}
-
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-func notFound(what string) error {
-	return &signpost.Error{Kind: signpost.KindNotFound, Message: what + " was not found"}
-}
-
-func wrap(doing string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var de *signpost.Error
-	if errors.As(err, &de) {
-		return err
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return &signpost.Error{Kind: signpost.KindUnavailable, Message: "the request was cancelled or took too long while " + doing, Err: err}
-	}
+func engineError(doing string, err error) error {
 	if strings.Contains(err.Error(), "UNIQUE constraint failed") {
 		return &signpost.Error{Kind: signpost.KindConflict, Message: "that already exists (" + doing + ")", Err: err}
 	}
-	return signpost.Internal(doing, err)
+	return nil
 }

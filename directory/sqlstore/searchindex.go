@@ -147,7 +147,7 @@ func (s *Core) refreshSearch(ctx context.Context, si *SearchIndex) error {
 				&auth, &c.id.Shielded, &status, &merged); err != nil {
 				return err
 			}
-			c.id.Serial = s.SerialOf(sid)
+			c.id.Serial = SerialOf(sid)
 			c.id.Authority = auths[auth]
 			c.id.Deceased = status == signpost.StatusDeceased
 			c.remove = status == signpost.StatusArchived || merged != ""

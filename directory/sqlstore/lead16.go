@@ -1,7 +1,9 @@
-package sqlcipher
+package sqlstore
 
 // Issue 16: sensitive services, the lead-professional offer and the
-// notification events of involvement changes, applied inside Push.
+// notification events of involvement changes, applied inside Push (flags
+// are 0/1 integers on both engines), and the authority moves of feed
+// updates.
 
 import (
 	"context"
@@ -31,12 +33,12 @@ func sensitiveAudit(a directory.Actor, m *signpost.Mutation, childID string, now
 // (before anyone is told of it) and records that others must be told.
 func startedIssue16(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.Mutation, cid int64, invID string, now time.Time, audit *[]directory.AuditEvent) error {
 	if m.Sensitive {
-		if _, err := tx.ExecContext(ctx, `UPDATE involvements SET sensitive = 1, consent_shown = ? WHERE id = ?`, b2i(m.ConsentShown), invID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE involvements SET sensitive = 1, consent_shown = ? WHERE id = ?`, B2I(m.ConsentShown), invID); err != nil {
 			return err
 		}
 		*audit = append(*audit, sensitiveAudit(a, m, signpost.NormaliseSignpostID(m.ChildID), now, true, m.ConsentShown))
 	}
-	return logNotify(ctx, tx, directory.NotifyEvent{Kind: signpost.NoteNewInvolvement, InvolvementID: invID, ActorID: a.UserID, At: now}, cid)
+	return LogNotify(ctx, tx, directory.NotifyEvent{Kind: signpost.NoteNewInvolvement, InvolvementID: invID, ActorID: a.UserID, At: now}, cid)
 }
 
 // endingIssue16 refuses an unconfirmed end of the lead professional's
@@ -59,7 +61,7 @@ func endingIssue16(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpo
 	if _, err := tx.ExecContext(ctx, `UPDATE involvements SET lead_offer_from = '' WHERE lead_offer_from = ?`, invID); err != nil {
 		return err
 	}
-	return logNotify(ctx, tx, directory.NotifyEvent{Kind: signpost.NoteEndedInvolvement, InvolvementID: invID, ActorID: a.UserID, At: now}, cid)
+	return LogNotify(ctx, tx, directory.NotifyEvent{Kind: signpost.NoteEndedInvolvement, InvolvementID: invID, ActorID: a.UserID, At: now}, cid)
 }
 
 // applyIssue16 applies set_sensitive, offer_lead, accept_lead and
@@ -78,7 +80,7 @@ func applyIssue16(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpos
 		if sensitive == m.Sensitive && consent == cs {
 			return nil // no change: nothing to audit
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE involvements SET sensitive = ?, consent_shown = ? WHERE id = ?`, b2i(m.Sensitive), b2i(cs), invID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE involvements SET sensitive = ?, consent_shown = ? WHERE id = ?`, B2I(m.Sensitive), B2I(cs), invID); err != nil {
 			return err
 		}
 		*audit = append(*audit, sensitiveAudit(a, m, signpost.NormaliseSignpostID(m.ChildID), now, m.Sensitive, cs))
@@ -106,7 +108,7 @@ func applyIssue16(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpos
 		if _, err := tx.ExecContext(ctx, `UPDATE involvements SET lead_offer_from = ? WHERE id = ?`, invID, m.To); err != nil {
 			return err
 		}
-		return logNotify(ctx, tx, directory.NotifyEvent{Kind: signpost.NoteHandoverOffered, InvolvementID: invID, ToInvolvement: m.To, ActorID: a.UserID, At: now}, cid)
+		return LogNotify(ctx, tx, directory.NotifyEvent{Kind: signpost.NoteHandoverOffered, InvolvementID: invID, ToInvolvement: m.To, ActorID: a.UserID, At: now}, cid)
 	case signpost.MutAcceptLead, signpost.MutDeclineLead:
 		if offerFrom == "" {
 			return reject("you have not been offered the lead-professional role for this child, or the offer was withdrawn")
@@ -114,7 +116,7 @@ func applyIssue16(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpos
 		kind := signpost.NoteHandoverDeclined
 		if m.Kind == signpost.MutAcceptLead {
 			var stillLead bool
-			err := tx.QueryRowContext(ctx, `SELECT lead AND ended_on = '' FROM involvements WHERE id = ?`, offerFrom).Scan(&stillLead)
+			err := tx.QueryRowContext(ctx, `SELECT lead = 1 AND ended_on = '' FROM involvements WHERE id = ?`, offerFrom).Scan(&stillLead)
 			if err != nil && !errors.Is(err, sql.ErrNoRows) {
 				return err
 			}
@@ -124,7 +126,7 @@ func applyIssue16(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpos
 				}
 				return reject("the offer was withdrawn: the practitioner who offered it is no longer the lead professional")
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE involvements SET lead = (id = ?) WHERE child_id = ?`, invID, cid); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE involvements SET lead = CASE WHEN id = ? THEN 1 ELSE 0 END WHERE child_id = ?`, invID, cid); err != nil {
 				return err
 			}
 			kind = signpost.NoteHandoverAccepted
@@ -132,25 +134,25 @@ func applyIssue16(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpos
 		if _, err := tx.ExecContext(ctx, `UPDATE involvements SET lead_offer_from = '' WHERE id = ?`, invID); err != nil {
 			return err
 		}
-		return logNotify(ctx, tx, directory.NotifyEvent{Kind: kind, InvolvementID: invID, ToInvolvement: offerFrom, ActorID: a.UserID, At: now}, cid)
+		return LogNotify(ctx, tx, directory.NotifyEvent{Kind: kind, InvolvementID: invID, ToInvolvement: offerFrom, ActorID: a.UserID, At: now}, cid)
 	}
 	return fmt.Errorf("applyIssue16: kind %q", m.Kind)
 }
 
-// pendingMove is a feed update that may move a child to another authority.
-type pendingMove struct {
+// PendingMove is a feed update that may move a child to another authority.
+type PendingMove struct {
 	child    int64
 	from, to int64
 }
 
-// moveBefore reads the authority of the child a feed update names, when
+// MoveBefore reads the authority of the child a feed update names, when
 // the update gives another one.
-func moveBefore(ctx context.Context, tx *sql.Tx, u *directory.ChildUpdate, auths map[string]int64) (*pendingMove, error) {
+func MoveBefore(ctx context.Context, tx *sql.Tx, u *directory.ChildUpdate, auths map[string]int64) (*PendingMove, error) {
 	to, ok := auths[u.AuthorityCode]
 	if u.AuthorityCode == "" || !ok {
 		return nil, nil
 	}
-	var mv pendingMove
+	var mv PendingMove
 	var from sql.NullInt64
 	err := tx.QueryRowContext(ctx, `SELECT id, authority_id FROM children WHERE signpost_id = ?`, u.SignpostID).Scan(&mv.child, &from)
 	if errors.Is(err, sql.ErrNoRows) || !from.Valid || from.Int64 == to {
@@ -160,8 +162,8 @@ func moveBefore(ctx context.Context, tx *sql.Tx, u *directory.ChildUpdate, auths
 	return &mv, err
 }
 
-// after records the move if the update made it.
-func (mv *pendingMove) after(ctx context.Context, tx *sql.Tx, at time.Time) error {
+// After records the move if the update made it.
+func (mv *PendingMove) After(ctx context.Context, tx *sql.Tx, at time.Time) error {
 	if mv == nil {
 		return nil
 	}
@@ -172,5 +174,5 @@ func (mv *pendingMove) after(ctx context.Context, tx *sql.Tx, at time.Time) erro
 	if err != nil || now == mv.from {
 		return err
 	}
-	return logNotify(ctx, tx, directory.NotifyEvent{Kind: signpost.NoteMovedArea, FromAuthority: fromName, ToAuthority: toName, At: at}, mv.child)
+	return LogNotify(ctx, tx, directory.NotifyEvent{Kind: signpost.NoteMovedArea, FromAuthority: fromName, ToAuthority: toName, At: at}, mv.child)
 }

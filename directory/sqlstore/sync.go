@@ -1,4 +1,4 @@
-package postgres
+package sqlstore
 
 import (
 	"context"
@@ -35,38 +35,38 @@ func reject(format string, args ...any) error {
 // Push applies each mutation exactly once. All of them share one transaction;
 // each runs in its own savepoint so a rejected one is rolled back alone and
 // recorded, and never blocks those behind it.
-func (s *Store) Push(ctx context.Context, a directory.Actor, ms []signpost.Mutation, now time.Time) ([]signpost.MutationResult, error) {
+func (s *Core) Push(ctx context.Context, a directory.Actor, ms []signpost.Mutation, now time.Time) ([]signpost.MutationResult, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, wrap("applying changes", err)
+		return nil, s.Wrap("applying changes", err)
 	}
-	ctx = calm(ctx)
+	ctx = s.Calm(ctx)
 	results := make([]signpost.MutationResult, 0, len(ms))
 	changed := false
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.Write(ctx, func(tx *sql.Tx) error {
 		results = results[:0]
 		var audit []directory.AuditEvent
 		for i := range ms {
-			r, ch, err := pushOne(ctx, tx, a, &ms[i], now, &audit)
+			r, ch, err := s.pushOne(ctx, tx, a, &ms[i], now, &audit)
 			if err != nil {
 				return err
 			}
 			changed = changed || ch
 			results = append(results, r)
 		}
-		// Offline view events are recorded in the same transaction, keyed by
-		// mutation id (a replay finds them there).
-		return insertAudit(ctx, tx, audit)
+		// Offline view events are recorded by the store (see Core.Pushed),
+		// keyed by mutation id (a replay finds them).
+		return s.Pushed(ctx, tx, audit)
 	})
 	if err != nil {
-		return nil, wrap("applying changes", err)
+		return nil, s.Wrap("applying changes", err)
 	}
 	if changed {
-		s.broadcast()
+		s.Broadcast()
 	}
 	return results, nil
 }
 
-func pushOne(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.Mutation, now time.Time, audit *[]directory.AuditEvent) (signpost.MutationResult, bool, error) {
+func (s *Core) pushOne(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.Mutation, now time.Time, audit *[]directory.AuditEvent) (signpost.MutationResult, bool, error) {
 	res := signpost.MutationResult{ID: m.ID}
 	id, err := uuid.Parse(m.ID)
 	if err != nil || m.ID == "" {
@@ -103,7 +103,7 @@ func pushOne(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.Mut
 		return res, false, err
 	}
 	mark := len(*audit)
-	err = apply(ctx, tx, a, m, now, &res, audit)
+	err = s.apply(ctx, tx, a, m, now, &res, audit)
 	var rj *rejection
 	switch {
 	case errors.As(err, &rj):
@@ -123,7 +123,7 @@ func pushOne(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.Mut
 		return res, false, err
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO mutations (id, user_id, device_id, kind, status, reason, child_id, involvement_id, candidates, applied_at, digest)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, m.ID, a.UserID, a.DeviceID, m.Kind, res.Status, res.Reason, res.ChildID, res.InvolvementID, res.Candidates, ts(now), digest)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, m.ID, a.UserID, a.DeviceID, m.Kind, res.Status, res.Reason, res.ChildID, res.InvolvementID, res.Candidates, TS(now), digest)
 	return res, res.Status == signpost.ResultApplied && m.Kind != signpost.MutView, err
 }
 
@@ -160,7 +160,7 @@ func checkTexts(m *signpost.Mutation) error {
 	return nil
 }
 
-func apply(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.Mutation, now time.Time, res *signpost.MutationResult, audit *[]directory.AuditEvent) error {
+func (s *Core) apply(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.Mutation, now time.Time, res *signpost.MutationResult, audit *[]directory.AuditEvent) error {
 	if err := checkTexts(m); err != nil {
 		return err
 	}
@@ -176,16 +176,16 @@ func apply(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.Mutat
 	}
 
 	if m.Kind == signpost.MutMetChild {
-		return applyMetChild(ctx, tx, a, m, day, now, res, audit)
+		return s.applyMetChild(ctx, tx, a, m, day, now, res, audit)
 	}
 	if m.Kind == signpost.MutView {
-		return applyView(ctx, tx, a, m, now, res, audit)
+		return s.applyView(ctx, tx, a, m, now, res, audit)
 	}
 	if m.Kind == signpost.MutReadNotifications { // issue 16
 		if len(m.Notifications) == 0 || len(m.Notifications) > 1000 {
 			return reject("mark from 1 to 1000 notifications read at a time")
 		}
-		_, err := readNotifications(ctx, tx, a.UserID, m.Notifications, now)
+		_, err := MarkNotificationsRead(ctx, tx, a.UserID, m.Notifications, now)
 		return err
 	}
 	if a.Role == signpost.RoleITAdmin {
@@ -214,7 +214,7 @@ func apply(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.Mutat
 			return reject("%s", signpost.MessageOf(err))
 		}
 		res.InvolvementID = uuid.Must(uuid.NewV7()).String()
-		if err := insertInvolvement(ctx, tx, res.InvolvementID, cid, a.UserID, signpost.Involvement{Role: strings.TrimSpace(m.Role), StartedOn: day}); err != nil {
+		if err := s.InsertInvolvement(ctx, tx, res.InvolvementID, cid, a.UserID, signpost.Involvement{Role: strings.TrimSpace(m.Role), StartedOn: day}); err != nil {
 			return err
 		}
 		return startedIssue16(ctx, tx, a, m, cid, res.InvolvementID, now, audit) // issue 16: sensitive marking, notification
@@ -237,35 +237,35 @@ func apply(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.Mutat
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE involvements SET ended_on = ?, lead = 0, lead_offer_from = '' WHERE id = ?`, day, invID)
 	case signpost.MutSetCAF:
-		_, err = tx.ExecContext(ctx, `UPDATE involvements SET caf = ? WHERE id = ?`, b2i(m.Value), invID)
+		_, err = tx.ExecContext(ctx, `UPDATE involvements SET caf = ? WHERE id = ?`, B2I(m.Value), invID)
 	case signpost.MutSetLead:
 		if m.Value {
 			if _, err := tx.ExecContext(ctx, `UPDATE involvements SET lead = 0 WHERE child_id = ?`, cid); err != nil {
 				return err
 			}
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE involvements SET lead = ? WHERE id = ?`, b2i(m.Value), invID)
+		_, err = tx.ExecContext(ctx, `UPDATE involvements SET lead = ? WHERE id = ?`, B2I(m.Value), invID)
 	case signpost.MutHandOverLead:
 		if err := handOverLead(ctx, tx, cid, invID, a.UserID, m.To); err != nil {
 			return err
 		}
 		// Issue 16: everyone working with the child is told (the new lead too).
-		err = logNotify(ctx, tx, directory.NotifyEvent{Kind: signpost.NoteHandoverAccepted, InvolvementID: m.To, ToInvolvement: invID, ActorID: a.UserID, At: now}, cid)
+		err = LogNotify(ctx, tx, directory.NotifyEvent{Kind: signpost.NoteHandoverAccepted, InvolvementID: m.To, ToInvolvement: invID, ActorID: a.UserID, At: now}, cid)
 	case signpost.MutSetSensitive, signpost.MutOfferLead, signpost.MutAcceptLead, signpost.MutDeclineLead: // issue 16
 		err = applyIssue16(ctx, tx, a, m, cid, invID, now, audit)
 	}
 	if err != nil {
 		return err
 	}
-	if err := touchChild(ctx, tx, cid); err != nil {
+	if err := s.TouchChild(ctx, tx, cid); err != nil {
 		return err
 	}
 	if m.Kind == signpost.MutEndInvolvement {
-		in, err := inScope(ctx, tx, a.UserID, cid, now)
+		in, err := s.InScope(ctx, tx, a.UserID, cid, now)
 		if err != nil || in {
 			return err
 		}
-		return logScope(ctx, tx, a.UserID, cid, signpost.RemovedLeftScope)
+		return s.LogScope(ctx, tx, a.UserID, cid, signpost.RemovedLeftScope)
 	}
 	return nil
 }
@@ -320,7 +320,7 @@ func liveChild(ctx context.Context, tx *sql.Tx, signpostID string) (int64, strin
 // applyMetChild matches a child met in the field by identity: one confident
 // match starts the involvement; none or several are rejected with the count.
 // Shielded children are never matched by identity (the postcode is a hidden field).
-func applyMetChild(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.Mutation, day string, now time.Time, res *signpost.MutationResult, audit *[]directory.AuditEvent) error {
+func (s *Core) applyMetChild(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.Mutation, day string, now time.Time, res *signpost.MutationResult, audit *[]directory.AuditEvent) error {
 	id := m.Identity
 	if id == nil || strings.TrimSpace(id.FamilyName) == "" || strings.TrimSpace(id.GivenName) == "" {
 		return reject("a child met in the field needs given name, family name, date of birth and postcode")
@@ -337,7 +337,7 @@ func applyMetChild(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpo
 	if sw, ok := signpost.SwapDayMonth(id.DateOfBirth); ok {
 		keys.DatesOfBirth = append(keys.DatesOfBirth, sw)
 	}
-	cands, err := candidates(ctx, tx, keys)
+	cands, err := s.candidates(ctx, tx, keys)
 	if err != nil {
 		return err
 	}
@@ -366,7 +366,7 @@ func applyMetChild(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpo
 	}
 	sub := *m
 	sub.Kind, sub.ChildID, sub.On = signpost.MutStartInvolvement, confident[0], day
-	return apply(ctx, tx, a, &sub, now, res, audit)
+	return s.apply(ctx, tx, a, &sub, now, res, audit)
 }
 
 // applyView records an offline view event in the audit, checking its hash
@@ -374,7 +374,7 @@ func applyMetChild(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpo
 // directory received it, and refused if it is in the future or before the
 // device was enrolled. Only a child that exists can have been viewed, and
 // only by someone who may view children.
-func applyView(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.Mutation, now time.Time, res *signpost.MutationResult, audit *[]directory.AuditEvent) error {
+func (s *Core) applyView(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.Mutation, now time.Time, res *signpost.MutationResult, audit *[]directory.AuditEvent) error {
 	if a.Role == signpost.RoleITAdmin {
 		return reject("IT administrators cannot open children's records, so they have no views to record")
 	}
@@ -383,7 +383,7 @@ func applyView(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.M
 	}
 	res.ChildID = signpost.NormaliseSignpostID(m.ChildID)
 	var exists int
-	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM children WHERE signpost_id = ?)::int`, res.ChildID).Scan(&exists); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT `+s.Bool(`EXISTS (SELECT 1 FROM children WHERE signpost_id = ?)`), res.ChildID).Scan(&exists); err != nil {
 		return err
 	}
 	if exists == 0 {
@@ -398,7 +398,7 @@ func applyView(ctx context.Context, tx *sql.Tx, a directory.Actor, m *signpost.M
 		return reject("the view has no time")
 	case m.At.After(now.Add(clockSkew)):
 		return reject("the view's time (%s) is in the future: check this device's clock", m.At.UTC().Format(time.RFC3339))
-	case enrolled != "" && m.At.Before(parseTS(enrolled).Add(-clockSkew)):
+	case enrolled != "" && m.At.Before(ParseTS(enrolled).Add(-clockSkew)):
 		return reject("the view's time (%s) is before this device was enrolled", m.At.UTC().Format(time.RFC3339))
 	}
 	var flags []string
@@ -424,17 +424,17 @@ const scopeSQL = `SELECT child_id FROM involvements WHERE user_id = ?1 AND ended
 // among the thousands of children a feed batch changed at one number goes
 // on from there. Every child sent carries the change number of the read
 // (Child.Seq), and every removal its own: a cache keeps the newest copy.
-func (s *Store) Pull(ctx context.Context, a directory.Actor, cursor directory.Cursor, limit int, now time.Time) (*directory.PullPage, error) {
+func (s *Core) Pull(ctx context.Context, a directory.Actor, cursor directory.Cursor, limit int, now time.Time) (*directory.PullPage, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, wrap("reading changes", err)
+		return nil, s.Wrap("reading changes", err)
 	}
 	asked := ctx // a client that gives up stops the page's reading
-	ctx = calm(ctx)
+	ctx = s.Calm(ctx)
 	if limit <= 0 {
 		limit = 500
 	}
 	page := &directory.PullPage{Changes: []signpost.Child{}, Removals: []signpost.Removal{}}
-	err := s.read(ctx, func(tx *sql.Tx) error {
+	err := s.Read(ctx, func(tx *sql.Tx) error {
 		var head int64
 		if err := tx.QueryRowContext(ctx, `SELECT value FROM counters WHERE name = 'seq'`).Scan(&head); err != nil {
 			return err
@@ -447,10 +447,10 @@ func (s *Store) Pull(ctx context.Context, a directory.Actor, cursor directory.Cu
 			after = math.MaxInt64 // every child at cursor.Seq was sent
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT id, eff, seq FROM (
-			SELECT c.id, c.seq, GREATEST(c.seq, COALESCE((SELECT MAX(seq) FROM scope_log l WHERE l.user_id = ?1 AND l.child_id = c.id), 0)) AS eff
+			SELECT c.id, c.seq, `+s.Greatest(`c.seq`, `COALESCE((SELECT MAX(seq) FROM scope_log l WHERE l.user_id = ?1 AND l.child_id = c.id), 0)`)+` AS eff
 			FROM children c WHERE c.id IN (`+scopeSQL+`) AND c.status != 'archived' AND c.merged_into = '') AS s
 			WHERE eff > ?3 OR (eff = ?3 AND id > ?5)
-			ORDER BY eff, id LIMIT ?4`, a.UserID, ts(now), cursor.Seq, limit+1, after)
+			ORDER BY eff, id LIMIT ?4`, a.UserID, TS(now), cursor.Seq, limit+1, after)
 		if err != nil {
 			return err
 		}
@@ -491,7 +491,7 @@ func (s *Store) Pull(ctx context.Context, a directory.Actor, cursor directory.Cu
 		rows, err = tx.QueryContext(ctx, `SELECT l.seq, c.signpost_id, l.event, c.merged_into,
 			(l.child_id IN (`+strings.ReplaceAll(strings.ReplaceAll(scopeSQL, "?1", "?3"), "?2", "?4")+`) AND c.status != 'archived' AND c.merged_into = '')
 			FROM scope_log l JOIN children c ON c.id = l.child_id
-			WHERE l.user_id = ?3 AND l.seq > ?1 AND l.seq <= ?2 AND l.event != 'enter' ORDER BY l.seq DESC`, cursor.Seq, page.Cursor.Seq, a.UserID, ts(now))
+			WHERE l.user_id = ?3 AND l.seq > ?1 AND l.seq <= ?2 AND l.event != 'enter' ORDER BY l.seq DESC`, cursor.Seq, page.Cursor.Seq, a.UserID, TS(now))
 		if err != nil {
 			return err
 		}
@@ -518,68 +518,68 @@ func (s *Store) Pull(ctx context.Context, a directory.Actor, cursor directory.Cu
 		return rows.Err()
 	})
 	if err != nil {
-		return nil, wrap("reading changes", err)
+		return nil, s.Wrap("reading changes", err)
 	}
 	return page, nil
 }
 
 // HasChanges reports whether a pull after cursor would return anything.
-func (s *Store) HasChanges(ctx context.Context, a directory.Actor, cursor directory.Cursor, now time.Time) (bool, error) {
+func (s *Core) HasChanges(ctx context.Context, a directory.Actor, cursor directory.Cursor, now time.Time) (bool, error) {
 	if cursor.Child != 0 {
 		return true, nil // a pull stopped among one change number's children
 	}
 	var n int
-	err := s.queryRow(ctx, `SELECT (EXISTS (SELECT 1 FROM scope_log WHERE user_id = ?1 AND seq > ?3)
+	err := s.QueryRow(ctx, `SELECT `+s.Bool(`EXISTS (SELECT 1 FROM scope_log WHERE user_id = ?1 AND seq > ?3)
 		OR EXISTS (SELECT 1 FROM children c WHERE c.seq > ?3 AND c.id IN (`+scopeSQL+`))
 		OR EXISTS (SELECT 1 FROM notifications WHERE user_id = ?1 AND seq > ?3)`+ /* issue 16 */ `
-		OR ?3 > (SELECT value FROM counters WHERE name = 'seq'))::int`, a.UserID, ts(now), cursor.Seq).Scan(&n)
-	return n == 1, wrap("checking for changes", err)
+		OR ?3 > (SELECT value FROM counters WHERE name = 'seq')`), a.UserID, TS(now), cursor.Seq).Scan(&n)
+	return n == 1, s.Wrap("checking for changes", err)
 }
 
 // Head returns the change number the store has reached.
-func (s *Store) Head(ctx context.Context) (int64, error) {
+func (s *Core) Head(ctx context.Context) (int64, error) {
 	var head int64
-	err := s.queryRow(ctx, `SELECT value FROM counters WHERE name = 'seq'`).Scan(&head)
-	return head, wrap("reading the change number", err)
+	err := s.QueryRow(ctx, `SELECT value FROM counters WHERE name = 'seq'`).Scan(&head)
+	return head, s.Wrap("reading the change number", err)
 }
 
 // Affected returns the users whose pull the changes numbered in (from, to]
 // may change: those with a changed child in scope (an active involvement or
 // a look-up), those with a scope event, and those with a device moved.
-func (s *Store) Affected(ctx context.Context, from, to int64, now time.Time) ([]int64, []string, error) {
+func (s *Core) Affected(ctx context.Context, from, to int64, now time.Time) ([]int64, []string, error) {
 	if to <= from {
 		return nil, nil, nil
 	}
-	devs, err := s.QueryContext(ctx, `SELECT id FROM devices WHERE seq > ? AND seq <= ?`, from, to)
+	devs, err := s.Query(ctx, `SELECT id FROM devices WHERE seq > ? AND seq <= ?`, from, to)
 	if err != nil {
-		return nil, nil, wrap("finding whom changes concern", err)
+		return nil, nil, s.Wrap("finding whom changes concern", err)
 	}
 	var moved []string
 	for devs.Next() {
 		var id string
 		if err := devs.Scan(&id); err != nil {
 			devs.Close()
-			return nil, nil, wrap("finding whom changes concern", err)
+			return nil, nil, s.Wrap("finding whom changes concern", err)
 		}
 		moved = append(moved, id)
 	}
 	devs.Close()
-	rows, err := s.QueryContext(ctx, `SELECT user_id FROM scope_log WHERE seq > ?1 AND seq <= ?2
+	rows, err := s.Query(ctx, `SELECT user_id FROM scope_log WHERE seq > ?1 AND seq <= ?2
 		UNION SELECT i.user_id FROM children c JOIN involvements i ON i.child_id = c.id AND i.ended_on = '' WHERE c.seq > ?1 AND c.seq <= ?2
 		UNION SELECT l.user_id FROM children c JOIN lookups l ON l.child_id = c.id AND l.expires_at > ?3 WHERE c.seq > ?1 AND c.seq <= ?2
 		UNION SELECT user_id FROM devices WHERE seq > ?1 AND seq <= ?2
-		UNION SELECT user_id FROM notifications WHERE seq > ?1 AND seq <= ?2`, from, to, ts(now)) // notifications: issue 16
+		UNION SELECT user_id FROM notifications WHERE seq > ?1 AND seq <= ?2`, from, to, TS(now)) // notifications: issue 16
 	if err != nil {
-		return nil, nil, wrap("finding whom changes concern", err)
+		return nil, nil, s.Wrap("finding whom changes concern", err)
 	}
 	defer rows.Close()
 	var out []int64
 	for rows.Next() {
 		var u int64
 		if err := rows.Scan(&u); err != nil {
-			return nil, nil, wrap("finding whom changes concern", err)
+			return nil, nil, s.Wrap("finding whom changes concern", err)
 		}
 		out = append(out, u)
 	}
-	return out, moved, wrap("finding whom changes concern", rows.Err())
+	return out, moved, s.Wrap("finding whom changes concern", rows.Err())
 }
