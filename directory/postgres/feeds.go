@@ -194,7 +194,7 @@ func (s *Store) ApplyFeed(ctx context.Context, b *directory.FeedBatch) (*directo
 			return err
 		}
 		if len(b.Creates) > 0 {
-			if err := insertChildren(ctx, tx, b.Creates, auths); err != nil {
+			if err := createChildren(ctx, tx, b.Creates, auths); err != nil {
 				return err
 			}
 			res.Created = len(b.Creates)
