@@ -18,7 +18,7 @@ BIN := bin
 RELEASE_TAGS := migrated_fynedo,no_emoji
 DEMO_CHILDREN ?= 10000
 
-.PHONY: all build deps test vet bench bench-scale bench-load demo demo-directory clean fuzz
+.PHONY: all build deps test vet bench bench-stores bench-scale bench-load demo demo-directory clean fuzz
 
 all: build
 
@@ -69,6 +69,17 @@ bench: deps
 	eval "$$pgenv"; set -x; \
 	$(GO) test -tags $(RELEASE_TAGS) -run '^$$' -bench . -benchtime 1x -count 1 -timeout 60m ./... | tee bench.out
 
+## bench-stores: BenchmarkStores alone at CHILDREN children (default 100,000 here;
+## the lead runs CHILDREN=1000000): embedded vs PostgreSQL (in-memory index, SQL
+## indexes, two instances), search at 4/16 clients, push 500 / pull 500, on a
+## throwaway PostgreSQL. docs/performance.md has the figures.
+bench-stores: deps
+	@export PGTEST_STATE=$$(mktemp -u /tmp/signpost-pgtest.XXXXXX); \
+	trap './scripts/pgtest.sh stop' EXIT; \
+	pgenv=$$(./scripts/pgtest.sh start) || { echo "make bench-stores: PostgreSQL did not start (see above)" >&2; exit 1; }; \
+	eval "$$pgenv"; set -x; set -o pipefail; \
+	SIGNPOST_REQUIRE_POSTGRES=1 SIGNPOST_BENCH_CHILDREN=$(if $(filter command line environment,$(origin CHILDREN)),$(CHILDREN),100000) $(GO) test -tags $(RELEASE_TAGS) -run '^$$' -bench '^BenchmarkStores$$' -benchtime 1x -count 1 -timeout 0 ./directory/ | tee bench-stores.out
+
 ## fuzz: each fuzz target of a decoder of untrusted input for FUZZTIME, one after another,
 ## then the executions and findings per target (scripts/fuzz.sh).
 FUZZTIME ?= 30s
@@ -81,7 +92,7 @@ demo: build
 	@./scripts/demo.sh
 
 clean:
-	rm -rf $(BIN) bench.out
+	rm -rf $(BIN) bench.out bench-stores.out
 
 include gui.mk
 

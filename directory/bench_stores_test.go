@@ -113,7 +113,12 @@ func BenchmarkPushPullStores(b *testing.B) {
 	}
 }
 
-func benchPushPull(b *testing.B, st directory.Store) {
+func benchPushPull(b *testing.B, st directory.Store) { benchPushPullAcross(b, st, st) }
+
+// benchPushPullAcross pushes to a server on one store and pulls from a
+// server on another (two directory instances on one database), or both on
+// one.
+func benchPushPullAcross(b *testing.B, st, pullSt directory.Store) {
 	ctx := context.Background()
 	clk := benchClock()
 	srv := directory.NewServer(st, directory.Config{Now: clk.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
@@ -122,6 +127,16 @@ func benchPushPull(b *testing.B, st directory.Store) {
 	defer hs.Close()
 	e := &env{t: b, http: hs, clock: clk}
 	token, _ := e.login("nurse")
+	pe, ptoken := e, token
+	if pullSt != st {
+		pclk := benchClock()
+		psrv := directory.NewServer(pullSt, directory.Config{Now: pclk.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		defer psrv.Close()
+		phs := httptest.NewServer(psrv)
+		defer phs.Close()
+		pe = &env{t: b, http: phs, clock: pclk}
+		ptoken, _ = pe.login("nurse")
+	}
 	// The children the nurse works with (a CAF flag is theirs to set).
 	var mine []signpost.Child
 	cursor := ""
@@ -174,7 +189,7 @@ func benchPushPull(b *testing.B, st directory.Store) {
 		pulled = 0
 		for {
 			var p signpost.PullResponse
-			e.do("GET", "/v1/sync/pull?cursor="+cursor, token, nil).json(b, &p)
+			pe.do("GET", "/v1/sync/pull?cursor="+cursor, ptoken, nil).json(b, &p)
 			pulled += len(p.Changes)
 			cursor = p.Cursor
 			if !p.More {

@@ -116,13 +116,24 @@ func benchSearch(b *testing.B, n int) {
 
 // Issue 17: any directory.Store (bench_stores_test.go runs it on PostgreSQL too).
 func benchSearchWith(b *testing.B, st directory.Store, n int, seeded time.Time, workers int) {
-	clk := benchClock()
-	srv := directory.NewServer(st, directory.Config{Now: clk.Now, SearchRate: 1e9, SearchBurst: 1e9, PerUserInflight: 1000, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))})
-	defer srv.Close()
-	hs := httptest.NewServer(srv)
-	defer hs.Close()
-	e := &env{t: b, http: hs, clock: clk}
-	token, _ := e.login("nurse")
+	benchSearchAcross(b, []directory.Store{st}, n, seeded, workers)
+}
+
+// benchSearchAcross runs a server on each store (directory instances on
+// one database) and sends the searches to each in turn.
+func benchSearchAcross(b *testing.B, sts []directory.Store, n int, seeded time.Time, workers int) {
+	type target struct{ url, token string }
+	targets := make([]target, len(sts))
+	for k, st := range sts {
+		clk := benchClock()
+		srv := directory.NewServer(st, directory.Config{Now: clk.Now, SearchRate: 1e9, SearchBurst: 1e9, PerUserInflight: 1000, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))})
+		defer srv.Close()
+		hs := httptest.NewServer(srv)
+		defer hs.Close()
+		e := &env{t: b, http: hs, clock: clk}
+		token, _ := e.login("nurse")
+		targets[k] = target{hs.URL, token}
+	}
 
 	queries := searchMix(n, 4000, seeded)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
@@ -154,8 +165,9 @@ func benchSearchWith(b *testing.B, st directory.Store, n int, seeded time.Time, 
 						return
 					}
 					t0 := time.Now()
-					req, _ := http.NewRequest("POST", hs.URL+"/v1/search", bytes.NewReader(bodies[i]))
-					req.Header.Set("Authorization", "Bearer "+token)
+					tg := targets[i%len(targets)]
+					req, _ := http.NewRequest("POST", tg.url+"/v1/search", bytes.NewReader(bodies[i]))
+					req.Header.Set("Authorization", "Bearer "+tg.token)
 					res, err := client.Do(req)
 					if err != nil {
 						mu.Lock()

@@ -24,6 +24,7 @@ func runMatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return errors.New("usage: match explain --feed KIND --row FILE:LINE [--today YYYY-MM-DD]")
 	}
 	fs, m := newFlags("match explain", stderr)
+	addStoreFlags(fs, m) // issue 17
 	kindFlag := fs.String("feed", "", "the row's feed: births, deaths, school or gp")
 	rowFlag := fs.String("row", "", "FILE:LINE, the row (line numbers as in the rejects and outcomes files)")
 	today := fs.String("today", "", "check dates against this day (default today)")
@@ -73,7 +74,7 @@ func runMatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			rec = r
 		}
 	}
-	st, err := m.OpenStore(ctx)
+	st, err := m.openAdminStore(ctx)
 	if err != nil {
 		return err
 	}

@@ -131,6 +131,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	fs, m := newFlags("import", stderr)
+	addStoreFlags(fs, m) // issue 17
 	rejects := fs.String("rejects", "", "write rejected rows (line, field, reason) to this CSV file")
 	outcomes := fs.String("outcomes", "", "write every row's outcome (line, outcome, Signpost ID) to this CSV file")
 	bulk := fs.Bool("bulk", false, "national load: drop the search indexes and rebuild them at the end (do not serve meanwhile)")
@@ -174,7 +175,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			f.Close()
 		}
 	}()
-	st, err := m.OpenStore(ctx)
+	st, err := m.openImportStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -324,6 +325,7 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	sub, args := args[0], args[1:]
 	fs, m := newFlags("review "+sub, stderr)
+	addStoreFlags(fs, m) // issue 17
 	authority := fs.String("authority", "", "authority name or ONS code")
 	status := fs.String("status", directory.ReviewOpen, "open, linked, created or dismissed")
 	id := fs.Int64("id", 0, "review item number")
@@ -346,7 +348,7 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if sub != "list" && *id <= 0 {
 		return errors.New("--id is required")
 	}
-	st, err := m.OpenStore(ctx)
+	st, err := m.openAdminStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -438,6 +440,7 @@ func orNone(s string) string {
 
 func runAdmin(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) error {
 	fs, m := newFlags(cmd, stderr)
+	addStoreFlags(fs, m) // issue 17
 	from := fs.String("from", "", "Signpost ID of the record merged away")
 	into := fs.String("into", "", "Signpost ID of the record kept")
 	child := fs.String("child", "", "Signpost ID")
@@ -449,7 +452,7 @@ func runAdmin(ctx context.Context, cmd string, args []string, stdout, stderr io.
 	if cmd == "consent" && !signpost.ValidSignpostID(*child) {
 		return errors.New("--child must be a valid Signpost ID")
 	}
-	st, err := m.OpenStore(ctx)
+	st, err := m.openAdminStore(ctx)
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 
 	"signpost"
 	"signpost/directory"
+	"signpost/directory/importer"
 	"signpost/directory/postgres"
 )
 
@@ -135,4 +136,30 @@ func redactDSN(s string) string {
 		}
 	}
 	return s
+}
+
+// pgImportStore is a PostgreSQL store as import's importer.Load takes it:
+// PostgreSQL keeps its own cache, and its search indexes stay in place (new
+// children are written with COPY, directory/postgres/copy.go).
+type pgImportStore struct{ *postgres.Store }
+
+func (pgImportStore) SetWriterCache(context.Context, int) error { return nil }
+
+func (pgImportStore) BeginBulk(context.Context) error {
+	return &signpost.Error{Kind: signpost.KindInvalid, Message: "--bulk is for the embedded store: import into PostgreSQL without it"}
+}
+
+func (pgImportStore) EndBulk(context.Context, int) error { return nil }
+
+// openImportStore opens the store import writes: --store's PostgreSQL, else
+// the embedded one in --data.
+func (m *Main) openImportStore(ctx context.Context) (importer.BulkStore, error) {
+	if m.StoreURL != "" {
+		st, err := openPostgres(ctx, m.StoreURL, m.InsecureStore)
+		if err != nil {
+			return nil, err
+		}
+		return pgImportStore{st}, nil
+	}
+	return m.OpenStore(ctx)
 }

@@ -36,6 +36,9 @@ func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, e
 }
 
 func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	if query == copyQuery {
+		return c.runCopy(ctx, args) // copy.go
+	}
 	return c.Conn.ExecContext(ctx, rebind(query), args)
 }
 

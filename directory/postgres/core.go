@@ -38,7 +38,7 @@ var dialect = sqlstore.Dialect{
 // initCore sets up the shared methods once the databases are open.
 func (s *Store) initCore() {
 	s.Core = &sqlstore.Core{Dialect: dialect, R: s.r, AR: s.ar, Write: s.write, Broadcast: s.broadcast,
-		Read: s.read, Calm: calm, IDs: s.IDCodec, InsertCreates: dialect.InsertChildren, UpdateSQL: updateSQL,
+		Read: s.read, Calm: calm, IDs: s.IDCodec, InsertCreates: createChildren, UpdateSQL: updateSQL,
 		Pushed: s.pushed, QueryRow: s.queryRow, Query: s.QueryContext, MarkDelivered: markDelivered, AccountsChanged: s.accountsChanged,
 		Cache: func() *sqlstore.Records { return s.records }, AuditTx: func(ctx context.Context, fn func(tx *sql.Tx) error) error { return appendTx(ctx, s.aw, fn) }}
 }
