@@ -44,6 +44,7 @@ import (
 //	SIGNPOST_SCALE_REUSE     1: keep and reuse the generated feeds and the imported store in DIR
 //	                         (regenerated if made with another error model)
 //	SIGNPOST_SCALE_ERRORS    the generator's error model: default or realistic (docs/feeds.md)
+//	SIGNPOST_SCALE_WORKERS   the import's --workers (default one a CPU)
 func TestBenchScale(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv("SIGNPOST_SCALE_CHILDREN"))
 	if n <= 0 {
@@ -101,6 +102,9 @@ func TestBenchScale(t *testing.T) {
 
 		args := []string{"import", "--data", data, "--bulk", "--today", today.Format(signpost.DateLayout), "--outcomes", filepath.Join(dir, "outcomes.csv"),
 			"--rejects", filepath.Join(dir, "rejects.csv")}
+		if w := os.Getenv("SIGNPOST_SCALE_WORKERS"); w != "" {
+			args = append(args, "--workers", w)
+		}
 		rows := 0
 		for _, k := range feed.Kinds {
 			args = append(args, "--feed", string(k), filepath.Join(feeds, population.FeedFiles[k]))
