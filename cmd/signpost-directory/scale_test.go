@@ -45,6 +45,7 @@ import (
 //	                         (regenerated if made with another error model)
 //	SIGNPOST_SCALE_ERRORS    the generator's error model: default or realistic (docs/feeds.md)
 //	SIGNPOST_SCALE_WORKERS   the import's --workers (default one a CPU)
+//	SIGNPOST_SCALE_PROFILE   FILE: the import's --cpu-profile
 func TestBenchScale(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv("SIGNPOST_SCALE_CHILDREN"))
 	if n <= 0 {
@@ -104,6 +105,9 @@ func TestBenchScale(t *testing.T) {
 			"--rejects", filepath.Join(dir, "rejects.csv")}
 		if w := os.Getenv("SIGNPOST_SCALE_WORKERS"); w != "" {
 			args = append(args, "--workers", w)
+		}
+		if f := os.Getenv("SIGNPOST_SCALE_PROFILE"); f != "" {
+			args = append(args, "--cpu-profile", f)
 		}
 		rows := 0
 		for _, k := range feed.Kinds {
