@@ -27,7 +27,7 @@ import (
 
 const feedsUsage = `feeds, review and retention:
   import       --feed KIND FILE [--feed KIND FILE ...] [--rejects FILE] [--outcomes FILE]
-               [--bulk] [--cache-mb N] [--today YYYY-MM-DD] [--cpu-profile FILE]
+               [--bulk] [--cache-mb N] [--today YYYY-MM-DD] [--cpu-profile FILE] [--workers N]
                KIND is births, deaths, school or gp (docs/feeds.md); feeds are applied in the
                order given; bad rows are reported by line in the rejects file (one per feed:
                FILE gets the feed's name added when there are several)
@@ -138,6 +138,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	cacheMB := fs.Int("cache-mb", 1024, "page cache of the writer, in MiB")
 	today := fs.String("today", "", "check dates against this day (default today)")
 	cpuProfile := fs.String("cpu-profile", "", "write a CPU profile of the import to this file (for performance work)")
+	workers := fs.Int("workers", 0, "goroutines comparing rows with the children ahead of deciding them (default one a CPU; 1: one row at a time; the decisions are the same)")
 	if err := fs.Parse(rest); err != nil {
 		return flagErr(err)
 	}
@@ -182,6 +183,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	defer st.Close()
 	return importer.Load(ctx, st, importer.LoadOptions{Today: day, CacheMB: *cacheMB, Bulk: *bulk, Stdout: stdout, Stderr: stderr},
 		func(ctx context.Context, im *importer.Engine) error {
+			im.Workers = *workers
 			return importFeeds(ctx, im, feeds, files, *rejects, *outcomes, stdout, stderr)
 		})
 }
@@ -246,7 +248,7 @@ func importFeeds(ctx context.Context, im *importer.Engine, feeds []feedArg, in [
 		fmt.Fprintln(stdout, "stopped before the end: what follows was decided, and only part of it written")
 	}
 	for i, sum := range sums {
-		fmt.Fprintf(stdout, "%s: %s (decided in %.1fs)\n", feeds[i].kind, sum, sum.Deciding.Seconds())
+		fmt.Fprintf(stdout, "%s: %s (decided in %.1fs; %d rows compared ahead, %d again)\n", feeds[i].kind, sum, sum.Deciding.Seconds(), sum.Ahead, sum.Again)
 		if sum.Held > 0 {
 			fmt.Fprintf(stdout, "%s: %d matches were held back because the child was shielded meanwhile; import the file again to queue them for review\n", feeds[i].kind, sum.Held)
 		}

@@ -45,6 +45,8 @@ import (
 //	                         (regenerated if made with another error model); feeds: reuse
 //	                         the feeds generated for the same N and error model, import afresh
 //	SIGNPOST_SCALE_ERRORS    the generator's error model: default or realistic (docs/feeds.md)
+//	SIGNPOST_SCALE_WORKERS   the import's --workers (default one a CPU)
+//	SIGNPOST_SCALE_PROFILE   FILE: the import's --cpu-profile
 func TestBenchScale(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv("SIGNPOST_SCALE_CHILDREN"))
 	if n <= 0 {
@@ -109,6 +111,12 @@ func TestBenchScale(t *testing.T) {
 
 		args := []string{"import", "--data", data, "--bulk", "--today", today.Format(signpost.DateLayout), "--outcomes", filepath.Join(dir, "outcomes.csv"),
 			"--rejects", filepath.Join(dir, "rejects.csv")}
+		if w := os.Getenv("SIGNPOST_SCALE_WORKERS"); w != "" {
+			args = append(args, "--workers", w)
+		}
+		if f := os.Getenv("SIGNPOST_SCALE_PROFILE"); f != "" {
+			args = append(args, "--cpu-profile", f)
+		}
 		rows := 0
 		for _, k := range feed.Kinds {
 			args = append(args, "--feed", string(k), filepath.Join(feeds, population.FeedFiles[k]))

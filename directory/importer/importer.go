@@ -12,9 +12,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	gosync "sync"
 	"time"
 	"unsafe"
 
@@ -49,6 +51,10 @@ type Engine struct {
 	// BatchSize is how many new children go in one transaction, and
 	// UpdateBatch how many changes (defaults 20,000 and 50,000).
 	BatchSize, UpdateBatch int
+	// Workers is how many goroutines compare a batch of rows with the
+	// children ahead of deciding them (0: GOMAXPROCS; 1 decides each row
+	// alone). The decisions are the same whatever it is.
+	Workers int
 
 	// Timing says how long the last run spent deciding rows, writing new
 	// children and applying the rest.
@@ -200,6 +206,10 @@ type Summary struct {
 	Held          int // matches held back: the child was shielded meanwhile (run again to queue them)
 	Rejected      int // invalid rows, in the rejects file
 	Unmatched     int // death registrations of children the directory does not hold
+	// Ahead counts the rows decided on comparisons made on several
+	// goroutines (Engine.Workers), and Again those whose comparisons were
+	// made again after a row before them changed what they compare with.
+	Ahead, Again int
 	// Deciding is how long the file's rows took to decide (the run then
 	// writes every file's decisions together).
 	Deciding time.Duration
@@ -374,13 +384,22 @@ func (ru *run) read(ctx context.Context, r io.Reader) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		for _, it := range p.items {
+		preps := im.prepare(p.items)
+		if preps != nil {
+			im.idx.Track()
+			defer im.idx.Untrack()
+		}
+		for k, it := range p.items {
 			ru.sum.Read++
 			if it.rj != nil {
 				ru.reject(it.rj.Line, it.rj.Field, it.rj.Reason)
 				continue
 			}
-			if err := ru.decide(ctx, it.rec); err != nil {
+			var prep *match.Prepared
+			if preps != nil {
+				prep = preps[k]
+			}
+			if err := ru.decide(ctx, it.rec, prep); err != nil {
 				return err
 			}
 		}
@@ -473,9 +492,80 @@ func knownSex(s string) string {
 	return s
 }
 
-func (ru *run) decide(ctx context.Context, rec *feed.Record) error {
+// prepare compares a batch's rows with the children on Workers
+// goroutines, ahead of deciding them in order (match.PrepareFS): nil when
+// rows are decided alone. The index is not written meanwhile.
+func (im *Engine) prepare(items []item) []*match.Prepared {
+	workers := im.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	if workers < 2 || len(items) < 2*workers {
+		return nil
+	}
+	preps := make([]*match.Prepared, len(items))
+	var wg gosync.WaitGroup
+	per := (len(items) + workers - 1) / workers
+	for lo := 0; lo < len(items); lo += per {
+		hi := min(lo+per, len(items))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := lo; k < hi; k++ {
+				if rec := items[k].rec; rec != nil {
+					preps[k] = im.prepareRow(rec, len(items))
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return preps
+}
+
+// prepareRow makes the comparisons decide will make for rec: on its
+// details, or, matched by an identifier, for the second record decide
+// looks for.
+func (im *Engine) prepareRow(rec *feed.Record, slack int) *match.Prepared {
+	r := matchRecord(rec)
+	d, ok := im.idx.MatchIdentifier(r)
+	if !ok {
+		return im.idx.PrepareFS(im.model, r, 0, slack)
+	}
+	if d.Outcome != match.Same {
+		return nil
+	}
+	return im.idx.PrepareFS(im.model, dupProbe(rec, d.Child), d.Child.Serial, slack)
+}
+
+// dupProbe is the record that finds a second record of child, matched by
+// an identifier: its details, with no identifier that contradicts it.
+func dupProbe(rec *feed.Record, child match.Identity) match.Record {
+	probe := matchRecord(rec)
+	probe.NHSNumber = firstOf(child.NHSNumber, rec.NHSNumber)
+	probe.UPN = firstOf(child.UPN, rec.UPN)
+	return probe
+}
+
+func (ru *run) decidePrepared(r match.Record, except int, prep *match.Prepared) match.Decision {
+	d, ahead := ru.im.idx.DecidePrepared(ru.im.model, r, except, prep)
+	switch {
+	case ahead:
+		ru.sum.Ahead++
+	case prep != nil:
+		ru.sum.Again++
+	}
+	return d
+}
+
+// decide decides a row, with the comparisons prepared for it (nil: none).
+func (ru *run) decide(ctx context.Context, rec *feed.Record, prep *match.Prepared) error {
 	im := ru.im
-	d := im.idx.MatchFS(im.model, matchRecord(rec)) // issue 15: details by the FS model
+	// Issue 15: details by the FS model.
+	r := matchRecord(rec)
+	d, ok := im.idx.MatchIdentifier(r)
+	if !ok {
+		d = ru.decidePrepared(r, 0, prep)
+	}
 	switch d.Outcome {
 	case match.Review:
 		ru.queue(rec, d)
@@ -504,10 +594,7 @@ func (ru *run) decide(ctx context.Context, rec *feed.Record) error {
 		// The same child may be held twice (a record that once failed to
 		// match): look for a second record with these details and no
 		// identifier that contradicts this one.
-		probe := matchRecord(rec)
-		probe.NHSNumber = firstOf(child.NHSNumber, rec.NHSNumber)
-		probe.UPN = firstOf(child.UPN, rec.UPN)
-		if dup := im.idx.DecideFS(im.model, probe, child.Serial); dup.Outcome == match.Same {
+		if dup := ru.decidePrepared(dupProbe(rec, child), child.Serial, prep); dup.Outcome == match.Same {
 			into, from := child, dup.Child
 			if im.ids.SerialOf(from.Serial) < im.ids.SerialOf(into.Serial) { // the older record survives
 				into, from = from, into

@@ -177,16 +177,25 @@ func (x *Index) blockRules(s *side, rules int, withoutNHS bool, except int, stro
 // details: on its NHS number or UPN if a child holds one, otherwise on
 // its details by DecideFS.
 func (x *Index) MatchFS(m *Model, r Record) Decision {
+	if d, ok := x.MatchIdentifier(r); ok {
+		return d
+	}
+	return x.DecideFS(m, r, 0)
+}
+
+// MatchIdentifier is MatchFS's decision on the record's NHS number or UPN,
+// if a child holds one.
+func (x *Index) MatchIdentifier(r Record) (Decision, bool) {
 	if c, ok := x.ByNHSNumber(r.NHSNumber); ok {
-		return Decision{Outcome: Same, Child: c, ByIdentifier: true, Score: 1}
+		return Decision{Outcome: Same, Child: c, ByIdentifier: true, Score: 1}, true
 	}
 	if c, ok := x.ByUPN(r.UPN); ok {
 		if r.NHSNumber != "" && c.NHSNumber != "" {
-			return Decision{Outcome: Review, Candidates: []Scored{{Identity: c, Score: 1}}, Reason: "the UPN belongs to a child with a different NHS number"}
+			return Decision{Outcome: Review, Candidates: []Scored{{Identity: c, Score: 1}}, Reason: "the UPN belongs to a child with a different NHS number"}, true
 		}
-		return Decision{Outcome: Same, Child: c, ByIdentifier: true, Score: 1}
+		return Decision{Outcome: Same, Child: c, ByIdentifier: true, Score: 1}, true
 	}
-	return x.DecideFS(m, r, 0)
+	return Decision{}, false
 }
 
 // DecideFS decides a record on its names, date of birth, sex and postcode
@@ -215,20 +224,34 @@ func (x *Index) decideFS(m *Model, r Record, except int, nearest bool) Decision 
 		return Decision{Outcome: None}
 	}
 	upn := packUPN(r.UPN)
+	all, sum, _, _ := x.gatherFS(m, &s, upn, r.NHSNumber != "", except, x.children(), false)
+	return x.finishFS(m, &s, upn, all, sum, nearest)
+}
+
+// gatherFS compares the record with every child the blocking rules find,
+// and returns each one's fields' weight (without the prior) and the sum of
+// their Bayes factors. The wide rules are skipped once a candidate reaches
+// the auto-link weight in an index of n children. With checks, it also
+// returns how many had been compared at each such test, and whether the
+// last one stopped it (PrepareFS).
+func (x *Index) gatherFS(m *Model, s *side, upn uint64, withoutNHS bool, except, n int, checks bool) (all []fsHit, sum float64, cps []int32, stopped bool) {
 	// Every compared child's fields' weight (without the prior), then
 	// each one's weight with its prior (pairPrior: one-to-one, against the
 	// others compared).
-	var all []fsHit
-	sum, bestRaw := 0.0, math.Inf(-1)
+	bestRaw := math.Inf(-1)
 	strong := func() bool {
-		return len(all) > 0 && bestRaw+m.pairPrior(math.Exp2(bestRaw), sum, x.children()) >= m.AutoLink
+		stopped = len(all) > 0 && bestRaw+m.pairPrior(math.Exp2(bestRaw), sum, n) >= m.AutoLink
+		if checks {
+			cps = append(cps, int32(len(all)))
+		}
+		return stopped
 	}
-	compared := x.blockFS(&s, r.NHSNumber != "", except, strong, func(i uint32) bool {
-		if x.fsTrace != nil {
+	x.blockFS(s, withoutNHS, except, strong, func(i uint32) bool {
+		if x.fsTrace != nil && !checks {
 			x.fsTrace(int(x.at(i).serial))
 		}
 		cs := x.entrySide(i)
-		w := m.weigh(&s, &cs, nil) - m.prior
+		w := m.weigh(s, &cs, nil) - m.prior
 		all = append(all, fsHit{i, w})
 		sum += math.Exp2(w)
 		if w > bestRaw && !(upn != 0 && x.at(i).upn != 0 && x.at(i).upn != upn) {
@@ -236,6 +259,12 @@ func (x *Index) decideFS(m *Model, r Record, except int, nearest bool) Decision 
 		}
 		return true
 	})
+	return all, sum, cps, stopped
+}
+
+// finishFS decides on the children gathered.
+func (x *Index) finishFS(m *Model, s *side, upn uint64, all []fsHit, sum float64, nearest bool) Decision {
+	compared := len(all)
 	d := Decision{Outcome: None, Compared: compared}
 	var hits []fsHit
 	for _, h := range all {
@@ -255,8 +284,8 @@ func (x *Index) decideFS(m *Model, r Record, except int, nearest bool) Decision 
 	})
 	comparison := func(h fsHit) *Comparison {
 		cs := x.entrySide(h.i)
-		raw := m.weigh(&s, &cs, nil) - m.prior
-		return m.compare(&s, &cs, h.w-raw)
+		raw := m.weigh(s, &cs, nil) - m.prior
+		return m.compare(s, &cs, h.w-raw)
 	}
 	if nearest && hits[0].w < m.Review {
 		for _, h := range hits[:min(len(hits), 3)] {

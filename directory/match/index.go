@@ -99,6 +99,9 @@ type Index struct {
 	fsb [numChainRules]chains
 	// fsTrace, if set, sees every child DecideFS compares (quality tests).
 	fsTrace func(serial int)
+	// dirty, while tracked, holds the blocking keys of every child put
+	// or removed (fs_prepare.go).
+	dirty map[dirtyKey]struct{}
 	// fsN, if set, is the number of children the FS prior takes the index
 	// to hold (quality tests asking what a larger store would decide).
 	fsN int
@@ -215,8 +218,10 @@ func (x *Index) Put(id Identity) {
 		return
 	}
 	e := x.pack(id)
+	x.touch(&e)
 	if i, ok := x.lookup(id.Serial); ok {
 		old := x.at(i)
+		x.touch(old)
 		if old.dob == e.dob && old.fam == e.fam && old.pc == e.pc && (old.nhs == 0) == (e.nhs == 0) &&
 			x.givenCode(old.given) == x.givenCode(e.given) { // issue 15: the FS chains key on the given name's code
 			// The keys stand: only the identifiers' maps may change.
@@ -244,6 +249,7 @@ func (x *Index) Remove(serial int) {
 	if !ok {
 		return
 	}
+	x.touch(x.at(i))
 	x.unlink(i)
 	*x.at(i) = entry{}
 	*x.slot(serial) = 0
@@ -293,6 +299,9 @@ func (x *Index) pack(id Identity) entry {
 		serial: uint32(id.Serial), dob: packDate(id.DateOfBirth), auth: uint16(x.auths.intern(id.Authority)),
 		gender: packGender(id.Gender), flags: flagLive,
 	}
+	if e.dob != 0 && x.days[e.dob] == "" {
+		x.days[e.dob] = unpackDate(e.dob)
+	}
 	if id.Shielded {
 		e.flags |= flagShielded
 	}
@@ -326,15 +335,16 @@ func (x *Index) givenName(s string) uint32 {
 	return i
 }
 
-// day returns a packed date as a string, made once per day.
+// day returns a packed date as a string, made once per day (by pack, so
+// reads that run together never write).
 func (x *Index) day(d uint16) string {
 	if d == 0 {
 		return ""
 	}
-	if x.days[d] == "" {
-		x.days[d] = unpackDate(d)
+	if s := x.days[d]; s != "" {
+		return s
 	}
-	return x.days[d]
+	return unpackDate(d)
 }
 
 // dayCodes lists the children born on one day whose family names have one
