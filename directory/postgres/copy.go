@@ -16,8 +16,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"signpost"
 	"signpost/directory"
+	"signpost/directory/sqlstore"
 )
 
 // copyMin is the smallest Creates batch written with COPY: below it the
@@ -74,28 +74,10 @@ func createChildren(ctx context.Context, tx *sql.Tx, cs []directory.NewChild, au
 	}
 	rows := make([][]any, len(cs))
 	for i := range cs {
-		c := &cs[i]
-		if !signpost.ValidSignpostID(c.SignpostID) {
-			return signpost.FieldError("signpost_id", "a child needs a valid Signpost ID")
+		row, err := sqlstore.ChildRow(&cs[i], auths, seq)
+		if err != nil {
+			return err
 		}
-		status := signpost.StatusActive
-		if c.DateOfDeath != "" {
-			status = signpost.StatusDeceased
-		}
-		var sc, gp signpost.Setting
-		if c.School != nil {
-			sc = *c.School
-		}
-		if c.GP != nil {
-			gp = *c.GP
-		}
-		auth := authorityArg(auths, c.AuthorityCode)
-		if auth == nil {
-			auth = authorityArg(auths, c.Authority)
-		}
-		row := []any{c.SignpostID, c.GivenName, c.FamilyName, signpost.NormaliseName(c.GivenName), signpost.NormaliseName(c.FamilyName),
-			c.DateOfBirth, c.Gender, c.Address, c.Postcode, auth, nullable(c.NHSNumber), nullable(c.UPN), status, c.DateOfDeath,
-			sc.Code, sc.Name, sc.Phone, sc.StartedOn, gp.Code, gp.Name, gp.Phone, gp.StartedOn, seq}
 		for k, v := range row {
 			if s, ok := v.(string); ok {
 				row[k] = pgText(s)

@@ -270,6 +270,32 @@ const insertChildSQL = `INSERT INTO children (signpost_id, given_name, family_na
 	authority_id, nhs_number, upn, status, date_of_death, school_code, school_name, school_phone, school_started, gp_code, gp_name, gp_phone, gp_started, seq)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
+// ChildRow is a new child's values in insertChildSQL's order (the
+// PostgreSQL store's COPY writes the same row).
+func ChildRow(c *directory.NewChild, auths map[string]int64, seq int64) ([]any, error) {
+	if !signpost.ValidSignpostID(c.SignpostID) {
+		return nil, signpost.FieldError("signpost_id", "a child needs a valid Signpost ID")
+	}
+	status := signpost.StatusActive
+	if c.DateOfDeath != "" {
+		status = signpost.StatusDeceased
+	}
+	var sc, gp signpost.Setting
+	if c.School != nil {
+		sc = *c.School
+	}
+	if c.GP != nil {
+		gp = *c.GP
+	}
+	auth := authorityArg(auths, c.AuthorityCode)
+	if auth == nil {
+		auth = authorityArg(auths, c.Authority)
+	}
+	return []any{c.SignpostID, c.GivenName, c.FamilyName, signpost.NormaliseName(c.GivenName), signpost.NormaliseName(c.FamilyName),
+		c.DateOfBirth, c.Gender, c.Address, c.Postcode, auth, Nullable(c.NHSNumber), Nullable(c.UPN), status, c.DateOfDeath,
+		sc.Code, sc.Name, sc.Phone, sc.StartedOn, gp.Code, gp.Name, gp.Phone, gp.StartedOn, seq}, nil
+}
+
 // InsertChildren stores a feed's new children under one change number, a
 // prepared insert each (the stores' Core.InsertCreates unless a store has
 // a faster way).
@@ -284,28 +310,11 @@ func (d Dialect) InsertChildren(ctx context.Context, tx *sql.Tx, cs []directory.
 		return err
 	}
 	for i := range cs {
-		c := &cs[i]
-		if !signpost.ValidSignpostID(c.SignpostID) {
-			return signpost.FieldError("signpost_id", "a child needs a valid Signpost ID")
+		row, err := ChildRow(&cs[i], auths, seq)
+		if err != nil {
+			return err
 		}
-		status := signpost.StatusActive
-		if c.DateOfDeath != "" {
-			status = signpost.StatusDeceased
-		}
-		var sc, gp signpost.Setting
-		if c.School != nil {
-			sc = *c.School
-		}
-		if c.GP != nil {
-			gp = *c.GP
-		}
-		auth := authorityArg(auths, c.AuthorityCode)
-		if auth == nil {
-			auth = authorityArg(auths, c.Authority)
-		}
-		if _, err := ins.ExecContext(ctx, c.SignpostID, c.GivenName, c.FamilyName, signpost.NormaliseName(c.GivenName), signpost.NormaliseName(c.FamilyName),
-			c.DateOfBirth, c.Gender, c.Address, c.Postcode, auth, Nullable(c.NHSNumber), Nullable(c.UPN), status, c.DateOfDeath,
-			sc.Code, sc.Name, sc.Phone, sc.StartedOn, gp.Code, gp.Name, gp.Phone, gp.StartedOn, seq); err != nil {
+		if _, err := ins.ExecContext(ctx, row...); err != nil {
 			return err
 		}
 	}
