@@ -45,7 +45,7 @@ import (
 //	                         (regenerated if made with another error model); feeds: reuse
 //	                         the feeds generated for the same N and error model, import afresh
 //	SIGNPOST_SCALE_ERRORS    the generator's error model: default or realistic (docs/feeds.md)
-//	SIGNPOST_SCALE_WORKERS   the import's --workers (default one a CPU)
+//	SIGNPOST_SCALE_WORKERS   the import's --workers (default 1)
 //	SIGNPOST_SCALE_PROFILE   FILE: the import's --cpu-profile
 func TestBenchScale(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv("SIGNPOST_SCALE_CHILDREN"))

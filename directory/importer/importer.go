@@ -52,8 +52,10 @@ type Engine struct {
 	// UpdateBatch how many changes (defaults 20,000 and 50,000).
 	BatchSize, UpdateBatch int
 	// Workers is how many goroutines compare a batch of rows with the
-	// children ahead of deciding them (0: GOMAXPROCS; 1 decides each row
-	// alone). The decisions are the same whatever it is.
+	// children ahead of deciding them (0: GOMAXPROCS; 1, New's default,
+	// decides each row alone: on two cores it was the fastest, see
+	// docs/feeds.md "Deciding on both cores"). The decisions are the same
+	// whatever it is.
 	Workers int
 
 	// Timing says how long the last run spent deciding rows, writing new
@@ -153,7 +155,7 @@ const heldChunk = 1 << 14
 // New reads every live child's identity from the store. today is
 // the date the feeds are checked against (no date may be later).
 func New(ctx context.Context, st directory.Store, today time.Time) (*Engine, error) {
-	im := &Engine{st: st, ids: st.IDCodec(), idx: match.New(true), today: today, BatchSize: 20000, UpdateBatch: 50000, strs: map[string]string{}}
+	im := &Engine{st: st, ids: st.IDCodec(), idx: match.New(true), today: today, BatchSize: 20000, UpdateBatch: 50000, Workers: 1, strs: map[string]string{}}
 	err := st.ScanIdentities(ctx, func(id match.Identity) error {
 		im.idx.Put(id)
 		return nil
