@@ -68,8 +68,8 @@ func LinkReview(ctx context.Context, st directory.Store, id int64, signpostID, b
 	if c.NHSNumber != "" && rec.NHSNumber != "" && c.NHSNumber != rec.NHSNumber {
 		return &signpost.Error{Kind: signpost.KindConflict, Message: "the record and " + signpostID + " have different NHS numbers: they are not the same child"}
 	}
-	p := pendingOf(rec, serialOf(signpostID), c.Postcode, false, func(s string) string { return s })
-	_, err = st.ApplyFeed(ctx, &directory.FeedBatch{Updates: []directory.ChildUpdate{p.change()}, At: now,
+	f, _ := pendingOf(rec, c.Postcode)
+	_, err = st.ApplyFeed(ctx, &directory.FeedBatch{Updates: []directory.ChildUpdate{changeOf(rec.Kind, serialOf(signpostID), false, &f)}, At: now,
 		Resolve: &directory.Resolution{ID: id, Status: directory.ReviewLinked, Child: signpostID, By: by, At: now}})
 	if err == nil { // issue 16: a move the record made is told
 		_, err = directory.DrainNotifications(ctx, st)

@@ -17,7 +17,7 @@ package match
 //	R7  given-name code + year of birth + postcode district (a family name
 //	    changed, and the date mis-keyed or the child moved)
 //
-// R1 and R2 use the structures the index already has; R4 to R7 are chains
+// R2 uses the structures the index already has; R1 and R4 to R7 are chains
 // in open-addressed tables of 64-bit keys (a few bytes a child each),
 // linked through a next-array per rule. Rules run narrowest first; each
 // stops at MaxPerRule candidates, and the wide ones (R4 on) are skipped
@@ -27,7 +27,8 @@ package match
 const MaxPerRule = 48
 
 const (
-	ruleDOBGiven = iota
+	rulePCGiven = iota // R1 in the importer's index
+	ruleDOBGiven
 	ruleFamGivenYear
 	ruleFamGivenDay
 	ruleGivenYearDistrict
@@ -136,6 +137,11 @@ func blockKeys(dob uint16, dobs string, fam, given uint16, pc uint64) [numChainR
 		return k
 	}
 	const top = 1 << 63
+	if pc != 0 {
+		// A packed postcode is at most 42 bits (seven characters of 6), a
+		// name code under 14.
+		k[rulePCGiven] = top | uint64(rulePCGiven)<<56 | pc<<14 | uint64(given)&(1<<14-1)
+	}
 	if dob != 0 {
 		k[ruleDOBGiven] = top | uint64(ruleDOBGiven)<<56 | uint64(dob)<<16 | uint64(given)
 		y, _ := atoi(dobs[:4])

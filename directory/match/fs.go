@@ -234,6 +234,11 @@ type side struct {
 	dobs                  string // YYYY-MM-DD
 	sex                   uint8
 	pc                    uint64
+	// The weights of exact agreement on this side's names under model tf
+	// (term frequencies: a record's, worked out at its first exact
+	// agreement, not at each).
+	tf                *Model
+	tfGiven, tfFamily float64
 }
 
 // weigh compares a and b and returns the comparison's weight; levels and
@@ -252,10 +257,15 @@ func (m *Model) weigh(a, b *side, c *Comparison) float64 {
 			continue
 		}
 		w := m.w[f][l]
-		if l == NameExact && f == FieldGiven {
-			w = m.exactGiven - math.Log2(m.tf(m.TFGiven, m.TFRestGiven, a.given, m.U[f][l]))
-		} else if l == NameExact && f == FieldFamily {
-			w = m.exactFamily - math.Log2(m.tf(m.TFFamily, m.TFRestFamily, a.family, m.U[f][l]))
+		if l == NameExact && (f == FieldGiven || f == FieldFamily) {
+			if a.tf != m {
+				a.tf = m
+				a.tfGiven = m.exactGiven - math.Log2(m.tf(m.TFGiven, m.TFRestGiven, a.given, m.U[FieldGiven][NameExact]))
+				a.tfFamily = m.exactFamily - math.Log2(m.tf(m.TFFamily, m.TFRestFamily, a.family, m.U[FieldFamily][NameExact]))
+			}
+			if w = a.tfGiven; f == FieldFamily {
+				w = a.tfFamily
+			}
 		}
 		ws[f] = w
 		total += w
