@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -374,5 +375,49 @@ func BenchmarkFSDecide(b *testing.B) {
 			b.ReportMetric(float64(compared)/float64(b.N), "candidates/row")
 			b.ReportMetric(float64(same)/float64(b.N), "same_ratio")
 		})
+	}
+}
+
+// TestPostcodeRuleFindsOnlyItsChildren: R1 (postcode + given-name code) is
+// a chain of its own in the importer's index; it finds a child whose family
+// name and date of birth both changed, follows the child when the postcode
+// changes, and leaves out namesakes elsewhere, other given names at the
+// postcode, and children with an NHS number for a record that has one.
+func TestPostcodeRuleFindsOnlyItsChildren(t *testing.T) {
+	x := New(true)
+	var seen []int
+	x.fsTrace = func(serial int) { seen = append(seen, serial) }
+	x.Put(Identity{Serial: 1, GivenName: "Amelia", FamilyName: "Smith", DateOfBirth: "2015-03-04", Postcode: "LS1 4AP"})
+	x.Put(Identity{Serial: 2, GivenName: "Zainab", FamilyName: "Smith", DateOfBirth: "2012-01-01", Postcode: "LS1 4AP"})
+	x.Put(Identity{Serial: 3, GivenName: "Amelia", FamilyName: "Brown", DateOfBirth: "2009-05-06", Postcode: "M1 1AA"})
+	x.Put(Identity{Serial: 4, GivenName: "Amelie", FamilyName: "Begum", DateOfBirth: "2010-10-10", Postcode: "LS1 4AP", NHSNumber: "9434765919"})
+	// The family name and date of birth changed: only the postcode and the
+	// given name's code are left to find the child by.
+	r := Record{GivenName: "Amelia", FamilyName: "Jones", DateOfBirth: "2017-09-08", Postcode: "LS1 4AP"}
+	compared := func(r Record) []int {
+		seen = nil
+		x.DecideFS(DefaultModel(), r, 0)
+		slices.Sort(seen)
+		return seen
+	}
+	if got := compared(r); !slices.Equal(got, []int{1, 4}) {
+		t.Fatalf("compared %v, want 1 and 4 (Amelia and Amelie at LS1 4AP)", got)
+	}
+	r.NHSNumber = "9434765870"
+	if got := compared(r); !slices.Equal(got, []int{1}) {
+		t.Fatalf("a record with an NHS number compared %v, want 1 alone", got)
+	}
+	// The child moves: the old postcode's chain no longer holds her.
+	x.Put(Identity{Serial: 1, GivenName: "Amelia", FamilyName: "Smith", DateOfBirth: "2015-03-04", Postcode: "M1 1AA"})
+	if got := compared(r); len(got) != 0 {
+		t.Fatalf("after the move, LS1 4AP compared %v", got)
+	}
+	r.Postcode = "M1 1AA"
+	if got := compared(r); !slices.Equal(got, []int{1, 3}) {
+		t.Fatalf("at M1 1AA compared %v, want 1 and 3", got)
+	}
+	x.Remove(3)
+	if got := compared(r); !slices.Equal(got, []int{1}) {
+		t.Fatalf("after a removal compared %v, want 1", got)
 	}
 }
