@@ -75,6 +75,12 @@ func SeedNotifications(ctx context.Context, st directory.Store, now time.Time) e
 	push := func(m signpost.Mutation) error {
 		at = at.Add(20 * time.Minute)
 		m.ID, m.At = uuid.Must(uuid.NewV7()).String(), at
+		if m.On != "" {
+			// The day in England when it is pushed: three hours before a
+			// seeding just after midnight is yesterday, and the directory
+			// refuses a start date after the day it is told.
+			m.On = signpost.Today(at).Format(signpost.DateLayout)
+		}
 		res, err := st.Push(ctx, social, []signpost.Mutation{m}, at)
 		if err != nil {
 			return err
@@ -84,7 +90,7 @@ func SeedNotifications(ctx context.Context, st directory.Store, now time.Time) e
 		}
 		return nil
 	}
-	today := now.Format(signpost.DateLayout)
+	today := "today" // replaced in push by the day each step is made
 	steps := []signpost.Mutation{
 		{Kind: signpost.MutStartInvolvement, ChildID: others[1], Role: "Social worker", On: today},
 		{Kind: signpost.MutEndInvolvement, ChildID: others[1], On: today},
