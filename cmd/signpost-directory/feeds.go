@@ -27,7 +27,7 @@ import (
 
 const feedsUsage = `feeds, review and retention:
   import       --feed KIND FILE [--feed KIND FILE ...] [--rejects FILE] [--outcomes FILE]
-               [--bulk] [--cache-mb N] [--today YYYY-MM-DD] [--cpu-profile FILE] [--workers N]
+               [--bulk] [--cache-mb N] [--memory-mb N] [--today YYYY-MM-DD] [--cpu-profile FILE] [--workers N]
                KIND is births, deaths, school or gp (docs/feeds.md); feeds are applied in the
                order given; bad rows are reported by line in the rejects file (one per feed:
                FILE gets the feed's name added when there are several)
@@ -136,6 +136,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	outcomes := fs.String("outcomes", "", "write every row's outcome (line, outcome, Signpost ID) to this CSV file")
 	bulk := fs.Bool("bulk", false, "national load: drop the search indexes and rebuild them at the end (do not serve meanwhile)")
 	cacheMB := fs.Int("cache-mb", 1024, "page cache of the writer, in MiB")
+	memoryMB := fs.Int("memory-mb", 7000, "with --bulk, a soft limit on the importer's own memory in MiB, the page cache on top (0: none; raise it for more than about 12 million children)")
 	today := fs.String("today", "", "check dates against this day (default today)")
 	cpuProfile := fs.String("cpu-profile", "", "write a CPU profile of the import to this file (for performance work)")
 	workers := fs.Int("workers", 1, "goroutines comparing rows with the children ahead of deciding them (default 1: one row at a time, measured fastest on 2 cores; 0: one a CPU; the decisions are the same)")
@@ -144,6 +145,9 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if len(feeds) == 0 {
 		return errors.New("give at least one --feed KIND FILE")
+	}
+	if *memoryMB < 0 || *memoryMB > 0 && *memoryMB < 256 {
+		return fmt.Errorf("--memory-mb %d: give 0 (no limit) or at least 256 MiB", *memoryMB)
 	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -181,7 +185,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer st.Close()
-	return importer.Load(ctx, st, importer.LoadOptions{Today: day, CacheMB: *cacheMB, Bulk: *bulk, Stdout: stdout, Stderr: stderr},
+	return importer.Load(ctx, st, importer.LoadOptions{Today: day, CacheMB: *cacheMB, MemoryMB: *memoryMB, Bulk: *bulk, Stdout: stdout, Stderr: stderr},
 		func(ctx context.Context, im *importer.Engine) error {
 			im.Workers = *workers
 			return importFeeds(ctx, im, feeds, files, *rejects, *outcomes, stdout, stderr)

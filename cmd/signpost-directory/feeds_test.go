@@ -117,6 +117,8 @@ func TestGenerateAndImportCommands(t *testing.T) {
 		{"import", "--feed", "marriages", filepath.Join(feeds, "births.csv")},
 		{"import", "--feed", "births", filepath.Join(feeds, "nope.csv")},
 		{"import", "--feed", "births", filepath.Join(feeds, "school.csv")}, // the wrong header
+		{"import", "--feed", "births", filepath.Join(feeds, "births.csv"), "--bulk", "--memory-mb", "-1"},
+		{"import", "--feed", "births", filepath.Join(feeds, "births.csv"), "--bulk", "--memory-mb", "100"},
 	} {
 		if _, err := c.run(bad...); err == nil {
 			t.Errorf("%v succeeded", bad)

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -57,6 +58,11 @@ type Engine struct {
 	// docs/feeds.md "Deciding on both cores"). The decisions are the same
 	// whatever it is.
 	Workers int
+	// OneRun says the Engine serves one run (a bulk Load): once its last
+	// file is decided the match index is dropped, so that writing the new
+	// children has its memory (at 11 M children about 3 GB, and the page
+	// cache fills meanwhile), and the Engine imports nothing more.
+	OneRun bool
 
 	// Timing says how long the last run spent deciding rows, writing new
 	// children and applying the rest.
@@ -169,7 +175,15 @@ func New(ctx context.Context, st directory.Store, today time.Time) (*Engine, err
 }
 
 // Children returns how many live children the importer holds.
-func (im *Engine) Children() int { return im.idx.Len() }
+func (im *Engine) Children() int {
+	if im.idx == nil {
+		return 0
+	}
+	return im.idx.Len()
+}
+
+// ErrOneRun is what an Engine that has served its one run (OneRun) answers.
+var ErrOneRun = errors.New("importer: this engine has served its one run (OneRun) and holds no index to import with")
 
 // Options are the outputs and reporting of one import.
 type Options struct {
@@ -287,6 +301,9 @@ func (im *Engine) Import(ctx context.Context, kind feed.Kind, r io.Reader, opts 
 func (im *Engine) ImportAll(ctx context.Context, files []File) ([]*Summary, error) {
 	runs := make([]*run, 0, len(files))
 	sums := make([]*Summary, 0, len(files))
+	if im.idx == nil {
+		return sums, ErrOneRun
+	}
 	defer im.forget()
 	t0 := time.Now()
 	for _, f := range files {
@@ -304,6 +321,12 @@ func (im *Engine) ImportAll(ctx context.Context, files []File) ([]*Summary, erro
 	}
 	t1 := time.Now()
 	im.Timing.Matching = t1.Sub(t0)
+	if im.OneRun {
+		// Nothing compares with the children any more: give the index's
+		// memory back before the page cache fills with the new children.
+		im.idx = nil
+		debug.FreeOSMemory()
+	}
 	if err := im.writeNew(ctx, runs); err != nil {
 		return sums, err
 	}
@@ -337,7 +360,7 @@ func (im *Engine) ImportAll(ctx context.Context, files []File) ([]*Summary, erro
 // forget drops the run's held children (written, or abandoned on error:
 // their identities stay in the index only if they were written).
 func (im *Engine) forget() {
-	if im.count > 0 {
+	if im.count > 0 && im.idx != nil {
 		// An error left children unwritten: the index must not keep them.
 		for _, chunk := range im.news {
 			for i := range chunk {
@@ -993,8 +1016,18 @@ func (im *Engine) writeNew(ctx context.Context, runs []*run) error {
 	}
 	order := radixOrder(keys)
 	keys = nil
+	// A chunk of held children goes once all of it is written (serials are
+	// issued in the order children are made, so nearly always in turn).
+	left := make([]int32, len(im.news))
+	for ci := range im.news {
+		left[ci] = int32(len(im.news[ci]))
+	}
 	for n, pos := range order {
-		batch = append(batch, im.child(&im.news[pos/heldChunk][pos%heldChunk]))
+		ci := pos / heldChunk
+		batch = append(batch, im.child(&im.news[ci][pos%heldChunk]))
+		if left[ci]--; left[ci] == 0 {
+			im.news[ci] = nil
+		}
 		if len(batch) == cap(batch) || n == len(order)-1 {
 			if err := ctx.Err(); err != nil {
 				return err

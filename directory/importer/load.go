@@ -34,6 +34,10 @@ type LoadOptions struct {
 	// Bulk is a national load: the search indexes are dropped first and
 	// rebuilt at the end (do not serve meanwhile).
 	Bulk bool
+	// MemoryMB is a bulk load's soft limit on the importer's own memory,
+	// in MiB (runtime/debug.SetMemoryLimit: the collector runs more often
+	// as the heap nears it); the store's page cache comes on top. 0: none.
+	MemoryMB int
 	// Stdout receives what the load did and Stderr its steps; nil
 	// discards them.
 	Stdout, Stderr io.Writer
@@ -44,8 +48,10 @@ type LoadOptions struct {
 // it. A bulk load drops the search indexes before apply and rebuilds them
 // after with half the memory available (the Engine's memory given back
 // first), unless ctx ended: the store then rebuilds them when it is next
-// opened. Bulk changes the process's garbage collection (GOGC 50), so the
-// heap stays nearer to what is live while new children are held.
+// opened. Bulk changes the process's garbage collection while it runs (GOGC
+// 50, and MemoryMB as a soft limit), so the heap stays nearer to what is
+// live while new children are held, and the Engine drops its index once the
+// feeds are decided.
 func Load(ctx context.Context, st BulkStore, o LoadOptions, apply func(context.Context, *Engine) error) error {
 	stdout, stderr := o.Stdout, o.Stderr
 	if stdout == nil {
@@ -67,7 +73,13 @@ func Load(ctx context.Context, st BulkStore, o LoadOptions, apply func(context.C
 		// A national load holds every new child until the last feed is
 		// decided: collect garbage sooner, so the heap stays nearer to what
 		// is live (at the cost of some more collector time).
-		debug.SetGCPercent(50)
+		defer debug.SetGCPercent(debug.SetGCPercent(50))
+		if o.MemoryMB > 0 {
+			defer debug.SetMemoryLimit(debug.SetMemoryLimit(int64(o.MemoryMB) << 20))
+		}
+		// The Engine is dropped after apply: it may drop its index as soon
+		// as the last feed is decided.
+		im.OneRun = true
 		if err := st.BeginBulk(ctx); err != nil {
 			return err
 		}

@@ -99,21 +99,25 @@ func importTwice(t *testing.T, dir string, workers int) runResult {
 	res.store = storeDump(t, st)
 	// Each store numbers its Signpost IDs with a key of its own: compare
 	// serials.
-	codec := st.IDCodec()
-	serials := func(s string) string {
-		return spID.ReplaceAllStringFunc(s, func(id string) string {
-			n, ok := codec.SerialOfID(id)
-			if !ok {
-				return id
-			}
-			return fmt.Sprintf("serial %d", n)
-		})
-	}
 	for k, v := range res.outcomes {
-		res.outcomes[k] = serials(v)
+		res.outcomes[k] = serialsOnly(t, st, v)
 	}
-	res.store = serials(res.store)
+	res.store = serialsOnly(t, st, res.store)
 	return res
+}
+
+// serialsOnly writes the Signpost IDs in s as the serials they stand for in
+// st (each store numbers its Signpost IDs with a key of its own).
+func serialsOnly(t *testing.T, st *sqlcipher.Store, s string) string {
+	t.Helper()
+	codec := st.IDCodec()
+	return spID.ReplaceAllStringFunc(s, func(id string) string {
+		n, ok := codec.SerialOfID(id)
+		if !ok {
+			return id
+		}
+		return fmt.Sprintf("serial %d", n)
+	})
 }
 
 var spID = regexp.MustCompile(`SP[0-9]{9}`)

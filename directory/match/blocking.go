@@ -3,7 +3,8 @@ package match
 // Issue 15: blocking for the Fellegi–Sunter model. A pair is compared when
 // any rule holds:
 //
-//	R1  postcode + given-name code          (the index's postcode chains)
+//	R1  postcode + given-name code          (a chain in the importer's index;
+//	    the search index walks its postcode chains)
 //	R2  date of birth + family-name code    (the index's day lists; also the
 //	    date with day and month swapped)
 //	R3  date of birth + given-name code as the family-name code: the swapped
