@@ -97,9 +97,10 @@ func (x *Index) blockRules(s *side, rules int, withoutNHS bool, except int, stro
 	// (a postcode's own chain holds every child living there, and at 11 M
 	// children walking it was a third of deciding); search's walks the
 	// postcode's children.
-	if rules&rulePostcodeGiven != 0 && s.pc != 0 && s.givenCode != 0 && x.ids {
-		c := &x.fsb[rulePCGiven]
-		k := blockKeys(s.dob, s.dobs, s.familyCode, s.givenCode, s.pc)[rulePCGiven]
+	// chain visits up to MaxPerRule children of rule r's chain for key k
+	// (those without an NHS number first); false: stop comparing.
+	chain := func(r int, k uint64) bool {
+		c := &x.fsb[r]
 		n := 0
 		for set, key := range [2]uint64{k, withNHS(k)} {
 			if set == 1 && withoutNHS {
@@ -108,9 +109,16 @@ func (x *Index) blockRules(s *side, rules int, withoutNHS bool, except int, stro
 			for j := c.first(key); j != 0 && n < MaxPerRule; j = *c.nextOf(j - 1) {
 				n++
 				if !visit(j - 1) {
-					return compared
+					return false
 				}
 			}
+		}
+		return true
+	}
+	keys := blockKeys(s.dob, s.dobs, s.familyCode, s.givenCode, s.pc)
+	if rules&rulePostcodeGiven != 0 && s.pc != 0 && s.givenCode != 0 && x.ids {
+		if !chain(rulePCGiven, keys[rulePCGiven]) {
+			return compared
 		}
 	} else if rules&rulePostcodeGiven != 0 && s.pc != 0 && s.givenCode != 0 {
 		n := 0
@@ -165,24 +173,12 @@ func (x *Index) blockRules(s *side, rules int, withoutNHS bool, except int, stro
 		return compared
 	}
 	// R4 to R7: the chains, narrowest first.
-	keys := blockKeys(s.dob, s.dobs, s.familyCode, s.givenCode, s.pc)
 	for _, r := range [...]int{ruleDOBGiven, ruleFamGivenDay, ruleFamGivenYear, ruleGivenYearDistrict} {
-		k := keys[r]
-		if k == 0 {
+		if keys[r] == 0 {
 			continue
 		}
-		c := &x.fsb[r]
-		n := 0
-		for set, key := range [2]uint64{k, withNHS(k)} {
-			if set == 1 && withoutNHS {
-				break
-			}
-			for j := c.first(key); j != 0 && n < MaxPerRule; j = *c.nextOf(j - 1) {
-				n++
-				if !visit(j - 1) {
-					return compared
-				}
-			}
+		if !chain(r, keys[r]) {
+			return compared
 		}
 		if strong() {
 			break
