@@ -75,7 +75,7 @@ func SeedNotifications(ctx context.Context, st directory.Store, now time.Time) e
 	push := func(m signpost.Mutation) error {
 		at = at.Add(20 * time.Minute)
 		m.ID, m.At = uuid.Must(uuid.NewV7()).String(), at
-		if m.On != "" {
+		if m.Kind == signpost.MutStartInvolvement || m.Kind == signpost.MutEndInvolvement {
 			// The day in England when it is pushed: three hours before a
 			// seeding just after midnight is yesterday, and the directory
 			// refuses a start date after the day it is told.
@@ -90,12 +90,11 @@ func SeedNotifications(ctx context.Context, st directory.Store, now time.Time) e
 		}
 		return nil
 	}
-	today := "today" // replaced in push by the day each step is made
 	steps := []signpost.Mutation{
-		{Kind: signpost.MutStartInvolvement, ChildID: others[1], Role: "Social worker", On: today},
-		{Kind: signpost.MutEndInvolvement, ChildID: others[1], On: today},
-		{Kind: signpost.MutStartInvolvement, ChildID: others[0], Role: "Young people's sexual health nurse", On: today, Sensitive: true},
-		{Kind: signpost.MutStartInvolvement, ChildID: fx.Jamie, Role: "Social worker", On: today},
+		{Kind: signpost.MutStartInvolvement, ChildID: others[1], Role: "Social worker"},
+		{Kind: signpost.MutEndInvolvement, ChildID: others[1]},
+		{Kind: signpost.MutStartInvolvement, ChildID: others[0], Role: "Young people's sexual health nurse", Sensitive: true},
+		{Kind: signpost.MutStartInvolvement, ChildID: fx.Jamie, Role: "Social worker"},
 		{Kind: signpost.MutSetLead, ChildID: fx.Jamie, Value: true},
 		{Kind: signpost.MutOfferLead, ChildID: fx.Jamie, To: nurseInv},
 	}

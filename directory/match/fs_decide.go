@@ -93,10 +93,10 @@ func (x *Index) blockRules(s *side, rules int, withoutNHS bool, except int, stro
 		}
 		return true
 	}
-	// R1: postcode + given-name code. The importer's index chains them
-	// (a postcode's own chain holds every child living there, and at 11 M
-	// children walking it was a third of deciding); search's walks the
-	// postcode's children.
+	// R1: postcode + given-name code. The importer's index chains them, so
+	// only children with the record's given-name code are read (a
+	// postcode's own chain holds every child living there); search's walks
+	// the postcode's children.
 	// chain visits up to MaxPerRule children of rule r's chain for key k
 	// (those without an NHS number first); false: stop comparing.
 	chain := func(r int, k uint64) bool {
