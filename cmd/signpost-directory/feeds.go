@@ -133,7 +133,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs, m := newFlags("import", stderr)
 	addStoreFlags(fs, m) // issue 17
 	rejects := fs.String("rejects", "", "write rejected rows (line, field, reason) to this CSV file")
-	outcomes := fs.String("outcomes", "", "write every row's outcome (line, outcome, Signpost ID) to this CSV file")
+	outcomes := fs.String("outcomes", "", "write every row's outcome (line, outcome, Signpost ID, and a review item's candidates) to this CSV file")
 	bulk := fs.Bool("bulk", false, "national load: drop the search indexes and rebuild them at the end (do not serve meanwhile)")
 	cacheMB := fs.Int("cache-mb", 1024, "page cache of the writer, in MiB")
 	memoryMB := fs.Int("memory-mb", 7000, "with --bulk, a soft limit on the importer's own memory in MiB, the page cache on top (0: none; raise it for more than about 12 million children)")

@@ -181,6 +181,10 @@ func TestBenchScale(t *testing.T) {
 		figure("match_precision", "%.4f", q.Precision)
 		figure("match_recall", "%.4f", q.Recall)
 		figure("match_review_rows", "%d", q.Review)
+		// As if a person decided every review item right (ScoreLinkage).
+		figure("match_review_right", "%d", q.ReviewRight)
+		figure("match_recall_with_review", "%.4f", q.RecallWithReview)
+		figure("match_precision_with_review", "%.4f", q.PrecisionWithReview)
 		figure("match_false_merges", "%d", q.FalseMerges)
 	}
 	if counts, err := sqlcipher.CountChildren(ctx, m.Store); err == nil {

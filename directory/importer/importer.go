@@ -307,7 +307,7 @@ func (im *Engine) ImportAll(ctx context.Context, files []File) ([]*Summary, erro
 	defer im.forget()
 	t0 := time.Now()
 	for _, f := range files {
-		ru := &run{im: im, kind: f.Kind, opts: f.Opts, line: make([]string, 3)}
+		ru := &run{im: im, kind: f.Kind, opts: f.Opts, line: make([]string, 4)}
 		runs = append(runs, ru)
 		sums = append(sums, &ru.sum)
 		var err error
@@ -397,7 +397,7 @@ func (ru *run) read(ctx context.Context, r io.Reader) error {
 	}
 	if ru.opts.Outcomes != nil {
 		ru.outcomes = csv.NewWriter(ru.opts.Outcomes)
-		ru.outcomes.Write([]string{"line", "outcome", "signpost_id"})
+		ru.outcomes.Write([]string{"line", "outcome", "signpost_id", "candidates"})
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -512,10 +512,17 @@ func (ru *run) reject(line int, field, reason string) {
 }
 
 func (ru *run) outcome(line int, what, id string) {
+	ru.outcomeWith(line, what, id, "")
+}
+
+// outcomeWith is outcome with the Signpost IDs of a review item's
+// candidates (space-separated), so the outcomes can be scored as if a
+// person decided the item (population.ScoreLinkage).
+func (ru *run) outcomeWith(line int, what, id, candidates string) {
 	if ru.outcomes == nil {
 		return
 	}
-	ru.line[0], ru.line[1], ru.line[2] = strconv.Itoa(line), what, id
+	ru.line[0], ru.line[1], ru.line[2], ru.line[3] = strconv.Itoa(line), what, id, candidates
 	ru.outcomes.Write(ru.line)
 }
 
@@ -786,7 +793,13 @@ func changeOf(kind feed.Kind, serial int, detail bool, f *[8]string) directory.C
 func (ru *run) queue(rec *feed.Record, d match.Decision) {
 	item := reviewItem(rec, d, ru.opts.Source)
 	ru.reviews = append(ru.reviews, item)
-	ru.outcome(rec.Line, "review", "")
+	if ru.outcomes != nil {
+		ids := make([]string, len(item.Candidates))
+		for i, c := range item.Candidates {
+			ids[i] = c.SignpostID
+		}
+		ru.outcomeWith(rec.Line, "review", "", strings.Join(ids, " "))
+	}
 }
 
 func reviewItem(rec *feed.Record, d match.Decision, source string) directory.ReviewItem {

@@ -460,4 +460,10 @@ func TestMatchQualityOnGeneratedFeeds(t *testing.T) {
 	if q.Precision < 0.99 || q.Recall < 0.95 {
 		t.Errorf("precision %.4f recall %.4f, want at least 0.99 and 0.95", q.Precision, q.Recall)
 	}
+	// The outcomes name each review item's candidates, so review can be
+	// scored as decided by a person.
+	if q.Review == 0 || q.ReviewRight == 0 || q.ReviewRight > q.Review || q.RecallWithReview <= q.Recall {
+		t.Errorf("review rows %d, decided right %d, recall %.4f and with review %.4f: want some review rows, some of them right, and recall higher with them",
+			q.Review, q.ReviewRight, q.Recall, q.RecallWithReview)
+	}
 }

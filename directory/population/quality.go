@@ -7,6 +7,7 @@ import (
 	"io"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // Linkage is how well an import linked feed rows into children, measured
@@ -22,10 +23,17 @@ type Linkage struct {
 	Unlinked    int     // rows that went to no child (review, rejected, unmatched)
 	Review      int     // of those, rows queued for review
 	FalseMerges int     // children holding rows of more than one person
+	// As if a person decided every review item right: linked it to the
+	// candidate holding the row's person (the one most of a child's rows
+	// are about), or made a new child when no candidate does. Outcomes
+	// without candidates (written before they were kept) count as new.
+	ReviewRight         int     // review rows a candidate of which held the row's person
+	PrecisionWithReview float64 // Correct / Linked, review decided
+	RecallWithReview    float64 // Correct / True, review decided
 }
 
 // ScoreLinkage compares an import's outcomes (as importer.Engine writes
-// them: line, outcome, signpost_id; one reader per feed) with the ground
+// them: line, outcome, signpost_id, candidates; one reader per feed) with the ground
 // truth written by WriteFeeds. survivor maps a Signpost ID to the one it was merged into,
 // if it was.
 func ScoreLinkage(truth io.Reader, outcomes map[string]io.Reader, survivor func(string) string) (*Linkage, error) {
@@ -56,6 +64,18 @@ func ScoreLinkage(truth io.Reader, outcomes map[string]io.Reader, survivor func(
 	var rows []pair
 	l := &Linkage{}
 	unlinked := int32(-1)
+	// Review rows' candidates, by the row's own (unlinked) child number.
+	reviews := map[int32][]string{}
+	final := func(id string) string {
+		for i := 0; i < 10; i++ {
+			next := survivor(id)
+			if next == "" || next == id {
+				break
+			}
+			id = next
+		}
+		return id
+	}
 	for feedName, r := range outcomes {
 		or := csv.NewReader(r)
 		or.ReuseRecord = true
@@ -81,19 +101,16 @@ func ScoreLinkage(truth io.Reader, outcomes map[string]io.Reader, survivor func(
 				l.Unlinked++
 				if rec[1] == "review" {
 					l.Review++
+					if len(rec) > 3 && rec[3] != "" {
+						reviews[unlinked] = strings.Fields(rec[3])
+					}
 				}
 				// A row linked to nothing is a child of its own.
 				rows = append(rows, pair{unlinked, p})
 				unlinked--
 				continue
 			}
-			for i := 0; i < 10; i++ {
-				next := survivor(id)
-				if next == "" || next == id {
-					break
-				}
-				id = next
-			}
+			id = final(id)
 			c, ok := ids[id]
 			if !ok {
 				c = int32(len(ids))
@@ -124,24 +141,57 @@ func ScoreLinkage(truth io.Reader, outcomes map[string]io.Reader, survivor func(
 	}
 	l.Correct = count(byChild, func(a, b pair) bool { return a == b })
 	l.Linked = count(byChild, func(a, b pair) bool { return a.child == b.child })
-	// Children holding more than one person's rows (rows are sorted by child).
+	// Children holding more than one person's rows (rows are sorted by
+	// child, then person), and the person most of each child's rows are about.
+	majority := map[int32]int32{}
 	for i := 0; i < len(rows); {
 		j, mixed := i+1, false
+		best, bestRun, run := rows[i].person, 1, 1
 		for ; j < len(rows) && rows[j].child == rows[i].child; j++ {
 			mixed = mixed || rows[j].person != rows[i].person
+			if rows[j].person == rows[j-1].person {
+				run++
+			} else {
+				run = 1
+			}
+			if run > bestRun {
+				best, bestRun = rows[j].person, run
+			}
 		}
 		if mixed {
 			l.FalseMerges++
 		}
+		if rows[i].child >= 0 {
+			majority[rows[i].child] = best
+		}
 		i = j
 	}
 	l.True = count(func(a, b pair) bool { return a.person < b.person }, func(a, b pair) bool { return a.person == b.person })
-	l.Precision, l.Recall = 1, 1
-	if l.Linked > 0 {
-		l.Precision = float64(l.Correct) / float64(l.Linked)
+	// Each review row decided by a person who decides right.
+	for i := range rows {
+		cands, ok := reviews[rows[i].child]
+		if !ok {
+			continue
+		}
+		for _, id := range cands {
+			if c, ok := ids[final(id)]; ok && majority[c] == rows[i].person {
+				rows[i].child = c
+				l.ReviewRight++
+				break
+			}
+		}
 	}
-	if l.True > 0 {
-		l.Recall = float64(l.Correct) / float64(l.True)
-	}
+	correct := count(byChild, func(a, b pair) bool { return a == b })
+	linked := count(byChild, func(a, b pair) bool { return a.child == b.child })
+	l.Precision, l.Recall = ratio(l.Correct, l.Linked), ratio(l.Correct, l.True)
+	l.PrecisionWithReview, l.RecallWithReview = ratio(correct, linked), ratio(correct, l.True)
 	return l, nil
+}
+
+// ratio is a/b, or 1 when b is 0 (nothing to get wrong).
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 1
+	}
+	return float64(a) / float64(b)
 }
